@@ -1,0 +1,39 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Each installs what it needs
+# from the lock file into .venv first, so a fresh machine with only Python 3.11 works.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SERVE ?= 1
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint install clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock 2>&1 | { grep -v "^WARNING: Location" || true; }
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)
+ifeq ($(SERVE),0)
+	$(BIN)/saxaul demo --no-serve
+else
+	$(BIN)/saxaul demo
+endif
+
+clean:
+	rm -rf $(VENV) saxaul.db saxaul.db-wal saxaul.db-shm .pytest_cache .mypy_cache .ruff_cache

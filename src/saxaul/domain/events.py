@@ -1,0 +1,71 @@
+"""Behaviour events as they arrive, and their identity for exactly-once processing.
+
+An event's identity is ``(source, event_id)``: the same pair sent twice is one event. Sending
+the pair again with any other field changed is a conflict (``exists_with_different_payload``),
+never a second event and never an overwrite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class EventStatus(StrEnum):
+    """What scoring did with a stored event."""
+
+    SCORED = "scored"
+    """Scored under a pack; its credited milligrams may still be 0 because of caps."""
+    NO_CONSENT = "no_consent"
+    """Kept but not scored: the user is unknown, has not consented, or had opted out."""
+    NOT_EFFECTIVE = "not_effective"
+    """Kept but not scored: the behaviour's pack was not in force on the event's local date."""
+
+
+class RejectCode(StrEnum):
+    """Why a row was refused at the door (kept in quarantine with its line and reason)."""
+
+    MISSING_FIELD = "missing_field"
+    """A required column is empty."""
+    INVALID_VALUE = "invalid_value"
+    """A value has the wrong type, range or length."""
+    INVALID_TIMESTAMP = "invalid_timestamp"
+    """``occurred_at`` is not ISO 8601 with a UTC offset."""
+    UNKNOWN_BEHAVIOUR = "unknown_behaviour"
+    """No active methodology pack scores this behaviour id."""
+    MALFORMED_ROW = "malformed_row"
+    """The line could not be parsed at all (broken JSON, wrong column count)."""
+    DUPLICATE_IN_BATCH = "duplicate_in_batch"
+    """The same (source, event_id) appears earlier in the same batch with other fields."""
+    EXISTS_WITH_DIFFERENT_PAYLOAD = "exists_with_different_payload"
+    """The (source, event_id) was accepted before with different fields."""
+    KEY_COLLISION = "key_collision"
+    """Another event's 64-bit dedupe key collided with this one (astronomically rare)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BehaviourEvent:
+    """One low-carbon behaviour of one user, e.g. a metro ride paid in the app."""
+
+    source: str
+    event_id: str
+    user_id: str
+    behaviour: str
+    occurred_at: dt.datetime
+    quantity: float = 1.0
+    amount_minor: int | None = None
+    currency: str | None = None
+    merchant_category: str | None = None
+    attributes: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A refused row: where it was (1-based line or 0-based index), why, and its raw text."""
+
+    line: int
+    code: RejectCode
+    reason: str
+    raw: str
+    field: str | None = None
