@@ -57,13 +57,18 @@ class SourceStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """A citable origin of numbers: publication, address and where in it."""
+    """A citable origin of numbers: publication, address and where in it.
+
+    ``licence`` is empty when the source states none; OGL or CC BY data must carry its
+    attribution line here so every shipped copy of the numbers carries it too.
+    """
 
     id: str
     title: str
     url: str
     locator: str
     status: SourceStatus
+    licence: str = ""
 
 
 @dataclass(frozen=True, slots=True)

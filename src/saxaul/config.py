@@ -1,0 +1,36 @@
+"""Settings from ``SAXAUL_*`` environment variables (12-factor); read by entrypoints only.
+
+Example: ``SAXAUL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test saxaul serve``.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure without touching code."""
+
+    model_config = SettingsConfigDict(env_prefix="SAXAUL_", env_file=None, extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./saxaul.db",
+        description="SQLAlchemy URL: the embedded SQLite file by default, or postgresql://…",
+    )
+    packs: str = Field(
+        default="",
+        description="Active methodology packs, comma-separated id or id@version; empty = every "
+        "shipped pack at its latest version.",
+    )
+    chunk_rows: int = Field(
+        default=500_000, ge=1_000, le=5_000_000, description="Rows per import transaction."
+    )
+    http_max_rows: int = Field(
+        default=100_000, ge=1, le=1_000_000, description="Most events in one HTTP bulk request."
+    )
+    http_max_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="Largest HTTP bulk request body accepted."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `saxaul serve` binds.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `saxaul serve` binds.")

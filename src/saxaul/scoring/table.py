@@ -1,0 +1,96 @@
+"""The behaviour table: every active pack's behaviours flattened into one small frame.
+
+A programme runs several packs at once, and an event names only its behaviour id, so each id
+must belong to exactly one pack: two packs defining ``walking`` would make an award's
+provenance ambiguous, and the table refuses them. Everything the kernel needs per behaviour is
+computed here once, with the domain's own functions, so the kernel never touches a ``Decimal``.
+
+Example: ant-forest-2017@1.0.0 (Asia/Shanghai, from 2017-01-01) with ``walking``
+(per_unit, factor ``walking_g_per_step`` = 0.02 g/step, day cap 296 g) gives the row
+``walking | ant-forest-2017 | 1.0.0 | Asia/Shanghai | rate_mg=20.0 | per_event_max_mg=null |
+min_amount_minor=null | cap_period="day" | max_count=null | max_mg=296000 |
+effective_from=736330 | effective_to=null | factor_ids="walking_g_per_step"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from saxaul.domain.methodology import Behaviour, Pack, rate_mg_per_unit
+from saxaul.domain.units import day_ordinal
+
+TABLE_SCHEMA: dict[str, pl.DataType] = {
+    "behaviour": pl.String(),
+    "pack_id": pl.String(),
+    "pack_version": pl.String(),
+    "timezone": pl.String(),
+    "rate_mg": pl.Float64(),
+    "per_event_max_mg": pl.Int64(),
+    "min_amount_minor": pl.Int64(),
+    "cap_period": pl.String(),
+    "max_count": pl.Int64(),
+    "max_mg": pl.Int64(),
+    "effective_from": pl.Int32(),
+    "effective_to": pl.Int32(),
+    "factor_ids": pl.String(),
+}
+"""Columns of ``BehaviourTable.frame``; dates are ``day_ordinal`` values, caps in milligrams."""
+
+FACTOR_IDS_SEPARATOR = ";"
+"""How a behaviour's factor ids are joined into one provenance string (ids never contain it)."""
+
+
+def index_behaviours(packs: Sequence[Pack]) -> dict[str, tuple[Pack, Behaviour]]:
+    """Map each behaviour id to its pack and definition; refuse ids claimed by several packs."""
+    owners: dict[str, list[tuple[Pack, Behaviour]]] = {}
+    for pack in packs:
+        for behaviour in pack.behaviours:
+            owners.setdefault(behaviour.id, []).append((pack, behaviour))
+    clashes = {bid: found for bid, found in owners.items() if len(found) > 1}
+    if clashes:
+        detail = "; ".join(
+            f"{bid} ({', '.join(pack.ref for pack, _ in found)})"
+            for bid, found in sorted(clashes.items())
+        )
+        raise ValueError(f"behaviour ids defined by more than one pack: {detail}")
+    return {bid: found[0] for bid, found in owners.items()}
+
+
+def _row(pack: Pack, behaviour: Behaviour) -> dict[str, object]:
+    caps = behaviour.caps
+    return {
+        "behaviour": behaviour.id,
+        "pack_id": pack.id,
+        "pack_version": pack.version,
+        "timezone": pack.timezone,
+        "rate_mg": rate_mg_per_unit(pack, behaviour),
+        "per_event_max_mg": caps.per_event_max_mg,
+        "min_amount_minor": behaviour.min_amount_minor,
+        "cap_period": None if caps.period is None else caps.period.value,
+        "max_count": caps.max_count,
+        "max_mg": caps.max_mg,
+        "effective_from": day_ordinal(pack.effective_from),
+        "effective_to": None if pack.effective_to is None else day_ordinal(pack.effective_to),
+        "factor_ids": FACTOR_IDS_SEPARATOR.join(behaviour.factor_ids),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class BehaviourTable:
+    """One row per scored behaviour of the active packs (see ``TABLE_SCHEMA``)."""
+
+    frame: pl.DataFrame
+
+    @classmethod
+    def from_packs(cls, packs: Sequence[Pack]) -> BehaviourTable:
+        """Flatten the packs; raises ``ValueError`` naming any behaviour id two packs define."""
+        rows = [_row(pack, behaviour) for pack, behaviour in index_behaviours(packs).values()]
+        return cls(pl.DataFrame(rows, schema=TABLE_SCHEMA, orient="row"))
+
+    @property
+    def timezones(self) -> tuple[str, ...]:
+        """The distinct pack time zones, sorted: the kernel converts instants once per zone."""
+        return tuple(sorted(self.frame["timezone"].unique().to_list()))

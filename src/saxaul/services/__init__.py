@@ -1,0 +1,1 @@
+"""Use cases: one function, one transaction; the only code that combines store, scoring and domain."""

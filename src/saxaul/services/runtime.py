@@ -1,0 +1,34 @@
+"""What every use case needs, built once by ``bootstrap`` and passed in (never imported globally).
+
+Why a plain dataclass: the API, the CLI, the simulator and the tests build the same thing the
+same way, and a test swaps the clock or the database URL without patching anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from saxaul.domain.clock import Clock
+from saxaul.domain.methodology import Pack
+
+
+class SystemClock:
+    """The real clock (UTC)."""
+
+    def now(self) -> dt.datetime:
+        """The current instant in UTC."""
+        return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """The composed application: database, clock and the programme's active packs."""
+
+    database_url: str
+    engine: Engine
+    clock: Clock
+    packs: tuple[Pack, ...]
+    chunk_rows: int = 500_000

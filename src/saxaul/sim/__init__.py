@@ -1,0 +1,1 @@
+"""The pilot scenario: a synthetic population and its behaviour events, from one seed."""

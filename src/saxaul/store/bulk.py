@@ -1,0 +1,128 @@
+"""The bulk writer: one import chunk = one transaction, written through Arrow (ADBC).
+
+Why ADBC: building Python tuples for millions of rows costs more than the database's own work
+(measured: ``sqlite3.executemany`` 276 k rows/s vs ADBC Arrow ingest 464 k rows/s for the same
+rows). Each chunk is staged into a temporary table and moved with set-based SQL, so the
+idempotency check runs inside the engine:
+``INSERT INTO events SELECT … FROM temp WHERE true ON CONFLICT (dedupe_key) DO NOTHING``.
+
+Concurrency: SQLite serialises writers with ``BEGIN IMMEDIATE``; PostgreSQL takes a
+transaction-scoped advisory lock so two importers never read the same cap usage and both
+spend it. The lock is released at commit or rollback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from types import TracebackType
+from typing import Any
+
+import polars as pl
+
+from saxaul.store.engine import bulk_uri, is_sqlite
+
+INGEST_LOCK_ID = 0x5A58_0001  # "SX" + 1: the advisory lock every ingest transaction takes
+
+
+class BulkConnection:
+    """An ADBC connection with explicit transactions and frame-in / frame-out helpers."""
+
+    def __init__(self, url: str) -> None:
+        self.sqlite = is_sqlite(url)
+        uri = bulk_uri(url)
+        if self.sqlite:
+            import adbc_driver_sqlite.dbapi as driver
+        else:
+            import adbc_driver_postgresql.dbapi as driver  # type: ignore[no-redef]
+        self._conn: Any = driver.connect(uri, autocommit=True)
+        self._cur: Any = self._conn.cursor()
+        if self.sqlite:
+            for pragma in ("PRAGMA busy_timeout=60000", "PRAGMA synchronous=FULL"):
+                self._cur.execute(pragma)
+            self._cur.execute("PRAGMA cache_size=-262144")
+
+    def close(self) -> None:
+        """Close the cursor and the connection."""
+        self._cur.close()
+        self._conn.close()
+
+    def __enter__(self) -> BulkConnection:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[BulkConnection]:
+        """A write transaction holding the ingest lock; commits on success, else rolls back."""
+        if self.sqlite:
+            self._cur.execute("BEGIN IMMEDIATE")
+        else:
+            self._cur.execute("BEGIN")
+            self._cur.execute(f"SELECT pg_advisory_xact_lock({INGEST_LOCK_ID})")
+            self._cur.fetchall()
+        try:
+            yield self
+        except BaseException:
+            self._cur.execute("ROLLBACK")
+            raise
+        self._cur.execute("COMMIT")
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:
+        """Run one statement (``?`` placeholders on SQLite, ``$1`` on PostgreSQL)."""
+        self._cur.execute(sql, parameters=parameters)
+
+    def query(self, sql: str, parameters: Sequence[Any] | None = None) -> pl.DataFrame:
+        """Run a query and return its result as a Polars frame."""
+        self._cur.execute(sql, parameters=parameters)
+        frame = pl.from_arrow(self._cur.fetch_arrow_table())
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+
+    def scalar(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
+        """Run a query returning one value."""
+        self._cur.execute(sql, parameters=parameters)
+        rows = self._cur.fetchall()
+        return rows[0][0] if rows else None
+
+    def stage(self, name: str, frame: pl.DataFrame) -> None:
+        """Replace temporary table ``name`` with ``frame`` (Arrow ingest, no Python rows)."""
+        self._cur.adbc_ingest(name, frame.to_arrow(), mode="replace", temporary=True)
+
+    def changes(self) -> int:
+        """Rows changed by the last INSERT/UPDATE/DELETE."""
+        if self.sqlite:
+            return int(self.scalar("SELECT changes()"))
+        return int(self._cur.rowcount)
+
+    def insert_from_stage(
+        self, table: str, columns: Sequence[str], stage: str, conflict: str | None = None
+    ) -> int:
+        """``INSERT INTO table (columns) SELECT columns FROM stage``; returns rows inserted.
+
+        ``conflict`` names the unique columns for ``ON CONFLICT … DO NOTHING``; the ``WHERE
+        true`` keeps SQLite's parser from reading ``ON`` as a join constraint.
+        """
+        cols = ", ".join(columns)
+        sql = f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} WHERE true"
+        if conflict:
+            sql += f" ON CONFLICT ({conflict}) DO NOTHING"
+        self.execute(sql)
+        return self.changes()
+
+    def upsert_from_stage(
+        self, table: str, keys: Sequence[str], values: Sequence[str], stage: str
+    ) -> None:
+        """Insert rows from ``stage``, replacing ``values`` of rows whose ``keys`` exist."""
+        cols = ", ".join([*keys, *values])
+        updates = ", ".join(f"{v} = excluded.{v}" for v in values)
+        self.execute(
+            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} WHERE true "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+        )
