@@ -59,3 +59,9 @@ class Forbidden(DomainError):
     """Credentials are valid but do not allow this action on this resource."""
 
     code = "forbidden"
+
+
+class Conflict(DomainError):
+    """The request clashes with what exists (a duplicate name, a changed immutable thing)."""
+
+    code = "conflict"

@@ -84,10 +84,10 @@ def _problem_key(error: ValidationError) -> tuple[object, ...]:
 def _explain(error: ValidationError) -> tuple[str, str]:
     """Turn a jsonschema error into (field path, an actionable reason)."""
     path: list[PathPart] = list(error.absolute_path)
-    node, slot = _schema_nodes(list(error.absolute_schema_path)[:-1])
-    keyword, instance = error.validator, error.instance
+    node, slot = _schema_nodes([str(k) for k in error.absolute_schema_path][:-1])
+    keyword, instance, value = error.validator, _any(error.instance), _any(error.validator_value)
     if keyword == "required":
-        missing = [name for name in error.validator_value if name not in instance]
+        missing = [name for name in value if name not in instance]
         expected = _describe(node["properties"][missing[0]])
         names = ", ".join(f"`{name}`" for name in missing)
         plural = "s" if len(missing) > 1 else ""
@@ -108,7 +108,12 @@ def _explain(error: ValidationError) -> tuple[str, str]:
     return field_path(path), f"{instance!r} is not valid; expected {expected}"
 
 
-def _schema_nodes(keywords: Sequence[PathPart]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _any(value: object) -> Any:
+    """jsonschema types error parts as ``Any | Unset``; they are set on every yielded error."""
+    return value
+
+
+def _schema_nodes(keywords: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Walk the schema to the failing node; also return the property slot that holds it.
 
     jsonschema leaves ``$ref`` out of error paths, so a step that is not in a node goes through
@@ -116,7 +121,7 @@ def _schema_nodes(keywords: Sequence[PathPart]) -> tuple[dict[str, Any], dict[st
     beats the generic one of the shared definition it refers to ("a non-negative decimal").
     """
     node = slot = schema()
-    previous: PathPart | None = None
+    previous = ""
     for keyword in keywords:
         if keyword not in node:
             node = _resolve(node)
@@ -220,9 +225,7 @@ class _Semantics:
             seen[item["id"]] = item
         return seen
 
-    def _check_factor(
-        self, i: int, factor: Mapping[str, Any], sources: Mapping[str, Any]
-    ) -> None:
+    def _check_factor(self, i: int, factor: Mapping[str, Any], sources: Mapping[str, Any]) -> None:
         if factor["source"] not in sources:
             raise self.fail(
                 ["factors", i, "source"],
@@ -293,7 +296,7 @@ class _Semantics:
         if limits and "period" not in caps:
             raise self.fail(
                 [*parts, "period"],
-                f"{' and '.join(limits)} need a period to count over: \"day\" or \"month\"",
+                f'{" and ".join(limits)} need a period to count over: "day" or "month"',
             )
         for key in ("max_g", "per_event_max_g"):
             if key in caps:

@@ -80,14 +80,18 @@ def _row(pack: Pack, behaviour: Behaviour) -> dict[str, object]:
 
 @dataclass(frozen=True, slots=True)
 class BehaviourTable:
-    """One row per scored behaviour of the active packs (see ``TABLE_SCHEMA``)."""
+    """One row per scored behaviour of the active packs, sorted by id (see ``TABLE_SCHEMA``).
+
+    The sort matters: the kernel keys behaviours by row number, so integer keys sort like ids.
+    """
 
     frame: pl.DataFrame
 
     @classmethod
     def from_packs(cls, packs: Sequence[Pack]) -> BehaviourTable:
         """Flatten the packs; raises ``ValueError`` naming any behaviour id two packs define."""
-        rows = [_row(pack, behaviour) for pack, behaviour in index_behaviours(packs).values()]
+        index = index_behaviours(packs)
+        rows = [_row(*index[behaviour_id]) for behaviour_id in sorted(index)]
         return cls(pl.DataFrame(rows, schema=TABLE_SCHEMA, orient="row"))
 
     @property

@@ -17,6 +17,7 @@ duplicates=0, rejected=1_269, scored=1_950_004, no_consent=48_727, energy_g=…)
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -26,7 +27,8 @@ import polars as pl
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.events import EventStatus, RejectCode, Rejection
-from saxaul.ingest.events import EventChunk, file_sha256, iter_event_chunks
+from saxaul.ingest.sniff import count_rows, detect_kind
+from saxaul.ingest.events import EventChunk, file_sha256, iter_event_chunks, parse_event_body
 from saxaul.scoring.kernel import cap_groups, score
 from saxaul.scoring.table import BehaviourTable
 from saxaul.services.runtime import Runtime
@@ -72,6 +74,16 @@ class _DuplicatesPresent(Exception):
     """Raised inside the fast-path transaction to roll it back when a key already existed."""
 
 
+def file_kind(path: Path) -> str:
+    """``events`` or ``participants``, from the file's columns."""
+    return detect_kind(path)
+
+
+def file_rows(path: Path) -> int | None:
+    """How many data rows the file holds, when cheap to know (for progress bars)."""
+    return count_rows(path)
+
+
 def import_events(
     rt: Runtime, path: Path, *, progress: Progress | None = None
 ) -> ImportSummary:
@@ -105,9 +117,24 @@ def import_events(
     return summary
 
 
-def import_event_chunk(rt: Runtime, chunk: EventChunk, content_sha256: str) -> ImportSummary:
-    """Import one already-parsed batch (an HTTP bulk request) exactly once."""
+def import_event_body(
+    rt: Runtime, body: bytes, content_type: str, *, max_rows: int
+) -> ImportSummary:
+    """Import one HTTP bulk request (JSON array or NDJSON) exactly once.
+
+    The request's identity is its content hash: retrying the same body is harmless, and each
+    event is deduplicated by (source, event_id) in any case.
+    """
     table = BehaviourTable.from_packs(rt.packs)
+    chunk = parse_event_body(
+        body, content_type, known_behaviours=table.behaviour_ids, max_rows=max_rows
+    )
+    return _import_chunk(rt, table, chunk, hashlib.sha256(body).hexdigest())
+
+
+def _import_chunk(
+    rt: Runtime, table: BehaviourTable, chunk: EventChunk, content_sha256: str
+) -> ImportSummary:
     started = time.perf_counter()
     summary = ImportSummary(name=f"http:{content_sha256[:12]}")
     with BulkConnection(rt.database_url) as bulk:

@@ -106,6 +106,16 @@ def list_packs(active: Sequence[Pack]) -> list[PackListing]:
     ]
 
 
+def pack_document(ref: str) -> dict[str, object]:
+    """A pack whole, as JSON-able data (``saxaul methodology show --json``)."""
+    return pack_to_dict(resolve_pack(ref))
+
+
+def packs_to_verify(ref: str | None) -> tuple[Pack, ...]:
+    """The pack named by ``ref``, or every shipped pack."""
+    return (resolve_pack(ref),) if ref else shipped_packs()
+
+
 def verify_packs(packs: Sequence[Pack]) -> list[VectorOutcome]:
     """Run every test vector of ``packs`` through the reference scorer and the kernel."""
     return [outcome for pack in packs for outcome in verify_pack(pack)]

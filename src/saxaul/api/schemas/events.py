@@ -1,0 +1,122 @@
+"""Shapes of ``POST /v1/events``: the event columns offered, and what the import did.
+
+``EventIn`` documents the columns (OpenAPI shows it as the request body). The endpoint does not
+validate bodies with it: the ingest layer reads the body row by row, so one bad row is a
+rejection in the summary, never a refusal of the whole request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+from saxaul.services.imports import ImportSummary
+
+
+class EventIn(BaseModel):
+    """One low-carbon behaviour of one user, e.g. a metro ride paid in the app."""
+
+    event_id: str = Field(
+        description="The sender's id for this event; with `source` it identifies the event, so "
+        "re-sending it is harmless (counted as a duplicate).",
+        examples=["tx-20261101-000123"],
+    )
+    source: str = Field(
+        description="The system the event comes from (e.g. `wallet`, `transit`).",
+        examples=["transit"],
+    )
+    user_id: str = Field(
+        description="Pseudonymous participant id, as enrolled; never a name or phone number.",
+        examples=["u-000042"],
+    )
+    behaviour: str = Field(
+        description="Behaviour id defined by an active methodology pack "
+        "(see `GET /v1/methodology/packs`).",
+        examples=["metro_ride"],
+    )
+    occurred_at: dt.datetime = Field(
+        description="When it happened: ISO 8601 with a UTC offset, e.g. "
+        "`2026-11-01T08:12:00+08:00`. A time without an offset is rejected.",
+        examples=["2026-11-01T08:12:00+08:00"],
+    )
+    quantity: float = Field(
+        default=1.0,
+        description="Activity amount in the behaviour's unit (rides, km, steps …); 1 if absent.",
+        examples=[1.0],
+    )
+    amount_minor: int | None = Field(
+        default=None,
+        description="Payment amount in minor currency units (fen, cents), when there is one.",
+        examples=[350],
+    )
+    currency: str | None = Field(
+        default=None,
+        description="ISO 4217 code of `amount_minor`, e.g. `CNY`.",
+        examples=["CNY"],
+    )
+    merchant_category: str | None = Field(
+        default=None,
+        description="Merchant category code of the payment, when the behaviour needs one.",
+        examples=["4111"],
+    )
+    attributes: dict[str, str] | None = Field(
+        default=None,
+        description="Further string attributes some behaviours use; ignored by the others.",
+        examples=[{"line": "1"}],
+    )
+
+
+class RejectionOut(BaseModel):
+    """One refused row: where it was in the body and why."""
+
+    index: int | None = Field(
+        default=None, description="0-based position in a JSON array body (absent for NDJSON)."
+    )
+    line: int | None = Field(
+        default=None, description="1-based line number in an NDJSON body (absent for arrays)."
+    )
+    code: str = Field(description="Stable snake_case reason code, e.g. `invalid_timestamp`.")
+    field: str | None = Field(default=None, description="The column at fault, when one is.")
+    reason: str = Field(description="What is wrong with the row, in plain words.")
+
+
+class ImportResult(BaseModel):
+    """What one bulk request did; totals cover every row, `rejections` shows the first few."""
+
+    import_id: int = Field(
+        description="The import this request was recorded as; filter `GET /v1/quarantine` by it."
+    )
+    rows_read: int = Field(description="Rows in the body.")
+    new_events: int = Field(description="Events stored for the first time.")
+    duplicates: int = Field(description="Events already stored with identical fields (harmless).")
+    rejected: int = Field(description="Rows refused and quarantined, with a reason each.")
+    scored: int = Field(description="New events scored under a methodology pack.")
+    no_consent: int = Field(
+        description="New events kept but not scored: unknown user, no consent or opted out."
+    )
+    not_effective: int = Field(
+        description="New events kept but not scored: their pack was not in force on that date."
+    )
+    awards: int = Field(description="Awards created: one per user, day and behaviour scored.")
+    energy_g: int = Field(description="Green energy credited, in grams.")
+    rejections: list[RejectionOut] = Field(
+        description="The first rejected rows (at most 20); all of them are in the quarantine."
+    )
+
+    @classmethod
+    def of(cls, summary: ImportSummary) -> ImportResult:
+        """The response for a service ``ImportSummary``."""
+        return cls(
+            import_id=summary.import_id,
+            rows_read=summary.rows_read,
+            new_events=summary.new_events,
+            duplicates=summary.duplicates,
+            rejected=summary.rejected,
+            scored=summary.scored,
+            no_consent=summary.no_consent,
+            not_effective=summary.not_effective,
+            awards=summary.awards,
+            energy_g=summary.energy_g,
+            rejections=[RejectionOut.model_validate(r) for r in summary.rejections],
+        )

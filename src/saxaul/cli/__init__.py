@@ -1,0 +1,313 @@
+"""The ``saxaul`` command: serve, db, import, methodology, rescore, quarantine, simulate, bench, demo.
+
+Every command builds the runtime with ``bootstrap`` and calls services; nothing here holds a
+rule. Long work shows a progress bar; ``--json`` prints machine-readable output instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from saxaul.bootstrap import bootstrap
+from saxaul.config import Settings
+from saxaul.domain.errors import DomainError
+from saxaul.services import api_keys, imports, methodology, participants, quarantine, reporting
+from saxaul.services.runtime import Runtime
+from saxaul.cli import demo as demo_job
+from saxaul.cli.render import import_progress, print_import, print_summary
+from saxaul.sim.scenario import write_scenario
+
+app = typer.Typer(help="Saxaul: personal carbon accounts (个人碳账户) — score, credit, report.",
+                  no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+methodology_app = typer.Typer(help="Methodology packs: list, show, verify.", no_args_is_help=True)
+quarantine_app = typer.Typer(help="Rows refused at import, kept for inspection.",
+                             no_args_is_help=True)
+participants_app = typer.Typer(help="Participants and consent.", no_args_is_help=True)
+apikey_app = typer.Typer(help="Operator API keys.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks that print figures beside in-process baselines.",
+                        no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(methodology_app, name="methodology")
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(participants_app, name="participants")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(bench_app, name="bench")
+
+console = Console()
+err = Console(stderr=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _runtime() -> Runtime:
+    try:
+        return bootstrap(Settings())
+    except DomainError as exc:
+        _fail(exc)
+        raise
+
+
+def _fail(exc: DomainError) -> None:
+    err.print(f"[bold red]error[/] [{exc.code}] {exc.detail}")
+    if exc.fields:
+        err.print(f"  {exc.fields}")
+    raise typer.Exit(code=2)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database named by SAXAUL_DATABASE_URL."""
+    _runtime()
+    console.print("database is at the latest schema")
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Files.")],
+    kind: Annotated[
+        str, typer.Option(help="events | participants | auto (by the file's columns)")
+    ] = "auto",
+    as_json: JsonOpt = False,
+) -> None:
+    """Import events or participants from CSV, NDJSON, JSON or Parquet files, exactly once."""
+    rt = _runtime()
+    results: list[dict[str, Any]] = []
+    for path in paths:
+        file_kind = imports.file_kind(path) if kind == "auto" else kind
+        with import_progress(err, path.name, imports.file_rows(path)) as advance:
+            try:
+                if file_kind == "participants":
+                    result: Any = participants.import_participants(rt, path, progress=advance)
+                else:
+                    result = imports.import_events(rt, path, progress=advance)
+            except DomainError as exc:
+                _fail(exc)
+        results.append({"kind": file_kind, **dataclasses.asdict(result)})
+        if not as_json:
+            print_import(console, file_kind, result)
+    if as_json:
+        _print_json(results if len(results) > 1 else results[0])
+
+
+@methodology_app.command("list")
+def methodology_list(as_json: JsonOpt = False) -> None:
+    """Shipped packs (id@version), their size and whether the programme uses them."""
+    rows = methodology.list_packs(methodology.active_packs(Settings().packs))
+    if as_json:
+        _print_json([dataclasses.asdict(r) for r in rows])
+        return
+    table = Table("pack", "title", "region", "behaviours", "factors", "vectors", "active")
+    for r in rows:
+        table.add_row(r.ref, r.title, r.region, str(r.behaviours), str(r.factors),
+                      str(r.vectors), "yes" if r.active else "")
+    console.print(table)
+
+
+@methodology_app.command("show")
+def methodology_show(
+    ref: Annotated[str, typer.Argument(help="id, id@version or a pack.toml path")],
+    as_json: JsonOpt = False,
+) -> None:
+    """A pack whole: behaviours, factors with sources, caps, test vectors."""
+    try:
+        document = methodology.pack_document(ref)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json(document)
+        return
+    console.print(f"[bold]{document['id']}@{document['version']}[/] — {document['title']}")
+    console.print(document.get("summary", ""))
+    table = Table("behaviour", "名称", "formula", "factors", "caps")
+    for b in document["behaviours"]:
+        table.add_row(b["id"], b["name_zh"], b["formula"], ", ".join(b["factors"]),
+                      json.dumps(b.get("caps", {}), ensure_ascii=False))
+    console.print(table)
+
+
+@methodology_app.command("verify")
+def methodology_verify(
+    ref: Annotated[str | None, typer.Argument(help="one pack; default all shipped")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run every test vector through the reference scorer and the kernel; fail on a mismatch."""
+    try:
+        packs = methodology.packs_to_verify(ref)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    outcomes = methodology.verify_packs(packs)
+    failed = [o for o in outcomes if not o.ok]
+    if as_json:
+        _print_json([dataclasses.asdict(o) for o in outcomes])
+    else:
+        table = Table("pack", "vector", "behaviour", "expected g", "reference g", "kernel g", "")
+        for o in outcomes:
+            table.add_row(o.pack_ref, o.vector_id, o.behaviour, str(o.expected_g),
+                          str(o.reference_g), str(o.kernel_g),
+                          "[green]ok[/]" if o.ok else "[bold red]MISMATCH[/]")
+        console.print(table)
+        console.print(f"{len(outcomes) - len(failed)}/{len(outcomes)} vectors agree")
+    if failed:
+        err.print(f"[bold red]{len(failed)} vector(s) failed[/]")
+        raise typer.Exit(code=1)
+
+
+@app.command("rescore")
+def rescore(
+    pack: Annotated[str, typer.Option("--pack", help="candidate id@version or pack.toml")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="preview only (required)")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show what a new pack version would change for the events already stored."""
+    if not dry_run:
+        err.print("only --dry-run is available: applying a new version is done by "
+                  "compensating ledger entries, not by editing awards")
+        raise typer.Exit(code=2)
+    rt = _runtime()
+    try:
+        lines = methodology.rescore_dry_run(rt, pack)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json([dataclasses.asdict(line) | {"delta_mg": line.delta_mg} for line in lines])
+        return
+    table = Table("behaviour", "pack", "events", "stored g", "current g", "candidate g",
+                  "change g")
+    for line in lines:
+        table.add_row(line.behaviour, line.pack_ref, f"{line.events:,}",
+                      f"{line.stored_mg / 1000:,.1f}", f"{line.current_mg / 1000:,.1f}",
+                      f"{line.candidate_mg / 1000:,.1f}", f"{line.delta_mg / 1000:+,.1f}")
+    console.print(table)
+    console.print("dry run: nothing was written")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    import_id: Annotated[int | None, typer.Option("--import", help="one import's rows")] = None,
+    code: Annotated[str | None, typer.Option(help="only this rejection code")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Refused rows with their import, line and reason."""
+    rows, total = quarantine.list_quarantine(_runtime(), import_id=import_id, code=code,
+                                             limit=limit)
+    if as_json:
+        _print_json({"total": total, "rows": [dataclasses.asdict(r) for r in rows]})
+        return
+    table = Table("import", "where", "code", "field", "reason")
+    for r in rows:
+        table.add_row(f"{r.import_id} {r.import_name}", f"{r.location} {r.line}", r.code,
+                      r.field or "", r.reason)
+    console.print(table)
+    console.print(f"{len(rows)} of {total} quarantined rows")
+
+
+@participants_app.command("opt-out")
+def participants_opt_out(user_id: str) -> None:
+    """Withdraw a participant's consent now; later events are kept but not scored."""
+    try:
+        participants.opt_out(_runtime(), user_id)
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"{user_id} opted out")
+
+
+@apikey_app.command("create")
+def apikey_create(name: str) -> None:
+    """Create an operator API key; the secret is printed once and stored only as a hash."""
+    try:
+        secret = api_keys.create_api_key(_runtime(), name)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    console.print(secret)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(name: str) -> None:
+    """Revoke an operator API key by name."""
+    api_keys.revoke_api_key(_runtime(), name)
+    console.print(f"{name} revoked")
+
+
+@app.command("report")
+def report(as_json: JsonOpt = False) -> None:
+    """Programme totals and energy credited per behaviour."""
+    totals, behaviours = reporting.summary(_runtime())
+    if as_json:
+        _print_json({"totals": dataclasses.asdict(totals),
+                     "behaviours": [dataclasses.asdict(b) for b in behaviours]})
+        return
+    print_summary(console, totals, behaviours)
+
+
+@app.command("simulate")
+def simulate(
+    out: Annotated[Path, typer.Option(help="directory for participants and events files")],
+    users: Annotated[int, typer.Option(min=1, max=10_000_000)] = 10_000,
+    events: Annotated[int, typer.Option(min=0, max=100_000_000)] = 200_000,
+    days: Annotated[int, typer.Option(min=1, max=366)] = 3,
+    seed: int = 2016,
+    fmt: Annotated[str, typer.Option("--format", help="csv | ndjson | parquet | mixed")] = "mixed",
+) -> None:
+    """Write a synthetic pilot population and its events (no personal data involved)."""
+    written = write_scenario(out, users=users, events=events, days=days, seed=seed,
+                                      fmt=fmt)
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    events: Annotated[int, typer.Option(min=1_000)] = 2_000_000,
+    users: Annotated[int, typer.Option(min=10)] = 100_000,
+    postgres_url: Annotated[
+        str, typer.Option(help="PostgreSQL URL; empty to skip")
+    ] = "postgresql://postgres@127.0.0.1:5432/test",
+    as_json: JsonOpt = False,
+) -> None:
+    """End-to-end import events/s on SQLite and PostgreSQL beside the naive and in-memory paths."""
+    from saxaul.sim.bench import run_ingest_bench
+
+    result = run_ingest_bench(events=events, users=users, postgres_url=postgres_url or None,
+                              log=err.print)
+    if as_json:
+        _print_json(result)
+    else:
+        console.print_json(json.dumps(result, default=str))
+
+
+@app.command("serve")
+def serve() -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from saxaul.api.app import create_app
+
+    settings = Settings()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+@app.command("demo")
+def demo(
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="serve afterwards")] = True,
+    users: Annotated[int, typer.Option(min=100)] = 20_000,
+    events: Annotated[int, typer.Option(min=1_000)] = 400_000,
+) -> None:
+    """The whole loop on a fresh SQLite file: simulate, enrol, import twice, verify, report."""
+    demo_job.run_demo(console, err, users=users, events=events, serve=serve)

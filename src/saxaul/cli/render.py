@@ -1,0 +1,83 @@
+"""How results look in a terminal: progress bars and tables shared by the commands and the demo."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from saxaul.reports.awards import BehaviourTotal, ProgrammeTotals
+
+
+@contextlib.contextmanager
+def import_progress(
+    console: Console, label: str, total: int | None
+) -> Iterator[Callable[[int], None]]:
+    """A progress bar over rows; yields the function that advances it."""
+    with Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda rows: bar.advance(task, rows)
+
+
+def print_import(console: Console, kind: str, result: Any) -> None:
+    """An import summary as a two-column table, then what to do about refusals."""
+    table = Table(title=f"{kind} import: {result.name}", show_header=False)
+    for key, value in dataclasses.asdict(result).items():
+        if key not in ("rejections", "name"):
+            shown = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
+            table.add_row(key.replace("_", " "), shown)
+    console.print(table)
+    if getattr(result, "no_consent", 0):
+        console.print(
+            f"[yellow]{result.no_consent:,} events were kept but not scored: their users have "
+            "not consented to scoring (enrol them with a participants file, consent=true).[/]"
+        )
+    for rejection in result.rejections[:10]:
+        console.print(f"  [red]rejected[/] {rejection}")
+    if result.rejected:
+        console.print("  all refused rows: saxaul quarantine list")
+
+
+def print_summary(
+    console: Console, totals: ProgrammeTotals, behaviours: list[BehaviourTotal]
+) -> None:
+    """Programme totals and the per-behaviour table (energy in grams = g CO2e avoided)."""
+    console.print(
+        f"[bold]Participants[/] {totals.participants:,} ({totals.consenting:,} consenting to "
+        f"scoring) · [bold]events[/] {totals.events:,} ({totals.scored:,} scored, "
+        f"{totals.no_consent:,} without consent) · [bold]awards[/] {totals.awards:,} · "
+        f"[bold]avoided[/] {totals.avoided_mg / 1e9:,.3f} t CO2e · "
+        f"[bold]green energy[/] {totals.energy_g:,} g"
+    )
+    table = Table("behaviour", "pack", "events", "scored", "users", "energy g", "kg CO2e")
+    for b in behaviours:
+        table.add_row(
+            b.behaviour,
+            b.pack_ref,
+            f"{b.events:,}",
+            f"{b.scored:,}",
+            f"{b.users:,}",
+            f"{b.energy_g:,}",
+            f"{b.avoided_mg / 1e6:,.1f}",
+        )
+    console.print(table)

@@ -1,0 +1,1 @@
+"""Read side: analytics queries over stored events and awards (never writes)."""

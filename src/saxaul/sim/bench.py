@@ -1,0 +1,220 @@
+"""The ingest benchmark: end-to-end events/s beside two baselines measured in the same run.
+
+* **in-memory limit** — the same scoring join, caps and per-user aggregation in Polars, with
+  no dedupe and no persistence (what the machine can do if storage were free);
+* **naive path** — per event: a Python scorer, then one transaction with one INSERT for the
+  event and one upsert for its cap usage (what a plain web handler would do), on a sample;
+* **Saxaul** — ``import_events`` on a Parquet file and a CSV file: validate, dedupe, score,
+  cap, persist (SQLite WAL + synchronous=FULL; PostgreSQL with its configured durability),
+  then the same file again (0 rows must go in) to time exactly-once re-import.
+
+Every figure is printed with the machine, durability and library versions (``MEASURED.md``
+§4.3: ratios measured side by side hold across machines; absolute numbers drift).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from saxaul.bootstrap import bootstrap
+from saxaul.config import Settings
+from saxaul.domain.clock import to_us
+from saxaul.domain.methodology import CapUsage, apply_caps, event_mg, rate_mg_per_unit
+from saxaul.domain.units import day_ordinal
+from saxaul.services import imports, participants
+from saxaul.services.methodology import active_packs
+from saxaul.services.runtime import Runtime
+from saxaul.scoring.kernel import empty_prior, score
+from saxaul.scoring.table import BehaviourTable
+from saxaul.sim.behaviours import behaviour_events
+from saxaul.sim.population import population
+from saxaul.sim.scenario import START
+
+Log = Callable[[str], None]
+NAIVE_SAMPLE = 20_000
+
+
+def _machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import adbc_driver_sqlite
+    import pyarrow
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "polars": pl.__version__,
+        "pyarrow": pyarrow.__version__,
+        "sqlalchemy": sa.__version__,
+        "adbc_driver_sqlite": adbc_driver_sqlite.__version__,
+    }
+
+
+def _in_memory_limit(events: pl.DataFrame, consent: pl.DataFrame, table: BehaviourTable) -> float:
+    """Events/s of the scoring kernel alone on parsed, in-memory events (best of 3)."""
+    frame = events.with_row_index("row").with_columns(
+        pl.col("row").cast(pl.Int64),
+        pl.col("occurred_at").str.to_datetime(time_zone="UTC"),
+        pl.col("quantity").cast(pl.Float64),
+    )
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        score(frame, consent, empty_prior(), table)
+        best = min(best, time.perf_counter() - started)
+    return frame.height / best
+
+
+def _naive(rt: Runtime, events: pl.DataFrame, table: BehaviourTable) -> float:
+    """Events/s of per-event Python scoring + one transaction per event, on a sample."""
+    packs = {b.id: p for p in rt.packs for b in p.behaviours}
+    meta = sa.MetaData()
+    naive_events = sa.Table(
+        "naive_events", meta,
+        sa.Column("source", sa.Text, primary_key=True),
+        sa.Column("event_id", sa.Text, primary_key=True),
+        sa.Column("user_id", sa.Text), sa.Column("behaviour", sa.Text),
+        sa.Column("credited_mg", sa.BigInteger),
+    )
+    naive_usage = sa.Table(
+        "naive_usage", meta,
+        sa.Column("user_id", sa.Text, primary_key=True),
+        sa.Column("behaviour", sa.Text, primary_key=True),
+        sa.Column("day", sa.Integer, primary_key=True),
+        sa.Column("counted", sa.BigInteger), sa.Column("credited_mg", sa.BigInteger),
+    )
+    meta.drop_all(rt.engine)
+    meta.create_all(rt.engine)
+    sample = events.head(NAIVE_SAMPLE).iter_rows(named=True)
+    started = time.perf_counter()
+    count = 0
+    for ev in sample:
+        pack = packs[ev["behaviour"]]
+        behaviour = pack.behaviour(ev["behaviour"])
+        when = dt.datetime.fromisoformat(ev["occurred_at"])
+        raw = event_mg(rate_mg_per_unit(pack, behaviour), float(ev["quantity"]),
+                       ev["amount_minor"], behaviour)
+        day = day_ordinal(when.date())
+        with rt.engine.begin() as conn:
+            used = conn.execute(
+                sa.select(naive_usage.c.counted, naive_usage.c.credited_mg).where(
+                    naive_usage.c.user_id == ev["user_id"],
+                    naive_usage.c.behaviour == ev["behaviour"], naive_usage.c.day == day)
+            ).first()
+            prior = CapUsage(*used) if used else CapUsage()
+            (credit,), usage = apply_caps([raw], prior, behaviour.caps)
+            conn.execute(sa.insert(naive_events).values(
+                source=ev["source"], event_id=ev["event_id"], user_id=ev["user_id"],
+                behaviour=ev["behaviour"], credited_mg=credit))
+            upsert = sa.delete(naive_usage).where(
+                naive_usage.c.user_id == ev["user_id"],
+                naive_usage.c.behaviour == ev["behaviour"], naive_usage.c.day == day)
+            conn.execute(upsert)
+            conn.execute(sa.insert(naive_usage).values(
+                user_id=ev["user_id"], behaviour=ev["behaviour"], day=day,
+                counted=usage.counted, credited_mg=usage.credited_mg))
+        count += 1
+    elapsed = time.perf_counter() - started
+    meta.drop_all(rt.engine)
+    return count / elapsed
+
+
+def _end_to_end(rt: Runtime, files: dict[str, Path], log: Log) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for fmt, path in files.items():
+        first = imports.import_events(rt, path)
+        again = imports.import_events(rt, path)
+        out[fmt] = {
+            "events": first.rows_read,
+            "seconds": round(first.seconds, 3),
+            "events_per_s": round(first.rows_read / first.seconds),
+            "new_events": first.new_events,
+            "energy_g": first.energy_g,
+            "reimport_new_events": again.new_events,
+            "reimport_events_per_s": round(again.rows_read / again.seconds),
+        }
+        log(f"  {fmt}: {out[fmt]}")
+    return out
+
+
+def _pg_schema_url(base: str, schema: str) -> str:
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+def run_ingest_bench(
+    *, events: int, users: int, postgres_url: str | None, log: Log = print
+) -> dict[str, Any]:
+    """Run the benchmark and return every figure (also logged as it goes)."""
+    packs = active_packs("")
+    table = BehaviourTable.from_packs(packs)
+    people = population(users, seed=11, start=START)
+    frame = behaviour_events(people, events=events, days=1, start=START, seed=11,
+                             behaviours=table.behaviour_ids)
+    result: dict[str, Any] = {"machine": _machine(), "events": frame.height, "users": users}
+    with tempfile.TemporaryDirectory(prefix="saxaul-bench-") as tmp:
+        work = Path(tmp)
+        people_path = work / "participants.csv"
+        people.drop("activity").write_csv(people_path)
+        files: dict[str, Path] = {"parquet": work / "events.parquet", "csv": work / "events.csv"}
+        frame.write_parquet(files["parquet"])
+        frame.write_csv(files["csv"])
+        consent = people.select(
+            "user_id",
+            pl.col("enrolled_at").str.to_datetime(time_zone="UTC").alias("consent_at"),
+            pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("withdrawn_at"),
+        )
+        limit = _in_memory_limit(frame, consent, table)
+        result["in_memory_limit_events_per_s"] = round(limit)
+        log(f"in-memory limit (Polars scoring, no dedupe, no persistence): {limit:,.0f} events/s")
+        backends = {"sqlite": f"sqlite:///{work / 'bench.db'}"}
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        if postgres_url:
+            backends["postgresql"] = _pg_schema_url(postgres_url, schema)
+            admin = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
+            with admin.begin() as conn:
+                conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+                result["postgresql_synchronous_commit"] = conn.execute(
+                    sa.text("SHOW synchronous_commit")).scalar()
+        try:
+            for name, url in backends.items():
+                rt = bootstrap(Settings(database_url=url, packs=""))
+                participants.import_participants(rt, people_path)
+                log(f"{name}: naive per-event path on {NAIVE_SAMPLE:,} events …")
+                naive = _naive(rt, frame, table)
+                log(f"{name}: end-to-end import …")
+                e2e = _end_to_end(rt, files, log)
+                best = max(v["events_per_s"] for v in e2e.values())
+                result[name] = {
+                    "durability": "WAL + synchronous=FULL" if name == "sqlite"
+                    else f"synchronous_commit={result.get('postgresql_synchronous_commit')}",
+                    "naive_events_per_s": round(naive),
+                    "end_to_end": e2e,
+                    "best_vs_naive": round(best / naive, 1),
+                    "best_vs_in_memory_limit": round(best / limit, 3),
+                }
+                rt.engine.dispose()
+        finally:
+            if postgres_url:
+                with admin.begin() as conn:
+                    conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    result["measured_at_us"] = to_us(dt.datetime.now(dt.UTC))
+    return result

@@ -1,0 +1,94 @@
+"""Shared fixtures: a runtime on SQLite and on PostgreSQL, a fake clock, scenario files.
+
+PostgreSQL tests run against the real server (``SAXAUL_TEST_POSTGRES_URL``, default the local
+``test`` database), each in a fresh schema that is dropped afterwards. When the server is
+absent they skip with the reason — except under ``CI=true``, where absence fails the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from saxaul.bootstrap import bootstrap
+from saxaul.config import Settings
+from saxaul.services.runtime import Runtime
+
+PG_URL = os.environ.get(
+    "SAXAUL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+class FakeClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.current = start
+
+    def now(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(dt.datetime(2026, 11, 5, 12, 0, tzinfo=dt.UTC))
+
+
+def _postgres_available() -> str | None:
+    try:
+        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}"
+
+
+@pytest.fixture(scope="session")
+def postgres_base() -> str:
+    reason = _postgres_available()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: the service must be running)")
+        pytest.skip(reason)
+    return PG_URL
+
+
+@pytest.fixture
+def pg_url(postgres_base: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{postgres_base}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every store test runs on both engines."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'saxaul.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def runtime(database_url: str, clock: FakeClock) -> Iterator[Runtime]:
+    rt = bootstrap(Settings(database_url=database_url, chunk_rows=1_000), clock=clock)
+    yield rt
+    rt.engine.dispose()
