@@ -18,13 +18,16 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from saxaul.api.metrics import EventCounters
-from saxaul.api.problems import RequestTooLarge, UnsupportedMediaType
+from saxaul.api.problems import RequestTooLargeError, UnsupportedMediaTypeError
 from saxaul.config import Settings
 from saxaul.domain.errors import Unauthorised
 from saxaul.services.api_keys import ApiPrincipal, authenticate
 from saxaul.services.runtime import Runtime
 
-BULK_MEDIA_TYPES = ("application/json", "application/x-ndjson")
+JSON_ARRAY = "application/json"
+NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+"""NDJSON goes by several names; the first is the one documented."""
+BULK_MEDIA_TYPES = (JSON_ARRAY, *NDJSON_TYPES)
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -70,6 +73,8 @@ def require_operator(
 
 
 OperatorDep = Annotated[ApiPrincipal, Depends(require_operator)]
+OPERATOR_ONLY = Depends(require_operator)
+"""Router-level guard: ``APIRouter(dependencies=[OPERATOR_ONLY])`` protects every route on it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +93,9 @@ async def read_upload(request: Request, settings: SettingsDep) -> Upload:
     """
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type not in BULK_MEDIA_TYPES:
-        raise UnsupportedMediaType(
-            f"send the events as {' or '.join(BULK_MEDIA_TYPES)}, not {media_type or 'no type'}",
+        raise UnsupportedMediaTypeError(
+            f"send the events as {JSON_ARRAY} (an array) or {NDJSON_TYPES[0]}, "
+            f"not {media_type or 'a body without Content-Type'}",
             accepted=list(BULK_MEDIA_TYPES),
         )
     limit = settings.http_max_bytes
@@ -104,8 +110,8 @@ async def read_upload(request: Request, settings: SettingsDep) -> Upload:
     return Upload(bytes(body), media_type)
 
 
-def _too_large(limit: int) -> RequestTooLarge:
-    return RequestTooLarge(
+def _too_large(limit: int) -> RequestTooLargeError:
+    return RequestTooLargeError(
         f"the body is larger than {limit} bytes; split the events over several requests",
         max_bytes=limit,
     )

@@ -21,6 +21,7 @@ from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -57,18 +58,18 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "invalid_request": ProblemKind(422, "Invalid request"),
     "internal_error": ProblemKind(500, "Internal server error"),
 }
-"""Every code the API can answer with. A code missing here is answered as 400 ``bad_request``."""
+"""Every code the API answers with. A code missing here keeps its name but gets status 400."""
 
 _FALLBACK = ProblemKind(400, "Bad request")
 
 
-class RequestTooLarge(DomainError):
+class RequestTooLargeError(DomainError):
     """The request body is larger than ``SAXAUL_HTTP_MAX_BYTES``; split it into smaller requests."""
 
     code = "request_too_large"
 
 
-class UnsupportedMediaType(DomainError):
+class UnsupportedMediaTypeError(DomainError):
     """The request body's ``Content-Type`` is not one this endpoint reads."""
 
     code = "unsupported_media_type"
@@ -87,8 +88,12 @@ class Problem(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    type: str = Field(description="URI naming the problem kind: `https://saxaul.dev/problems/<code>`.")
-    title: str = Field(description="Short summary of the problem kind; the same for every instance.")
+    type: str = Field(
+        description="URI naming the problem kind: `https://saxaul.dev/problems/<code>`."
+    )
+    title: str = Field(
+        description="Short summary of the problem kind; the same for every instance."
+    )
     status: int = Field(description="The HTTP status code of this response.")
     detail: str = Field(description="What went wrong this time and how to fix it.")
     instance: str = Field(description="The request path the problem occurred on.")
@@ -99,11 +104,6 @@ class Problem(BaseModel):
     errors: list[InvalidParameter] | None = Field(
         default=None, description="For `invalid_request`: every parameter that failed validation."
     )
-
-
-def kind_of(code: str) -> ProblemKind:
-    """The status and title for ``code`` (400 for a code the table does not know)."""
-    return PROBLEMS.get(code, _FALLBACK)
 
 
 def problem_response(
@@ -119,7 +119,7 @@ def problem_response(
 
     ``kind`` overrides the table, for statuses Starlette decides itself (e.g. 405).
     """
-    kind = kind or kind_of(code)
+    kind = kind or PROBLEMS.get(code, _FALLBACK)
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
         "title": kind.title,
@@ -128,7 +128,7 @@ def problem_response(
         "instance": request.url.path,
         "code": code,
     }
-    body.update({k: v for k, v in (fields or {}).items() if k not in _RESERVED})
+    body.update(jsonable_encoder({k: v for k, v in (fields or {}).items() if k not in _RESERVED}))
     if kind.status == HTTPStatus.UNAUTHORIZED:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=kind.status, headers=headers, media_type=MEDIA_TYPE)

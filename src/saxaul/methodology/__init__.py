@@ -4,7 +4,13 @@
 ``find_pack`` picks one by ``id@version`` or ``id``. See ``docs/methodology-format.md``.
 """
 
-from saxaul.methodology.load import content_hash, load_pack, load_pack_text, pack_to_dict
+from saxaul.methodology.load import (
+    content_hash,
+    load_pack,
+    load_pack_text,
+    pack_from_document,
+    pack_to_dict,
+)
 from saxaul.methodology.registry import find_pack, shipped_pack_paths, shipped_packs
 
 __all__ = [
@@ -12,6 +18,7 @@ __all__ = [
     "find_pack",
     "load_pack",
     "load_pack_text",
+    "pack_from_document",
     "pack_to_dict",
     "shipped_pack_paths",
     "shipped_packs",

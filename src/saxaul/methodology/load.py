@@ -66,7 +66,15 @@ def load_pack(path: Path) -> Pack:
 
 def load_pack_text(text: str, origin: str) -> Pack:
     """Validate and build a pack from TOML text; ``origin`` names it in every refusal."""
-    document = parse_document(text, origin)
+    return pack_from_document(parse_document(text, origin), origin)
+
+
+def pack_from_document(document: Mapping[str, Any], origin: str) -> Pack:
+    """Validate and build a pack from its JSON form, so a pack can also arrive as JSON.
+
+    The JSON form is what ``parse_document`` gives, or ``pack_to_dict`` minus ``content_hash``.
+    """
+    document = _jsonable(document, [], origin)  # JSON readers accept NaN; a pack may not
     check_schema(document, origin)
     check_semantics(document, origin)
     return _build(document, content_hash(document))

@@ -21,8 +21,9 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.protocols import Validator
 
 from saxaul.domain.errors import PackInvalid
 from saxaul.domain.units import MASS_UNIT_IN_MG
@@ -55,9 +56,20 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
+def _is_integer(_checker: object, instance: object) -> bool:
+    """JSON Schema counts 2019.0 as an integer; a pack writes 2019 (one spelling, one hash)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
 @functools.cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+def _validator() -> Validator:
+    """Draft 2020-12, but with TOML's integers: ``year = 2019.0`` is refused, not coerced."""
+    strict = validators.create(
+        meta_schema=Draft202012Validator.META_SCHEMA,
+        validators=Draft202012Validator.VALIDATORS,
+        type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+    )
+    return strict(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def check_schema(document: Mapping[str, Any], origin: str) -> None:
@@ -281,9 +293,9 @@ class _Semantics:
         if (base_gas, base_per) != (gas, per):
             raise self.fail(
                 ["behaviours", i, "factors", 1],
-                f"project factor {project['id']!r} is {gas}/{per} but baseline factor "
-                f"{baseline['id']!r} is {base_gas}/{base_per}; both must count the same gas "
-                "per the same unit (restate one and explain the conversion in its note)",
+                f"project factor {project['id']!r} counts {gas} per {per} but baseline factor "
+                f"{baseline['id']!r} counts {base_gas} per {base_per}; both must count the same "
+                "gas per the same unit (restate one and explain the conversion in its note)",
             )
 
     def _check_caps(self, parts: list[PathPart], caps: Mapping[str, Any]) -> None:

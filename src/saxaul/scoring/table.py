@@ -1,4 +1,4 @@
-"""The behaviour table: every active pack's behaviours flattened into one small frame.
+"""The scorer's tables: the behaviour table built from packs, and the frames it reads and writes.
 
 A programme runs several packs at once, and an event names only its behaviour id, so each id
 must belong to exactly one pack: two packs defining ``walking`` would make an award's
@@ -22,6 +22,58 @@ import polars as pl
 from saxaul.domain.methodology import Behaviour, Pack, rate_mg_per_unit
 from saxaul.domain.units import day_ordinal
 
+UTC_MICROS = pl.Datetime("us", "UTC")
+
+EVENTS_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.Int64(),
+    "user_id": pl.String(),
+    "behaviour": pl.String(),
+    "occurred_at": UTC_MICROS,
+    "quantity": pl.Float64(),
+    "amount_minor": pl.Int64(),
+}
+"""Input events; ``row`` is unique and breaks ties in ``occurred_at``; extra columns are ignored."""
+
+PARTICIPANTS_SCHEMA: dict[str, pl.DataType] = {
+    "user_id": pl.String(),
+    "consent_at": UTC_MICROS,
+    "withdrawn_at": UTC_MICROS,
+}
+"""Participants holding the ``scoring`` scope, one row per user; ``withdrawn_at`` nullable."""
+
+USAGE_SCHEMA: dict[str, pl.DataType] = {
+    "user_id": pl.String(),
+    "behaviour": pl.String(),
+    "period_key": pl.Int32(),
+    "counted": pl.Int64(),
+    "credited_mg": pl.Int64(),
+}
+"""Cap usage per (user, behaviour, period): the ``prior`` input and the ``usage`` output."""
+
+EVENT_RESULT_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.Int64(),
+    "status": pl.String(),
+    "day": pl.Int32(),
+    "period_key": pl.Int32(),
+    "raw_mg": pl.Int64(),
+    "credited_mg": pl.Int64(),
+    "counted": pl.Boolean(),
+}
+"""Per-event outcome; ``day`` is the local ``day_ordinal``, ``period_key`` null without a period."""
+
+AWARD_SCHEMA: dict[str, pl.DataType] = {
+    "user_id": pl.String(),
+    "behaviour": pl.String(),
+    "day": pl.Int32(),
+    "pack_id": pl.String(),
+    "pack_version": pl.String(),
+    "factor_ids": pl.String(),
+    "avoided_mg": pl.Int64(),
+    "events_counted": pl.Int64(),
+    "events_scored": pl.Int64(),
+}
+"""One row per (user, behaviour, local day) with at least one scored event."""
+
 TABLE_SCHEMA: dict[str, pl.DataType] = {
     "behaviour": pl.String(),
     "pack_id": pl.String(),
@@ -44,7 +96,12 @@ FACTOR_IDS_SEPARATOR = ";"
 
 
 def index_behaviours(packs: Sequence[Pack]) -> dict[str, tuple[Pack, Behaviour]]:
-    """Map each behaviour id to its pack and definition; refuse ids claimed by several packs."""
+    """Map each behaviour id to its pack and definition, refusing what scoring cannot honour.
+
+    Refused (``ValueError`` naming them): an id defined by several packs, and a count or gram
+    cap without a period, whose usage would have no period key to be carried between batches
+    under (pack validation refuses it too).
+    """
     owners: dict[str, list[tuple[Pack, Behaviour]]] = {}
     for pack in packs:
         for behaviour in pack.behaviours:
@@ -56,6 +113,14 @@ def index_behaviours(packs: Sequence[Pack]) -> dict[str, tuple[Pack, Behaviour]]
             for bid, found in sorted(clashes.items())
         )
         raise ValueError(f"behaviour ids defined by more than one pack: {detail}")
+    unperiodic = sorted(
+        f"{pack.ref} {bid}"
+        for bid, ((pack, behaviour),) in owners.items()
+        if behaviour.caps.period is None
+        and (behaviour.caps.max_count is not None or behaviour.caps.max_g is not None)
+    )
+    if unperiodic:
+        raise ValueError(f"count or gram caps without a period: {', '.join(unperiodic)}")
     return {bid: found[0] for bid, found in owners.items()}
 
 
@@ -93,6 +158,11 @@ class BehaviourTable:
         index = index_behaviours(packs)
         rows = [_row(*index[behaviour_id]) for behaviour_id in sorted(index)]
         return cls(pl.DataFrame(rows, schema=TABLE_SCHEMA, orient="row"))
+
+    @property
+    def behaviour_ids(self) -> frozenset[str]:
+        """The behaviour ids this table scores (any other event is ``unknown_behaviour``)."""
+        return frozenset(self.frame["behaviour"].to_list())
 
     @property
     def timezones(self) -> tuple[str, ...]:

@@ -271,7 +271,7 @@ def _write(
     if events.height == 0:
         return {"new_events": 0}
     consent = repo.consent_of(bulk, events["user_id"]).select(
-        "user_id",
+        pl.col("user_id").cast(pl.String),  # an empty SQLite result comes back typed i64
         pl.col("consent_at_us").cast(pl.Datetime("us", "UTC")).alias("consent_at"),
         pl.col("withdrawn_at_us").cast(pl.Datetime("us", "UTC")).alias("withdrawn_at"),
     )

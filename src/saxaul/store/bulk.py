@@ -20,7 +20,7 @@ from typing import Any
 
 import polars as pl
 
-from saxaul.store.engine import bulk_uri, is_sqlite
+from saxaul.store.engine import SQLITE_SETUP, bulk_uri, is_sqlite
 
 INGEST_LOCK_ID = 0x5A58_0001  # "SX" + 1: the advisory lock every ingest transaction takes
 
@@ -38,9 +38,9 @@ class BulkConnection:
         self._conn: Any = driver.connect(uri, autocommit=True)
         self._cur: Any = self._conn.cursor()
         if self.sqlite:
-            for pragma in ("PRAGMA busy_timeout=60000", "PRAGMA synchronous=FULL"):
+            for pragma in SQLITE_SETUP:
                 self._cur.execute(pragma)
-            self._cur.execute("PRAGMA cache_size=-262144")
+                self._cur.fetchall()
 
     def close(self) -> None:
         """Close the cursor and the connection."""

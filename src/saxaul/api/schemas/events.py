@@ -8,29 +8,32 @@ rejection in the summary, never a refusal of the whole request.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from pydantic import BaseModel, Field
-
-from saxaul.services.imports import ImportSummary
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class EventIn(BaseModel):
     """One low-carbon behaviour of one user, e.g. a metro ride paid in the app."""
 
     event_id: str = Field(
+        max_length=128,
         description="The sender's id for this event; with `source` it identifies the event, so "
         "re-sending it is harmless (counted as a duplicate).",
         examples=["tx-20261101-000123"],
     )
     source: str = Field(
+        max_length=64,
         description="The system the event comes from (e.g. `wallet`, `transit`).",
         examples=["transit"],
     )
     user_id: str = Field(
+        max_length=128,
         description="Pseudonymous participant id, as enrolled; never a name or phone number.",
         examples=["u-000042"],
     )
     behaviour: str = Field(
+        max_length=64,
         description="Behaviour id defined by an active methodology pack "
         "(see `GET /v1/methodology/packs`).",
         examples=["metro_ride"],
@@ -42,28 +45,34 @@ class EventIn(BaseModel):
     )
     quantity: float = Field(
         default=1.0,
+        ge=0,
+        le=1e9,
         description="Activity amount in the behaviour's unit (rides, km, steps …); 1 if absent.",
         examples=[1.0],
     )
     amount_minor: int | None = Field(
         default=None,
+        ge=0,
         description="Payment amount in minor currency units (fen, cents), when there is one.",
         examples=[350],
     )
     currency: str | None = Field(
         default=None,
-        description="ISO 4217 code of `amount_minor`, e.g. `CNY`.",
+        pattern=r"^[A-Za-z]{3}$",
+        description="ISO 4217 code of `amount_minor`, e.g. `CNY` (any letter case).",
         examples=["CNY"],
     )
     merchant_category: str | None = Field(
         default=None,
+        max_length=8,
         description="Merchant category code of the payment, when the behaviour needs one.",
         examples=["4111"],
     )
-    attributes: dict[str, str] | None = Field(
+    attributes: dict[str, Any] | None = Field(
         default=None,
-        description="Further string attributes some behaviours use; ignored by the others.",
-        examples=[{"line": "1"}],
+        description="A JSON object of further attributes some behaviours use; at most 4096 "
+        "characters as compact JSON. Key order and spacing do not matter.",
+        examples=[{"line": 1, "mode": "metro"}],
     )
 
 
@@ -84,6 +93,8 @@ class RejectionOut(BaseModel):
 class ImportResult(BaseModel):
     """What one bulk request did; totals cover every row, `rejections` shows the first few."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     import_id: int = Field(
         description="The import this request was recorded as; filter `GET /v1/quarantine` by it."
     )
@@ -103,20 +114,3 @@ class ImportResult(BaseModel):
     rejections: list[RejectionOut] = Field(
         description="The first rejected rows (at most 20); all of them are in the quarantine."
     )
-
-    @classmethod
-    def of(cls, summary: ImportSummary) -> ImportResult:
-        """The response for a service ``ImportSummary``."""
-        return cls(
-            import_id=summary.import_id,
-            rows_read=summary.rows_read,
-            new_events=summary.new_events,
-            duplicates=summary.duplicates,
-            rejected=summary.rejected,
-            scored=summary.scored,
-            no_consent=summary.no_consent,
-            not_effective=summary.not_effective,
-            awards=summary.awards,
-            energy_g=summary.energy_g,
-            rejections=[RejectionOut.model_validate(r) for r in summary.rejections],
-        )

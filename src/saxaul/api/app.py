@@ -1,0 +1,88 @@
+"""The HTTP application: ``create_app(settings)`` wires routers, problems and metrics.
+
+Nothing happens at import. The runtime (engine, migrations, packs) is built in the lifespan by
+``bootstrap(settings)``, or passed in ready-made (tests pass one on a temporary SQLite file with
+a fake clock), so importing this module never touches a database.
+
+Example: ``uvicorn saxaul.api.app:create_app --factory`` serves with ``SAXAUL_*`` settings;
+``TestClient(create_app(runtime=rt))`` serves a test's runtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from saxaul import __version__
+from saxaul.api.metrics import EventCounters
+from saxaul.api.problems import Problem, install_problem_handlers, problem_responses
+from saxaul.api.routers import events, methodology, operations, participants, quarantine, reporting
+from saxaul.bootstrap import bootstrap
+from saxaul.config import Settings
+from saxaul.services.runtime import Runtime
+
+DESCRIPTION = """\
+Personal carbon accounts in the style of Ant Forest: import behaviour events, score them under
+versioned methodology packs, and read what was credited.
+
+Every endpoint except `/healthz` needs an operator API key, sent as `Authorization: Bearer
+sxk_…`; create one with `saxaul apikey create NAME`. Every refusal is an RFC 9457 problem
+(`application/problem+json`) whose `code` is stable.
+"""
+
+
+class SaxaulAPI(FastAPI):
+    """FastAPI whose OpenAPI document also declares the ``Problem`` schema.
+
+    Why: error responses are documented as ``application/problem+json`` by reference (see
+    ``problems.problem_responses``), and FastAPI only emits component schemas for JSON bodies.
+    """
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI document, with ``Problem`` and its parts under ``components.schemas``."""
+        document = super().openapi()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        if "Problem" not in schemas:
+            problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(problem.pop("$defs", {}))
+            schemas["Problem"] = problem
+        return document
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """The Saxaul API; ``runtime`` skips ``bootstrap`` (its owner then disposes of it)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = runtime or bootstrap(settings)
+        app.state.runtime = rt
+        try:
+            yield
+        finally:
+            if runtime is None:
+                rt.engine.dispose()
+
+    app = SaxaulAPI(
+        title="Saxaul",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.event_counters = EventCounters.create()
+    install_problem_handlers(app)
+    for router in (
+        events.router,
+        quarantine.router,
+        methodology.router,
+        reporting.router,
+        participants.router,
+        operations.health,
+        operations.metrics,
+    ):
+        app.include_router(router, responses=problem_responses("internal_error"))
+    return app
