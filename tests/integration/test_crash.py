@@ -43,8 +43,7 @@ def _start(url: str, path: Path) -> subprocess.Popen[bytes]:
 
 @pytest.mark.slow
 def test_sigkilled_import_rerun_gives_clean_totals(database_url: str, tmp_path: Path) -> None:
-    files = write_scenario(tmp_path / "data", users=2_000, events=40_000, days=1, seed=9,
-                           fmt="csv")
+    files = write_scenario(tmp_path / "data", users=2_000, events=40_000, days=1, seed=9, fmt="csv")
     people, events = files[0], files[1]
     clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
     clean = bootstrap(Settings(database_url=clean_url, chunk_rows=CHUNK))

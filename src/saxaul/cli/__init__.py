@@ -1,4 +1,4 @@
-"""The ``saxaul`` command: serve, db, import, methodology, rescore, quarantine, simulate, bench, demo.
+"""The ``saxaul`` command: serve, db, import, methodology, rescore, quarantine, bench, demo.
 
 Every command builds the runtime with ``bootstrap`` and calls services; nothing here holds a
 rule. Long work shows a progress bar; ``--json`` prints machine-readable output instead.
@@ -17,24 +17,28 @@ from rich.console import Console
 from rich.table import Table
 
 from saxaul.bootstrap import bootstrap
+from saxaul.cli import demo as demo_job
+from saxaul.cli.render import import_progress, print_import, print_summary
 from saxaul.config import Settings
 from saxaul.domain.errors import DomainError
 from saxaul.services import api_keys, imports, methodology, participants, quarantine, reporting
 from saxaul.services.runtime import Runtime
-from saxaul.cli import demo as demo_job
-from saxaul.cli.render import import_progress, print_import, print_summary
 from saxaul.sim.scenario import write_scenario
 
-app = typer.Typer(help="Saxaul: personal carbon accounts (个人碳账户) — score, credit, report.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Saxaul: personal carbon accounts (个人碳账户) — score, credit, report.",
+    no_args_is_help=True,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 methodology_app = typer.Typer(help="Methodology packs: list, show, verify.", no_args_is_help=True)
-quarantine_app = typer.Typer(help="Rows refused at import, kept for inspection.",
-                             no_args_is_help=True)
+quarantine_app = typer.Typer(
+    help="Rows refused at import, kept for inspection.", no_args_is_help=True
+)
 participants_app = typer.Typer(help="Participants and consent.", no_args_is_help=True)
 apikey_app = typer.Typer(help="Operator API keys.", no_args_is_help=True)
-bench_app = typer.Typer(help="Benchmarks that print figures beside in-process baselines.",
-                        no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks that print figures beside in-process baselines.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(methodology_app, name="methodology")
 app.add_typer(quarantine_app, name="quarantine")
@@ -110,8 +114,15 @@ def methodology_list(as_json: JsonOpt = False) -> None:
         return
     table = Table("pack", "title", "region", "behaviours", "factors", "vectors", "active")
     for r in rows:
-        table.add_row(r.ref, r.title, r.region, str(r.behaviours), str(r.factors),
-                      str(r.vectors), "yes" if r.active else "")
+        table.add_row(
+            r.ref,
+            r.title,
+            r.region,
+            str(r.behaviours),
+            str(r.factors),
+            str(r.vectors),
+            "yes" if r.active else "",
+        )
     console.print(table)
 
 
@@ -133,8 +144,13 @@ def methodology_show(
     console.print(document.get("summary", ""))
     table = Table("behaviour", "名称", "formula", "factors", "caps")
     for b in document["behaviours"]:
-        table.add_row(b["id"], b["name_zh"], b["formula"], ", ".join(b["factors"]),
-                      json.dumps(b.get("caps", {}), ensure_ascii=False))
+        table.add_row(
+            b["id"],
+            b["name_zh"],
+            b["formula"],
+            ", ".join(b["factors"]),
+            json.dumps(b.get("caps", {}), ensure_ascii=False),
+        )
     console.print(table)
 
 
@@ -156,9 +172,15 @@ def methodology_verify(
     else:
         table = Table("pack", "vector", "behaviour", "expected g", "reference g", "kernel g", "")
         for o in outcomes:
-            table.add_row(o.pack_ref, o.vector_id, o.behaviour, str(o.expected_g),
-                          str(o.reference_g), str(o.kernel_g),
-                          "[green]ok[/]" if o.ok else "[bold red]MISMATCH[/]")
+            table.add_row(
+                o.pack_ref,
+                o.vector_id,
+                o.behaviour,
+                str(o.expected_g),
+                str(o.reference_g),
+                str(o.kernel_g),
+                "[green]ok[/]" if o.ok else "[bold red]MISMATCH[/]",
+            )
         console.print(table)
         console.print(f"{len(outcomes) - len(failed)}/{len(outcomes)} vectors agree")
     if failed:
@@ -174,8 +196,10 @@ def rescore(
 ) -> None:
     """Show what a new pack version would change for the events already stored."""
     if not dry_run:
-        err.print("only --dry-run is available: applying a new version is done by "
-                  "compensating ledger entries, not by editing awards")
+        err.print(
+            "only --dry-run is available: applying a new version is done by "
+            "compensating ledger entries, not by editing awards"
+        )
         raise typer.Exit(code=2)
     rt = _runtime()
     try:
@@ -186,12 +210,17 @@ def rescore(
     if as_json:
         _print_json([dataclasses.asdict(line) | {"delta_mg": line.delta_mg} for line in lines])
         return
-    table = Table("behaviour", "pack", "events", "stored g", "current g", "candidate g",
-                  "change g")
+    table = Table("behaviour", "pack", "events", "stored g", "current g", "candidate g", "change g")
     for line in lines:
-        table.add_row(line.behaviour, line.pack_ref, f"{line.events:,}",
-                      f"{line.stored_mg / 1000:,.1f}", f"{line.current_mg / 1000:,.1f}",
-                      f"{line.candidate_mg / 1000:,.1f}", f"{line.delta_mg / 1000:+,.1f}")
+        table.add_row(
+            line.behaviour,
+            line.pack_ref,
+            f"{line.events:,}",
+            f"{line.stored_mg / 1000:,.1f}",
+            f"{line.current_mg / 1000:,.1f}",
+            f"{line.candidate_mg / 1000:,.1f}",
+            f"{line.delta_mg / 1000:+,.1f}",
+        )
     console.print(table)
     console.print("dry run: nothing was written")
 
@@ -204,15 +233,21 @@ def quarantine_list(
     as_json: JsonOpt = False,
 ) -> None:
     """Refused rows with their import, line and reason."""
-    rows, total = quarantine.list_quarantine(_runtime(), import_id=import_id, code=code,
-                                             limit=limit)
+    rows, total = quarantine.list_quarantine(
+        _runtime(), import_id=import_id, code=code, limit=limit
+    )
     if as_json:
         _print_json({"total": total, "rows": [dataclasses.asdict(r) for r in rows]})
         return
     table = Table("import", "where", "code", "field", "reason")
     for r in rows:
-        table.add_row(f"{r.import_id} {r.import_name}", f"{r.location} {r.line}", r.code,
-                      r.field or "", r.reason)
+        table.add_row(
+            f"{r.import_id} {r.import_name}",
+            f"{r.location} {r.line}",
+            r.code,
+            r.field or "",
+            r.reason,
+        )
     console.print(table)
     console.print(f"{len(rows)} of {total} quarantined rows")
 
@@ -250,8 +285,12 @@ def report(as_json: JsonOpt = False) -> None:
     """Programme totals and energy credited per behaviour."""
     totals, behaviours = reporting.summary(_runtime())
     if as_json:
-        _print_json({"totals": dataclasses.asdict(totals),
-                     "behaviours": [dataclasses.asdict(b) for b in behaviours]})
+        _print_json(
+            {
+                "totals": dataclasses.asdict(totals),
+                "behaviours": [dataclasses.asdict(b) for b in behaviours],
+            }
+        )
         return
     print_summary(console, totals, behaviours)
 
@@ -266,8 +305,7 @@ def simulate(
     fmt: Annotated[str, typer.Option("--format", help="csv | ndjson | parquet | mixed")] = "mixed",
 ) -> None:
     """Write a synthetic pilot population and its events (no personal data involved)."""
-    written = write_scenario(out, users=users, events=events, days=days, seed=seed,
-                                      fmt=fmt)
+    written = write_scenario(out, users=users, events=events, days=days, seed=seed, fmt=fmt)
     for path in written:
         console.print(f"wrote {path}")
 
@@ -284,8 +322,9 @@ def bench_ingest(
     """End-to-end import events/s on SQLite and PostgreSQL beside the naive and in-memory paths."""
     from saxaul.sim.bench import run_ingest_bench
 
-    result = run_ingest_bench(events=events, users=users, postgres_url=postgres_url or None,
-                              log=err.print)
+    result = run_ingest_bench(
+        events=events, users=users, postgres_url=postgres_url or None, log=err.print
+    )
     if as_json:
         _print_json(result)
     else:

@@ -59,8 +59,10 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     console.print(Rule("4 · methodology test vectors, reference scorer vs kernel"))
     outcomes = methodology.verify_packs(rt.packs)
     bad = [o for o in outcomes if not o.ok]
-    console.print(f"{len(outcomes) - len(bad)}/{len(outcomes)} vectors agree across "
-                  f"{len(rt.packs)} packs: {', '.join(p.ref for p in rt.packs)}")
+    console.print(
+        f"{len(outcomes) - len(bad)}/{len(outcomes)} vectors agree across "
+        f"{len(rt.packs)} packs: {', '.join(p.ref for p in rt.packs)}"
+    )
     for o in bad:
         console.print(f"[bold red]MISMATCH[/] {o}")
 

@@ -146,7 +146,7 @@ class VectorEvent:
 
 @dataclass(frozen=True, slots=True)
 class TestVector:
-    """Inputs → expected grams, for one user and behaviour; checked by ``saxaul methodology verify``."""
+    """Inputs → expected grams for one user and behaviour (``saxaul methodology verify``)."""
 
     __test__ = False  # not a pytest class, despite the name
 

@@ -32,10 +32,13 @@ from saxaul.ingest.pieces import RawPiece, clip
 BLOCK_BYTES = 8 << 20
 PIECE_ELEMENTS = 65_536
 _MAX_ELEMENT_CHARS = 1 << 20
+"""An array element still unfinished after this many characters is broken, not just long."""
 _NESTED_VALUE = re.compile(
     rb'"(?:' + b"|".join(name.encode() for name in NESTED_FIELDS) + rb')"\s*:\s*[{\[]'
 )
-"""An array element still unfinished after this many characters is broken, not just long."""
+"""A line that gives a nested field an object or list value."""
+_BAD_ESCAPE = re.compile(rb'\\(?:["\\bfnrt]|u00[01][0-9a-fA-F])')
+"""An escape Polars decodes but does not write back (``\\u0041`` and ``\\u00e9`` are fine)."""
 
 
 def text_schema(fields: Sequence[str]) -> dict[str, pl.DataType]:
@@ -77,7 +80,7 @@ def ndjson_piece(block: bytes, schema: dict[str, pl.DataType], pos0: int, line0:
     physical = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
     if frame is not None and frame.height == physical:
         index = pl.int_range(frame.height, dtype=pl.Int64, eager=True)
-        frame = exact_nested(frame, lines.all, any_backslash=b"\\" in block)
+        frame = exact_nested(frame, lines.all, suspect=_suspect(block))
         return RawPiece(
             frame=_with_positions(frame, index + pos0, index + line0),
             malformed=(),
@@ -100,7 +103,7 @@ def ndjson_piece(block: bytes, schema: dict[str, pl.DataType], pos0: int, line0:
         frame, unreadable = read_objects(kept, schema)
         for i in reversed(unreadable):
             bad.append(_malformed(kept_lines.pop(i), "Polars cannot read this object", kept.pop(i)))
-    frame = exact_nested(frame, lambda: kept, any_backslash=b"\\" in block)
+    frame = exact_nested(frame, lambda: kept, suspect=_suspect(block))
     return _renumber(frame, kept_lines, bad, pos0, lines)
 
 
@@ -143,16 +146,16 @@ def _malformed(line: int, reason: str, text: bytes | str) -> Rejection:
 
 
 def exact_nested(
-    frame: pl.DataFrame, texts: Callable[[], Sequence[bytes]], *, any_backslash: bool
+    frame: pl.DataFrame, texts: Callable[[], Sequence[bytes]], *, suspect: bool
 ) -> pl.DataFrame:
     """Re-render untrustworthy nested values (objects, lists) from the raw text with ``json``.
 
     Why: Polars writes a nested value back as text without escaping it (a key made of one
     double quote comes out as three quotes in a row) and prints big floats as long integers.
-    Raw text without any backslash holds no escapes, so its rendering is exact unless it shows
-    a 16-digit number; only rows with such a number, or with a backslash and a nested value
-    (``"attributes": {``), are re-rendered.
-    ``texts()`` gives each row's raw object text.
+    Raw text without such escapes renders exactly unless it shows a 16-digit number; only rows
+    with such a number, or with such an escape and a nested value (``"attributes": {``), are
+    re-rendered.
+    ``texts()`` gives each row's raw object text; ``suspect`` says whether any may need it.
     """
     columns = [name for name in NESTED_FIELDS if name in frame.columns]
     if not columns or frame.is_empty():
@@ -161,10 +164,8 @@ def exact_nested(
         pl.col(c).str.contains(r"[0-9]{16}").fill_null(False) for c in columns
     )
     rows = set(frame.select(long_number).to_series().arg_true().to_list())
-    if any_backslash:
-        rows.update(
-            i for i, text in enumerate(texts()) if b"\\" in text and _NESTED_VALUE.search(text)
-        )
+    if suspect:
+        rows.update(i for i, text in enumerate(texts()) if _suspect(text))
     if not rows:
         return frame
     order = sorted(rows)
@@ -181,6 +182,16 @@ def exact_nested(
                 rendered[name][n] = json.dumps(nested, ensure_ascii=False)
     return frame.with_columns(
         frame.get_column(c).scatter(order, pl.Series(rendered[c], dtype=pl.String)) for c in columns
+    )
+
+
+def _suspect(text: bytes) -> bool:
+    """Whether Polars may mis-render raw JSON text: an escape that decodes to a character that
+    needs escaping again (quote, backslash, control character), and a nested value."""
+    return (
+        b"\\" in text
+        and _BAD_ESCAPE.search(text) is not None
+        and _NESTED_VALUE.search(text) is not None
     )
 
 
@@ -271,7 +282,7 @@ def _array_piece(
         bad.append((indices[i], _malformed(indices[i], "Polars cannot read this object", texts[i])))
     keep = sorted(set(range(len(indices))) - set(unreadable))
     kept = [texts[i] for i in keep]
-    frame = exact_nested(frame, lambda: kept, any_backslash=any(b"\\" in t for t in kept))
+    frame = exact_nested(frame, lambda: kept, suspect=any(_suspect(t) for t in kept))
     index = pl.Series([indices[i] for i in keep], dtype=pl.Int64)
     by_index = {indices[i]: texts[i] for i in range(len(indices))}
     last = max([*indices, *(i for i, _ in bad)], default=start - 1)

@@ -63,8 +63,13 @@ def behaviour_totals(conn: Connection) -> list[BehaviourTotal]:
         .subquery()
     )
     rows = conn.execute(
-        select(counted, credited.c.pack_ref, credited.c.users, credited.c.avoided_mg,
-               credited.c.energy_g)
+        select(
+            counted,
+            credited.c.pack_ref,
+            credited.c.users,
+            credited.c.avoided_mg,
+            credited.c.energy_g,
+        )
         .select_from(counted.outerjoin(credited, credited.c.behaviour == counted.c.behaviour))
         .order_by(credited.c.energy_g.desc().nulls_last(), counted.c.behaviour)
     ).mappings()
@@ -89,8 +94,11 @@ def programme_totals(conn: Connection) -> ProgrammeTotals:
             func.count(),
             func.sum(
                 case(
-                    (participants.c.consent_scopes.contains("scoring")
-                     & participants.c.withdrawn_at_us.is_(None), 1),
+                    (
+                        participants.c.consent_scopes.contains("scoring")
+                        & participants.c.withdrawn_at_us.is_(None),
+                        1,
+                    ),
                     else_=0,
                 )
             ),

@@ -39,12 +39,15 @@ from saxaul.scoring.table import (
     USAGE_SCHEMA,
     BehaviourTable,
 )
+from saxaul.scoring.zones import ZoneOffsets, local_date
 
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 _ENGINE: Final = "in-memory"
 """Most steps here depend on row order (sorts, running sums, shifts); measured on 2 cores, the
 in-memory engine runs them about twice as fast as the streaming default."""
+_STATUS = pl.Enum([status.value for status in EventStatus])
+"""Status while scoring: comparing and building an enum is ~20× cheaper than strings."""
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _DAY_SPAN = 1 << 22
 """Room for a day or month ordinal in a packed key: above ``date.max.toordinal()`` (3 652 059)."""
@@ -77,26 +80,35 @@ def _conform(frame: FrameT, schema: dict[str, pl.DataType]) -> FrameT:
     return frame.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
 
 
-class _Keys:
-    """Integer stand-ins for the string keys, and the behaviour table read through them.
+class _Batch:
+    """What one batch is scored with: integer keys, the behaviour table, and zone offsets.
 
     ``uidx`` is a participant's row and ``bidx`` a behaviour's row, both in id order, so a
     packed key ``(uidx · behaviours + bidx) · 2²² + ordinal`` sorts like (user, behaviour, day).
     """
 
-    def __init__(self, table: BehaviourTable, participants: pl.DataFrame) -> None:
+    def __init__(
+        self, table: BehaviourTable, participants: pl.DataFrame, events: pl.DataFrame
+    ) -> None:
         self.table = table.frame
         self.users = participants.sort("user_id").with_row_index("uidx")
         self.timezones = table.timezones
+        self.zones = ZoneOffsets.spanning(events["occurred_at"], self.timezones)
 
-    def attr(self, name: str) -> pl.Expr:
-        """A behaviour-table column, read for each row's ``bidx``."""
-        return pl.lit(self.table[name]).gather(pl.col("bidx"))
+    def attr(self, name: str, behaviour: pl.Expr | None = None) -> pl.Expr:
+        """A behaviour-table column, read at each row's behaviour (default: column ``bidx``)."""
+        return pl.lit(self.table[name]).gather(pl.col("bidx") if behaviour is None else behaviour)
 
     def behaviours_where(self, name: str, value: str) -> pl.Expr:
         """Whether the row's behaviour has ``value`` in table column ``name``."""
         rows = self.table.with_row_index().filter(pl.col(name) == value)["index"]
         return pl.col("bidx").is_in(rows.to_list())
+
+    def local_date(self) -> pl.Expr:
+        """The event's date in its pack's time zone."""
+        zone_of_row = [self.timezones.index(tz) for tz in self.table["timezone"]]
+        zone_index = pl.lit(pl.Series(zone_of_row, dtype=pl.Int64)).gather(pl.col("bidx"))
+        return local_date(self.zones, self.timezones, zone_index).alias("local_date")
 
     def behaviour_index(self) -> pl.Expr:
         """Row of the behaviour in the table; an unknown behaviour id fails the cast."""
@@ -130,31 +142,20 @@ def _ordinal(date: pl.Expr) -> pl.Expr:
     return (date.cast(pl.Int32) + _EPOCH_ORDINAL).cast(pl.Int32)
 
 
-def _local_date(keys: _Keys) -> pl.Expr:
-    """The event's date in its pack's time zone; Polars converts to one literal zone at a time."""
-    return pl.coalesce(
-        pl.when(keys.behaviours_where("timezone", tz))
-        .then(pl.col("occurred_at"))
-        .dt.convert_time_zone(tz)
-        .dt.date()
-        for tz in keys.timezones
-    ).alias("local_date")
-
-
-def _day_and_period(keys: _Keys) -> list[pl.Expr]:
+def _day_and_period(batch: _Batch) -> list[pl.Expr]:
     """``day_ordinal`` of the local date, and the cap period key (``month_ordinal`` for months)."""
     local_date = pl.col("local_date")
     return [
         _ordinal(local_date).alias("day"),
-        pl.when(keys.behaviours_where("cap_period", CapPeriod.DAY.value))
+        pl.when(batch.behaviours_where("cap_period", CapPeriod.DAY.value))
         .then(_ordinal(local_date))
-        .when(keys.behaviours_where("cap_period", CapPeriod.MONTH.value))
+        .when(batch.behaviours_where("cap_period", CapPeriod.MONTH.value))
         .then(_ordinal(local_date.dt.month_start()))
         .alias("period_key"),
     ]
 
 
-def _status(keys: _Keys) -> pl.Expr:
+def _status(batch: _Batch) -> pl.Expr:
     """``may_score`` (participants already hold the scope), then ``Pack.is_effective``."""
     at = pl.col("occurred_at")
     consented = (
@@ -162,14 +163,14 @@ def _status(keys: _Keys) -> pl.Expr:
         & (at >= pl.col("consent_at"))
         & (pl.col("withdrawn_at").is_null() | (at < pl.col("withdrawn_at")))
     )
-    day, until = pl.col("day"), keys.attr("effective_to")
-    effective = (day >= keys.attr("effective_from")) & (until.is_null() | (day <= until))
+    day, until = pl.col("day"), batch.attr("effective_to")
+    effective = (day >= batch.attr("effective_from")) & (until.is_null() | (day <= until))
     return (
         pl.when(~consented)
-        .then(pl.lit(EventStatus.NO_CONSENT.value))
+        .then(pl.lit(EventStatus.NO_CONSENT.value, _STATUS))
         .when(~effective)
-        .then(pl.lit(EventStatus.NOT_EFFECTIVE.value))
-        .otherwise(pl.lit(EventStatus.SCORED.value))
+        .then(pl.lit(EventStatus.NOT_EFFECTIVE.value, _STATUS))
+        .otherwise(pl.lit(EventStatus.SCORED.value, _STATUS))
         .alias("status")
     )
 
@@ -179,62 +180,62 @@ def _at_most(value: pl.Expr, cap: pl.Expr) -> pl.Expr:
     return pl.when(cap.is_not_null() & (value > cap)).then(cap).otherwise(value)
 
 
-def _raw_mg(keys: _Keys) -> pl.Expr:
+def _raw_mg(batch: _Batch) -> pl.Expr:
     """``event_mg`` for scored events (one float multiply, floor, per-event cap); 0 otherwise."""
-    minimum, amount = keys.attr("min_amount_minor"), pl.col("amount_minor")
+    minimum, amount = batch.attr("min_amount_minor"), pl.col("amount_minor")
     under_minimum = minimum.is_not_null() & (amount.is_null() | (amount < minimum))
-    product = (pl.col("quantity") * keys.attr("rate_mg")).floor().cast(pl.Int64)
+    product = (pl.col("quantity") * batch.attr("rate_mg")).floor().cast(pl.Int64)
     return (
         pl.when((pl.col("status") != EventStatus.SCORED.value) | under_minimum)
         .then(pl.lit(0, pl.Int64))
-        .otherwise(_at_most(product, keys.attr("per_event_max_mg")))
+        .otherwise(_at_most(product, batch.attr("per_event_max_mg")))
         .alias("raw_mg")
     )
 
 
-def _placed(events: pl.LazyFrame, keys: _Keys) -> pl.LazyFrame:
+def _placed(events: pl.LazyFrame, batch: _Batch) -> pl.LazyFrame:
     """Every event, in input order, with its behaviour's row, local day and cap period."""
     return (
         _conform(events, EVENTS_SCHEMA)
-        .with_columns(keys.behaviour_index())
-        .with_columns(_local_date(keys))
-        .with_columns(_day_and_period(keys))
+        .with_columns(batch.behaviour_index())
+        .with_columns(batch.local_date())
+        .with_columns(_day_and_period(batch))
     )
 
 
-def _per_event(events: pl.LazyFrame, keys: _Keys) -> pl.LazyFrame:
+def _per_event(events: pl.LazyFrame, batch: _Batch) -> pl.LazyFrame:
     """Every event, in input order, placed, with its user's row, status and raw mg."""
-    users = keys.users.lazy().select("user_id", "uidx", "consent_at", "withdrawn_at")
+    users = batch.users.lazy().select("user_id", "uidx", "consent_at", "withdrawn_at")
     return (
-        _placed(events, keys)
+        _placed(events, batch)
         .join(users, on="user_id", how="left", maintain_order="left")
-        .with_columns(_status(keys))
-        .with_columns(_raw_mg(keys))
+        .with_columns(_status(batch))
+        .with_columns(_raw_mg(batch))
+        .select("row", "occurred_at", "uidx", "bidx", "day", "period_key", "status", "raw_mg")
     )
 
 
-def _prior_by_key(prior: pl.DataFrame, keys: _Keys) -> pl.LazyFrame:
+def _prior_by_group(prior: pl.DataFrame, batch: _Batch) -> pl.LazyFrame:
     """Prior usage keyed like the cap groups (rows of unknown users or behaviours cannot match)."""
-    behaviours = keys.table.lazy().select("behaviour", bidx=pl.int_range(pl.len(), dtype=pl.Int64))
+    behaviours = batch.table.lazy().select("behaviour", bidx=pl.int_range(pl.len(), dtype=pl.Int64))
     return (
         _conform(prior.lazy(), USAGE_SCHEMA)
-        .join(keys.users.lazy().select("user_id", "uidx"), on="user_id")
+        .join(batch.users.lazy().select("user_id", "uidx"), on="user_id")
         .join(behaviours, on="behaviour")
         .select(
-            keys.packed(pl.col("period_key")).alias("group"),
+            batch.packed(pl.col("period_key")).alias("group"),
             pl.col("counted").alias("prior_counted"),
             pl.col("credited_mg").alias("prior_mg"),
         )
     )
 
 
-def _in_award_order(per_event: pl.DataFrame, keys: _Keys) -> pl.DataFrame:
+def _in_award_order(per_event: pl.DataFrame, batch: _Batch) -> pl.DataFrame:
     """Scored events sorted by (user, behaviour, day, occurred_at, row).
 
     In this order each award is a run of rows, and so is each cap group (a period is a run of
-    days), with both ``award`` and ``group`` ascending. The sort is one stable sort of an
-    Int128 packing (award, occurred_at) over rows in ``row`` order: a third of the cost of
-    sorting by three columns.
+    days), with both ``award`` and ``group`` ascending. (An eager sort on three integer
+    columns measured faster here than a lazy one, or than one sort on a packed Int128.)
     """
     scored = (
         per_event.lazy()
@@ -245,20 +246,12 @@ def _in_award_order(per_event: pl.DataFrame, keys: _Keys) -> pl.DataFrame:
             "row",
             "occurred_at",
             "raw_mg",
-            award=keys.packed(pl.col("day")),
-            group=keys.packed(pl.col("period_key")),
+            award=batch.packed(pl.col("day")),
+            group=batch.packed(pl.col("period_key")),
         )
-    )
-    if not per_event["row"].is_sorted():
-        scored = scored.sort("row")
-    instant = pl.col("occurred_at").cast(pl.Int64).cast(pl.Int128) + (1 << 63)
-    award_then_instant = pl.col("award").cast(pl.Int128) * (1 << 64) + instant
-    uidx, bidx, _ = keys.unpacked("award")
-    return (
-        scored.sort(award_then_instant, maintain_order=True)
-        .with_columns(uidx, bidx)
         .collect(engine=_ENGINE)
     )
+    return scored.sort("award", "occurred_at", "row")
 
 
 def _in_cap_order(ordered: pl.DataFrame) -> bool:
@@ -268,18 +261,26 @@ def _in_cap_order(ordered: pl.DataFrame) -> bool:
     later instant's local day earlier; then the caps are applied in a separate sort.
     """
     at = pl.col("occurred_at")
-    starts = (pl.col("group") != pl.col("group").shift(1)).fill_null(True)
-    return bool(ordered.select((starts | (at >= at.shift(1))).all()).item())
+    return bool(ordered.select((_starts("group") | (at >= at.shift(1))).all()).item())
+
+
+def _starts(key: str) -> pl.Expr:
+    """Whether the row begins a run of equal ``key`` values."""
+    return (pl.col(key) != pl.col(key).shift(1)).fill_null(True)
+
+
+def _ends(key: str) -> pl.Expr:
+    """Whether the row ends a run of equal ``key`` values."""
+    return (pl.col(key) != pl.col(key).shift(-1)).fill_null(True)
 
 
 def _run_sum(value: pl.Expr, key: str) -> pl.Expr:
     """Inclusive running sum of ``value``, restarted wherever ``key`` changes from the row above."""
     running = value.cum_sum()
-    starts = (pl.col(key) != pl.col(key).shift(1)).fill_null(True)
-    return running - pl.when(starts).then(running - value).forward_fill()
+    return running - pl.when(_starts(key)).then(running - value).forward_fill()
 
 
-def _apply_caps(in_cap_order: pl.LazyFrame, prior: pl.LazyFrame, keys: _Keys) -> pl.LazyFrame:
+def _apply_caps(in_cap_order: pl.LazyFrame, prior: pl.LazyFrame, batch: _Batch) -> pl.LazyFrame:
     """``apply_caps`` per group, for scored events sorted by (group, occurred_at, row).
 
     One step per ``with_columns``: each intermediate is computed once, not once per use.
@@ -287,12 +288,13 @@ def _apply_caps(in_cap_order: pl.LazyFrame, prior: pl.LazyFrame, keys: _Keys) ->
     eligible = (pl.col("raw_mg") > 0).cast(pl.Int64)
     max_count, max_mg, earned = pl.col("max_count"), pl.col("max_mg"), pl.col("earned")
     total_after = pl.col("total_after")
+    behaviour = batch.unpacked("group")[1]
     return (
         in_cap_order.join(prior, on="group", how="left", maintain_order="left")
         .with_columns(
             pl.col("prior_counted", "prior_mg").fill_null(0),
-            keys.attr("max_count").alias("max_count"),
-            keys.attr("max_mg").alias("max_mg"),
+            batch.attr("max_count", behaviour).alias("max_count"),
+            batch.attr("max_mg", behaviour).alias("max_mg"),
             earlier=_run_sum(eligible, "group") - eligible,
         )
         .with_columns(
@@ -301,68 +303,73 @@ def _apply_caps(in_cap_order: pl.LazyFrame, prior: pl.LazyFrame, keys: _Keys) ->
         )
         .with_columns(earned=pl.when("counted").then("raw_mg").otherwise(pl.lit(0, pl.Int64)))
         .with_columns(total_after=pl.col("prior_mg") + _run_sum(earned, "group"))
-        .with_columns(
-            credited_mg=_at_most(total_after, max_mg) - _at_most(total_after - earned, max_mg)
+        .select(
+            "position",
+            "award",
+            "group",
+            "prior_counted",
+            "prior_mg",
+            "counted",
+            credited_mg=_at_most(total_after, max_mg) - _at_most(total_after - earned, max_mg),
         )
     )
 
 
-def _capped(per_event: pl.DataFrame, prior: pl.LazyFrame, keys: _Keys) -> pl.DataFrame:
+def _capped(ordered: pl.DataFrame, prior: pl.LazyFrame, batch: _Batch) -> pl.LazyFrame:
     """Scored events in award order with ``counted`` and ``credited_mg``."""
-    ordered = _in_award_order(per_event, keys)
     if _in_cap_order(ordered):
-        return _apply_caps(ordered.lazy(), prior, keys).collect(engine=_ENGINE)
+        return _apply_caps(ordered.lazy(), prior, batch)
     in_cap_order = ordered.lazy().sort("group", "occurred_at", "row")
-    capped = _apply_caps(in_cap_order, prior, keys)
-    return capped.sort("award", "occurred_at", "row").collect(engine=_ENGINE)
+    return _apply_caps(in_cap_order, prior, batch).sort("award")  # runs again; order within is free
 
 
-def _awards(capped: pl.LazyFrame, keys: _Keys) -> pl.LazyFrame:
-    """One row per award run; ``award`` ascends, so Polars groups it by slicing."""
-    uidx, bidx, day = keys.unpacked("award")
-    provenance = (keys.attr(name) for name in ("pack_id", "pack_version", "factor_ids"))
+def _awards(capped: pl.LazyFrame, batch: _Batch) -> pl.LazyFrame:
+    """Award totals read off the last row of each award's run."""
+    uidx, bidx, day = batch.unpacked("award")
+    provenance = (batch.attr(name) for name in ("pack_id", "pack_version", "factor_ids"))
     return (
-        capped.group_by(pl.col("award").set_sorted(), maintain_order=True)
-        .agg(
-            avoided_mg=pl.col("credited_mg").sum(),
-            events_counted=pl.col("counted").sum(),
-            events_scored=pl.len(),
+        capped.select(
+            "award",
+            avoided_mg=_run_sum(pl.col("credited_mg"), "award"),
+            events_counted=_run_sum(pl.col("counted").cast(pl.Int64), "award"),
+            events_scored=_run_sum(pl.repeat(1, pl.len(), dtype=pl.Int64), "award"),
+            last=_ends("award"),
         )
+        .filter("last")
         .with_columns(uidx, bidx, day.alias("day"))
-        .with_columns(*keys.names(), *provenance)
+        .with_columns(*batch.names(), *provenance)
         .pipe(_conform, AWARD_SCHEMA)
     )
 
 
-def _usage(capped: pl.LazyFrame, keys: _Keys) -> pl.LazyFrame:
-    """Prior plus this batch per cap group; ``group`` ascends, so Polars groups it by slicing.
+def _usage(capped: pl.LazyFrame, batch: _Batch) -> pl.LazyFrame:
+    """New usage totals read off the last row of each cap group's run.
 
     Behaviours without a cap period have no usage to carry (their packed period is 0).
     """
-    uidx, bidx, period = keys.unpacked("group")
+    uidx, bidx, period = batch.unpacked("group")
     return (
-        capped.group_by(pl.col("group").set_sorted(), maintain_order=True)
-        .agg(
-            counted=pl.col("prior_counted").first() + pl.col("counted").sum(),
-            credited_mg=pl.col("prior_mg").first() + pl.col("credited_mg").sum(),
+        capped.select(
+            "group",
+            counted=pl.col("prior_counted") + _run_sum(pl.col("counted").cast(pl.Int64), "group"),
+            credited_mg=pl.col("prior_mg") + _run_sum(pl.col("credited_mg"), "group"),
+            last=_ends("group") & (period > 0),
         )
-        .filter(period > 0)
+        .filter("last")
         .with_columns(uidx, bidx, period.alias("period_key"))
-        .with_columns(keys.names())
+        .with_columns(batch.names())
         .pipe(_conform, USAGE_SCHEMA)
     )
 
 
-def _in_input_order(per_event: pl.DataFrame, capped: pl.DataFrame) -> pl.DataFrame:
+def _in_input_order(outcomes: pl.DataFrame, capped: pl.DataFrame) -> pl.DataFrame:
     """Per-event results: non-scored events keep 0 / false, scored ones get their caps outcome."""
     positions = capped["position"]
-    credited = pl.zeros(per_event.height, pl.Int64, eager=True).scatter(
+    credited = pl.zeros(outcomes.height, pl.Int64, eager=True).scatter(
         positions, capped["credited_mg"]
     )
-    counted = pl.repeat(False, per_event.height, eager=True).scatter(positions, capped["counted"])
-    return _conform(
-        per_event.with_columns(credited_mg=credited, counted=counted), EVENT_RESULT_SCHEMA
-    )
+    counted = pl.repeat(False, outcomes.height, eager=True).scatter(positions, capped["counted"])
+    return outcomes.with_columns(credited_mg=credited, counted=counted).select(*EVENT_RESULT_SCHEMA)
 
 
 def cap_groups(events: pl.DataFrame, table: BehaviourTable) -> pl.DataFrame:
@@ -371,9 +378,9 @@ def cap_groups(events: pl.DataFrame, table: BehaviourTable) -> pl.DataFrame:
     Every event of a behaviour with a cap period counts, consented or not (over-fetching prior
     usage is harmless). Sorted, one row per group, with ``USAGE_SCHEMA``'s key columns.
     """
-    keys = _Keys(table, empty_participants())
+    batch = _Batch(table, empty_participants(), events)
     return (
-        _placed(events.lazy(), keys)
+        _placed(events.lazy(), batch)
         .filter(pl.col("period_key").is_not_null())
         .select("user_id", "behaviour", "period_key")
         .unique()
@@ -395,10 +402,18 @@ def score(
     the usage of earlier batches, e.g. the previous call's ``usage``, so splitting a batch
     never changes totals.
     """
-    keys = _Keys(table, participants)
-    per_event = _per_event(events.lazy(), keys).collect(engine=_ENGINE)
-    capped = _capped(per_event, _prior_by_key(prior, keys), keys)
-    awards, usage = pl.collect_all(
-        [_awards(capped.lazy(), keys), _usage(capped.lazy(), keys)], engine=_ENGINE
+    batch = _Batch(table, participants, events)
+    per_event = _per_event(events.lazy(), batch).collect(engine=_ENGINE)
+    ordered = _in_award_order(per_event, batch)
+    capped = _capped(ordered, _prior_by_group(prior, batch), batch)
+    outcome_columns = {k: v for k, v in EVENT_RESULT_SCHEMA.items() if k in per_event.columns}
+    outcomes, capped_events, awards, usage = pl.collect_all(
+        [
+            _conform(per_event.lazy(), outcome_columns),  # runs beside the caps: 2 cores
+            capped.select("position", "counted", "credited_mg"),
+            _awards(capped, batch),
+            _usage(capped, batch),
+        ],
+        engine=_ENGINE,
     )
-    return ScoreResult(_in_input_order(per_event, capped), awards, usage)
+    return ScoreResult(_in_input_order(outcomes, capped_events), awards, usage)

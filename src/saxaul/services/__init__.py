@@ -1,1 +1,1 @@
-"""Use cases: one function, one transaction; the only code that combines store, scoring and domain."""
+"""Use cases: one function, one transaction; the only code combining store, scoring and domain."""

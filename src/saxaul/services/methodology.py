@@ -127,4 +127,3 @@ def rescore_dry_run(rt: Runtime, ref: str) -> list[RescoreLine]:
     current = tuple(p for p in rt.packs if p.id != candidate.id)
     candidate_table = BehaviourTable.from_packs((*current, candidate))
     return rescore_preview(rt, BehaviourTable.from_packs(rt.packs), candidate_table)
-

@@ -17,13 +17,13 @@ from sqlalchemy import update
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import NotFound
+from saxaul.ingest.events import file_sha256
 from saxaul.ingest.participants import iter_participant_chunks
 from saxaul.services.imports import Progress
 from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
 from saxaul.store.bulk import BulkConnection
 from saxaul.store.tables import participants
-from saxaul.ingest.events import file_sha256
 
 
 @dataclass(slots=True)

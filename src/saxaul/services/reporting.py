@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from saxaul.reports.awards import BehaviourTotal, ProgrammeTotals, behaviour_totals, programme_totals
+from saxaul.reports.awards import (
+    BehaviourTotal,
+    ProgrammeTotals,
+    behaviour_totals,
+    programme_totals,
+)
 from saxaul.services.runtime import Runtime
 
 

@@ -32,11 +32,11 @@ from saxaul.config import Settings
 from saxaul.domain.clock import to_us
 from saxaul.domain.methodology import CapUsage, apply_caps, event_mg, rate_mg_per_unit
 from saxaul.domain.units import day_ordinal
+from saxaul.scoring.kernel import empty_prior, score
+from saxaul.scoring.table import BehaviourTable
 from saxaul.services import imports, participants
 from saxaul.services.methodology import active_packs
 from saxaul.services.runtime import Runtime
-from saxaul.scoring.kernel import empty_prior, score
-from saxaul.scoring.table import BehaviourTable
 from saxaul.sim.behaviours import behaviour_events
 from saxaul.sim.population import population
 from saxaul.sim.scenario import START
@@ -88,18 +88,22 @@ def _naive(rt: Runtime, events: pl.DataFrame, table: BehaviourTable) -> float:
     packs = {b.id: p for p in rt.packs for b in p.behaviours}
     meta = sa.MetaData()
     naive_events = sa.Table(
-        "naive_events", meta,
+        "naive_events",
+        meta,
         sa.Column("source", sa.Text, primary_key=True),
         sa.Column("event_id", sa.Text, primary_key=True),
-        sa.Column("user_id", sa.Text), sa.Column("behaviour", sa.Text),
+        sa.Column("user_id", sa.Text),
+        sa.Column("behaviour", sa.Text),
         sa.Column("credited_mg", sa.BigInteger),
     )
     naive_usage = sa.Table(
-        "naive_usage", meta,
+        "naive_usage",
+        meta,
         sa.Column("user_id", sa.Text, primary_key=True),
         sa.Column("behaviour", sa.Text, primary_key=True),
         sa.Column("day", sa.Integer, primary_key=True),
-        sa.Column("counted", sa.BigInteger), sa.Column("credited_mg", sa.BigInteger),
+        sa.Column("counted", sa.BigInteger),
+        sa.Column("credited_mg", sa.BigInteger),
     )
     meta.drop_all(rt.engine)
     meta.create_all(rt.engine)
@@ -110,27 +114,44 @@ def _naive(rt: Runtime, events: pl.DataFrame, table: BehaviourTable) -> float:
         pack = packs[ev["behaviour"]]
         behaviour = pack.behaviour(ev["behaviour"])
         when = dt.datetime.fromisoformat(ev["occurred_at"])
-        raw = event_mg(rate_mg_per_unit(pack, behaviour), float(ev["quantity"]),
-                       ev["amount_minor"], behaviour)
+        raw = event_mg(
+            rate_mg_per_unit(pack, behaviour), float(ev["quantity"]), ev["amount_minor"], behaviour
+        )
         day = day_ordinal(when.date())
         with rt.engine.begin() as conn:
             used = conn.execute(
                 sa.select(naive_usage.c.counted, naive_usage.c.credited_mg).where(
                     naive_usage.c.user_id == ev["user_id"],
-                    naive_usage.c.behaviour == ev["behaviour"], naive_usage.c.day == day)
+                    naive_usage.c.behaviour == ev["behaviour"],
+                    naive_usage.c.day == day,
+                )
             ).first()
             prior = CapUsage(*used) if used else CapUsage()
             (credit,), usage = apply_caps([raw], prior, behaviour.caps)
-            conn.execute(sa.insert(naive_events).values(
-                source=ev["source"], event_id=ev["event_id"], user_id=ev["user_id"],
-                behaviour=ev["behaviour"], credited_mg=credit))
+            conn.execute(
+                sa.insert(naive_events).values(
+                    source=ev["source"],
+                    event_id=ev["event_id"],
+                    user_id=ev["user_id"],
+                    behaviour=ev["behaviour"],
+                    credited_mg=credit,
+                )
+            )
             upsert = sa.delete(naive_usage).where(
                 naive_usage.c.user_id == ev["user_id"],
-                naive_usage.c.behaviour == ev["behaviour"], naive_usage.c.day == day)
+                naive_usage.c.behaviour == ev["behaviour"],
+                naive_usage.c.day == day,
+            )
             conn.execute(upsert)
-            conn.execute(sa.insert(naive_usage).values(
-                user_id=ev["user_id"], behaviour=ev["behaviour"], day=day,
-                counted=usage.counted, credited_mg=usage.credited_mg))
+            conn.execute(
+                sa.insert(naive_usage).values(
+                    user_id=ev["user_id"],
+                    behaviour=ev["behaviour"],
+                    day=day,
+                    counted=usage.counted,
+                    credited_mg=usage.credited_mg,
+                )
+            )
         count += 1
     elapsed = time.perf_counter() - started
     meta.drop_all(rt.engine)
@@ -167,8 +188,9 @@ def run_ingest_bench(
     packs = active_packs("")
     table = BehaviourTable.from_packs(packs)
     people = population(users, seed=11, start=START)
-    frame = behaviour_events(people, events=events, days=1, start=START, seed=11,
-                             behaviours=table.behaviour_ids)
+    frame = behaviour_events(
+        people, events=events, days=1, start=START, seed=11, behaviours=table.behaviour_ids
+    )
     result: dict[str, Any] = {"machine": _machine(), "events": frame.height, "users": users}
     with tempfile.TemporaryDirectory(prefix="saxaul-bench-") as tmp:
         work = Path(tmp)
@@ -193,7 +215,8 @@ def run_ingest_bench(
             with admin.begin() as conn:
                 conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
                 result["postgresql_synchronous_commit"] = conn.execute(
-                    sa.text("SHOW synchronous_commit")).scalar()
+                    sa.text("SHOW synchronous_commit")
+                ).scalar()
         try:
             for name, url in backends.items():
                 rt = bootstrap(Settings(database_url=url, packs=""))
@@ -204,7 +227,8 @@ def run_ingest_bench(
                 e2e = _end_to_end(rt, files, log)
                 best = max(v["events_per_s"] for v in e2e.values())
                 result[name] = {
-                    "durability": "WAL + synchronous=FULL" if name == "sqlite"
+                    "durability": "WAL + synchronous=FULL"
+                    if name == "sqlite"
                     else f"synchronous_commit={result.get('postgresql_synchronous_commit')}",
                     "naive_events_per_s": round(naive),
                     "end_to_end": e2e,

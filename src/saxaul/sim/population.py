@@ -17,19 +17,48 @@ import numpy as np
 import polars as pl
 
 PROVINCES: tuple[tuple[str, float], ...] = (
-    ("Guangdong", 12.6), ("Shandong", 7.2), ("Henan", 7.0), ("Jiangsu", 6.0),
-    ("Sichuan", 5.9), ("Hebei", 5.3), ("Hunan", 4.7), ("Zhejiang", 4.6), ("Anhui", 4.3),
-    ("Hubei", 4.1), ("Guangxi", 3.6), ("Yunnan", 3.3), ("Jiangxi", 3.2), ("Liaoning", 3.0),
-    ("Fujian", 2.9), ("Shaanxi", 2.8), ("Guizhou", 2.7), ("Shanxi", 2.5), ("Chongqing", 2.3),
-    ("Heilongjiang", 2.2), ("Xinjiang", 1.8), ("Shanghai", 1.8), ("Gansu", 1.8),
-    ("Inner Mongolia", 1.7), ("Jilin", 1.7), ("Beijing", 1.5), ("Tianjin", 1.0),
-    ("Hainan", 0.7), ("Ningxia", 0.5), ("Qinghai", 0.4), ("Tibet", 0.3),
+    ("Guangdong", 12.6),
+    ("Shandong", 7.2),
+    ("Henan", 7.0),
+    ("Jiangsu", 6.0),
+    ("Sichuan", 5.9),
+    ("Hebei", 5.3),
+    ("Hunan", 4.7),
+    ("Zhejiang", 4.6),
+    ("Anhui", 4.3),
+    ("Hubei", 4.1),
+    ("Guangxi", 3.6),
+    ("Yunnan", 3.3),
+    ("Jiangxi", 3.2),
+    ("Liaoning", 3.0),
+    ("Fujian", 2.9),
+    ("Shaanxi", 2.8),
+    ("Guizhou", 2.7),
+    ("Shanxi", 2.5),
+    ("Chongqing", 2.3),
+    ("Heilongjiang", 2.2),
+    ("Xinjiang", 1.8),
+    ("Shanghai", 1.8),
+    ("Gansu", 1.8),
+    ("Inner Mongolia", 1.7),
+    ("Jilin", 1.7),
+    ("Beijing", 1.5),
+    ("Tianjin", 1.0),
+    ("Hainan", 0.7),
+    ("Ningxia", 0.5),
+    ("Qinghai", 0.4),
+    ("Tibet", 0.3),
 )
 GENDERS: tuple[tuple[str, float], ...] = (
-    ("female", 0.52), ("male", 0.46), ("other", 0.005), ("unknown", 0.015),
+    ("female", 0.52),
+    ("male", 0.46),
+    ("other", 0.005),
+    ("unknown", 0.015),
 )
 CONSENT: tuple[tuple[str, float], ...] = (
-    ("true", 0.95), ("false", 0.03), ("reports", 0.02),
+    ("true", 0.95),
+    ("false", 0.03),
+    ("reports", 0.02),
 )
 
 

@@ -37,13 +37,22 @@ def bad_rows_file(path: Path, user_id: str) -> Path:
     lines = [
         json.dumps(good | {"event_id": "late-1", "occurred_at": "2026-11-02T09:00:00+08:00"}),
         json.dumps(good | {"event_id": "late-2", "occurred_at": "2026-11-02 09:05:00"}),
-        json.dumps(good | {"event_id": "late-3", "occurred_at": "2026-11-02T09:10:00+08:00",
-                           "quantity": -3}),
-        json.dumps(good | {"event_id": "late-4", "occurred_at": "2026-11-02T09:15:00+08:00",
-                           "behaviour": "teleport"}),
+        json.dumps(
+            good
+            | {"event_id": "late-3", "occurred_at": "2026-11-02T09:10:00+08:00", "quantity": -3}
+        ),
+        json.dumps(
+            good
+            | {
+                "event_id": "late-4",
+                "occurred_at": "2026-11-02T09:15:00+08:00",
+                "behaviour": "teleport",
+            }
+        ),
         '{"event_id": "late-5", "source": "wallet", "user_id": ',
-        json.dumps(good | {"event_id": "late-6", "occurred_at": "2026-11-02T09:20:00+08:00",
-                           "user_id": ""}),
+        json.dumps(
+            good | {"event_id": "late-6", "occurred_at": "2026-11-02T09:20:00+08:00", "user_id": ""}
+        ),
         json.dumps(good | {"event_id": "late-7", "occurred_at": "2026-11-02T19:40:00+08:00"}),
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

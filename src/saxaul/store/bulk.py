@@ -18,11 +18,33 @@ from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
+import adbc_driver_manager
 import polars as pl
+from sqlalchemy import BigInteger, Float, Integer, Table, Text
 
 from saxaul.store.engine import SQLITE_SETUP, bulk_uri, is_sqlite
 
 INGEST_LOCK_ID = 0x5A58_0001  # "SX" + 1: the advisory lock every ingest transaction takes
+
+
+class UniqueViolation(Exception):
+    """An appended row broke a UNIQUE constraint; the transaction must be rolled back."""
+
+
+def _polars_type(column_type: object) -> type[pl.DataType]:
+    if isinstance(column_type, BigInteger):
+        return pl.Int64
+    if isinstance(column_type, Integer):
+        return pl.Int32
+    if isinstance(column_type, Float):
+        return pl.Float64
+    if isinstance(column_type, Text):
+        return pl.String
+    raise TypeError(f"no Arrow type for {column_type!r}")
+
+
+def _is_unique_violation(exc: adbc_driver_manager.Error) -> bool:
+    return isinstance(exc, adbc_driver_manager.IntegrityError) or "UNIQUE constraint" in str(exc)
 
 
 class BulkConnection:
@@ -94,6 +116,22 @@ class BulkConnection:
     def stage(self, name: str, frame: pl.DataFrame) -> None:
         """Replace temporary table ``name`` with ``frame`` (Arrow ingest, no Python rows)."""
         self._cur.adbc_ingest(name, frame.to_arrow(), mode="replace", temporary=True)
+
+    def append(self, table: Table, frame: pl.DataFrame) -> None:
+        """Append ``frame`` to ``table`` directly (SQLite: prepared INSERT; PostgreSQL: COPY).
+
+        Columns are cast to the table's types first: COPY's binary format refuses an 8-byte
+        integer for a 4-byte column. A UNIQUE violation raises ``UniqueViolation``.
+        """
+        typed = frame.select(
+            pl.col(name).cast(_polars_type(table.c[name].type)) for name in frame.columns
+        )
+        try:
+            self._cur.adbc_ingest(table.name, typed.to_arrow(), mode="append")
+        except adbc_driver_manager.Error as exc:
+            if _is_unique_violation(exc):
+                raise UniqueViolation(str(exc)) from exc
+            raise
 
     def changes(self) -> int:
         """Rows changed by the last INSERT/UPDATE/DELETE."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from saxaul.domain.events import Rejection
+from saxaul.store import tables
 from saxaul.store.bulk import BulkConnection
 
 EVENT_COLUMNS = (
@@ -123,10 +124,24 @@ def finish_import(bulk: BulkConnection, import_id: int, now_us: int) -> None:
 def consent_of(bulk: BulkConnection, user_ids: pl.Series) -> pl.DataFrame:
     """Consent windows of the given users who agreed to scoring (others are simply absent)."""
     bulk.stage("stage_users", pl.DataFrame({"user_id": user_ids.unique()}))
-    return bulk.query(
-        "SELECT p.user_id, p.consent_at_us, p.withdrawn_at_us FROM participants p "
-        "JOIN stage_users s ON s.user_id = p.user_id "
-        "WHERE p.consent_at_us IS NOT NULL AND p.consent_scopes LIKE '%scoring%'"
+    return _consent_shape(
+        bulk.query(
+            "SELECT p.user_id, p.consent_at_us, p.withdrawn_at_us FROM participants p "
+            "JOIN stage_users s ON s.user_id = p.user_id "
+            "WHERE p.consent_at_us IS NOT NULL AND p.consent_scopes LIKE '%scoring%'"
+        )
+    )
+
+
+def _consent_shape(frame: pl.DataFrame) -> pl.DataFrame:
+    """The scoring kernel's participants shape (typed even when empty: SQLite can't say)."""
+    return frame.select(
+        pl.col("user_id").cast(pl.String),
+        pl.col("consent_at_us").cast(pl.Int64).cast(pl.Datetime("us", "UTC")).alias("consent_at"),
+        pl.col("withdrawn_at_us")
+        .cast(pl.Int64)
+        .cast(pl.Datetime("us", "UTC"))
+        .alias("withdrawn_at"),
     )
 
 
@@ -135,8 +150,14 @@ def cap_usage_of(bulk: BulkConnection, groups: pl.DataFrame) -> pl.DataFrame:
     bulk.stage("stage_groups", groups)
     return bulk.query(
         "SELECT u.user_id, u.behaviour, u.period_key, u.counted, u.credited_mg "
-        "FROM cap_usage u JOIN stage_groups g ON g.user_id = u.user_id "
-        "AND g.behaviour = u.behaviour AND g.period_key = u.period_key"
+        "FROM cap_usage u JOIN stage_groups g ON g.period_key = u.period_key "
+        "AND g.behaviour = u.behaviour AND g.user_id = u.user_id"
+    ).select(
+        pl.col("user_id").cast(pl.String),
+        pl.col("behaviour").cast(pl.String),
+        pl.col("period_key").cast(pl.Int32),
+        pl.col("counted").cast(pl.Int64),
+        pl.col("credited_mg").cast(pl.Int64),
     )
 
 
@@ -149,10 +170,13 @@ def existing_events(bulk: BulkConnection, keys: pl.Series) -> pl.DataFrame:
     )
 
 
-def insert_events(bulk: BulkConnection, events: pl.DataFrame) -> int:
-    """Insert scored events, ignoring any whose dedupe key exists; returns rows inserted."""
-    bulk.stage("stage_events", events.select(EVENT_COLUMNS).sort("dedupe_key"))
-    return bulk.insert_from_stage("events", EVENT_COLUMNS, "stage_events", conflict="dedupe_key")
+def insert_events(bulk: BulkConnection, events: pl.DataFrame) -> None:
+    """Append scored events in dedupe-key order (one sweep of the unique index).
+
+    Raises ``UniqueViolation`` if any key is already stored: the caller rolls back and takes
+    the exact path, so new data is written once, with no staging copy.
+    """
+    bulk.append(tables.events, events.select(EVENT_COLUMNS).sort("dedupe_key"))
 
 
 def next_award_id(bulk: BulkConnection) -> int:
@@ -160,30 +184,27 @@ def next_award_id(bulk: BulkConnection) -> int:
     return int(bulk.scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM awards"))
 
 
-def insert_awards_and_balls(bulk: BulkConnection, awards: pl.DataFrame) -> None:
-    """Insert awards, then one energy ball per award with at least one whole gram."""
-    if awards.height == 0:
-        return
-    bulk.stage("stage_awards", awards.select(AWARD_COLUMNS))
-    bulk.insert_from_stage("awards", AWARD_COLUMNS, "stage_awards")
-    bulk.execute(
-        "INSERT INTO energy_balls (id, award_id, user_id, behaviour, day, amount_g, created_at_us)"
-        " SELECT id, id, user_id, behaviour, day, energy_g, created_at_us FROM stage_awards"
-        " WHERE energy_g > 0"
-    )
+def insert_awards(bulk: BulkConnection, awards: pl.DataFrame) -> None:
+    """Append awards (ids from ``next_award_id``); each worth ≥ 1 g is an energy ball."""
+    if awards.height:
+        bulk.append(tables.awards, awards.select(AWARD_COLUMNS))
 
 
-def save_cap_usage(bulk: BulkConnection, usage: pl.DataFrame) -> None:
-    """Write the new cap totals of the groups this chunk touched."""
+USAGE_KEY = ("period_key", "behaviour", "user_id")
+
+
+def save_cap_usage(bulk: BulkConnection, usage: pl.DataFrame, prior: pl.DataFrame) -> None:
+    """Write the new cap totals: append groups seen for the first time, update the others."""
     if usage.height == 0:
         return
-    bulk.stage("stage_usage", usage)
-    bulk.upsert_from_stage(
-        "cap_usage",
-        ("user_id", "behaviour", "period_key"),
-        ("counted", "credited_mg"),
-        "stage_usage",
-    )
+    known = prior.select(USAGE_KEY)
+    fresh = usage.join(known, on=list(USAGE_KEY), how="anti")
+    if fresh.height:
+        bulk.append(tables.cap_usage, fresh.sort(list(USAGE_KEY)))
+    seen = usage.join(known, on=list(USAGE_KEY), how="semi")
+    if seen.height:
+        bulk.stage("stage_usage", seen)
+        bulk.upsert_from_stage("cap_usage", USAGE_KEY, ("counted", "credited_mg"), "stage_usage")
 
 
 def quarantine_rows(bulk: BulkConnection, rows: pl.DataFrame) -> int:
@@ -194,7 +215,6 @@ def quarantine_rows(bulk: BulkConnection, rows: pl.DataFrame) -> int:
     return bulk.insert_from_stage(
         "quarantine", QUARANTINE_COLUMNS, "stage_quarantine", conflict="import_id, line"
     )
-
 
 
 PARTICIPANT_COLUMNS = (
@@ -276,11 +296,9 @@ def stored_events_for_rescore(bulk: BulkConnection, behaviours: frozenset[str]) 
 
 def all_consent(bulk: BulkConnection) -> pl.DataFrame:
     """Every participant's scoring-consent window, in the kernel's participants shape."""
-    return bulk.query(
-        "SELECT user_id, consent_at_us, withdrawn_at_us FROM participants "
-        "WHERE consent_at_us IS NOT NULL AND consent_scopes LIKE '%scoring%'"
-    ).select(
-        "user_id",
-        pl.col("consent_at_us").cast(pl.Datetime("us", "UTC")).alias("consent_at"),
-        pl.col("withdrawn_at_us").cast(pl.Datetime("us", "UTC")).alias("withdrawn_at"),
+    return _consent_shape(
+        bulk.query(
+            "SELECT user_id, consent_at_us, withdrawn_at_us FROM participants "
+            "WHERE consent_at_us IS NOT NULL AND consent_scopes LIKE '%scoring%'"
+        )
     )

@@ -25,12 +25,17 @@ SQLITE_VERSION = "3.53.1"  # the version the pinned adbc-driver-sqlite bundles
 READ_ONLY = ("SELECT", "PRAGMA", "EXPLAIN", "WITH")
 
 
+def _reads(operation: str) -> bool:
+    return operation.lstrip().upper().startswith(READ_ONLY)
+
+
 class Cursor:
     """An ADBC cursor that begins a transaction before a write, as ``sqlite3`` does."""
 
     def __init__(self, cursor: Any, owner: Connection) -> None:
         self._cursor = cursor
         self._owner = owner
+        self._changes = -1
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._cursor, name)
@@ -38,12 +43,21 @@ class Cursor:
     def execute(self, operation: str, parameters: Any = None) -> Any:
         """Run a statement, first opening a write transaction if it may write."""
         self._owner.begin_if(operation)
-        return self._cursor.execute(operation, parameters)
+        result = self._cursor.execute(operation, parameters)
+        self._changes = -1 if _reads(operation) else self._owner.changes()
+        return result
 
     def executemany(self, operation: str, seq_of_parameters: Any) -> Any:
         """Run a statement for each parameter set, inside one write transaction."""
         self._owner.begin_if(operation)
-        return self._cursor.executemany(operation, seq_of_parameters)
+        result = self._cursor.executemany(operation, seq_of_parameters)
+        self._changes = self._owner.changes()
+        return result
+
+    @property
+    def rowcount(self) -> int:
+        """Rows changed by the last write (``sqlite3`` semantics; ADBC reports -1)."""
+        return self._changes
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._cursor)
@@ -86,10 +100,15 @@ class Connection:
 
     def begin_if(self, operation: str) -> None:
         """Open a write transaction unless one is open or the statement only reads."""
-        if self.in_transaction or operation.lstrip().upper().startswith(READ_ONLY):
+        if self.in_transaction or _reads(operation):
             return
         self._control.execute("BEGIN IMMEDIATE")
         self.in_transaction = True
+
+    def changes(self) -> int:
+        """Rows changed by the most recent INSERT, UPDATE or DELETE on this connection."""
+        self._control.execute("SELECT changes()")
+        return int(self._control.fetchone()[0])
 
     def commit(self) -> None:
         """Commit the open transaction, if any."""

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
-    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -107,7 +106,9 @@ events = Table(
 awards = Table(
     "awards",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    ),
     Column("import_id", Integer, nullable=False),
     Column("user_id", Text, nullable=False),
     Column("behaviour", Text, nullable=False),
@@ -122,18 +123,8 @@ awards = Table(
     Column("created_at_us", BigInteger, nullable=False),
 )
 
-energy_balls = Table(
-    "energy_balls",
-    metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False, comment="= award id"),
-    Column("award_id", BigInteger, nullable=False),
-    Column("user_id", Text, nullable=False),
-    Column("behaviour", Text, nullable=False),
-    Column("day", Integer, nullable=False),
-    Column("amount_g", BigInteger, nullable=False),
-    Column("created_at_us", BigInteger, nullable=False),
-    Index(None, "user_id", "day"),
-)
+# ``energy_balls`` is a view over ``awards`` (one ball per award worth at least 1 g), created by
+# migration 0001: a ball's state (taken, expired) is ledger history (issue 3), not a second copy.
 
 cap_usage = Table(
     "cap_usage",
@@ -143,8 +134,9 @@ cap_usage = Table(
     Column("period_key", Integer, nullable=False),
     Column("counted", BigInteger, nullable=False),
     Column("credited_mg", BigInteger, nullable=False),
-    PrimaryKeyConstraint("user_id", "behaviour", "period_key"),
+    PrimaryKeyConstraint("period_key", "behaviour", "user_id"),
     sqlite_with_rowid=False,
+    comment="period first: a day's usage rows sit together, so a day's import appends",
 )
 
 quarantine = Table(
