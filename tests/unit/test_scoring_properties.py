@@ -31,7 +31,7 @@ from saxaul.scoring.reference import local_date, period_key
 
 T = TypeVar("T")
 UTC = dt.UTC
-ZONES = ("Asia/Shanghai", "Europe/London", "America/New_York")
+ZONES = ("Asia/Shanghai", "Europe/London", "America/New_York", "Asia/Beirut")
 USERS = ("u0", "u1", "u2", "u3", "u4")
 # Instants where local days, months or UTC offsets change in one of ZONES.
 LANDMARKS = tuple(
@@ -39,9 +39,11 @@ LANDMARKS = tuple(
     for parts in (
         (2026, 1, 31, 15, 59),  # Shanghai: one minute before February
         (2026, 3, 8, 7, 0),  # New York: clocks go forward
+        (2026, 3, 28, 22, 0),  # Beirut: clocks go forward at local midnight
         (2026, 3, 28, 23, 30),  # London: the evening before clocks go forward
         (2026, 3, 29, 1, 0),  # London: clocks go forward
         (2026, 3, 31, 23, 0),  # London: midnight into April (BST)
+        (2026, 10, 24, 21, 0),  # Beirut: clocks go back at local midnight
         (2026, 10, 24, 23, 0),  # London: midnight into the 25th (BST)
         (2026, 10, 25, 1, 0),  # London: clocks go back
         (2026, 11, 1, 6, 0),  # New York: clocks go back
@@ -52,7 +54,7 @@ grams = st.decimals(min_value=Decimal("0.001"), max_value=Decimal(500), places=3
 instants = st.builds(
     lambda base, minutes, micros: base + dt.timedelta(minutes=minutes, microseconds=micros),
     st.sampled_from(LANDMARKS),
-    st.integers(-36 * 60, 36 * 60),
+    st.integers(-2, 2) | st.integers(-36 * 60, 36 * 60),
     st.sampled_from((0, 1, 999_999)),
 )
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from saxaul.bootstrap import bootstrap
@@ -60,7 +61,7 @@ def _runtime() -> Runtime:
 
 
 def _fail(exc: DomainError) -> None:
-    err.print(f"[bold red]error[/] [{exc.code}] {exc.detail}")
+    err.print(f"[bold red]error[/] {escape(f'[{exc.code}]')} {escape(exc.detail)}")
     if exc.fields:
         err.print(f"  {exc.fields}")
     raise typer.Exit(code=2)
@@ -173,7 +174,7 @@ def methodology_verify(
         table = Table("pack", "vector", "behaviour", "expected g", "reference g", "kernel g", "")
         for o in outcomes:
             table.add_row(
-                o.pack_ref,
+                o.pack,
                 o.vector_id,
                 o.behaviour,
                 str(o.expected_g),

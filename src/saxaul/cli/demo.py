@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.rule import Rule
 
 from saxaul.bootstrap import bootstrap
@@ -71,7 +72,9 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     rows, total = quarantine.list_quarantine(rt, limit=10)
     console.print(f"quarantine: {total} refused rows kept for inspection, e.g.")
     for row in rows[:6]:
-        console.print(f"  {row.import_name} {row.location} {row.line}: [{row.code}] {row.reason}")
+        console.print(
+            escape(f"  {row.import_name} {row.location} {row.line}: [{row.code}] {row.reason}")
+        )
 
     if not serve:
         return

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -53,7 +54,7 @@ def print_import(console: Console, kind: str, result: Any) -> None:
             "not consented to scoring (enrol them with a participants file, consent=true).[/]"
         )
     for rejection in result.rejections[:10]:
-        console.print(f"  [red]rejected[/] {rejection}")
+        console.print(f"  [red]rejected[/] {escape(str(rejection))}")
     if result.rejected:
         console.print("  all refused rows: saxaul quarantine list")
 

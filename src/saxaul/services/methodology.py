@@ -125,5 +125,4 @@ def rescore_dry_run(rt: Runtime, ref: str) -> list[RescoreLine]:
     """What replacing its namesake with pack ``ref`` would change, per behaviour (no writes)."""
     candidate = resolve_pack(ref)
     current = tuple(p for p in rt.packs if p.id != candidate.id)
-    candidate_table = BehaviourTable.from_packs((*current, candidate))
-    return rescore_preview(rt, BehaviourTable.from_packs(rt.packs), candidate_table)
+    return rescore_preview(rt, rt.packs, (*current, candidate))

@@ -8,10 +8,12 @@ scored in one pass (cap order = event time), and what the candidate gives in the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
+from saxaul.domain.methodology import Pack
 from saxaul.scoring.kernel import empty_prior, score
 from saxaul.scoring.table import BehaviourTable
 from saxaul.services.runtime import Runtime
@@ -37,9 +39,11 @@ class RescoreLine:
 
 
 def rescore_preview(
-    rt: Runtime, current: BehaviourTable, candidate: BehaviourTable
+    rt: Runtime, current_packs: Sequence[Pack], candidate_packs: Sequence[Pack]
 ) -> list[RescoreLine]:
-    """Score all stored events under both tables and compare per behaviour (read-only)."""
+    """Score all stored events under both programmes and compare per behaviour (read-only)."""
+    current = BehaviourTable.from_packs(current_packs)
+    candidate = BehaviourTable.from_packs(candidate_packs)
     with BulkConnection(rt.database_url) as bulk:
         events = repo.stored_events_for_rescore(bulk, candidate.behaviour_ids)
         consent = repo.all_consent(bulk)
@@ -51,7 +55,7 @@ def rescore_preview(
     now = _credited_by_behaviour(events, consent, current, "current_mg")
     new = _credited_by_behaviour(events, consent, candidate, "candidate_mg")
     joined = stored.join(now, on="behaviour", how="left").join(new, on="behaviour", how="left")
-    refs = candidate.pack_refs()
+    refs = {b.id: p.ref for p in candidate_packs for b in p.behaviours}
     return [
         RescoreLine(
             behaviour=row["behaviour"],

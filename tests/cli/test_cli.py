@@ -1,0 +1,84 @@
+"""The commands the acceptance criteria name, run as a user would (Typer's runner, real DB)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from saxaul.cli import app
+from saxaul.methodology.registry import shipped_pack_paths
+from saxaul.sim.scenario import write_scenario
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAXAUL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SAXAUL_CHUNK_ROWS", "1000")
+
+
+def test_methodology_list_shows_every_shipped_pack() -> None:
+    result = runner.invoke(app, ["methodology", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    refs = {row["ref"] for row in json.loads(result.stdout)}
+    assert {"ant-forest-2017@1.0.0", "shenzhen-public-transit-2021@1.0.0"} <= refs
+
+
+def test_methodology_show_prints_a_pack_whole() -> None:
+    result = runner.invoke(app, ["methodology", "show", "ant-forest-2017", "--json"])
+    assert result.exit_code == 0, result.output
+    pack = json.loads(result.stdout)
+    behaviours = {b["id"]: b for b in pack["behaviours"]}
+    assert behaviours["walking"]["caps"]["max_g"] == "296"
+    assert {f["id"] for f in pack["factors"]} >= set(behaviours["metro_ride"]["factors"])
+    assert all(s["url"] for s in pack["sources"])
+    assert pack["content_hash"].startswith("sha256:")
+
+
+def test_methodology_show_unknown_pack_says_what_exists() -> None:
+    result = runner.invoke(app, ["methodology", "show", "no-such-pack"])
+    assert result.exit_code == 2
+    assert "ant-forest-2017" in result.output
+
+
+def test_verify_passes_on_shipped_packs_and_fails_loudly_on_a_wrong_vector(
+    tmp_path: Path,
+) -> None:
+    assert runner.invoke(app, ["methodology", "verify"]).exit_code == 0
+    source = next(p for p in shipped_pack_paths() if "ant-forest-2017" in str(p))
+    text = source.read_text(encoding="utf-8")
+    broken = tmp_path / "pack.toml"
+    broken.write_text(text.replace('expected_total_g = "296"', 'expected_total_g = "297"', 1))
+    assert broken.read_text() != text, "the walking cap vector moved; update this test"
+
+    result = runner.invoke(app, ["methodology", "verify", str(broken), "--json"])
+    assert result.exit_code == 1
+    outcomes = json.loads(result.stdout)
+    assert [o["expected_g"] for o in outcomes if not o["ok"]] == ["297"]
+
+
+def test_import_then_rescore_dry_run_and_quarantine(tmp_path: Path) -> None:
+    files = write_scenario(tmp_path / "d", users=50, events=800, days=1, seed=3, bad_rows=True)
+    result = runner.invoke(app, ["import", "--json", *map(str, files)])
+    assert result.exit_code == 0, result.output
+    summaries = json.loads(result.stdout)
+    assert [s["kind"] for s in summaries] == ["participants", "events", "events"]
+    assert summaries[2]["rejected"] == 5
+
+    again = json.loads(runner.invoke(app, ["import", "--json", str(files[1])]).stdout)
+    assert again["new_events"] == 0 and again["duplicates"] == again["rows_read"]
+
+    rescore = runner.invoke(
+        app, ["rescore", "--pack", "ant-forest-2017@1.0.0", "--dry-run", "--json"]
+    )
+    assert rescore.exit_code == 0, rescore.output
+    lines = json.loads(rescore.stdout)
+    assert lines and all(line["delta_mg"] == 0 for line in lines)
+
+    listed = json.loads(runner.invoke(app, ["quarantine", "list", "--json"]).stdout)
+    assert listed["total"] == 5
+    assert {row["code"] for row in listed["rows"]} >= {"invalid_timestamp", "malformed_row"}
