@@ -148,6 +148,24 @@ def test_six_metro_trips_count_five() -> None:
     assert result.usage[0].counted == 5
 
 
+def test_caps_follow_time_not_row_order() -> None:
+    events = [_event(row, "metro", _at(2, 20 - row)) for row in range(6)]  # latest first
+
+    result = _both(events)
+
+    assert [e.counted for e in result.events] == [False] + [True] * 5
+
+
+def test_thousands_of_ties_keep_row_order() -> None:
+    # Large enough for Polars to sort in parallel, where only a stable sort keeps rows in order.
+    events = [_event(row, "metro", _at(2, 9), user_id=f"u{row % 7}") for row in range(7_000)]
+    people = tuple(_user(f"u{i}") for i in range(7))
+
+    result = _both(events, participants=people)
+
+    assert [e.row for e in result.events if e.counted] == list(range(35))
+
+
 def test_ties_in_time_are_broken_by_row_not_by_input_order() -> None:
     same_instant = _at(2, 9)
     events = [_event(row, "metro", same_instant) for row in (9, 3, 7, 1, 5, 4)]
@@ -308,19 +326,24 @@ def test_empty_batch() -> None:
     assert result == PlainResult((), (), ())
 
 
-def test_a_batch_spanning_centuries_converts_each_event() -> None:
+def test_a_batch_spanning_centuries_of_many_users() -> None:
+    # Too long a span to tabulate zone offsets, and too many (user, behaviour) pairs times
+    # too many microseconds for the kernel's one-Int64 sort key: both fall back.
     sitka = _pack((METRO,), timezone="America/Sitka", effective_from=dt.date(1867, 1, 1))
+    since_1867 = dt.datetime(1867, 1, 1, tzinfo=UTC)
+    users = tuple(_user(f"u{i:04}", consent_at=since_1867) for i in range(2_000))
+    at_1867 = dt.datetime(1867, 10, 19, 0, 31, 12, tzinfo=UTC)
     events = [
-        _event(0, "metro", dt.datetime(1867, 10, 19, 0, 31, 12, tzinfo=UTC)),
-        _event(1, "metro", dt.datetime(1867, 10, 19, 0, 31, 13, tzinfo=UTC)),
-        _event(2, "metro", dt.datetime(2026, 1, 5, 12, tzinfo=UTC)),
+        *(_event(i, "metro", at_1867, user_id="u1999") for i in range(6)),
+        _event(6, "metro", at_1867 + dt.timedelta(seconds=1), user_id="u1999"),
+        _event(7, "metro", dt.datetime(2026, 1, 5, 12, tzinfo=UTC), user_id="u1999"),
     ]
-    since_1867 = _user(consent_at=dt.datetime(1867, 1, 1, tzinfo=UTC))
 
-    result = _both(events, packs=(sitka,), participants=(since_1867,))
+    result = _both(events, packs=(sitka,), participants=users)
 
     assert [dt.date.fromordinal(e.day) for e in result.events] == [
-        dt.date(1867, 10, 19),
+        *[dt.date(1867, 10, 19)] * 6,
         dt.date(1867, 10, 18),
         dt.date(2026, 1, 5),
     ]
+    assert [e.counted for e in result.events] == [True] * 5 + [False, True, True]

@@ -3,7 +3,8 @@
 Two scorers that must agree exactly: ``reference.score_reference`` (plain Python over domain
 rules, the readable specification) and ``kernel.score`` (Polars, for batches of millions).
 ``verify.verify_pack`` runs a pack's test vectors through both. Example: 6 metro trips in one
-day under a 5-trip cap → 5 counted, the 6th credited 0, one award row for the day.
+day under a 5-trip cap → 5 counted, the 6th credited 0, one award row for the day. See
+README.md for the module map and the rules.
 """
 
 from saxaul.scoring.kernel import (
@@ -32,7 +33,13 @@ from saxaul.scoring.table import (
     BehaviourTable,
     index_behaviours,
 )
-from saxaul.scoring.verify import VectorOutcome, plain_result, score_both, verify_pack
+from saxaul.scoring.verify import (
+    VectorOutcome,
+    plain_result,
+    score_both,
+    verify_pack,
+    verify_vector,
+)
 
 __all__ = [
     "AWARD_SCHEMA",
@@ -59,4 +66,5 @@ __all__ = [
     "score_both",
     "score_reference",
     "verify_pack",
+    "verify_vector",
 ]

@@ -1,18 +1,19 @@
 """Local dates of many instants in a few time zones, without converting every instant.
 
-Converting each event's instant to its pack's zone costs Polars ~20 ns an event per zone,
-the largest single cost of the kernel. But a zone's UTC offset changes only at transitions,
+Converting each event's instant to its pack's zone costs Polars ~20 ns per event and zone,
+a quarter of the kernel's per-event work. But a zone's UTC offset changes only at transitions,
 whole seconds that tzdb spaces days apart (the closest pair in any zone: about four days). So
-the offset is tabulated once per UTC hour of the batch's span and per zone; an event's local
-date is then ``(instant + offset) // 1 day``. In the rare hour holding a transition, the
-transition second is found by bisection and instants before and after it get their own
-offsets. Every offset still comes from Polars' own conversion, so the result is exactly what
-converting each instant would give.
+the offset is tabulated once per UTC hour of the batch's span and per zone, and an event's
+local date is ``(instant + offset) // 1 day``. In the rare hour holding a transition, the
+transition second is found by bisection; instants from it on get the new offset. Every offset
+still comes from Polars' own conversion, so the dates are exactly what converting each instant
+gives (``tests/unit/test_scoring_zones.py`` checks that, transition seconds included).
 
 A batch spanning over ~120 years (2²⁰ hours) is converted per event instead.
 
-Example: 2026-03-29T00:30Z in Europe/London → hour 00:00Z offset +0 → 2026-03-29; the hour
-01:00Z holds the BST transition at 01:00:00Z, so 01:00Z and later get +1 h.
+Example: Europe/London on 2026-03-29 has offset 0 through the hour from 00:00Z (00:30Z is the
+29th) and +1 h from 01:00Z. America/Sitka changed offset inside the hour from 1867-10-19T00:00Z:
+bisection finds 00:31:13Z, from which instants fall a local day earlier, on 18 October.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ _HOUR_US = 3_600 * _SECOND_US
 _DAY_US = 24 * _HOUR_US
 _MAX_HOURS = 1 << 20
 """Tabulate at most this many hours (~120 years) per zone, whatever the batch size."""
+_NEVER = (1 << 63) - 1
+"""``change_us`` of an hour without a transition (a sentinel keeps the column null-free)."""
 
 
 def _offset_us(instant_us: pl.Expr, timezone: str) -> pl.Expr:
@@ -59,12 +62,12 @@ def _transitions(hours: pl.DataFrame, timezone: str) -> pl.DataFrame:
 
 @dataclass(frozen=True, slots=True)
 class ZoneOffsets:
-    """Per zone and UTC hour of a batch: the offset, and the one change inside the hour if any.
+    """Per zone and UTC hour of a batch: the offset, and the one change inside the hour if any
+    (``change_us``: the instant the offset becomes ``after_us``; ``_NEVER`` without a change).
 
     Arrays are zone-major: slot = zone index × ``hours`` + (hour − ``first_hour``).
     """
 
-    timezones: tuple[str, ...]
     first_hour: int
     hours: int
     before_us: pl.Series
@@ -73,14 +76,16 @@ class ZoneOffsets:
 
     @classmethod
     def spanning(cls, instants: pl.Series, timezones: Sequence[str]) -> ZoneOffsets | None:
-        """The table for these instants, or ``None`` when converting each one is cheaper."""
-        micros = instants.dt.epoch("us").drop_nulls()
-        if micros.is_empty():
+        """The table for these instants, or ``None`` if their span is too long to tabulate."""
+        hour = instants.dt.epoch("us") // _HOUR_US
+        first_hour, last_hour = (
+            hour.to_frame("hour")
+            .select(pl.col("hour").min().alias("first"), pl.col("hour").max().alias("last"))
+            .row(0)
+        )
+        if first_hour is None or last_hour - first_hour >= _MAX_HOURS:
             return None
-        first_hour = int(micros.min()) // _HOUR_US  # type: ignore[arg-type]
-        hours = int(micros.max()) // _HOUR_US - first_hour + 1  # type: ignore[arg-type]
-        if hours > _MAX_HOURS:
-            return None
+        hours = last_hour - first_hour + 1
         start = (pl.int_range(hours, dtype=pl.Int64) + first_hour) * _HOUR_US
         tables = []
         for zone, timezone in enumerate(timezones):
@@ -91,10 +96,13 @@ class ZoneOffsets:
                 after=_offset_us(start + _HOUR_US - 1, timezone),
             )
             changes = _transitions(table.filter(pl.col("before") != pl.col("after")), timezone)
-            tables.append(table.join(changes, on="slot", how="left", maintain_order="left"))
+            tables.append(
+                table.join(changes, on="slot", how="left", maintain_order="left").with_columns(
+                    pl.col("change_us").fill_null(_NEVER)
+                )
+            )
         table = pl.concat(tables)
         return cls(
-            tuple(timezones),
             first_hour,
             hours,
             table["before"],
@@ -106,9 +114,8 @@ class ZoneOffsets:
         """The local date of ``occurred_at`` in the zone ``timezones[zone_index]``."""
         micros = pl.col("occurred_at").dt.epoch("us")
         slot = zone_index * self.hours + micros // _HOUR_US - self.first_hour
-        change = pl.lit(self.change_us).gather(slot)
         offset = (
-            pl.when(change.is_not_null() & (micros >= change))
+            pl.when(micros >= pl.lit(self.change_us).gather(slot))
             .then(pl.lit(self.after_us).gather(slot))
             .otherwise(pl.lit(self.before_us).gather(slot))
         )
@@ -121,10 +128,8 @@ def local_date(
     """``occurred_at``'s local date in ``timezones[zone_index]``: tabulated, or per event."""
     if zone_offsets is not None:
         return zone_offsets.local_date(zone_index)
-    return pl.coalesce(
-        pl.when(zone_index == i)
-        .then(pl.col("occurred_at"))
-        .dt.convert_time_zone(timezone)
-        .dt.date()
-        for i, timezone in enumerate(timezones)
-    )
+    per_zone = [
+        pl.when(zone_index == i).then(pl.col("occurred_at")).dt.convert_time_zone(tz).dt.date()
+        for i, tz in enumerate(timezones)
+    ]
+    return pl.coalesce(*per_zone, pl.lit(None, pl.Date))  # no zones: no events either

@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select
 
@@ -106,7 +107,7 @@ def list_packs(active: Sequence[Pack]) -> list[PackListing]:
     ]
 
 
-def pack_document(ref: str) -> dict[str, object]:
+def pack_document(ref: str) -> dict[str, Any]:
     """A pack whole, as JSON-able data (``saxaul methodology show --json``)."""
     return pack_to_dict(resolve_pack(ref))
 

@@ -21,6 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,6 @@ def _machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    import adbc_driver_sqlite
     import pyarrow
 
     return {
@@ -64,7 +64,7 @@ def _machine() -> dict[str, Any]:
         "polars": pl.__version__,
         "pyarrow": pyarrow.__version__,
         "sqlalchemy": sa.__version__,
-        "adbc_driver_sqlite": adbc_driver_sqlite.__version__,
+        "adbc_driver_sqlite": version("adbc-driver-sqlite"),
     }
 
 

@@ -64,6 +64,16 @@ QUARANTINE_COLUMNS = (
 )
 
 
+USAGE_KEY = ("period_key", "behaviour", "user_id")
+USAGE_SCHEMA = {
+    "user_id": pl.String,
+    "behaviour": pl.String,
+    "period_key": pl.Int32,
+    "counted": pl.Int64,
+    "credited_mg": pl.Int64,
+}
+
+
 def _params(bulk: BulkConnection, count: int) -> list[str]:
     return ["?"] * count if bulk.sqlite else [f"${i}" for i in range(1, count + 1)]
 
@@ -146,19 +156,26 @@ def _consent_shape(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def cap_usage_of(bulk: BulkConnection, groups: pl.DataFrame) -> pl.DataFrame:
-    """Stored cap usage for (user_id, behaviour, period_key) groups."""
-    bulk.stage("stage_groups", groups)
+    """Stored cap usage for (user_id, behaviour, period_key) groups.
+
+    Periods with no stored usage at all (the usual case for the first chunk of a new day) are
+    found with one index probe each and skip the join entirely.
+    """
+    periods = sorted(int(p) for p in groups["period_key"].unique().drop_nulls())
+    if periods:
+        marks = ", ".join(_params(bulk, len(periods)))
+        used = bulk.query(
+            f"SELECT DISTINCT period_key FROM cap_usage WHERE period_key IN ({marks})", periods
+        )
+        periods = [int(p) for p in used["period_key"]] if used.height else []
+    if not periods:
+        return pl.DataFrame(schema=USAGE_SCHEMA)
+    bulk.stage("stage_groups", groups.filter(pl.col("period_key").is_in(periods)))
     return bulk.query(
         "SELECT u.user_id, u.behaviour, u.period_key, u.counted, u.credited_mg "
         "FROM cap_usage u JOIN stage_groups g ON g.period_key = u.period_key "
         "AND g.behaviour = u.behaviour AND g.user_id = u.user_id"
-    ).select(
-        pl.col("user_id").cast(pl.String),
-        pl.col("behaviour").cast(pl.String),
-        pl.col("period_key").cast(pl.Int32),
-        pl.col("counted").cast(pl.Int64),
-        pl.col("credited_mg").cast(pl.Int64),
-    )
+    ).select(pl.col(name).cast(dtype) for name, dtype in USAGE_SCHEMA.items())
 
 
 def existing_events(bulk: BulkConnection, keys: pl.Series) -> pl.DataFrame:
@@ -188,9 +205,6 @@ def insert_awards(bulk: BulkConnection, awards: pl.DataFrame) -> None:
     """Append awards (ids from ``next_award_id``); each worth ≥ 1 g is an energy ball."""
     if awards.height:
         bulk.append(tables.awards, awards.select(AWARD_COLUMNS))
-
-
-USAGE_KEY = ("period_key", "behaviour", "user_id")
 
 
 def save_cap_usage(bulk: BulkConnection, usage: pl.DataFrame, prior: pl.DataFrame) -> None:
