@@ -81,8 +81,13 @@ imports = Table(
 events = Table(
     "events",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("dedupe_key", BigInteger, nullable=False, comment="xxhash64(source \\x1f event_id)"),
+    Column(
+        "dedupe_key",
+        BigInteger,
+        primary_key=True,
+        autoincrement=False,
+        comment="xxhash64(source \\x1f event_id): the event's identity (ADR 0002)",
+    ),
     Column("source", Text, nullable=False),
     Column("event_id", Text, nullable=False),
     Column("user_id", Text, nullable=False),
@@ -100,7 +105,6 @@ events = Table(
     Column("raw_mg", BigInteger, nullable=False),
     Column("credited_mg", BigInteger, nullable=False),
     Column("award_id", BigInteger, nullable=True),
-    UniqueConstraint("dedupe_key"),
 )
 
 awards = Table(

@@ -73,9 +73,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "events",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
-            "dedupe_key", sa.BigInteger(), nullable=False, comment="xxhash64(source \\x1f event_id)"
+            "dedupe_key",
+            sa.BigInteger(),
+            autoincrement=False,
+            nullable=False,
+            comment="xxhash64(source \\x1f event_id): the event's identity (ADR 0002)",
         ),
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("event_id", sa.Text(), nullable=False),
@@ -98,8 +101,7 @@ def upgrade() -> None:
         sa.Column("raw_mg", sa.BigInteger(), nullable=False),
         sa.Column("credited_mg", sa.BigInteger(), nullable=False),
         sa.Column("award_id", sa.BigInteger(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
-        sa.UniqueConstraint("dedupe_key", name=op.f("uq_events_dedupe_key")),
+        sa.PrimaryKeyConstraint("dedupe_key", name=op.f("pk_events")),
     )
     op.create_table(
         "imports",
