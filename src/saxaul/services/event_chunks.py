@@ -3,7 +3,8 @@
 The rule this module owns: a chunk's new events, their awards and balls, the cap usage they
 spend, the rows refused and the import's resume cursor commit in ONE transaction.
 
-Fast path: score the chunk as if every event were new and append it; the unique index on
+Fast path: probe a few of the chunk's keys (a re-sent file is caught here, before any work),
+then score the chunk as if every event were new and append it; the primary key on
 ``dedupe_key`` refuses the append if any event is already stored, and then the transaction is
 rolled back and the exact path runs: split the chunk against what is stored (duplicate,
 conflicting payload, key collision), score only the new events, append them. New data is
@@ -51,6 +52,8 @@ def commit_chunk(
     }
     try:
         with bulk.transaction():
+            if repo.any_stored(bulk, events["dedupe_key"]):
+                raise UniqueViolation("a re-send: go straight to the exact path")
             counts |= _write(bulk, table, target, events)
             _close_chunk(bulk, target, chunk, chunk.rejected, totals, counts)
             return counts, list(chunk.rejected)

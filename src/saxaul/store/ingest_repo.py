@@ -64,6 +64,7 @@ QUARANTINE_COLUMNS = (
 )
 
 
+PROBE_KEYS = 32
 USAGE_KEY = ("period_key", "behaviour", "user_id")
 USAGE_SCHEMA = {
     "user_id": pl.String,
@@ -185,6 +186,16 @@ def existing_events(bulk: BulkConnection, keys: pl.Series) -> pl.DataFrame:
         "SELECT e.dedupe_key, e.source, e.event_id, e.payload_hash FROM events e "
         "JOIN stage_keys k ON k.dedupe_key = e.dedupe_key"
     )
+
+
+def any_stored(bulk: BulkConnection, keys: pl.Series) -> bool:
+    """Whether any of a few dedupe keys is stored already (one index probe each)."""
+    sample = [int(k) for k in keys.head(PROBE_KEYS)]
+    if not sample:
+        return False
+    marks = ", ".join(_params(bulk, len(sample)))
+    found = bulk.scalar(f"SELECT COUNT(*) FROM events WHERE dedupe_key IN ({marks})", sample)
+    return bool(found)
 
 
 def insert_events(bulk: BulkConnection, events: pl.DataFrame) -> None:
