@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from saxaul.bootstrap import bootstrap
 from saxaul.cli import demo as demo_job
@@ -113,7 +113,9 @@ def methodology_list(as_json: JsonOpt = False) -> None:
     if as_json:
         _print_json([dataclasses.asdict(r) for r in rows])
         return
-    table = Table("pack", "title", "region", "behaviours", "factors", "vectors", "active")
+    table = Table(Column("pack", no_wrap=True), "title", "region", "behaviours", "factors")
+    table.add_column("vectors")
+    table.add_column("active")
     for r in rows:
         table.add_row(
             r.ref,
@@ -171,7 +173,11 @@ def methodology_verify(
     if as_json:
         _print_json([dataclasses.asdict(o) for o in outcomes])
     else:
-        table = Table("pack", "vector", "behaviour", "expected g", "reference g", "kernel g", "")
+        table = Table(
+            Column("pack", no_wrap=True), "vector", "behaviour", "expected g", "reference g"
+        )
+        table.add_column("kernel g")
+        table.add_column("")
         for o in outcomes:
             table.add_row(
                 o.pack,

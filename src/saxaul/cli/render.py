@@ -17,7 +17,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
+from rich.table import Column, Table
 
 from saxaul.reports.awards import BehaviourTotal, ProgrammeTotals
 
@@ -70,7 +70,10 @@ def print_summary(
         f"[bold]avoided[/] {totals.avoided_mg / 1e9:,.3f} t CO2e · "
         f"[bold]green energy[/] {totals.energy_g:,} g"
     )
-    table = Table("behaviour", "pack", "events", "scored", "users", "energy g", "kg CO2e")
+    table = Table(
+        "behaviour", Column("pack", no_wrap=True), "events", "scored", "users", "energy g"
+    )
+    table.add_column("kg CO2e")
     for b in behaviours:
         table.add_row(
             b.behaviour,
