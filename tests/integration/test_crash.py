@@ -69,8 +69,12 @@ def test_sigkilled_import_rerun_gives_clean_totals(database_url: str, tmp_path: 
     final = _start(database_url, events)
     assert final.wait(timeout=300) == 0
 
-    assert kills >= 2, "the import finished before it could be killed; make the file larger"
-    assert snapshot(crashed.engine) == snapshot(clean.engine)
-    if database_url.startswith("sqlite"):
-        with crashed.engine.connect() as conn:
-            assert conn.execute(sa.text("PRAGMA integrity_check")).scalar() == "ok"
+    try:
+        assert kills >= 2, "the import finished before it could be killed; make the file larger"
+        assert snapshot(crashed.engine) == snapshot(clean.engine)
+        if database_url.startswith("sqlite"):
+            with crashed.engine.connect() as conn:
+                assert conn.execute(sa.text("PRAGMA integrity_check")).scalar() == "ok"
+    finally:
+        clean.engine.dispose()
+        crashed.engine.dispose()

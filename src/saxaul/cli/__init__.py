@@ -6,6 +6,7 @@ rule. Long work shows a progress bar; ``--json`` prints machine-readable output 
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import json
 import sys
@@ -54,10 +55,12 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 
 def _runtime() -> Runtime:
     try:
-        return bootstrap(Settings())
+        rt = bootstrap(Settings())
     except DomainError as exc:
         _fail(exc)
         raise
+    atexit.register(rt.engine.dispose)  # close pooled connections before the interpreter exits
+    return rt
 
 
 def _fail(exc: DomainError) -> None:

@@ -77,6 +77,7 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
         )
 
     if not serve:
+        rt.engine.dispose()
         return
     import uvicorn
 
