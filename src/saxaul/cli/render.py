@@ -70,18 +70,18 @@ def print_summary(
         f"[bold]avoided[/] {totals.avoided_mg / 1e9:,.3f} t CO2e · "
         f"[bold]green energy[/] {totals.energy_g:,} g"
     )
-    table = Table(
-        "behaviour", Column("pack", no_wrap=True), "events", "scored", "users", "energy g"
-    )
-    table.add_column("kg CO2e")
+    table = Table(Column("behaviour", no_wrap=True))
+    for numeric in ("events", "scored", "users", "energy g", "kg CO2e"):
+        table.add_column(numeric, no_wrap=True, justify="right", min_width=len(numeric) + 1)
+    table.add_column("pack", no_wrap=True, overflow="ellipsis", max_width=22)
     for b in behaviours:
         table.add_row(
             b.behaviour,
-            b.pack_ref,
             f"{b.events:,}",
             f"{b.scored:,}",
             f"{b.users:,}",
             f"{b.energy_g:,}",
             f"{b.avoided_mg / 1e6:,.1f}",
+            b.pack_ref,
         )
     console.print(table)
