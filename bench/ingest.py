@@ -17,9 +17,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2_000_000)
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--chunk-rows", type=int, default=None)
     args = parser.parse_args()
     result = run_ingest_bench(
-        events=args.events, users=args.users, postgres_url=args.postgres_url or None
+        events=args.events,
+        users=args.users,
+        postgres_url=args.postgres_url or None,
+        chunk_rows=args.chunk_rows,
     )
     print(json.dumps(result, indent=2))
 

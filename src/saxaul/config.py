@@ -24,7 +24,11 @@ class Settings(BaseSettings):
         "shipped pack at its latest version.",
     )
     chunk_rows: int = Field(
-        default=500_000, ge=1_000, le=5_000_000, description="Rows per import transaction."
+        default=1_000_000,
+        ge=1_000,
+        le=5_000_000,
+        description="Rows per import transaction: larger chunks write fewer awards and cap-usage "
+        "rows (faster), cost ~0.8 GB of memory per million rows, and resume more coarsely.",
     )
     http_max_rows: int = Field(
         default=100_000, ge=1, le=1_000_000, description="Most events in one HTTP bulk request."

@@ -327,13 +327,20 @@ def bench_ingest(
     postgres_url: Annotated[
         str, typer.Option(help="PostgreSQL URL; empty to skip")
     ] = "postgresql://postgres@127.0.0.1:5432/test",
+    chunk_rows: Annotated[
+        int | None, typer.Option(help="rows per import transaction (default: the setting)")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """End-to-end import events/s on SQLite and PostgreSQL beside the naive and in-memory paths."""
     from saxaul.sim.bench import run_ingest_bench
 
     result = run_ingest_bench(
-        events=events, users=users, postgres_url=postgres_url or None, log=err.print
+        events=events,
+        users=users,
+        postgres_url=postgres_url or None,
+        chunk_rows=chunk_rows,
+        log=err.print,
     )
     if as_json:
         _print_json(result)

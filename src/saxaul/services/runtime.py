@@ -31,4 +31,4 @@ class Runtime:
     engine: Engine
     clock: Clock
     packs: tuple[Pack, ...]
-    chunk_rows: int = 500_000
+    chunk_rows: int = 1_000_000

@@ -160,11 +160,14 @@ def _naive(rt: Runtime, events: pl.DataFrame, table: BehaviourTable) -> float:
 
 
 @contextlib.contextmanager
-def _fresh_database(backend: str, work: Path, postgres_url: str | None) -> Iterator[Runtime]:
+def _fresh_database(
+    backend: str, work: Path, postgres_url: str | None, chunk_rows: int
+) -> Iterator[Runtime]:
     """A new, migrated database for one measurement: a SQLite file or a PostgreSQL schema."""
     tag = uuid.uuid4().hex[:8]
     if backend == "sqlite":
-        rt = bootstrap(Settings(database_url=f"sqlite:///{work / f'{tag}.db'}", packs=""))
+        url = f"sqlite:///{work / f'{tag}.db'}"
+        rt = bootstrap(Settings(database_url=url, packs="", chunk_rows=chunk_rows))
         try:
             yield rt
         finally:
@@ -176,7 +179,8 @@ def _fresh_database(backend: str, work: Path, postgres_url: str | None) -> Itera
     with admin.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
     try:
-        rt = bootstrap(Settings(database_url=_pg_schema_url(postgres_url, schema), packs=""))
+        url = _pg_schema_url(postgres_url, schema)
+        rt = bootstrap(Settings(database_url=url, packs="", chunk_rows=chunk_rows))
         yield rt
         rt.engine.dispose()
     finally:
@@ -208,18 +212,18 @@ def _backend(
     people_path: Path,
     frame: pl.DataFrame,
     table: BehaviourTable,
-    env: tuple[Path, str | None],
+    env: tuple[Path, str | None, int],
     log: Log,
 ) -> dict[str, Any]:
     """Naive path, then each file format end to end and again, each on a fresh database."""
-    work, postgres_url = env
-    with _fresh_database(backend, work, postgres_url) as rt:
+    work, postgres_url, chunk_rows = env
+    with _fresh_database(backend, work, postgres_url, chunk_rows) as rt:
         participants.import_participants(rt, people_path)
         log(f"{backend}: naive per-event path on {NAIVE_SAMPLE:,} events …")
         naive = _naive(rt, frame, table)
     out: dict[str, Any] = {"naive_events_per_s": round(naive), "end_to_end": {}}
     for fmt, path in files.items():
-        with _fresh_database(backend, work, postgres_url) as rt:
+        with _fresh_database(backend, work, postgres_url, chunk_rows) as rt:
             participants.import_participants(rt, people_path)
             first = imports.import_events(rt, path)
             again = imports.import_events(rt, path)
@@ -240,7 +244,12 @@ def _backend(
 
 
 def run_ingest_bench(
-    *, events: int, users: int, postgres_url: str | None, log: Log = print
+    *,
+    events: int,
+    users: int,
+    postgres_url: str | None,
+    chunk_rows: int | None = None,
+    log: Log = print,
 ) -> dict[str, Any]:
     """Run the benchmark and return every figure (also logged as it goes)."""
     packs = active_packs("")
@@ -249,7 +258,13 @@ def run_ingest_bench(
     frame = behaviour_events(
         people, events=events, days=1, start=START, seed=11, behaviours=table.behaviour_ids
     )
-    result: dict[str, Any] = {"machine": _machine(), "events": frame.height, "users": users}
+    chunk_rows = chunk_rows or Settings().chunk_rows
+    result: dict[str, Any] = {
+        "machine": _machine(),
+        "events": frame.height,
+        "users": users,
+        "chunk_rows": chunk_rows,
+    }
     with tempfile.TemporaryDirectory(prefix="saxaul-bench-") as tmp:
         work = Path(tmp)
         people_path = work / "participants.csv"
@@ -267,7 +282,8 @@ def run_ingest_bench(
         log(f"in-memory limit (Polars scoring, no dedupe, no persistence): {limit:,.0f} events/s")
         backends = ["sqlite", "postgresql"] if postgres_url else ["sqlite"]
         for backend in backends:
-            figures = _backend(backend, files, people_path, frame, table, (work, postgres_url), log)
+            env = (work, postgres_url, chunk_rows)
+            figures = _backend(backend, files, people_path, frame, table, env, log)
             best = max(v["events_per_s"] for v in figures["end_to_end"].values())
             figures["best_vs_in_memory_limit"] = round(best / limit, 3)
             figures["durability"] = (
