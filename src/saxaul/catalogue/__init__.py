@@ -5,7 +5,6 @@ than score behaviour, and depend only on the standard library, jsonschema and th
 """
 
 from saxaul.catalogue.load import (
-    content_hash,
     energy_rules_from_text,
     load_energy_rules,
     load_species,
@@ -13,6 +12,7 @@ from saxaul.catalogue.load import (
     shipped_species,
     species_from_text,
 )
+from saxaul.domain.content import content_hash
 
 __all__ = [
     "content_hash",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import json
 import re
 import tomllib
@@ -34,6 +33,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 
+from saxaul.domain.content import content_hash
 from saxaul.domain.errors import PackInvalid
 from saxaul.domain.game_rules import (
     EnergyRules,
@@ -93,14 +93,6 @@ def shipped_species() -> SpeciesCatalogue:
     """The newest release under ``saxaul/packs/catalogue/species/<version>/species.toml``."""
     path = _newest("catalogue/species", "species.toml")
     return _in_own_directory(load_species(path), path)
-
-
-def content_hash(document: Mapping[str, Any]) -> str:
-    """``sha256:`` + hex SHA-256 of the document's canonical JSON (sorted keys, no spaces)."""
-    canonical = json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------- files and shape

@@ -4,8 +4,8 @@
 ``find_pack`` picks one by ``id@version`` or ``id``. See ``docs/methodology-format.md``.
 """
 
+from saxaul.domain.content import content_hash
 from saxaul.methodology.load import (
-    content_hash,
     load_pack,
     load_pack_text,
     pack_from_document,

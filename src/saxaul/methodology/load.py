@@ -14,8 +14,6 @@ with ``PackInvalid(field="behaviours[0].factors[0]")`` before any of it is used.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import math
 import re
 import tomllib
@@ -24,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from saxaul.domain.content import content_hash
 from saxaul.domain.methodology import (
     Behaviour,
     CapPeriod,
@@ -106,14 +105,6 @@ def _jsonable(value: Any, path: list[PathPart], origin: str) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         raise pack_invalid(origin, field_path(path), f"{value} is not a finite number")
     return value
-
-
-def content_hash(document: Mapping[str, Any]) -> str:
-    """``sha256:`` + hex SHA-256 of the document's canonical JSON (see the module docstring)."""
-    canonical = json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _build(doc: Mapping[str, Any], digest: str) -> Pack:
