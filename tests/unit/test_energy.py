@@ -27,14 +27,12 @@ from saxaul.domain.energy import (
     EnergyRefused,
     ExpireRefused,
     StealRefused,
-    WaterRefused,
     collect,
     expire,
     new_ball,
     participant_account,
     steal,
     system_accounts,
-    water,
 )
 from saxaul.domain.errors import DomainError
 from saxaul.domain.ledger import (
@@ -46,6 +44,7 @@ from saxaul.domain.ledger import (
     check_invariants,
     post,
 )
+from saxaul.domain.watering import WaterRefused, water
 
 RULES = shipped_energy_rules()
 CREATED = dt.datetime(2026, 3, 1, 7, 12, tzinfo=dt.UTC)
