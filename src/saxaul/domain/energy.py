@@ -1,4 +1,4 @@
-"""Energy balls: the lifecycle rules (collect, steal, expire) and watering, in their one home.
+"""Energy balls: the lifecycle rules (collect, steal, expire), in their one home.
 
 Why pure functions: the same steal reaches us from the API, the CLI and the simulator, all through
 one service function that loads the ball, calls ``steal`` here and records what it returns (STYLE,
@@ -19,7 +19,7 @@ giving away more than it holds; these rules decide who may take from it and when
 
 Transfer ids are idempotency keys derived from what the request means, not from when it arrived:
 ``collect:<ball>``, ``steal:<ball>:<thief>:<n>`` (the thief's n-th steal of that ball),
-``expire:<ball>``, ``award:<award>`` and ``water:<giver>:<local day>:<n>``. A retry computes the
+``expire:<ball>`` and ``award:<award>`` (watering: ``domain/watering.py``). A retry computes the
 same key, so the ledger answers ``exists`` (or a conflict) instead of moving energy twice.
 
 Example with the shipped rules (ripening 24 h, expiry 72 h after ripe, steal 30 % floor): award
