@@ -7,8 +7,7 @@ never a second event and never an overwrite.
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -42,22 +41,6 @@ class RejectCode(StrEnum):
     """The (source, event_id) was accepted before with different fields."""
     KEY_COLLISION = "key_collision"
     """Another event's 64-bit dedupe key collided with this one (astronomically rare)."""
-
-
-@dataclass(frozen=True, slots=True)
-class BehaviourEvent:
-    """One low-carbon behaviour of one user, e.g. a metro ride paid in the app."""
-
-    source: str
-    event_id: str
-    user_id: str
-    behaviour: str
-    occurred_at: dt.datetime
-    quantity: float = 1.0
-    amount_minor: int | None = None
-    currency: str | None = None
-    merchant_category: str | None = None
-    attributes: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,23 +24,13 @@ class ConsentScope(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Participant:
-    """A pseudonymous participant and their consent; demographics live apart (``Demographics``)."""
+    """A pseudonymous participant and their consent; demographics live in their own table."""
 
     user_id: str
     enrolled_at: dt.datetime
     consent_scopes: frozenset[ConsentScope]
     consent_at: dt.datetime | None
     withdrawn_at: dt.datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Demographics:
-    """Optional, separately stored attributes used only for aggregate reports."""
-
-    user_id: str
-    gender: str | None
-    birth_year: int | None
-    province: str | None
 
 
 def may_score(participant: Participant | None, occurred_at: dt.datetime) -> bool:

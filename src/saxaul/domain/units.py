@@ -5,7 +5,7 @@ twice. Per-event avoided emissions are kept in whole milligrams (floor), because
 methods give fractions of a gram (5 km × 26.9 g/km = 134.5 g = 134 500 mg); energy is then
 credited in whole grams per award, rounding down (conservative).
 
-Example: ``energy_g_from_mg(134_500) == 134``.
+Example: an award of 134 500 mg credits 134 g (``avoided_mg // MG_PER_G``).
 """
 
 from __future__ import annotations
@@ -24,11 +24,6 @@ MASS_UNIT_IN_MG: dict[str, Decimal] = {
     "kg": Decimal(1_000_000),
     "t": Decimal(1_000_000_000),
 }
-
-
-def energy_g_from_mg(avoided_mg: int) -> Grams:
-    """Whole grams of energy for an award's avoided milligrams (floor: never over-credit)."""
-    return Grams(avoided_mg // MG_PER_G)
 
 
 def mg_from_g(grams: Decimal) -> Milligrams:

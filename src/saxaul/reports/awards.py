@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, case, func, select
 
+from saxaul.domain.participants import ConsentScope
 from saxaul.store.tables import awards, events, participants
 
 
@@ -95,7 +96,7 @@ def programme_totals(conn: Connection) -> ProgrammeTotals:
             func.sum(
                 case(
                     (
-                        participants.c.consent_scopes.contains("scoring")
+                        participants.c.consent_scopes.contains(ConsentScope.SCORING.value)
                         & participants.c.withdrawn_at_us.is_(None),
                         1,
                     ),

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from saxaul.domain.events import EventStatus, RejectCode, Rejection
+from saxaul.domain.units import MG_PER_G
 from saxaul.ingest.events import EventChunk
 from saxaul.scoring.kernel import cap_groups, score
 from saxaul.scoring.table import BehaviourTable
@@ -140,7 +141,7 @@ def _write(
     awards = result.awards.with_row_index("id", offset=repo.next_award_id(bulk)).with_columns(
         pl.col("id").cast(pl.Int64),
         pl.lit(target.import_id).alias("import_id"),
-        (pl.col("avoided_mg") // 1000).alias("energy_g"),
+        (pl.col("avoided_mg") // MG_PER_G).alias("energy_g"),  # whole grams, floor (units.py)
         pl.lit(target.now_us).alias("created_at_us"),
     )
     rows = (

@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.events import Rejection
-from saxaul.ingest.events import file_sha256, iter_event_chunks, parse_event_body
+from saxaul.ingest.events import EventChunk, file_sha256, iter_event_chunks, parse_event_body
 from saxaul.ingest.sniff import count_rows, detect_kind
 from saxaul.scoring.table import BehaviourTable
 from saxaul.services.event_chunks import ChunkTarget, commit_chunk
@@ -62,19 +62,22 @@ class ImportSummary:
         for key, value in counts.items():
             setattr(self, key, getattr(self, key) + value)
 
-    def sample(self, rejected: Iterable[Rejection], location: str) -> None:
-        """Keep the first few refusals for display (all of them are in the quarantine)."""
-        for rejection in rejected:
-            if len(self.rejections) >= REJECTION_SAMPLE:
-                return
-            self.rejections.append(
-                {
-                    location: rejection.line,
-                    "code": str(rejection.code),
-                    "field": rejection.field,
-                    "reason": rejection.reason,
-                }
-            )
+
+def sample_rejections(
+    into: list[dict[str, object]], rejected: Iterable[Rejection], location: str
+) -> None:
+    """Keep the first few refusals for display (all of them are in the quarantine)."""
+    for rejection in rejected:
+        if len(into) >= REJECTION_SAMPLE:
+            return
+        into.append(
+            {
+                location: rejection.line,
+                "code": str(rejection.code),
+                "field": rejection.field,
+                "reason": rejection.reason,
+            }
+        )
 
 
 def file_kind(path: Path) -> str:
@@ -114,31 +117,19 @@ def prefetched(items: Iterator[T]) -> Iterator[T]:
 def import_events(rt: Runtime, path: Path, *, progress: Progress | None = None) -> ImportSummary:
     """Import one events file (CSV, NDJSON, JSON array or Parquet) exactly once."""
     table = BehaviourTable.from_packs(rt.packs)
-    started = time.perf_counter()
-    summary = ImportSummary(name=str(path))
-    with BulkConnection(rt.database_url) as bulk:
-        with bulk.transaction():
-            cursor = repo.open_import(
-                bulk, "events", file_sha256(path), path.name, to_us(rt.clock.now())
+
+    def chunks(skip: int) -> Iterator[EventChunk]:
+        return prefetched(
+            iter_event_chunks(
+                path,
+                known_behaviours=table.behaviour_ids,
+                chunk_rows=rt.chunk_rows,
+                skip_rows=skip,
             )
-        summary.import_id = cursor.id
-        skip = cursor.rows_committed if cursor.status == "running" else 0
-        summary.resumed_from_row = skip
-        totals = dict(cursor.counters)  # cumulative over runs: a re-run adds only duplicates
-        chunks = iter_event_chunks(
-            path, known_behaviours=table.behaviour_ids, chunk_rows=rt.chunk_rows, skip_rows=skip
         )
-        for chunk in prefetched(chunks):
-            target = ChunkTarget(cursor.id, chunk.end_row, to_us(rt.clock.now()))
-            counts, rejected = commit_chunk(bulk, table, target, chunk, totals)
-            summary.add(counts)
-            summary.sample(rejected, chunk.location)
-            if progress:
-                progress(chunk.rows_read)
-        with bulk.transaction():
-            repo.finish_import(bulk, cursor.id, to_us(rt.clock.now()))
-    summary.seconds = time.perf_counter() - started
-    return summary
+
+    summary = ImportSummary(name=str(path))
+    return _import(rt, table, summary, ("events", file_sha256(path), path.name), chunks, progress)
 
 
 def import_event_body(
@@ -153,21 +144,37 @@ def import_event_body(
     chunk = parse_event_body(
         body, content_type, known_behaviours=table.behaviour_ids, max_rows=max_rows
     )
-    started = time.perf_counter()
     digest = hashlib.sha256(body).hexdigest()
     summary = ImportSummary(name=f"http:{digest[:12]}")
+    return _import(rt, table, summary, ("http", digest, summary.name), lambda _skip: [chunk])
+
+
+def _import(
+    rt: Runtime,
+    table: BehaviourTable,
+    summary: ImportSummary,
+    identity: tuple[str, str, str],
+    chunks: Callable[[int], Iterable[EventChunk]],
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Open (or resume) the import named by ``identity`` = (kind, sha256, name), commit each
+    chunk ``chunks(skip_rows)`` yields, then mark the import done."""
+    started = time.perf_counter()
     with BulkConnection(rt.database_url) as bulk:
-        now_us = to_us(rt.clock.now())
         with bulk.transaction():
-            cursor = repo.open_import(bulk, "http", digest, summary.name, now_us)
+            cursor = repo.open_import(bulk, *identity, to_us(rt.clock.now()))
         summary.import_id = cursor.id
-        totals = dict(cursor.counters)
-        counts, rejected = commit_chunk(
-            bulk, table, ChunkTarget(cursor.id, chunk.rows_read, now_us), chunk, totals
-        )
-        summary.add(counts)
-        summary.sample(rejected, chunk.location)
+        skip = cursor.rows_committed if cursor.status == "running" else 0
+        summary.resumed_from_row = skip
+        totals = dict(cursor.counters)  # cumulative over runs: a re-run adds only duplicates
+        for chunk in chunks(skip):
+            target = ChunkTarget(cursor.id, chunk.end_row, to_us(rt.clock.now()))
+            counts, rejected = commit_chunk(bulk, table, target, chunk, totals)
+            summary.add(counts)
+            sample_rejections(summary.rejections, rejected, chunk.location)
+            if progress:
+                progress(chunk.rows_read)
         with bulk.transaction():
-            repo.finish_import(bulk, cursor.id, now_us)
+            repo.finish_import(bulk, cursor.id, to_us(rt.clock.now()))
     summary.seconds = time.perf_counter() - started
     return summary

@@ -17,9 +17,10 @@ from sqlalchemy import update
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import NotFound
+from saxaul.domain.participants import ConsentScope
 from saxaul.ingest.events import file_sha256
 from saxaul.ingest.participants import iter_participant_chunks
-from saxaul.services.imports import Progress
+from saxaul.services.imports import Progress, sample_rejections
 from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
 from saxaul.store.bulk import BulkConnection
@@ -66,13 +67,10 @@ def import_participants(
             summary.rows_read += chunk.rows_read
             summary.enrolled_or_updated += frame.height
             summary.with_scoring_consent += int(
-                frame["consent_scopes"].str.contains("scoring").sum()
+                frame["consent_scopes"].str.contains(ConsentScope.SCORING.value).sum()
             )
             summary.rejected += len(chunk.rejected)
-            summary.rejections.extend(
-                {chunk.location: r.line, "code": str(r.code), "field": r.field, "reason": r.reason}
-                for r in chunk.rejected[: max(0, 20 - len(summary.rejections))]
-            )
+            sample_rejections(summary.rejections, chunk.rejected, chunk.location)
             if progress:
                 progress(chunk.rows_read)
         with bulk.transaction():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from saxaul.domain.events import Rejection
+from saxaul.domain.participants import ConsentScope
 from saxaul.store import tables
 from saxaul.store.bulk import BulkConnection
 
@@ -65,6 +66,11 @@ QUARANTINE_COLUMNS = (
 
 
 PROBE_KEYS = 32
+# Participants who consented to scoring at some time; the time window itself is checked per
+# event by the kernel (``domain.participants.may_score``).
+SCORING_CONSENT = (
+    "{p}consent_at_us IS NOT NULL AND {p}consent_scopes LIKE '%" + ConsentScope.SCORING + "%'"
+)
 USAGE_KEY = ("period_key", "behaviour", "user_id")
 USAGE_SCHEMA = {
     "user_id": pl.String,
@@ -139,7 +145,7 @@ def consent_of(bulk: BulkConnection, user_ids: pl.Series) -> pl.DataFrame:
         bulk.query(
             "SELECT p.user_id, p.consent_at_us, p.withdrawn_at_us FROM participants p "
             "JOIN stage_users s ON s.user_id = p.user_id "
-            "WHERE p.consent_at_us IS NOT NULL AND p.consent_scopes LIKE '%scoring%'"
+            f"WHERE {SCORING_CONSENT.format(p='p.')}"
         )
     )
 
@@ -252,14 +258,14 @@ PARTICIPANT_COLUMNS = (
 DEMOGRAPHIC_COLUMNS = ("user_id", "gender", "birth_year", "province")
 
 
-def upsert_participants(bulk: BulkConnection, participants: pl.DataFrame) -> int:
+def upsert_participants(bulk: BulkConnection, participants: pl.DataFrame) -> None:
     """Enrol or update participants and their separately stored demographics.
 
     An opt-out (``withdrawn_at_us``) is never cleared by a re-import: withdrawing is the
     participant's own act and only they can undo it.
     """
     if participants.height == 0:
-        return 0
+        return
     bulk.stage("stage_participants", participants.select(PARTICIPANT_COLUMNS))
     bulk.upsert_from_stage(
         "participants",
@@ -267,12 +273,10 @@ def upsert_participants(bulk: BulkConnection, participants: pl.DataFrame) -> int
         ("enrolled_at_us", "consent_scopes", "consent_at_us", "updated_at_us"),
         "stage_participants",
     )
-    written = bulk.changes()
     bulk.stage("stage_demographics", participants.select(DEMOGRAPHIC_COLUMNS))
     bulk.upsert_from_stage(
         "demographics", ("user_id",), DEMOGRAPHIC_COLUMNS[1:], "stage_demographics"
     )
-    return written
 
 
 def quarantine_frame(
@@ -324,6 +328,6 @@ def all_consent(bulk: BulkConnection) -> pl.DataFrame:
     return _consent_shape(
         bulk.query(
             "SELECT user_id, consent_at_us, withdrawn_at_us FROM participants "
-            "WHERE consent_at_us IS NOT NULL AND consent_scopes LIKE '%scoring%'"
+            f"WHERE {SCORING_CONSENT.format(p='')}"
         )
     )
