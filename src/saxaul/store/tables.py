@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -166,5 +168,152 @@ api_keys = Table(
     Column("key_hash", Text, nullable=False, unique=True, comment="sha256 of the secret"),
     Column("role", Text, nullable=False, comment="operator"),
     Column("created_at_us", BigInteger, nullable=False),
+    Column("revoked_at_us", BigInteger, nullable=True),
+)
+
+# ---------------------------------------------------------------- energy ledger and game (0002)
+#
+# Why balances live beside the transfers: a participant's, ball's or tree pool's balance is read
+# on every move, so it is cached in ``ledger_accounts.balance_g`` and updated in the same
+# transaction as the transfer (the CHECK keeps it from ever going negative, a second guard behind
+# ``domain.ledger.post``). System accounts (issuance, expired, planted, gifts, debt) are hot and
+# never guard a debit on the game's paths, so their balance is NULL here and derived as the sum
+# of their transfers; ``services.ledger_audit`` checks every cache against that sum.
+
+ledger_accounts = Table(
+    "ledger_accounts",
+    metadata,
+    Column("id", Text, primary_key=True, comment="user:<id>, ball:<award>, tree:<id>, issuance…"),
+    Column("kind", Text, nullable=False),
+    Column("user_id", Text, nullable=True, index=True),
+    Column("balance_g", BigInteger, nullable=True, comment="cached; NULL: derived from transfers"),
+    Column("opened_at_us", BigInteger, nullable=False),
+    CheckConstraint("balance_g IS NULL OR balance_g >= 0", name="balance_not_negative"),
+)
+
+ledger_transfers = Table(
+    "ledger_transfers",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("id", Text, nullable=False, unique=True, comment="the idempotency key"),
+    Column("debit_account", Text, nullable=False, index=True),
+    Column("credit_account", Text, nullable=False),
+    Column("amount_g", BigInteger, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+    Column("reference", Text, nullable=False, index=True),
+    CheckConstraint("amount_g > 0", name="amount_positive"),
+    CheckConstraint("debit_account <> credit_account", name="distinct_accounts"),
+    Index("ix_ledger_transfers_credit_at", "credit_account", "at_us"),
+)
+
+balls = Table(
+    "balls",
+    metadata,
+    Column("id", Text, primary_key=True, comment="the award id: one award, one ball"),
+    Column("owner", Text, nullable=False),
+    Column("behaviour", Text, nullable=False),
+    Column("amount_g", BigInteger, nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("ripens_at_us", BigInteger, nullable=False),
+    Column("expires_at_us", BigInteger, nullable=False),
+    Column("rules", Text, nullable=False, comment="energy rules id@version that timed it"),
+    Index("ix_balls_owner_ripens", "owner", "ripens_at_us"),
+    Index("ix_balls_expires", "expires_at_us"),
+)
+
+friendships = Table(
+    "friendships",
+    metadata,
+    Column("user_low", Text, nullable=False, comment="the smaller of the two ids"),
+    Column("user_high", Text, nullable=False),
+    Column("inviter", Text, nullable=False),
+    Column("status", Text, nullable=False, comment="pending | accepted"),
+    Column("invited_at_us", BigInteger, nullable=False),
+    Column("accepted_at_us", BigInteger, nullable=True),
+    PrimaryKeyConstraint("user_low", "user_high"),
+    Index("ix_friendships_high", "user_high"),
+)
+
+covers = Table(
+    "covers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Text, nullable=False),
+    Column("starts_at_us", BigInteger, nullable=False),
+    Column("ends_at_us", BigInteger, nullable=False),
+    Column("hours", Integer, nullable=False),
+    Index("ix_covers_user_ends", "user_id", "ends_at_us"),
+)
+
+trees = Table(
+    "trees",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("species_id", Text, nullable=False),
+    Column("catalogue", Text, nullable=False, comment="species catalogue id@version"),
+    Column("cost_g", BigInteger, nullable=False),
+    Column("initiator", Text, nullable=False, index=True),
+    Column("mode", Text, nullable=False, comment="solo | co"),
+    Column("status", Text, nullable=False, comment="funding | promised | cancelled"),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("promised_at_us", BigInteger, nullable=True),
+)
+
+tree_members = Table(
+    "tree_members",
+    metadata,
+    Column("tree_id", Text, nullable=False),
+    Column("user_id", Text, nullable=False, index=True),
+    Column("joined_at_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tree_id", "user_id"),
+    comment="who may fund a tree (and gets its certificate): the initiator and invited friends",
+)
+
+reversals = Table(
+    "reversals",
+    metadata,
+    Column("source", Text, nullable=False),
+    Column("event_id", Text, nullable=False, comment="the reversal event's own id"),
+    Column("original_event_id", Text, nullable=False),
+    Column("reason", Text, nullable=False, comment="refund | chargeback"),
+    Column("award_id", Text, nullable=True),
+    Column("reversed_mg", BigInteger, nullable=False),
+    Column("reversed_g", BigInteger, nullable=False),
+    Column("status", Text, nullable=False, comment="applied | unknown_event | already_reversed"),
+    Column("at_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("source", "event_id"),
+    UniqueConstraint("source", "original_event_id"),
+)
+
+requests = Table(
+    "requests",
+    metadata,
+    Column("user_id", Text, nullable=False),
+    Column("key", Text, nullable=False, comment="the client's Idempotency-Key"),
+    Column("operation", Text, nullable=False),
+    Column("body_hash", Text, nullable=False),
+    Column("response", Text, nullable=False, comment="the JSON answer, replayed on a retry"),
+    Column("created_at_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("user_id", "key"),
+)
+
+participant_credentials = Table(
+    "participant_credentials",
+    metadata,
+    Column("user_id", Text, primary_key=True),
+    Column("password_hash", Text, nullable=False, comment="scrypt, with its salt and costs"),
+    Column("updated_at_us", BigInteger, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", Text, primary_key=True, comment="sha256 of the bearer token"),
+    Column("user_id", Text, nullable=False, index=True),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("expires_at_us", BigInteger, nullable=False),
     Column("revoked_at_us", BigInteger, nullable=True),
 )
