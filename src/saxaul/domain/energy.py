@@ -107,7 +107,7 @@ class ExpireRefused(EnergyRefused):
     code = "expire_refused"
 
 
-def _when(instant: dt.datetime, now: dt.datetime) -> str:
+def when(instant: dt.datetime, now: dt.datetime) -> str:
     """``instant`` for a person, in ``now``'s zone: ``07:12 UTC`` today, else with its date.
 
     Why ``now``'s zone: the caller decides what local time a person reads (pass ``now`` in their
@@ -227,14 +227,14 @@ def _timing_refusal(
     """``not_ripe`` or ``expired`` for a take at ``now``, or ``None`` while the ball is ripe."""
     if now < ball.ripens_at:
         return error(
-            f"this ball ripens at {_when(ball.ripens_at, now)}; it can be {verb} from then on",
+            f"this ball ripens at {when(ball.ripens_at, now)}; it can be {verb} from then on",
             code="not_ripe",
             ball_id=ball.id,
             ripens_at=ball.ripens_at.isoformat(),
         )
     if ball.is_expired(now):
         return error(
-            f"this ball expired at {_when(ball.expires_at, now)}; "
+            f"this ball expired at {when(ball.expires_at, now)}; "
             "its energy has gone to the expired account",
             code="expired",
             ball_id=ball.id,
@@ -324,7 +324,7 @@ def steal(
         )
     if owner_covered_until is not None and now < owner_covered_until:
         raise StealRefused(
-            f"{ball.owner}'s energy is covered until {_when(owner_covered_until, now)}",
+            f"{ball.owner}'s energy is covered until {when(owner_covered_until, now)}",
             code="covered",
             ball_id=ball.id,
             covered_until=owner_covered_until.isoformat(),
@@ -366,7 +366,7 @@ def expire(ball: Ball, now: dt.datetime) -> tuple[Ball, tuple[Transfer, ...]]:
     """
     if not ball.is_expired(now):
         raise ExpireRefused(
-            f"this ball expires at {_when(ball.expires_at, now)}; until then its owner can "
+            f"this ball expires at {when(ball.expires_at, now)}; until then its owner can "
             "still collect it",
             code="not_expired",
             ball_id=ball.id,

@@ -51,7 +51,11 @@ class AccountKind(StrEnum):
     PLANTED = "planted"
     """Where energy spent on trees and protected land goes; never negative."""
     DEBT = "debt"
-    """What participants owe after a reversal found their energy already spent; goes negative."""
+    """What one participant owes after a reversal found their energy already spent
+    (``debt:<user>``); goes negative, and future energy settles it back towards 0."""
+    TREE = "tree"
+    """A co-planted tree's pool (``tree:<id>``): friends' shares wait here until the tree's cost
+    is reached; never negative."""
 
 
 class AccountFlags(Flag):
@@ -64,7 +68,13 @@ class AccountFlags(Flag):
 
 
 _NEVER_NEGATIVE = frozenset(
-    {AccountKind.PARTICIPANT, AccountKind.BALL, AccountKind.EXPIRED, AccountKind.PLANTED}
+    {
+        AccountKind.PARTICIPANT,
+        AccountKind.BALL,
+        AccountKind.EXPIRED,
+        AccountKind.PLANTED,
+        AccountKind.TREE,
+    }
 )
 
 
@@ -106,7 +116,9 @@ class TransferKind(StrEnum):
     GIFT = "gift"
     """Energy given outside scoring: gifts → participant."""
     PLANT = "plant"
-    """A participant spends energy on a tree or protected land: participant → planted."""
+    """Energy spent on a tree: participant → planted, or a full pool → planted."""
+    POOL = "pool"
+    """A participant's share towards a co-planted tree: participant → the tree's pool."""
     EXPIRE = "expire"
     """An uncollected ball's remainder after expiry: ball → expired."""
     REVERSAL = "reversal"

@@ -7,11 +7,13 @@ same way, and a test swaps the clock or the database URL without patching anythi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from saxaul.catalogue import shipped_energy_rules, shipped_species
 from saxaul.domain.clock import Clock
+from saxaul.domain.game_rules import EnergyRules, SpeciesCatalogue
 from saxaul.domain.methodology import Pack
 
 
@@ -25,10 +27,12 @@ class SystemClock:
 
 @dataclass(frozen=True, slots=True)
 class Runtime:
-    """The composed application: database, clock and the programme's active packs."""
+    """The composed application: database, clock, the active packs and the game's rules."""
 
     database_url: str
     engine: Engine
     clock: Clock
     packs: tuple[Pack, ...]
     chunk_rows: int = 1_000_000
+    rules: EnergyRules = field(default_factory=shipped_energy_rules)
+    species: SpeciesCatalogue = field(default_factory=shipped_species)

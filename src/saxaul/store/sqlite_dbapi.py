@@ -23,6 +23,7 @@ SQLITE_VERSION = "3.53.1"  # the version the pinned adbc-driver-sqlite bundles
 
 
 READ_ONLY = ("SELECT", "PRAGMA", "EXPLAIN", "WITH")
+BEGIN_WRITE = "BEGIN IMMEDIATE"
 
 
 def _reads(operation: str) -> bool:
@@ -41,7 +42,14 @@ class Cursor:
         return getattr(self._cursor, name)
 
     def execute(self, operation: str, parameters: Any = None) -> Any:
-        """Run a statement, first opening a write transaction if it may write."""
+        """Run a statement, first opening a write transaction if it may write.
+
+        ``BEGIN IMMEDIATE`` itself takes the write lock now, before the reads of a
+        read-modify-write (the game's batches), and is otherwise a no-op inside a transaction.
+        """
+        if operation.strip().upper() == BEGIN_WRITE:
+            self._owner.begin_if(BEGIN_WRITE)
+            return None
         self._owner.begin_if(operation)
         result = self._cursor.execute(operation, parameters)
         self._changes = -1 if _reads(operation) else self._owner.changes()
@@ -102,7 +110,7 @@ class Connection:
         """Open a write transaction unless one is open or the statement only reads."""
         if self.in_transaction or _reads(operation):
             return
-        self._control.execute("BEGIN IMMEDIATE")
+        self._control.execute(BEGIN_WRITE)
         self.in_transaction = True
 
     def changes(self) -> int:

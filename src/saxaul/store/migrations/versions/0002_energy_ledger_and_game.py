@@ -10,11 +10,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+
+
+# The system accounts, opened once; their balances are derived from transfers (NULL here). The
+# migration keeps its own copy of the list so this revision never changes with the code.
+SYSTEM_ACCOUNTS = ("issuance", "expired", "planted", "gifts")
 
 
 def upgrade() -> None:
@@ -200,6 +204,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_trees_initiator"), ["initiator"], unique=False)
 
     # ### end Alembic commands ###
+    accounts = sa.table(
+        "ledger_accounts",
+        sa.column("id", sa.Text),
+        sa.column("kind", sa.Text),
+        sa.column("opened_at_us", sa.BigInteger),
+    )
+    op.bulk_insert(accounts, [{"id": a, "kind": a, "opened_at_us": 0} for a in SYSTEM_ACCOUNTS])
 
 
 def downgrade() -> None:

@@ -1,0 +1,129 @@
+"""The scheduled side of energy balls: awards become balls, and balls past expiry expire.
+
+Why jobs and not triggers: minting follows imports (thousands of awards at a time, written in
+bulk), and expiry follows the clock; both are safe to run again and at the same time as play,
+because each ball's account is locked while it changes and every transfer id is derived from
+the ball (``award:<id>``, ``expire:<id>``), so a second run finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, exists, func, insert, select
+
+from saxaul.domain import energy
+from saxaul.domain.clock import from_us, to_us
+from saxaul.domain.issuance import appears_at
+from saxaul.domain.ledger import Transfer
+from saxaul.services.game import in_transaction
+from saxaul.services.runtime import Runtime
+from saxaul.store import game_repo
+from saxaul.store.tables import awards, balls, ledger_accounts
+
+BATCH = 10_000
+"""Balls per transaction: bounds memory and lock time, not a game number."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobResult:
+    """What a run of a job did: balls touched and grams moved."""
+
+    balls: int
+    grams: int
+
+
+def mint_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
+    """Turn every award worth ≥ 1 g that has no ball yet into a ball, funded from issuance."""
+    total = JobResult(0, 0)
+    while True:
+        done = in_transaction(rt, lambda conn: _mint_batch(conn, rt, batch))
+        total = JobResult(total.balls + done.balls, total.grams + done.grams)
+        if done.balls < batch:
+            return total
+
+
+def _mint_batch(conn: Connection, rt: Runtime, batch: int) -> JobResult:
+    game_repo.begin_write(conn)
+    ball_id = func.cast(awards.c.id, balls.c.id.type)
+    pending = conn.execute(
+        select(
+            awards.c.id,
+            awards.c.user_id,
+            awards.c.behaviour,
+            awards.c.day,
+            awards.c.energy_g,
+            awards.c.created_at_us,
+        )
+        .where(awards.c.energy_g > 0, ~exists().where(balls.c.id == ball_id))
+        .order_by(awards.c.id)
+        .limit(batch)
+    ).all()
+    minted: list[tuple[energy.Ball, Transfer]] = [
+        energy.new_ball(
+            str(row.id),
+            row.user_id,
+            row.behaviour,
+            row.energy_g,
+            appears_at(row.day, from_us(row.created_at_us), rt.rules),
+            rt.rules,
+        )
+        for row in pending
+    ]
+    if not minted:
+        return JobResult(0, 0)
+    at_us = to_us(rt.clock.now())
+    conn.execute(
+        insert(balls),
+        [
+            {
+                "id": ball.id,
+                "owner": ball.owner,
+                "behaviour": ball.behaviour,
+                "amount_g": ball.amount_g,
+                "created_at_us": to_us(ball.created_at),
+                "ripens_at_us": to_us(ball.ripens_at),
+                "expires_at_us": to_us(ball.expires_at),
+                "rules": rt.rules.ref,
+            }
+            for ball, _ in minted
+        ],
+    )
+    game_repo.open_accounts(
+        conn,
+        [ball.account for ball, _ in minted],
+        {ball.account_id: ball.amount_g for ball, _ in minted},
+        at_us,
+    )
+    game_repo.append_transfers(conn, [award for _, award in minted], cached=())
+    return JobResult(len(minted), sum(ball.amount_g for ball, _ in minted))
+
+
+def expire_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
+    """Move what is left in every ball past its expiry to the expired account."""
+    total = JobResult(0, 0)
+    while True:
+        done = in_transaction(rt, lambda conn: _expire_batch(conn, rt, batch))
+        total = JobResult(total.balls + done.balls, total.grams + done.grams)
+        if done.balls < batch:
+            return total
+
+
+def _expire_batch(conn: Connection, rt: Runtime, batch: int) -> JobResult:
+    now = rt.clock.now()
+    game_repo.begin_write(conn)
+    due = conn.execute(
+        select(balls.c.id)
+        .join(ledger_accounts, and_(ledger_accounts.c.id == "ball:" + balls.c.id))
+        .where(balls.c.expires_at_us <= to_us(now), ledger_accounts.c.balance_g > 0)
+        .order_by(balls.c.id)
+        .limit(batch)
+    ).scalars()
+    ids = list(due)
+    accounts, balances = game_repo.lock_accounts(conn, [energy.ball_account_id(i) for i in ids])
+    transfers: list[Transfer] = []
+    for ball in game_repo.load_balls(conn, ids, balances).values():
+        _, moved = energy.expire(ball, now)
+        transfers.extend(moved)
+    game_repo.append_transfers(conn, transfers, cached=set(accounts))
+    return JobResult(len(transfers), sum(t.amount_g for t in transfers))

@@ -1,0 +1,152 @@
+"""Playing the forest game: batches of moves, each batch one transaction, retried on a race.
+
+Why batches: ``domain.play.Table`` plays any number of moves against state loaded in a handful
+of queries (``store.game_repo``), so a benchmark's batch of 1,000 moves and an HTTP request's
+batch of one follow the same rules through the same code. Why retries: on PostgreSQL two
+batches may still collide on something no lock covers (a tree id, a transfer id, a deadlock
+between account locks taken in different statements); the loser's transaction is rolled back
+whole and the batch is played again against what the winner wrote. A refused move is not an
+error here: it is an ``Outcome`` with its refusal, and nothing of it was written.
+
+Requests carry an idempotency key (``play_request``): the first answer is stored with the move
+in the same transaction and replayed to a retry, so a double-clicked "plant" plants one tree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from saxaul.domain.clock import to_us
+from saxaul.domain.debts import debt_account_id
+from saxaul.domain.errors import Conflict
+from saxaul.domain.ledger import Balances
+from saxaul.domain.play import (
+    Move,
+    Outcome,
+    Table,
+    friend_pairs,
+    local_day_start,
+    needs,
+    system_accounts,
+)
+from saxaul.services.game_views import outcome_view
+from saxaul.services.runtime import Runtime
+from saxaul.store import friends_repo, game_repo
+from saxaul.store.tables import requests
+
+RETRIES = 20
+"""Attempts per batch; each retry follows a rolled-back race, so this bounds a pathological
+loop, not a wait."""
+
+T = TypeVar("T")
+
+
+def in_transaction(rt: Runtime, work: Callable[[Connection], T]) -> T:
+    """Run ``work`` in one transaction, again from scratch when it lost a race."""
+    for attempt in range(RETRIES):
+        try:
+            with rt.engine.begin() as conn:
+                return work(conn)
+        except (IntegrityError, OperationalError):
+            if attempt == RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def play(rt: Runtime, moves: Sequence[Move]) -> list[Outcome]:
+    """Play ``moves`` in order in one transaction; one ``Outcome`` each."""
+    return in_transaction(rt, lambda conn: play_in(conn, rt, moves))
+
+
+def play_in(conn: Connection, rt: Runtime, moves: Sequence[Move]) -> list[Outcome]:
+    """Load, play and write one batch on ``conn`` (inside the caller's transaction)."""
+    now = rt.clock.now()
+    at_us = to_us(now)
+    need = needs(moves)
+    game_repo.begin_write(conn)
+    game_repo.open_participant_accounts(conn, need.users, at_us)
+    debts = {debt_account_id(user) for user in need.users}
+    accounts, balances = game_repo.lock_accounts(conn, need.accounts | debts)
+    balls = game_repo.load_balls(conn, need.balls, balances)
+    trees = game_repo.load_trees(conn, need.trees)
+    owners = {ball.owner for ball in balls.values()}
+    steals, waterings = game_repo.moves_since(conn, need.users, local_day_start(now, rt.rules))
+    table = Table(
+        now=now,
+        rules=rt.rules,
+        species=rt.species,
+        accounts={**system_accounts(), **accounts},
+        balances=Balances(balances),
+        balls=balls,
+        trees=trees,
+        friends=friends_repo.accepted_pairs(conn, friend_pairs(moves, need, balls)),
+        covered_until=game_repo.covered_until(conn, owners | need.users, now),
+        steals_today=steals,
+        waterings_today=waterings,
+        owed_g=game_repo.owed(conn, {a.removeprefix("debt:") for a in accounts if a in debts}),
+    )
+    outcomes = table.play_all(moves)
+    game_repo.open_accounts(conn, table.opened.values(), dict.fromkeys(table.opened, 0), at_us)
+    game_repo.append_transfers(conn, table.transfers, set(balances) | set(table.opened))
+    game_repo.save_covers(conn, table.covers)
+    game_repo.save_trees(conn, table.changed_trees, set(trees))
+    return outcomes
+
+
+def _body_hash(operation: str, body: Mapping[str, Any]) -> str:
+    canonical = json.dumps({"operation": operation, **body}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def play_request(
+    rt: Runtime, move: Move, operation: str, body: Mapping[str, Any], key: str | None
+) -> dict[str, Any]:
+    """Play one participant's move; with ``key``, a retry gets the first answer back.
+
+    A refusal raises (nothing is stored, so the same key may be retried once the cause is
+    fixed); the same key sent with a different request is a conflict, never a second move.
+    """
+    digest = _body_hash(operation, body)
+
+    def work(conn: Connection) -> dict[str, Any]:
+        if key is not None:
+            game_repo.begin_write(conn)
+            earlier = conn.execute(
+                select(requests.c.body_hash, requests.c.response).where(
+                    requests.c.user_id == move.actor, requests.c.key == key
+                )
+            ).first()
+            if earlier is not None:
+                if earlier.body_hash != digest:
+                    raise Conflict(
+                        "this Idempotency-Key was already used for a different request; "
+                        "send a new key for a new action",
+                        code="idempotency_key_reused",
+                        field="Idempotency-Key",
+                    )
+                replay: dict[str, Any] = json.loads(earlier.response)
+                return {**replay, "replayed": True}
+        (outcome,) = play_in(conn, rt, [move])
+        if outcome.refusal is not None:
+            raise outcome.refusal
+        view = outcome_view(outcome, rt)
+        if key is not None:
+            conn.execute(
+                insert(requests).values(
+                    user_id=move.actor,
+                    key=key,
+                    operation=operation,
+                    body_hash=digest,
+                    response=json.dumps(view, default=str),
+                    created_at_us=to_us(rt.clock.now()),
+                )
+            )
+        return {**view, "replayed": False}
+
+    return in_transaction(rt, work)

@@ -1,0 +1,130 @@
+"""What a participant sees of balls, trees, covers and moves: plain JSON-ready dicts.
+
+Why here and not in the API: the answer to a move is stored with it (``services.game``) and
+replayed to a retried request byte for byte, so it must be built below the HTTP layer; the CLI
+and the demo print the same shapes. Names of species come in Chinese and English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from saxaul.domain.energy import Ball
+from saxaul.domain.game_rules import EnergyRules
+from saxaul.domain.ledger import Transfer
+from saxaul.domain.planting import Tree, TreeStatus
+from saxaul.domain.play import Outcome
+from saxaul.domain.protection import Cover
+from saxaul.services.runtime import Runtime
+
+
+def ball_state(ball: Ball, now: dt.datetime) -> str:
+    """``growing`` (not ripe yet), ``ripe``, ``empty`` (all taken) or ``expired``."""
+    if ball.is_expired(now):
+        return "expired"
+    if ball.remaining_g <= 0:
+        return "empty"
+    return "ripe" if ball.is_ripe(now) else "growing"
+
+
+def ball_view(ball: Ball, now: dt.datetime) -> dict[str, Any]:
+    """A ball with its times, what is left, and who took what."""
+    return {
+        "id": ball.id,
+        "owner": ball.owner,
+        "behaviour": ball.behaviour,
+        "amount_g": ball.amount_g,
+        "remaining_g": ball.remaining_g,
+        "state": ball_state(ball, now),
+        "created_at": ball.created_at.isoformat(),
+        "ripens_at": ball.ripens_at.isoformat(),
+        "expires_at": ball.expires_at.isoformat(),
+        "taken_by": [{"user_id": user, "grams": grams} for user, grams in ball.taken_by],
+        "expired_g": ball.expired_g,
+    }
+
+
+def stealable_g(ball: Ball, thief: str, now: dt.datetime, rules: EnergyRules) -> int:
+    """What ``thief`` would take from ``ball`` now, ignoring cover and daily limit (0: nothing)."""
+    if not ball.is_ripe(now) or ball.takes_by(thief) >= rules.steals_per_ball_per_friend:
+        return 0
+    return rules.steal_g(ball.remaining_g)
+
+
+def tree_view(tree: Tree, rt: Runtime) -> dict[str, Any]:
+    """A tree with its species (zh/en), progress, planters and, once promised, its certificate."""
+    species = rt.species.get(tree.species_id)
+    view: dict[str, Any] = {
+        "id": tree.id,
+        "species": {
+            "id": species.id,
+            "name_zh": species.name_zh,
+            "name_en": species.name_en,
+            "scientific_name": species.scientific_name,
+        },
+        "catalogue": tree.catalogue,
+        "mode": tree.mode.value,
+        "status": tree.status.value,
+        "cost_g": tree.cost_g,
+        "pooled_g": tree.pooled_g,
+        "progress": round(tree.pooled_g / tree.cost_g, 4),
+        "initiator": tree.initiator,
+        "members": list(tree.members),
+        "shares": [{"user_id": user, "grams": grams} for user, grams in tree.shares],
+        "created_at": tree.created_at.isoformat(),
+        "promised_at": None if tree.promised_at is None else tree.promised_at.isoformat(),
+        "certificate": None,
+    }
+    if tree.status is TreeStatus.PROMISED:
+        view["certificate"] = {
+            "number": f"SX-{tree.id}",
+            "species_zh": species.name_zh,
+            "species_en": species.name_en,
+            "region_zh": species.region.name_zh,
+            "region_en": species.region.name_en,
+            "partner_zh": species.partner.name_zh,
+            "partner_en": species.partner.name_en,
+            "planting": "promised: the partner will plant it and add evidence",
+            "planting_zh": "已承诺：合作伙伴将种下并提交凭证",
+        }
+    return view
+
+
+def cover_view(cover: Cover) -> dict[str, Any]:
+    """A protection cover."""
+    return {
+        "user_id": cover.user_id,
+        "starts_at": cover.starts_at.isoformat(),
+        "ends_at": cover.ends_at.isoformat(),
+        "hours": cover.hours,
+    }
+
+
+def transfer_view(transfer: Transfer) -> dict[str, Any]:
+    """One ledger transfer."""
+    return {
+        "id": transfer.id,
+        "kind": transfer.kind.value,
+        "from": transfer.debit_account,
+        "to": transfer.credit_account,
+        "amount_g": transfer.amount_g,
+        "at": transfer.at.isoformat(),
+        "reference": transfer.reference,
+    }
+
+
+def outcome_view(outcome: Outcome, rt: Runtime) -> dict[str, Any]:
+    """The answer to an applied move: its transfers and the ball, tree or cover it changed."""
+    view: dict[str, Any] = {
+        "move": type(outcome.move).__name__.lower(),
+        "transfers": [transfer_view(t) for t in outcome.transfers],
+    }
+    subject = outcome.subject
+    if isinstance(subject, Ball):
+        view["ball"] = ball_view(subject, rt.clock.now())
+    elif isinstance(subject, Tree):
+        view["tree"] = tree_view(subject, rt)
+    elif isinstance(subject, Cover):
+        view["cover"] = cover_view(subject)
+    return view

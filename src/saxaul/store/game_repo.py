@@ -1,0 +1,373 @@
+"""Loading and saving the state a batch of game moves plays against (``domain.play.Table``).
+
+Why so few statements: a batch of any size is read in about ten queries and written in about
+five, so the cost of a move is shared by the whole batch. Why the lock: every account a batch
+may debit (the players', the balls', the tree pools) is locked first, in id order, before
+anything about them is read — ``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on
+SQLite — so two batches touching the same ball or player run one after the other and each reads
+what the other wrote. Facts about other players (a friend's cover, a friendship) are read
+without a lock: a steal that races the owner's new cover is ordered before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
+
+from sqlalchemy import Column, Connection, Table, bindparam, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from saxaul.domain.clock import from_us, to_us
+from saxaul.domain.debts import debt_account_id
+from saxaul.domain.energy import Ball
+from saxaul.domain.ledger import Account, AccountKind, Transfer, TransferKind
+from saxaul.domain.planting import Tree, TreeMode, TreeStatus
+from saxaul.domain.protection import Cover
+from saxaul.store.tables import (
+    balls,
+    covers,
+    ledger_accounts,
+    ledger_transfers,
+    participants,
+    tree_members,
+    trees,
+)
+
+_TAKES = (TransferKind.COLLECT, TransferKind.STEAL, TransferKind.EXPIRE, TransferKind.REVERSAL)
+
+
+def begin_write(conn: Connection) -> None:
+    """Take SQLite's write lock before reading (PostgreSQL locks rows in ``lock_accounts``)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _insert_ignore(conn: Connection, table: Table) -> sqlite.Insert | postgresql.Insert:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def open_participant_accounts(conn: Connection, users: Collection[str], at_us: int) -> None:
+    """Open ``user:<id>`` for each enrolled participant in ``users`` who has none yet."""
+    if not users:
+        return
+    rows = select(
+        literal("user:") + participants.c.user_id,
+        literal(AccountKind.PARTICIPANT.value),
+        participants.c.user_id,
+        literal(0),
+        literal(at_us),
+    ).where(participants.c.user_id.in_(sorted(users)))
+    statement = _insert_ignore(conn, ledger_accounts).from_select(
+        ["id", "kind", "user_id", "balance_g", "opened_at_us"], rows
+    )
+    conn.execute(statement.on_conflict_do_nothing())
+
+
+def open_accounts(
+    conn: Connection, accounts: Iterable[Account], balances: Mapping[str, int], at_us: int
+) -> None:
+    """Open accounts (a new ball, a tree pool, a system account); existing ones are left alone.
+
+    ``balances`` gives the opening cached balance of accounts that keep one; an account missing
+    from it keeps none (system accounts: NULL, derived from transfers).
+    """
+    rows = [
+        {
+            "id": account.id,
+            "kind": account.kind.value,
+            "user_id": account.user_id,
+            "balance_g": balances.get(account.id),
+            "opened_at_us": at_us,
+        }
+        for account in accounts
+    ]
+    if rows:
+        conn.execute(_insert_ignore(conn, ledger_accounts).on_conflict_do_nothing(), rows)
+
+
+def lock_accounts(
+    conn: Connection, account_ids: Collection[str]
+) -> tuple[dict[str, Account], dict[str, int]]:
+    """The open accounts among ``account_ids`` and their cached balances, locked until commit."""
+    if not account_ids:
+        return {}, {}
+    query = (
+        select(
+            ledger_accounts.c.id,
+            ledger_accounts.c.kind,
+            ledger_accounts.c.user_id,
+            ledger_accounts.c.balance_g,
+        )
+        .where(ledger_accounts.c.id.in_(sorted(account_ids)))
+        .order_by(ledger_accounts.c.id)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    accounts: dict[str, Account] = {}
+    balances: dict[str, int] = {}
+    for row in conn.execute(query):
+        accounts[row.id] = Account(row.id, AccountKind(row.kind), row.user_id)
+        if row.balance_g is not None:
+            balances[row.id] = row.balance_g
+    return accounts, balances
+
+
+def owed(conn: Connection, users: Collection[str]) -> dict[str, int]:
+    """Grams each of ``users`` owes (the negated balance of ``debt:<user>``), where > 0."""
+    ids = [debt_account_id(user) for user in users]
+    if not ids:
+        return {}
+    credit = _sums(conn, ledger_transfers.c.credit_account, ids)
+    debit = _sums(conn, ledger_transfers.c.debit_account, ids)
+    out: dict[str, int] = {}
+    for account_id in set(credit) | set(debit):
+        balance = credit.get(account_id, 0) - debit.get(account_id, 0)
+        if balance < 0:
+            out[account_id.removeprefix("debt:")] = -balance
+    return out
+
+
+def _sums(conn: Connection, column: Column[str], ids: list[str]) -> dict[str, int]:
+    rows = conn.execute(
+        select(column, func.sum(ledger_transfers.c.amount_g))
+        .where(column.in_(ids))
+        .group_by(column)
+    )
+    return {row[0]: int(row[1]) for row in rows}
+
+
+def load_balls(
+    conn: Connection, ball_ids: Collection[str], balances: Mapping[str, int]
+) -> dict[str, Ball]:
+    """The balls with these ids: remaining from the (locked) balance, takes from history."""
+    if not ball_ids:
+        return {}
+    ids = sorted(ball_ids)
+    history: dict[str, list[tuple[str, str, int]]] = {ball_id: [] for ball_id in ids}
+    taken = (
+        select(
+            ledger_transfers.c.reference,
+            ledger_transfers.c.kind,
+            ledger_transfers.c.credit_account,
+            ledger_transfers.c.debit_account,
+            ledger_transfers.c.amount_g,
+        )
+        .where(
+            ledger_transfers.c.reference.in_(ids),
+            ledger_transfers.c.kind.in_([k.value for k in _TAKES]),
+            ledger_transfers.c.debit_account.like("ball:%"),
+        )
+        .order_by(ledger_transfers.c.seq)
+    )
+    for row in conn.execute(taken):
+        history[row.reference].append((row.kind, row.credit_account, row.amount_g))
+    out: dict[str, Ball] = {}
+    for row in conn.execute(select(balls).where(balls.c.id.in_(ids))):
+        takes = history[row.id]
+        taken_by = tuple(
+            (credit.removeprefix("user:"), grams)
+            for kind, credit, grams in takes
+            if kind in (TransferKind.COLLECT, TransferKind.STEAL)
+        )
+        expired_g = sum(g for kind, _, g in takes if kind == TransferKind.EXPIRE)
+        reversed_g = sum(g for kind, _, g in takes if kind == TransferKind.REVERSAL)
+        out[row.id] = Ball(
+            id=row.id,
+            owner=row.owner,
+            behaviour=row.behaviour,
+            amount_g=row.amount_g - reversed_g,
+            created_at=from_us(row.created_at_us),
+            ripens_at=from_us(row.ripens_at_us),
+            expires_at=from_us(row.expires_at_us),
+            remaining_g=balances.get(f"ball:{row.id}", 0),
+            taken_by=taken_by,
+            expired_g=expired_g,
+        )
+    return out
+
+
+def load_trees(conn: Connection, tree_ids: Collection[str]) -> dict[str, Tree]:
+    """The trees with these ids, with their planters and pooled shares in order."""
+    if not tree_ids:
+        return {}
+    ids = sorted(tree_ids)
+    members: dict[str, list[str]] = {tree_id: [] for tree_id in ids}
+    for member in conn.execute(
+        select(tree_members.c.tree_id, tree_members.c.user_id)
+        .where(tree_members.c.tree_id.in_(ids))
+        .order_by(tree_members.c.joined_at_us, tree_members.c.user_id)
+    ):
+        members[member.tree_id].append(member.user_id)
+    shares: dict[str, list[tuple[str, int]]] = {tree_id: [] for tree_id in ids}
+    share_query = (
+        select(
+            ledger_transfers.c.reference,
+            ledger_transfers.c.debit_account,
+            ledger_transfers.c.amount_g,
+        )
+        .where(
+            ledger_transfers.c.reference.in_(ids),
+            ledger_transfers.c.kind.in_([TransferKind.POOL.value, TransferKind.PLANT.value]),
+            ledger_transfers.c.debit_account.like("user:%"),
+        )
+        .order_by(ledger_transfers.c.seq)
+    )
+    for share in conn.execute(share_query):
+        shares[share.reference].append((share.debit_account.removeprefix("user:"), share.amount_g))
+    out: dict[str, Tree] = {}
+    for row in conn.execute(select(trees).where(trees.c.id.in_(ids))):
+        out[row.id] = Tree(
+            id=row.id,
+            species_id=row.species_id,
+            catalogue=row.catalogue,
+            cost_g=row.cost_g,
+            initiator=row.initiator,
+            mode=TreeMode(row.mode),
+            status=TreeStatus(row.status),
+            members=tuple(members[row.id]),
+            created_at=from_us(row.created_at_us),
+            promised_at=None if row.promised_at_us is None else from_us(row.promised_at_us),
+            shares=tuple(shares[row.id]),
+        )
+    return out
+
+
+def covered_until(
+    conn: Connection, users: Collection[str], now: dt.datetime
+) -> dict[str, dt.datetime]:
+    """The end of each user's cover still running at ``now``."""
+    if not users:
+        return {}
+    rows = conn.execute(
+        select(covers.c.user_id, func.max(covers.c.ends_at_us))
+        .where(covers.c.user_id.in_(sorted(users)), covers.c.ends_at_us > to_us(now))
+        .group_by(covers.c.user_id)
+    )
+    return {row[0]: from_us(row[1]) for row in rows}
+
+
+def moves_since(
+    conn: Connection, users: Collection[str], since: dt.datetime
+) -> tuple[Counter[str], Counter[str]]:
+    """Steals made and waterings given by each of ``users`` since ``since`` (their local day)."""
+    steals: Counter[str] = Counter()
+    waterings: Counter[str] = Counter()
+    if not users:
+        return steals, waterings
+    ids = sorted(f"user:{user}" for user in users)
+    at_us = to_us(since)
+    t = ledger_transfers.c
+    for row in conn.execute(
+        select(t.credit_account, func.count())
+        .where(t.credit_account.in_(ids), t.at_us >= at_us, t.kind == TransferKind.STEAL.value)
+        .group_by(t.credit_account)
+    ):
+        steals[row[0].removeprefix("user:")] = int(row[1])
+    for row in conn.execute(
+        select(t.debit_account, func.count())
+        .where(t.debit_account.in_(ids), t.at_us >= at_us, t.kind == TransferKind.WATER.value)
+        .group_by(t.debit_account)
+    ):
+        waterings[row[0].removeprefix("user:")] = int(row[1])
+    return steals, waterings
+
+
+def append_transfers(
+    conn: Connection, transfers: Iterable[Transfer], cached: Collection[str]
+) -> None:
+    """Record transfers and move the cached balances of the ``cached`` accounts they touch.
+
+    A transfer id seen before raises the database's unique violation: the caller retries the
+    batch, which then reads the winner's writes.
+    """
+    transfers_list = list(transfers)
+    rows = [
+        {
+            "id": tr.id,
+            "debit_account": tr.debit_account,
+            "credit_account": tr.credit_account,
+            "amount_g": tr.amount_g,
+            "kind": tr.kind.value,
+            "at_us": to_us(tr.at),
+            "reference": tr.reference,
+        }
+        for tr in transfers_list
+    ]
+    if not rows:
+        return
+    conn.execute(insert(ledger_transfers), rows)
+    deltas: Counter[str] = Counter()
+    for tr in transfers_list:
+        deltas[tr.debit_account] -= tr.amount_g
+        deltas[tr.credit_account] += tr.amount_g
+    moves = [
+        {"account": account_id, "delta": delta}
+        for account_id, delta in sorted(deltas.items())
+        if delta and account_id in cached
+    ]
+    if moves:
+        conn.execute(
+            update(ledger_accounts)
+            .where(ledger_accounts.c.id == bindparam("account"))
+            .values(balance_g=ledger_accounts.c.balance_g + bindparam("delta")),
+            moves,
+        )
+
+
+def save_covers(conn: Connection, new_covers: Iterable[Cover]) -> None:
+    """Record new protection covers."""
+    rows = [
+        {
+            "user_id": cover.user_id,
+            "starts_at_us": to_us(cover.starts_at),
+            "ends_at_us": to_us(cover.ends_at),
+            "hours": cover.hours,
+        }
+        for cover in new_covers
+    ]
+    if rows:
+        conn.execute(insert(covers), rows)
+
+
+def save_trees(conn: Connection, changed: Mapping[str, Tree], known: Collection[str]) -> None:
+    """Insert new trees with their planters; update the status of known ones."""
+    new = [tree for tree_id, tree in changed.items() if tree_id not in known]
+    if new:
+        conn.execute(
+            insert(trees),
+            [
+                {
+                    "id": tree.id,
+                    "species_id": tree.species_id,
+                    "catalogue": tree.catalogue,
+                    "cost_g": tree.cost_g,
+                    "initiator": tree.initiator,
+                    "mode": tree.mode.value,
+                    "status": tree.status.value,
+                    "created_at_us": to_us(tree.created_at),
+                    "promised_at_us": None if tree.promised_at is None else to_us(tree.promised_at),
+                }
+                for tree in new
+            ],
+        )
+        conn.execute(
+            insert(tree_members),
+            [
+                {"tree_id": tree.id, "user_id": member, "joined_at_us": to_us(tree.created_at) + n}
+                for tree in new
+                for n, member in enumerate(tree.members)
+            ],
+        )
+    for tree_id, tree in changed.items():
+        if tree_id in known:
+            conn.execute(
+                update(trees)
+                .where(trees.c.id == tree_id)
+                .values(
+                    status=tree.status.value,
+                    promised_at_us=None if tree.promised_at is None else to_us(tree.promised_at),
+                )
+            )
