@@ -194,6 +194,12 @@ def local_day_start(now: dt.datetime, rules: EnergyRules) -> dt.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def local_week_start(now: dt.datetime, rules: EnergyRules) -> dt.datetime:
+    """Monday 00:00 of ``now``'s local week: the weekly leaderboard counts from it."""
+    day = local_day_start(now, rules)
+    return day - dt.timedelta(days=day.weekday())
+
+
 @dataclass(slots=True)
 class Table:
     """The state one batch plays against, and what it changed (to be written by the store).

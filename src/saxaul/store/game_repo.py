@@ -371,3 +371,104 @@ def save_trees(conn: Connection, changed: Mapping[str, Tree], known: Collection[
                     promised_at_us=None if tree.promised_at is None else to_us(tree.promised_at),
                 )
             )
+
+
+# ---------------------------------------------------------------- reads for the forest views
+
+
+def live_balls(conn: Connection, owner: str, now: dt.datetime) -> dict[str, Ball]:
+    """``owner``'s balls not yet expired that still hold energy, oldest first."""
+    rows = conn.execute(
+        select(balls.c.id, ledger_accounts.c.balance_g)
+        .join(ledger_accounts, ledger_accounts.c.id == "ball:" + balls.c.id)
+        .where(
+            balls.c.owner == owner,
+            balls.c.expires_at_us > to_us(now),
+            ledger_accounts.c.balance_g > 0,
+        )
+        .order_by(balls.c.ripens_at_us, balls.c.id)
+    ).all()
+    loaded = load_balls(conn, [r.id for r in rows], {f"ball:{r.id}": r.balance_g for r in rows})
+    return {row.id: loaded[row.id] for row in rows}
+
+
+def balance_of(conn: Connection, account_id: str) -> int:
+    """The cached balance of one account (0 when it is not open yet)."""
+    value = conn.execute(
+        select(ledger_accounts.c.balance_g).where(ledger_accounts.c.id == account_id)
+    ).scalar()
+    return int(value or 0)
+
+
+def trees_of(conn: Connection, user: str) -> dict[str, Tree]:
+    """Every tree ``user`` plants or co-plants, newest first."""
+    ids = conn.execute(
+        select(tree_members.c.tree_id)
+        .join(trees, trees.c.id == tree_members.c.tree_id)
+        .where(tree_members.c.user_id == user)
+        .order_by(trees.c.created_at_us.desc(), trees.c.id)
+    ).scalars()
+    ordered = list(ids)
+    loaded = load_trees(conn, ordered)
+    return {tree_id: loaded[tree_id] for tree_id in ordered}
+
+
+def energy_since(conn: Connection, users: Collection[str], since: dt.datetime) -> Counter[str]:
+    """Energy each user gained from play since ``since``: collected, stolen and watered to them."""
+    t = ledger_transfers.c
+    gained: Counter[str] = Counter()
+    kinds = [TransferKind.COLLECT.value, TransferKind.STEAL.value, TransferKind.WATER.value]
+    for row in conn.execute(
+        select(t.credit_account, func.sum(t.amount_g))
+        .where(
+            t.credit_account.in_(sorted(f"user:{u}" for u in users)),
+            t.at_us >= to_us(since),
+            t.kind.in_(kinds),
+        )
+        .group_by(t.credit_account)
+    ):
+        gained[row[0].removeprefix("user:")] = int(row[1])
+    return gained
+
+
+def promised_trees(conn: Connection, users: Collection[str]) -> Counter[str]:
+    """How many promised trees each user planted or co-planted."""
+    counts: Counter[str] = Counter()
+    for row in conn.execute(
+        select(tree_members.c.user_id, func.count())
+        .join(trees, trees.c.id == tree_members.c.tree_id)
+        .where(
+            tree_members.c.user_id.in_(sorted(users)),
+            trees.c.status == TreeStatus.PROMISED.value,
+        )
+        .group_by(tree_members.c.user_id)
+    ):
+        counts[row[0]] = int(row[1])
+    return counts
+
+
+def statement(
+    conn: Connection, account_ids: Collection[str], limit: int, before_seq: int | None
+) -> list[tuple[int, Transfer]]:
+    """The latest transfers touching ``account_ids``, newest first, with their sequence."""
+    t = ledger_transfers.c
+    ids = sorted(account_ids)
+    query = select(ledger_transfers).where(t.debit_account.in_(ids) | t.credit_account.in_(ids))
+    if before_seq is not None:
+        query = query.where(t.seq < before_seq)
+    rows = conn.execute(query.order_by(t.seq.desc()).limit(limit)).all()
+    return [
+        (
+            row.seq,
+            Transfer(
+                id=row.id,
+                debit_account=row.debit_account,
+                credit_account=row.credit_account,
+                amount_g=row.amount_g,
+                kind=TransferKind(row.kind),
+                at=from_us(row.at_us),
+                reference=row.reference,
+            ),
+        )
+        for row in rows
+    ]

@@ -1,0 +1,148 @@
+"""What a participant reads: their forest, a friend's forest, their trees, leaderboards, ledger.
+
+Why reads are separate from moves: they lock nothing and change nothing, so they run on their
+own snapshot beside the game's batches. Every read is for the caller: a friend's forest is shown
+only to friends, a tree only to its planters, a ledger statement only to its owner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection
+
+from saxaul.domain.debts import debt_account_id
+from saxaul.domain.energy import Ball, ball_account_id, participant_account_id
+from saxaul.domain.errors import Forbidden, NotFound
+from saxaul.domain.play import local_week_start
+from saxaul.services.game_views import ball_view, stealable_g, transfer_view, tree_view
+from saxaul.services.runtime import Runtime
+from saxaul.store import friends_repo, game_repo
+
+STATEMENT_MAX = 500
+"""Most transfers one statement page returns; bounds the response, not a game number."""
+
+
+def _next_ripening(balls: dict[str, Ball], now: dt.datetime) -> str | None:
+    upcoming = [ball.ripens_at for ball in balls.values() if ball.ripens_at > now]
+    return min(upcoming).isoformat() if upcoming else None
+
+
+def _owed(conn: Connection, user: str) -> int:
+    return game_repo.owed(conn, [user]).get(user, 0)
+
+
+def my_forest(rt: Runtime, user: str) -> dict[str, Any]:
+    """The caller's energy, live balls, cover, debt and progress towards each species."""
+    now = rt.clock.now()
+    with rt.engine.connect() as conn:
+        balance = game_repo.balance_of(conn, participant_account_id(user))
+        balls = game_repo.live_balls(conn, user, now)
+        cover = game_repo.covered_until(conn, [user], now).get(user)
+        owed = _owed(conn, user)
+    return {
+        "user_id": user,
+        "energy_g": balance,
+        "owed_g": owed,
+        "covered_until": None if cover is None else cover.isoformat(),
+        "next_ripens_at": _next_ripening(balls, now),
+        "balls": [ball_view(ball, now) for ball in balls.values()],
+        "progress": [
+            {
+                "species_id": species.id,
+                "name_zh": species.name_zh,
+                "name_en": species.name_en,
+                "cost_g": species.energy_cost_g,
+                "share": round(min(1.0, balance / species.energy_cost_g), 4),
+            }
+            for species in sorted(rt.species.species, key=lambda s: s.energy_cost_g)
+        ],
+        "rules": rt.rules.ref,
+    }
+
+
+def friend_forest(rt: Runtime, viewer: str, owner: str) -> dict[str, Any]:
+    """A friend's live balls, each with what the viewer could steal from it right now."""
+    now = rt.clock.now()
+    with rt.engine.connect() as conn:
+        if frozenset((viewer, owner)) not in friends_repo.accepted_pairs(
+            conn, [(min(viewer, owner), max(viewer, owner))]
+        ):
+            raise Forbidden(
+                f"only friends can see {owner}'s forest; invite them first",
+                code="not_friends",
+                owner=owner,
+            )
+        balls = game_repo.live_balls(conn, owner, now)
+        cover = game_repo.covered_until(conn, [owner], now).get(owner)
+    views = []
+    for ball in balls.values():
+        view = ball_view(ball, now)
+        view["stealable_g"] = 0 if cover is not None else stealable_g(ball, viewer, now, rt.rules)
+        views.append(view)
+    return {
+        "user_id": owner,
+        "covered_until": None if cover is None else cover.isoformat(),
+        "stealable_now": sum(1 for view in views if view["stealable_g"] > 0),
+        "next_ripens_at": _next_ripening(balls, now),
+        "balls": views,
+    }
+
+
+def my_trees(rt: Runtime, user: str) -> list[dict[str, Any]]:
+    """Every tree the caller plants or co-plants, with certificates for promised ones."""
+    with rt.engine.connect() as conn:
+        trees = game_repo.trees_of(conn, user)
+    return [tree_view(tree, rt) for tree in trees.values()]
+
+
+def tree(rt: Runtime, user: str, tree_id: str) -> dict[str, Any]:
+    """One tree, for its planters only (others are told it does not exist)."""
+    with rt.engine.connect() as conn:
+        found = game_repo.load_trees(conn, [tree_id]).get(tree_id)
+    if found is None or user not in found.members:
+        raise NotFound(f"you have no tree {tree_id}", tree_id=tree_id)
+    return tree_view(found, rt)
+
+
+def leaderboard(rt: Runtime, user: str) -> dict[str, Any]:
+    """The caller and their friends ranked by energy gained this week and by trees."""
+    now = rt.clock.now()
+    since = local_week_start(now, rt.rules)
+    with rt.engine.connect() as conn:
+        people = [user, *friends_repo.friends_of(conn, user)]
+        energy = game_repo.energy_since(conn, people, since)
+        trees = game_repo.promised_trees(conn, people)
+
+    def ranked(scores: dict[str, int]) -> list[dict[str, Any]]:
+        order = sorted(people, key=lambda p: (-scores.get(p, 0), p))
+        return [
+            {"rank": n, "user_id": p, "value": scores.get(p, 0), "me": p == user}
+            for n, p in enumerate(order, start=1)
+        ]
+
+    return {
+        "week_starts": since.isoformat(),
+        "energy_this_week_g": ranked(energy),
+        "trees": ranked(trees),
+    }
+
+
+def ledger_statement(
+    rt: Runtime, user: str, limit: int = 100, before: int | None = None
+) -> dict[str, Any]:
+    """The caller's transfers, newest first: their energy account, their balls and their debt.
+
+    ``before`` pages back: pass the previous page's ``next_before``.
+    """
+    limit = max(1, min(limit, STATEMENT_MAX))
+    now = rt.clock.now()
+    with rt.engine.connect() as conn:
+        own = {participant_account_id(user), debt_account_id(user)}
+        own.update(ball_account_id(ball_id) for ball_id in game_repo.live_balls(conn, user, now))
+        rows = game_repo.statement(conn, own, limit, before)
+    return {
+        "transfers": [{"seq": seq, **transfer_view(t)} for seq, t in rows],
+        "next_before": rows[-1][0] if len(rows) == limit else None,
+    }
