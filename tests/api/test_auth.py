@@ -1,8 +1,15 @@
-"""Who may call what: every route but the liveness probe and the docs needs an operator key."""
+"""Who may call what: every route is public, operator-only or participant-only, and tested so.
+
+``ROUTE_KINDS`` is the one classification. A new route fails ``test_every_route_is_classified``
+until its (method, path) is added there; from then on the refusal checks below cover it. Only
+the liveness probe and the login are public; the API's own documentation pages are open too
+but are not endpoints (``DOCS_PATHS``).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from fastapi.routing import iter_route_contexts
@@ -13,48 +20,107 @@ from saxaul.services.api_keys import create_api_key, revoke_api_key
 from saxaul.services.runtime import Runtime
 
 from .helpers import assert_problem
+from .participant_tokens import participant_headers
 
-OPEN_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+PUBLIC, OPERATOR, PARTICIPANT = "public", "operator", "participant"
+
+ROUTE_KINDS: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("POST", "/v1/auth/login"): PUBLIC,
+    ("POST", "/v1/events"): OPERATOR,
+    ("GET", "/v1/quarantine"): OPERATOR,
+    ("GET", "/v1/methodology/packs"): OPERATOR,
+    ("GET", "/v1/methodology/packs/{ref}"): OPERATOR,
+    ("GET", "/v1/summary"): OPERATOR,
+    ("POST", "/v1/participants/{user_id}/opt-out"): OPERATOR,
+    ("POST", "/v1/participants/{user_id}/tokens"): OPERATOR,
+    ("GET", "/metrics"): OPERATOR,
+    ("POST", "/v1/auth/logout"): PARTICIPANT,
+    ("GET", "/v1/me"): PARTICIPANT,
+    ("GET", "/v1/me/friends"): PARTICIPANT,
+    ("POST", "/v1/me/friends/invitations"): PARTICIPANT,
+    ("POST", "/v1/me/friends/invitations/{inviter}/accept"): PARTICIPANT,
+    ("DELETE", "/v1/me/friends/{user_id}"): PARTICIPANT,
+}
+"""Every (method, path template) of the API and who may call it. Add new routes here."""
+
+DOCS_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+SECURITY = {OPERATOR: [{"HTTPBearer": []}], PARTICIPANT: [{"ParticipantToken": []}]}
+"""The OpenAPI security requirement each kind of route must declare."""
 
 
-def _protected_requests() -> list[tuple[str, str]]:
-    """(method, path) of every route of a fresh app except the open ones, params filled in."""
+def _routes() -> set[tuple[str, str]]:
+    """(method, path template) of every route of a fresh app but the documentation pages."""
     app = create_app()  # building the app touches nothing: the runtime comes in the lifespan
-    requests = []
+    routes = set()
     for route in iter_route_contexts(app.routes):  # included routers, flattened
         path = route.path or ""
-        if path in OPEN_PATHS:
+        if path in DOCS_PATHS:
             continue
         assert route.methods, f"route {path!r} answers no HTTP method"
-        concrete = re.sub(r"\{[^}]+\}", "x", path)
-        requests += [(method, concrete) for method in sorted(route.methods)]
-    return requests
+        routes |= {(method, path) for method in route.methods}
+    return routes
 
 
-PROTECTED = _protected_requests()
+def _requests(kind: str) -> list[tuple[str, str]]:
+    """(method, concrete path) of every route of ``kind``, path parameters filled with ``x``."""
+    return sorted(
+        (method, re.sub(r"\{[^}]+\}", "x", path))
+        for (method, path), route_kind in ROUTE_KINDS.items()
+        if route_kind == kind
+    )
 
 
-def test_the_matrix_covers_every_endpoint() -> None:
-    paths = {path for _, path in PROTECTED}
-    assert {
-        "/v1/events",
-        "/v1/quarantine",
-        "/v1/methodology/packs",
-        "/v1/methodology/packs/x",
-        "/v1/summary",
-        "/v1/participants/x/opt-out",
-        "/metrics",
-    } <= paths
+@pytest.fixture
+def participant(rt: Runtime, enrol: Callable[..., None]) -> dict[str, str]:
+    """Headers carrying a valid participant token."""
+    enrol("p0000001")
+    return participant_headers(rt, "p0000001")
 
 
-@pytest.mark.parametrize(("method", "path"), PROTECTED)
-def test_every_route_refuses_an_anonymous_request(
+def test_every_route_is_classified() -> None:
+    routes = _routes()
+
+    assert sorted(routes - ROUTE_KINDS.keys()) == [], "classify new routes in ROUTE_KINDS"
+    assert sorted(ROUTE_KINDS.keys() - routes) == [], "ROUTE_KINDS names routes that are gone"
+
+
+def test_only_the_probe_and_the_login_are_public() -> None:
+    public = {route for route, kind in ROUTE_KINDS.items() if kind == PUBLIC}
+
+    assert public == {("GET", "/healthz"), ("POST", "/v1/auth/login")}
+    assert set(ROUTE_KINDS.values()) == {PUBLIC, OPERATOR, PARTICIPANT}
+
+
+@pytest.mark.parametrize(("method", "path"), _requests(OPERATOR) + _requests(PARTICIPANT))
+def test_every_protected_route_refuses_an_anonymous_request(
     client: TestClient, method: str, path: str
 ) -> None:
     response = client.request(method, path)
 
     assert_problem(response, 401, "unauthorised")
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(("method", "path"), _requests(OPERATOR))
+def test_operator_routes_refuse_a_participant_token(
+    client: TestClient, participant: dict[str, str], method: str, path: str
+) -> None:
+    assert client.get("/v1/me", headers=participant).status_code == 200
+
+    assert_problem(client.request(method, path, headers=participant), 401, "unauthorised")
+
+
+@pytest.mark.parametrize(("method", "path"), _requests(PARTICIPANT))
+def test_participant_routes_refuse_an_operator_key(
+    client: TestClient, auth: dict[str, str], method: str, path: str
+) -> None:
+    assert client.get("/v1/summary", headers=auth).status_code == 200
+
+    response = client.request(method, path, headers=auth)
+
+    body = assert_problem(response, 401, "unauthorised")
+    assert "log in" in body["detail"] and body["detail_zh"]
 
 
 @pytest.mark.parametrize(
@@ -69,6 +135,17 @@ def test_every_route_refuses_an_anonymous_request(
 )
 def test_a_bad_key_is_refused(client: TestClient, authorization: str) -> None:
     response = client.get("/v1/summary", headers={"Authorization": authorization})
+
+    assert_problem(response, 401, "unauthorised")
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer sxs_not-a-real-token", f"Bearer sxs_{'x' * 125}", "Basic dXNlcjpwYXNz", "Bearer"],
+)
+def test_a_bad_participant_token_is_refused(client: TestClient, authorization: str) -> None:
+    response = client.get("/v1/me", headers={"Authorization": authorization})
 
     assert_problem(response, 401, "unauthorised")
     assert response.headers["www-authenticate"] == "Bearer"
@@ -103,10 +180,11 @@ def test_openapi_documents_every_error_as_problem_json(client: TestClient) -> No
     assert "HTTPValidationError" not in document["components"]["schemas"]
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
+            kind = ROUTE_KINDS[(method.upper(), path)]
             errors = {s: r for s, r in operation["responses"].items() if s[0] in "45"}
             if path != "/healthz":
                 assert "401" in errors, f"{method} {path} does not document 401"
-                assert operation["security"] == [{"HTTPBearer": []}]
+            assert operation.get("security") == SECURITY.get(kind), f"{method} {path}"
             for status, response in errors.items():
                 assert list(response["content"]) == ["application/problem+json"], (
                     f"{method} {path} {status}"

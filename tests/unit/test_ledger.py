@@ -166,6 +166,7 @@ def test_source_accounts_may_go_negative_and_others_may_not() -> None:
         AccountKind.BALL,
         AccountKind.EXPIRED,
         AccountKind.PLANTED,
+        AccountKind.TREE,
     }
     assert Account("debt", AccountKind.DEBT).flags is AccountFlags.NONE
 

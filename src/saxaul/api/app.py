@@ -19,7 +19,16 @@ from fastapi import FastAPI
 from saxaul import __version__
 from saxaul.api.metrics import EventCounters
 from saxaul.api.problems import Problem, install_problem_handlers, problem_responses
-from saxaul.api.routers import events, methodology, operations, participants, quarantine, reporting
+from saxaul.api.routers import (
+    auth,
+    events,
+    friends,
+    methodology,
+    operations,
+    participants,
+    quarantine,
+    reporting,
+)
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
 from saxaul.services.runtime import Runtime
@@ -28,8 +37,13 @@ DESCRIPTION = """\
 Personal carbon accounts in the style of Ant Forest: import behaviour events, score them under
 versioned methodology packs, and read what was credited.
 
-Every endpoint except `/healthz` needs an operator API key, sent as `Authorization: Bearer
-sxk_…`; create one with `saxaul apikey create NAME`. Every refusal is an RFC 9457 problem
+Two kinds of caller. Operator endpoints need an operator API key, sent as `Authorization:
+Bearer sxk_…`; create one with `saxaul apikey create NAME`. Participant endpoints (`/v1/me…`,
+`/v1/auth/logout`) need a participant token, sent as `Authorization: Bearer sxs_…`: a
+participant gets one from `POST /v1/auth/login` with the password set by `saxaul participants
+set-password`, or an app backend that signs people in itself gets one for them from `POST
+/v1/participants/{user_id}/tokens` (operator key). Tokens expire after 12 hours by default.
+Only `/healthz` and `POST /v1/auth/login` need neither. Every refusal is an RFC 9457 problem
 (`application/problem+json`) whose `code` is stable.
 """
 
@@ -81,6 +95,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         methodology.router,
         reporting.router,
         participants.router,
+        auth.router,
+        friends.router,
         operations.health,
         operations.metrics,
     ):

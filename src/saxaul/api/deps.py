@@ -1,8 +1,9 @@
-"""Request-scoped dependencies: the runtime, the settings, the operator, a bounded body.
+"""Request-scoped dependencies: the runtime, the settings, the caller, a bounded body.
 
-Why dependencies and not code in handlers: authorisation is decided in exactly one place
-(``require_operator``), so a handler cannot forget it, and the body limit is enforced before a
-single byte is parsed. Handlers declare what they need with the ``Annotated`` aliases below.
+Why dependencies and not code in handlers: authorisation is decided in one place per kind of
+caller (``require_operator`` for operator keys, ``require_participant`` for participant tokens),
+so a handler cannot forget it, and the body limit is enforced before a single byte is parsed.
+Handlers declare what they need with the ``Annotated`` aliases below.
 
 Example: ``def opt_out(user_id: str, rt: RuntimeDep, operator: OperatorDep) -> None`` gets the
 runtime the lifespan built and the principal of the ``Authorization: Bearer sxk_…`` key, or the
@@ -22,6 +23,7 @@ from saxaul.api.problems import RequestTooLargeError, UnsupportedMediaTypeError
 from saxaul.config import Settings
 from saxaul.domain.errors import Unauthorised
 from saxaul.services.api_keys import ApiPrincipal, authenticate
+from saxaul.services.participant_auth import ParticipantPrincipal, authenticate_participant
 from saxaul.services.runtime import Runtime
 
 JSON_ARRAY = "application/json"
@@ -33,6 +35,13 @@ _bearer = HTTPBearer(
     auto_error=False,
     bearerFormat="sxk_…",
     description="An operator API key, created with `saxaul apikey create NAME`.",
+)
+_participant_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ParticipantToken",
+    bearerFormat="sxs_…",
+    description="A participant token from `POST /v1/auth/login` (or issued by the operator "
+    "to an app backend with `POST /v1/participants/{user_id}/tokens`).",
 )
 
 
@@ -75,6 +84,35 @@ def require_operator(
 OperatorDep = Annotated[ApiPrincipal, Depends(require_operator)]
 OPERATOR_ONLY = Depends(require_operator)
 """Router-level guard: ``APIRouter(dependencies=[OPERATOR_ONLY])`` protects every route on it."""
+
+
+def participant_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_participant_bearer)],
+) -> str:
+    """The presented participant token, unchecked; 401 when there is none."""
+    if credentials is None:
+        raise Unauthorised(
+            "this endpoint needs a participant token: log in with POST /v1/auth/login and send "
+            "`Authorization: Bearer sxs_…`",
+            detail_zh="此接口需要登录：请先调用 POST /v1/auth/login 登录，并携带返回的令牌",
+        )
+    return credentials.credentials
+
+
+ParticipantTokenDep = Annotated[str, Depends(participant_token)]
+"""The raw token, for the one handler that acts on the token itself (logout)."""
+
+
+def require_participant(rt: RuntimeDep, token: ParticipantTokenDep) -> ParticipantPrincipal:
+    """The participant of the presented token; 401 when missing, unknown, ended or expired.
+
+    Why there is no user id to compare: participant routes act on ``principal.user_id`` only
+    (``/v1/me/…``), so a valid token can never reach another participant's data.
+    """
+    return authenticate_participant(rt, token)
+
+
+ParticipantDep = Annotated[ParticipantPrincipal, Depends(require_participant)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,12 +50,14 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "not_found": ProblemKind(404, "Not found"),
     "method_not_allowed": ProblemKind(405, "Method not allowed"),
     "conflict": ProblemKind(409, "Conflict"),
+    "already_friends": ProblemKind(409, "Already friends"),
     "pack_conflict": ProblemKind(409, "Methodology pack conflict"),
     "request_too_large": ProblemKind(413, "Request body too large"),
     "unsupported_media_type": ProblemKind(415, "Unsupported media type"),
     "input_rejected": ProblemKind(422, "Input rejected"),
     "pack_invalid": ProblemKind(422, "Methodology pack invalid"),
     "invalid_request": ProblemKind(422, "Invalid request"),
+    "own_account": ProblemKind(422, "Not with your own account"),
     "internal_error": ProblemKind(500, "Internal server error"),
 }
 """Every code the API answers with. A code missing here keeps its name but gets status 400."""

@@ -23,7 +23,15 @@ from saxaul.cli import demo as demo_job
 from saxaul.cli.render import import_progress, print_import, print_summary
 from saxaul.config import Settings
 from saxaul.domain.errors import DomainError
-from saxaul.services import api_keys, imports, methodology, participants, quarantine, reporting
+from saxaul.services import (
+    api_keys,
+    imports,
+    methodology,
+    participant_auth,
+    participants,
+    quarantine,
+    reporting,
+)
 from saxaul.services.runtime import Runtime
 from saxaul.sim.scenario import write_scenario
 
@@ -36,7 +44,7 @@ methodology_app = typer.Typer(help="Methodology packs: list, show, verify.", no_
 quarantine_app = typer.Typer(
     help="Rows refused at import, kept for inspection.", no_args_is_help=True
 )
-participants_app = typer.Typer(help="Participants and consent.", no_args_is_help=True)
+participants_app = typer.Typer(help="Participants, consent and passwords.", no_args_is_help=True)
 apikey_app = typer.Typer(help="Operator API keys.", no_args_is_help=True)
 bench_app = typer.Typer(
     help="Benchmarks that print figures beside in-process baselines.", no_args_is_help=True
@@ -270,6 +278,24 @@ def participants_opt_out(user_id: str) -> None:
     except DomainError as exc:
         _fail(exc)
     console.print(f"{user_id} opted out")
+
+
+@participants_app.command("set-password")
+def participants_set_password(
+    user_id: str,
+    password: Annotated[
+        str | None,
+        typer.Option(help="the new password (8–256 characters); asked for, hidden, if absent"),
+    ] = None,
+) -> None:
+    """Set a participant's password, for logging in with POST /v1/auth/login."""
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        participant_auth.set_password(_runtime(), user_id, password)
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"password set for {user_id}")
 
 
 @apikey_app.command("create")

@@ -4,11 +4,15 @@
    late events with typical mistakes; 2. enrol the participants (consent first); 3. import each
    events file with a progress bar; 4. import day 1 again to show exactly-once (all duplicates);
 5. run every methodology test vector through both scorers; 6. print the impact summary and the
-   quarantined rows; 7. serve the API with a fresh operator key (unless ``--no-serve``).
+   quarantined rows; 7. play the forest game on simulated mornings (friends, stealing,
+   collecting, watering, covers, expiry, a co-planting) and audit the energy ledger; 8. serve the
+   API with a fresh operator key and demo logins, simulated time running on (unless
+   ``--no-serve``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -18,11 +22,31 @@ from rich.rule import Rule
 
 from saxaul.bootstrap import bootstrap
 from saxaul.cli.render import import_progress, print_import, print_summary
+from saxaul.cli.render_game import demo_players, print_audit, print_play
 from saxaul.config import Settings
-from saxaul.services import api_keys, imports, methodology, participants, quarantine, reporting
-from saxaul.sim.scenario import write_scenario
+from saxaul.services import (
+    api_keys,
+    imports,
+    ledger_audit,
+    methodology,
+    participant_auth,
+    participants,
+    quarantine,
+    reporting,
+)
+from saxaul.sim.clock import DemoClock
+from saxaul.sim.forest_play import local, play_demo_days
+from saxaul.sim.scenario import START, write_scenario
 
 DEMO_DIR = Path("var/demo")
+DAYS = 3
+PLAYERS = 500
+"""Participants who play the game in the demo (the rest only earn energy, which expires)."""
+ZONE = "Asia/Shanghai"
+HALF_HOUR = dt.timedelta(minutes=30)
+DEMO_LOGINS = 3
+DEMO_PASSWORD = "saxaul-demo"
+"""Password of the demo players who can log in; demo mode only, printed on screen."""
 
 
 def run_demo(console: Console, err: Console, *, users: int, events: int, serve: bool) -> None:
@@ -32,9 +56,10 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     settings = Settings(database_url=f"sqlite:///{DEMO_DIR / 'saxaul.db'}")
     console.print(Rule("Saxaul demo · 个人碳账户演示"))
     console.print(f"database: {settings.database_url}")
-    rt = bootstrap(settings)
+    clock = DemoClock(local(START, 0, ZONE))
+    rt = bootstrap(settings, clock=clock)
     files = write_scenario(
-        DEMO_DIR / "data", users=users, events=events, days=3, seed=2016, bad_rows=True
+        DEMO_DIR / "data", users=users, events=events, days=DAYS, seed=2016, bad_rows=True
     )
     console.print(f"simulated {users:,} participants and ~{events:,} events → {files[0].parent}")
 
@@ -44,7 +69,9 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     print_import(console, "participants", enrolled)
 
     console.print(Rule("2 · import events (exactly once · 恰好一次)"))
-    for path in files[1:]:
+    for day, path in enumerate(files[1:]):
+        # each day's file is imported just after that day ends, as a nightly job would
+        clock.set(local(START + dt.timedelta(days=min(day, DAYS - 1) + 1), 0, ZONE) + HALF_HOUR)
         with import_progress(err, path.name, imports.file_rows(path)) as advance:
             result = imports.import_events(rt, path, progress=advance)
         print_import(console, "events", result)
@@ -77,6 +104,13 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
             escape(f"  {row.import_name} {row.location} {row.line}: [{row.code}] {row.reason}")
         )
 
+    players = demo_players(files[0], PLAYERS)
+    console.print(Rule(f"6 · the forest game: {len(players)} players · 蚂蚁森林式能量游戏"))
+    with import_progress(err, "moves", None) as advance:
+        log = play_demo_days(rt, clock, players, START, DAYS, advance)
+    print_play(console, log)
+    print_audit(console, ledger_audit.audit(rt))
+
     if not serve:
         rt.engine.dispose()
         return
@@ -85,10 +119,19 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     from saxaul.api.app import create_app
 
     key = api_keys.create_api_key(rt, "demo-operator")
-    console.print(Rule("6 · serving http://127.0.0.1:8000 (Ctrl+C to stop)"))
+    for player in players[:DEMO_LOGINS]:
+        participant_auth.set_password(rt, player, DEMO_PASSWORD)
+    clock.run()
+    console.print(Rule("7 · serving http://127.0.0.1:8000 (Ctrl+C to stop)"))
     console.print(f"operator key (shown once): {key}")
     console.print(
         "try: curl -H 'Authorization: Bearer "
         f"{key}' http://127.0.0.1:8000/v1/summary   · API docs: http://127.0.0.1:8000/docs"
     )
+    console.print(
+        f"demo players (password {DEMO_PASSWORD}): {', '.join(players[:DEMO_LOGINS])} · log in: "
+        "curl -X POST http://127.0.0.1:8000/v1/auth/login -H 'Content-Type: application/json' "
+        f"""-d '{{"user_id": "{players[0]}", "password": "{DEMO_PASSWORD}"}}'"""
+    )
+    console.print(f"simulated time carries on from {clock.now():%Y-%m-%d %H:%M} UTC")
     uvicorn.run(create_app(settings, runtime=rt), host=settings.host, port=settings.port)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, exists, func, insert, select
+from sqlalchemy import Connection, and_, select
 
 from saxaul.domain import energy
 from saxaul.domain.clock import from_us, to_us
@@ -18,8 +18,9 @@ from saxaul.domain.issuance import appears_at
 from saxaul.domain.ledger import Transfer
 from saxaul.services.game import in_transaction
 from saxaul.services.runtime import Runtime
-from saxaul.store import game_repo
-from saxaul.store.tables import awards, balls, ledger_accounts
+from saxaul.store import ball_bulk, game_repo
+from saxaul.store.bulk import BulkConnection
+from saxaul.store.tables import balls, ledger_accounts
 
 BATCH = 10_000
 """Balls per transaction: bounds memory and lock time, not a game number."""
@@ -36,67 +37,27 @@ class JobResult:
 def mint_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
     """Turn every award worth ≥ 1 g that has no ball yet into a ball, funded from issuance."""
     total = JobResult(0, 0)
-    while True:
-        done = in_transaction(rt, lambda conn: _mint_batch(conn, rt, batch))
-        total = JobResult(total.balls + done.balls, total.grams + done.grams)
-        if done.balls < batch:
-            return total
-
-
-def _mint_batch(conn: Connection, rt: Runtime, batch: int) -> JobResult:
-    game_repo.begin_write(conn)
-    ball_id = func.cast(awards.c.id, balls.c.id.type)
-    pending = conn.execute(
-        select(
-            awards.c.id,
-            awards.c.user_id,
-            awards.c.behaviour,
-            awards.c.day,
-            awards.c.energy_g,
-            awards.c.created_at_us,
-        )
-        .where(awards.c.energy_g > 0, ~exists().where(balls.c.id == ball_id))
-        .order_by(awards.c.id)
-        .limit(batch)
-    ).all()
-    minted: list[tuple[energy.Ball, Transfer]] = [
-        energy.new_ball(
-            str(row.id),
-            row.user_id,
-            row.behaviour,
-            row.energy_g,
-            appears_at(row.day, from_us(row.created_at_us), rt.rules),
-            rt.rules,
-        )
-        for row in pending
-    ]
-    if not minted:
-        return JobResult(0, 0)
-    at_us = to_us(rt.clock.now())
-    conn.execute(
-        insert(balls),
-        [
-            {
-                "id": ball.id,
-                "owner": ball.owner,
-                "behaviour": ball.behaviour,
-                "amount_g": ball.amount_g,
-                "created_at_us": to_us(ball.created_at),
-                "ripens_at_us": to_us(ball.ripens_at),
-                "expires_at_us": to_us(ball.expires_at),
-                "rules": rt.rules.ref,
-            }
-            for ball, _ in minted
-        ],
-    )
-    game_repo.open_accounts(
-        conn,
-        [ball.account for ball, _ in minted],
-        {ball.account_id: ball.amount_g for ball, _ in minted},
-        at_us,
-    )
-    game_repo.append_transfers(conn, [award for _, award in minted], cached=())
-    return JobResult(len(minted), sum(ball.amount_g for ball, _ in minted))
+    with BulkConnection(rt.database_url) as bulk:
+        while True:
+            with bulk.transaction():
+                pending = ball_bulk.pending_awards(bulk, batch)
+                minted = [
+                    energy.new_ball(
+                        str(row["id"]),
+                        row["user_id"],
+                        row["behaviour"],
+                        row["energy_g"],
+                        appears_at(row["day"], from_us(row["created_at_us"]), rt.rules),
+                        rt.rules,
+                    )
+                    for row in pending.iter_rows(named=True)
+                ]
+                if minted:
+                    ball_bulk.append_balls(bulk, minted, rt.rules.ref, to_us(rt.clock.now()))
+            grams = sum(ball.amount_g for ball, _ in minted)
+            total = JobResult(total.balls + len(minted), total.grams + grams)
+            if len(minted) < batch:
+                return total
 
 
 def expire_balls(rt: Runtime, batch: int = BATCH) -> JobResult:

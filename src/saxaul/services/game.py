@@ -75,6 +75,7 @@ def play_in(conn: Connection, rt: Runtime, moves: Sequence[Move]) -> list[Outcom
     accounts, balances = game_repo.lock_accounts(conn, need.accounts | debts)
     balls = game_repo.load_balls(conn, need.balls, balances)
     trees = game_repo.load_trees(conn, need.trees)
+    stored_trees = set(trees)  # the table adds the trees it creates to ``trees``
     owners = {ball.owner for ball in balls.values()}
     steals, waterings = game_repo.moves_since(conn, need.users, local_day_start(now, rt.rules))
     table = Table(
@@ -95,7 +96,7 @@ def play_in(conn: Connection, rt: Runtime, moves: Sequence[Move]) -> list[Outcom
     game_repo.open_accounts(conn, table.opened.values(), dict.fromkeys(table.opened, 0), at_us)
     game_repo.append_transfers(conn, table.transfers, set(balances) | set(table.opened))
     game_repo.save_covers(conn, table.covers)
-    game_repo.save_trees(conn, table.changed_trees, set(trees))
+    game_repo.save_trees(conn, table.changed_trees, stored_trees)
     return outcomes
 
 

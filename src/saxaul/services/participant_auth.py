@@ -1,0 +1,204 @@
+"""Participant sign-in: passwords hashed with scrypt, bearer tokens stored only as SHA-256.
+
+Why two different hashes: a password is chosen by a person and guessable, so it is stretched
+with scrypt (``n=2**14, r=8, p=1``: ~16 MiB and tens of milliseconds per try) under a random
+salt; a token is 32 random bytes, not guessable, so a fast SHA-256 lets every request be checked
+cheaply, and a stolen table of hashes cannot be replayed. Tokens expire (12 h by default) and
+``logout`` revokes one at once.
+
+Who gets a token: a participant who logs in with the password the operator set
+(``saxaul participants set-password``), or, through ``issue_token``, one whom an app backend has
+already authenticated its own way. A withdrawn participant (opted out) can still log in: they
+keep the right to see their account and trees, and opting out only stops scoring.
+
+Example: ``set_password(rt, "u1", "correct horse")``; ``login(rt, "u1", "correct horse")`` →
+``IssuedToken("sxs_…", "u1", expires_at=now + 12 h)``; ``authenticate_participant(rt, token)``
+→ ``ParticipantPrincipal("u1")`` until it expires or ``logout(rt, token)``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from saxaul.domain.clock import to_us
+from saxaul.domain.errors import InputRejected, NotFound, Unauthorised
+from saxaul.services.runtime import Runtime
+from saxaul.store.tables import participant_credentials, participants, sessions
+
+PREFIX = "sxs_"
+DEFAULT_TTL = dt.timedelta(hours=12)
+PASSWORD_MIN, PASSWORD_MAX = 8, 256
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+_MAXMEM = 64 * 1024 * 1024
+"""scrypt needs 128·n·r bytes (16 MiB here); OpenSSL's default ceiling is 32 MiB, so raise it
+to let hashes stored with a doubled ``n`` still verify."""
+_WRONG = "wrong user id or password"
+_WRONG_ZH = "用户 ID 或密码错误"
+_LOG_IN_AGAIN = "your session has ended or expired; log in again with POST /v1/auth/login"
+_LOG_IN_AGAIN_ZH = "登录已过期或已退出，请重新登录"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A new bearer token: shown once, stored only as its hash."""
+
+    token: str
+    user_id: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantPrincipal:
+    """Who a valid participant token belongs to."""
+
+    user_id: str
+
+
+def set_password(rt: Runtime, user_id: str, password: str) -> None:
+    """Set (or replace) an enrolled participant's password."""
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise InputRejected(
+            f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters, "
+            f"this one has {len(password)}; choose another",
+            field="password",
+        )
+    stored = _hash_password(password)
+    with rt.engine.begin() as conn:
+        _require_participant(conn, user_id)
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        now_us = to_us(rt.clock.now())
+        upsert = dialect.insert(participant_credentials).values(
+            user_id=user_id, password_hash=stored, updated_at_us=now_us
+        )
+        conn.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["user_id"],
+                set_={"password_hash": stored, "updated_at_us": now_us},
+            )
+        )
+
+
+def login(rt: Runtime, user_id: str, password: str, ttl: dt.timedelta = DEFAULT_TTL) -> IssuedToken:
+    """A token for a participant whose password matches.
+
+    An unknown user, one without a password and a wrong password are refused with the same
+    words and after the same scrypt work, so the answer does not reveal who is enrolled.
+    """
+    with rt.engine.connect() as conn:
+        stored = conn.execute(
+            select(participant_credentials.c.password_hash).where(
+                participant_credentials.c.user_id == user_id
+            )
+        ).scalar()
+    matches = _password_matches(password, stored or _dummy_hash())
+    if stored is None or not matches:
+        raise Unauthorised(_WRONG, detail_zh=_WRONG_ZH)
+    return _issue(rt, user_id, ttl)
+
+
+def issue_token(rt: Runtime, user_id: str, ttl: dt.timedelta = DEFAULT_TTL) -> IssuedToken:
+    """A token for a participant an app backend has authenticated itself (no password here)."""
+    with rt.engine.connect() as conn:
+        _require_participant(conn, user_id)
+    return _issue(rt, user_id, ttl)
+
+
+def authenticate_participant(rt: Runtime, token: str) -> ParticipantPrincipal:
+    """The participant a presented token belongs to; refuses unknown, ended and expired ones."""
+    if not token.startswith(PREFIX) or len(token) > 128:
+        raise Unauthorised(
+            "this is not a participant token; log in with POST /v1/auth/login",
+            detail_zh="这不是参与者登录凭证，请先登录",
+        )
+    with rt.engine.connect() as conn:
+        row = conn.execute(
+            select(sessions.c.user_id).where(
+                sessions.c.token_hash == _digest(token),
+                sessions.c.revoked_at_us.is_(None),
+                sessions.c.expires_at_us > to_us(rt.clock.now()),
+            )
+        ).first()
+    if row is None:
+        raise Unauthorised(_LOG_IN_AGAIN, detail_zh=_LOG_IN_AGAIN_ZH)
+    return ParticipantPrincipal(user_id=row.user_id)
+
+
+def logout(rt: Runtime, token: str) -> None:
+    """End a token's session now; a token already ended, or unknown, is left as it is."""
+    with rt.engine.begin() as conn:
+        conn.execute(
+            update(sessions)
+            .where(sessions.c.token_hash == _digest(token), sessions.c.revoked_at_us.is_(None))
+            .values(revoked_at_us=to_us(rt.clock.now()))
+        )
+
+
+def _issue(rt: Runtime, user_id: str, ttl: dt.timedelta) -> IssuedToken:
+    if ttl <= dt.timedelta(0):
+        raise InputRejected(f"a token must live for a positive time, not {ttl}", field="ttl")
+    token = PREFIX + secrets.token_urlsafe(32)
+    now = rt.clock.now()
+    expires_at = now + ttl
+    with rt.engine.begin() as conn:
+        conn.execute(
+            insert(sessions).values(
+                token_hash=_digest(token),
+                user_id=user_id,
+                created_at_us=to_us(now),
+                expires_at_us=to_us(expires_at),
+            )
+        )
+    return IssuedToken(token=token, user_id=user_id, expires_at=expires_at)
+
+
+def _require_participant(conn: Connection, user_id: str) -> None:
+    found = conn.execute(
+        select(participants.c.user_id).where(participants.c.user_id == user_id)
+    ).first()
+    if found is None:
+        raise NotFound(
+            f"no enrolled participant {user_id!r}; import them first (saxaul import)",
+            field="user_id",
+        )
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    derived = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    return "$".join(
+        ("scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), _b64(salt), _b64(derived))
+    )
+
+
+def _password_matches(password: str, stored: str) -> bool:
+    """Whether ``password`` hashes to ``stored`` under the salt and costs stored with it."""
+    _, n, r, p, salt, expected = stored.split("$")
+    derived = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
+    return hmac.compare_digest(derived, base64.b64decode(expected))
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=32)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when a user has no password, so refusing them costs the same work."""
+    return _hash_password(secrets.token_urlsafe(16))

@@ -1,0 +1,166 @@
+"""A simulated forest game on the demo's scored events: friends, mornings of play, a co-planting.
+
+Why simulated players behave as they do: stealing is done first thing in the morning by a few
+eager friends (critics report alarm clocks set for it), most owners collect later, some water a
+friend, a few put on a cover, and the keenest friends pool their energy into one co-planted tree.
+Everything goes through the services — ``friends``, ``game.play`` in batches, the minting and
+expiry jobs — so the demo exercises exactly what the API serves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from saxaul.domain.play import Collect, CoPlant, Move, Outcome, Pool, Protect, Steal, Water
+from saxaul.services import forest, friends, game
+from saxaul.services.balls import expire_balls, mint_balls
+from saxaul.services.runtime import Runtime
+from saxaul.sim.clock import DemoClock
+
+BATCH = 500
+"""Moves per transaction: the demo plays in batches, as a busy server would."""
+
+
+@dataclass(slots=True)
+class PlayLog:
+    """What the simulated mornings did, for the demo's printout."""
+
+    balls_minted: int = 0
+    energy_minted_g: int = 0
+    friendships: int = 0
+    applied: dict[str, int] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)
+    grams: dict[str, int] = field(default_factory=dict)
+    expired_balls: int = 0
+    expired_g: int = 0
+    tree: dict[str, object] | None = None
+
+    def count(self, outcomes: Sequence[Outcome]) -> None:
+        """Tally applied and refused moves by kind (refusals by code) and grams by transfer."""
+        for outcome in outcomes:
+            kind = type(outcome.move).__name__.lower()
+            if outcome.refusal is None:
+                self.applied[kind] = self.applied.get(kind, 0) + 1
+                for transfer in outcome.transfers:
+                    self.grams[transfer.kind] = self.grams.get(transfer.kind, 0) + transfer.amount_g
+            else:
+                key = f"{kind}:{outcome.refusal.code}"
+                self.refused[key] = self.refused.get(key, 0) + 1
+
+
+def local(day: dt.date, hour: int, zone: str) -> dt.datetime:
+    """``hour``:00 on ``day`` in ``zone``, as a UTC instant."""
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
+
+
+def make_friends(rt: Runtime, players: Sequence[str], per_player: int, seed: int) -> int:
+    """A ring (everyone has two friends) plus random chords, invited and accepted."""
+    rng = random.Random(seed)
+    pairs = {tuple(sorted((p, players[(i + 1) % len(players)]))) for i, p in enumerate(players)}
+    while len(pairs) < len(players) * per_player // 2:
+        a, b = rng.sample(players, 2)
+        pairs.add(tuple(sorted((a, b))))
+    for a, b in sorted(pairs):
+        friends.invite(rt, a, b)
+        friends.accept(rt, b, a)
+    return len(pairs)
+
+
+def _friend_map(rt: Runtime, players: Sequence[str]) -> dict[str, list[str]]:
+    return {p: [f.user_id for f in friends.list_friends(rt, p).friends] for p in players}
+
+
+def _batched(rt: Runtime, moves: list[Move], log: PlayLog, advance: Callable[[int], None]) -> None:
+    for start in range(0, len(moves), BATCH):
+        chunk = moves[start : start + BATCH]
+        log.count(game.play(rt, chunk))
+        advance(len(chunk))
+
+
+def morning(
+    rt: Runtime,
+    players: Sequence[str],
+    rng: random.Random,
+    log: PlayLog,
+    advance: Callable[[int], None],
+) -> None:
+    """One morning: eager friends steal, then owners collect, water and protect."""
+    circle = _friend_map(rt, players)
+    ripe = {
+        p: [b["id"] for b in forest.my_forest(rt, p)["balls"] if b["state"] == "ripe"]
+        for p in players
+    }
+    thefts: list[Move] = [
+        Steal(thief, ball_id)
+        for thief in players
+        if rng.random() < 0.3
+        for friend in circle[thief]
+        for ball_id in ripe[friend][:2]
+    ]
+    _batched(rt, thefts, log, advance)
+    chores: list[Move] = []
+    for p in players:
+        if rng.random() < 0.8:
+            chores.extend(Collect(p, ball_id) for ball_id in ripe[p])
+        if circle[p] and rng.random() < 0.2:
+            chores.append(Water(p, rng.choice(circle[p]), rng.choice((10, 18, 66))))
+        if rng.random() < 0.05:
+            chores.append(Protect(p, rng.choice((24, 72))))
+    _batched(rt, chores, log, advance)
+
+
+def co_plant(rt: Runtime, players: Sequence[str], log: PlayLog, species_id: str) -> None:
+    """The player with most energy starts a co-planting with their friends; all pool in."""
+    energy = {p: forest.my_forest(rt, p)["energy_g"] for p in players}
+    lead = max(players, key=lambda p: (energy[p], p))
+    circle = sorted(_friend_map(rt, [lead])[lead], key=lambda p: -energy[p])[:9]
+    tree_id = f"demo-{lead}"
+    log.count(game.play(rt, [CoPlant(lead, species_id, tuple(circle), tree_id)]))
+    cost = rt.species.get(species_id).energy_cost_g
+    pooled = 0
+    for planter in (lead, *circle):
+        share = min(energy[planter], cost - pooled)
+        if share <= 0:
+            break
+        outcomes = game.play(rt, [Pool(planter, tree_id, share)])
+        log.count(outcomes)
+        pooled += share if outcomes[0].ok else 0
+    log.tree = forest.tree(rt, lead, tree_id)
+
+
+def play_demo_days(
+    rt: Runtime,
+    clock: DemoClock,
+    players: Sequence[str],
+    first_day: dt.date,
+    days: int,
+    advance: Callable[[int], None],
+    *,
+    seed: int = 2016,
+) -> PlayLog:
+    """Mint balls, make friends, play a morning on each of two later days, expire, co-plant.
+
+    Balls for day D appear at D+1 00:00 and ripen at D+2 00:00 (shipped rules), so the first
+    morning is the one after the second day's balls ripen; the last morning comes after the
+    first day's balls expire, so the expiry job has something to do.
+    """
+    zone = rt.rules.timezone
+    log = PlayLog()
+    rng = random.Random(seed)
+    clock.set(local(first_day + dt.timedelta(days=days), 1, zone))
+    minted = mint_balls(rt)
+    log.balls_minted, log.energy_minted_g = minted.balls, minted.grams
+    log.friendships = make_friends(rt, players, per_player=4, seed=seed)
+    clock.set(local(first_day + dt.timedelta(days=3), 7, zone))
+    morning(rt, players, rng, log, advance)
+    clock.set(local(first_day + dt.timedelta(days=5), 7, zone))
+    expired = expire_balls(rt)
+    log.expired_balls, log.expired_g = expired.balls, expired.grams
+    morning(rt, players, rng, log, advance)
+    clock.set(local(first_day + dt.timedelta(days=5), 9, zone))
+    co_plant(rt, players, log, species_id="caragana")
+    return log

@@ -1,0 +1,144 @@
+"""What the friends use cases read and write: the ``friendships`` table, one row per pair.
+
+Every function runs on the caller's ``Connection`` (inside its transaction) and takes the two
+users in any order: ``domain.friends.pair`` turns them into the stored ``(user_low, user_high)``
+key. Writes that may race another request (two people inviting each other at the same moment)
+are single statements whose result says whether they took effect, so the service re-reads
+and decides again instead of failing on a duplicate key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    and_,
+    delete,
+    or_,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from saxaul.domain.clock import from_us, to_us
+from saxaul.domain.friends import Friendship, FriendshipStatus, pair
+from saxaul.store.tables import friendships
+
+PAIRS_PER_QUERY = 1000
+"""``accepted_pairs`` asks about this many pairs per statement (2 parameters each), well under
+SQLite's 32 766 bound parameters; a steal or a tree screen asks about far fewer, in one query."""
+
+_ACCEPTED = FriendshipStatus.ACCEPTED.value
+_PENDING = FriendshipStatus.PENDING.value
+
+
+def _friendship(row: Row[Any]) -> Friendship:
+    return Friendship(
+        user_low=row.user_low,
+        user_high=row.user_high,
+        inviter=row.inviter,
+        status=FriendshipStatus(row.status),
+        invited_at=from_us(row.invited_at_us),
+        accepted_at=None if row.accepted_at_us is None else from_us(row.accepted_at_us),
+    )
+
+
+def _is_pair(a: str, b: str) -> ColumnElement[bool]:
+    low, high = pair(a, b)
+    return and_(friendships.c.user_low == low, friendships.c.user_high == high)
+
+
+def get_pair(conn: Connection, a: str, b: str) -> Friendship | None:
+    """The pair's row (pending or accepted), or ``None`` when the two have no link."""
+    row = conn.execute(select(friendships).where(_is_pair(a, b))).first()
+    return None if row is None else _friendship(row)
+
+
+def insert_invite(conn: Connection, inviter: str, invitee: str, at: dt.datetime) -> bool:
+    """Store a pending invitation; ``False`` when the pair already has a row (left untouched)."""
+    low, high = pair(inviter, invitee)
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(friendships)
+        .values(
+            user_low=low,
+            user_high=high,
+            inviter=inviter,
+            status=_PENDING,
+            invited_at_us=to_us(at),
+        )
+        .on_conflict_do_nothing(index_elements=["user_low", "user_high"])
+        .returning(friendships.c.inviter)
+    )
+    # RETURNING, not rowcount: through psycopg this INSERT … ON CONFLICT reports rowcount -1.
+    return conn.execute(statement).first() is not None
+
+
+def accept(conn: Connection, invitee: str, inviter: str, at: dt.datetime) -> bool:
+    """Accept ``inviter``'s pending invitation to ``invitee``; ``False`` when there is none."""
+    result = conn.execute(
+        update(friendships)
+        .where(
+            _is_pair(invitee, inviter),
+            friendships.c.inviter == inviter,
+            friendships.c.status == _PENDING,
+        )
+        .values(status=_ACCEPTED, accepted_at_us=to_us(at))
+    )
+    return result.rowcount == 1
+
+
+def delete_pair(conn: Connection, a: str, b: str) -> bool:
+    """Remove the pair's row, whatever its status; ``False`` when there was none."""
+    return conn.execute(delete(friendships).where(_is_pair(a, b))).rowcount == 1
+
+
+def list_for(conn: Connection, user: str) -> list[Friendship]:
+    """Every row ``user`` is in: friends, invitations to them and invitations from them."""
+    rows = conn.execute(
+        select(friendships).where(
+            or_(friendships.c.user_low == user, friendships.c.user_high == user)
+        )
+    )
+    return [_friendship(row) for row in rows]
+
+
+def accepted_pairs(conn: Connection, pairs: Iterable[tuple[str, str]]) -> set[frozenset[str]]:
+    """Which of ``pairs`` are friends, each answered as ``frozenset({a, b})``, in one query.
+
+    Example: ``accepted_pairs(conn, [("u2", "u1"), ("u1", "u3")]) == {frozenset({"u1", "u2"})}``
+    when only u1 and u2 are friends. A pair of a user with themself is never friends.
+    """
+    keys = iter(sorted({pair(a, b) for a, b in pairs if a != b}))
+    found: set[frozenset[str]] = set()
+    while batch := list(islice(keys, PAIRS_PER_QUERY)):
+        rows = conn.execute(
+            select(friendships.c.user_low, friendships.c.user_high).where(
+                friendships.c.status == _ACCEPTED,
+                tuple_(friendships.c.user_low, friendships.c.user_high).in_(batch),
+            )
+        )
+        found.update(frozenset((row.user_low, row.user_high)) for row in rows)
+    return found
+
+
+def friends_of(conn: Connection, user: str) -> list[str]:
+    """The user ids ``user`` is friends with (accepted only), sorted."""
+    accepted = friendships.c.status == _ACCEPTED
+    either_side = union_all(
+        select(friendships.c.user_high.label("friend")).where(
+            friendships.c.user_low == user, accepted
+        ),
+        select(friendships.c.user_low.label("friend")).where(
+            friendships.c.user_high == user, accepted
+        ),
+    )
+    return sorted(conn.execute(either_side).scalars())
