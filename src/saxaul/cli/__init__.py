@@ -393,3 +393,51 @@ def demo(
 ) -> None:
     """The whole loop on a fresh SQLite file: simulate, enrol, import twice, verify, report."""
     demo_job.run_demo(console, err, users=users, events=events, serve=serve)
+
+
+energy_app = typer.Typer(
+    help="Energy balls: the scheduled jobs (run them from cron or a timer).", no_args_is_help=True
+)
+ledger_app = typer.Typer(help="The energy ledger.", no_args_is_help=True)
+app.add_typer(energy_app, name="energy")
+app.add_typer(ledger_app, name="ledger")
+
+
+@energy_app.command("mint")
+def energy_mint(as_json: JsonOpt = False) -> None:
+    """Turn new awards into energy balls (safe to run again: each award has one ball)."""
+    from saxaul.services.balls import mint_balls
+
+    result = mint_balls(_runtime())
+    if as_json:
+        _print_json(dataclasses.asdict(result))
+    else:
+        console.print(f"minted {result.balls:,} balls holding {result.grams:,} g")
+
+
+@energy_app.command("expire")
+def energy_expire(as_json: JsonOpt = False) -> None:
+    """Move what is left in balls past their expiry to the expired account."""
+    from saxaul.services.balls import expire_balls
+
+    result = expire_balls(_runtime())
+    if as_json:
+        _print_json(dataclasses.asdict(result))
+    else:
+        console.print(f"expired {result.balls:,} balls, {result.grams:,} g → expired account")
+
+
+@ledger_app.command("audit")
+def ledger_audit_command(as_json: JsonOpt = False) -> None:
+    """Recompute every balance from the transfers; exit 1 if any invariant is broken."""
+    from saxaul.services.ledger_audit import audit
+
+    result = audit(_runtime())
+    if as_json:
+        _print_json({**dataclasses.asdict(result), "ok": result.ok, "issued_g": result.issued_g})
+    else:
+        from saxaul.cli.render_game import print_audit
+
+        print_audit(console, result)
+    if not result.ok:
+        raise typer.Exit(code=1)
