@@ -21,6 +21,7 @@ from rich.table import Column, Table
 from saxaul.bootstrap import bootstrap
 from saxaul.cli import demo as demo_job
 from saxaul.cli.render import import_progress, print_import, print_summary
+from saxaul.cli.render_reversals import print_reversals
 from saxaul.config import Settings
 from saxaul.domain.errors import DomainError
 from saxaul.services import (
@@ -31,6 +32,7 @@ from saxaul.services import (
     participants,
     quarantine,
     reporting,
+    reversals,
 )
 from saxaul.services.runtime import Runtime
 from saxaul.sim.scenario import write_scenario
@@ -46,6 +48,10 @@ quarantine_app = typer.Typer(
 )
 participants_app = typer.Typer(help="Participants, consent and passwords.", no_args_is_help=True)
 apikey_app = typer.Typer(help="Operator API keys.", no_args_is_help=True)
+reversals_app = typer.Typer(
+    help="Refunds and chargebacks: take back the energy of reversed payments.",
+    no_args_is_help=True,
+)
 bench_app = typer.Typer(
     help="Benchmarks that print figures beside in-process baselines.", no_args_is_help=True
 )
@@ -54,6 +60,7 @@ app.add_typer(methodology_app, name="methodology")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(participants_app, name="participants")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(reversals_app, name="reversals")
 app.add_typer(bench_app, name="bench")
 
 console = Console()
@@ -296,6 +303,38 @@ def participants_set_password(
     except DomainError as exc:
         _fail(exc)
     console.print(f"password set for {user_id}")
+
+
+@reversals_app.command("import")
+def reversals_import(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="CSV with source,event_id,original_event_id,reason,occurred_at",
+        ),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Reverse the awards of the refunded or charged-back events a file names; safe to re-run."""
+    try:
+        done = reversals.import_reversals(_runtime(), path)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json(
+            {
+                "rows_read": done.rows_read,
+                "by_status": done.by_status,
+                "clawback": dataclasses.asdict(done.clawback),
+                "results": [dataclasses.asdict(r) for r in done.results],
+                "rejected": [dataclasses.asdict(r) for r in done.rejected],
+            }
+        )
+        return
+    print_reversals(console, path.name, done)
 
 
 @apikey_app.command("create")
