@@ -21,6 +21,8 @@ from saxaul.services.runtime import Runtime
 
 RIDE_G = 52
 """Energy of one metro ride under ant-forest-2017 (caps: 5 rides a day)."""
+BUS_G = 80
+"""Energy of one bus ride under ant-forest-2017 (no cap), for players rich enough to plant."""
 
 
 def enrol(rt: Runtime, users: Iterable[str], tmp_path: Path) -> None:
@@ -64,3 +66,16 @@ def balls_for(rt: Runtime, plan: dict[str, int], day: dt.date) -> int:
     for user, count in plan.items():
         rides(rt, user, count, day)
     return mint_balls(rt).balls
+
+
+def bus_trips(rt: Runtime, user: str, trips: int, day: dt.date) -> None:
+    """Import one event of ``trips`` bus rides of ``user`` on local ``day`` (trips × 80 g)."""
+    event = {
+        "event_id": f"{user}-{day.isoformat()}-bus",
+        "source": "transit",
+        "user_id": user,
+        "behaviour": "bus_ride",
+        "occurred_at": f"{day.isoformat()}T18:00:00+08:00",
+        "quantity": trips,
+    }
+    import_event_body(rt, json.dumps([event]).encode(), "application/json", max_rows=10)

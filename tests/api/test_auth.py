@@ -8,6 +8,7 @@ but are not endpoints (``DOCS_PATHS``).
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 
@@ -34,6 +35,7 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("GET", "/v1/summary"): OPERATOR,
     ("POST", "/v1/participants/{user_id}/opt-out"): OPERATOR,
     ("POST", "/v1/participants/{user_id}/tokens"): OPERATOR,
+    ("POST", "/v1/reversals"): OPERATOR,
     ("GET", "/metrics"): OPERATOR,
     ("POST", "/v1/auth/logout"): PARTICIPANT,
     ("GET", "/v1/me"): PARTICIPANT,
@@ -41,8 +43,54 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("POST", "/v1/me/friends/invitations"): PARTICIPANT,
     ("POST", "/v1/me/friends/invitations/{inviter}/accept"): PARTICIPANT,
     ("DELETE", "/v1/me/friends/{user_id}"): PARTICIPANT,
+    ("GET", "/v1/me/forest"): PARTICIPANT,
+    ("POST", "/v1/me/balls/{ball_id}/collect"): PARTICIPANT,
+    ("GET", "/v1/friends/{user_id}/forest"): PARTICIPANT,
+    ("POST", "/v1/friends/{user_id}/balls/{ball_id}/steal"): PARTICIPANT,
+    ("POST", "/v1/friends/{user_id}/water"): PARTICIPANT,
+    ("POST", "/v1/me/covers"): PARTICIPANT,
+    ("GET", "/v1/me/trees"): PARTICIPANT,
+    ("POST", "/v1/me/trees"): PARTICIPANT,
+    ("POST", "/v1/me/co-plantings"): PARTICIPANT,
+    ("GET", "/v1/trees/{tree_id}"): PARTICIPANT,
+    ("POST", "/v1/trees/{tree_id}/pool"): PARTICIPANT,
+    ("POST", "/v1/trees/{tree_id}/cancel"): PARTICIPANT,
+    ("GET", "/v1/me/leaderboard"): PARTICIPANT,
+    ("GET", "/v1/me/ledger"): PARTICIPANT,
+    ("GET", "/v1/species"): PARTICIPANT,
+    ("POST", "/v1/jobs/mint-balls"): OPERATOR,
+    ("POST", "/v1/jobs/expire-balls"): OPERATOR,
+    ("GET", "/v1/ledger/audit"): OPERATOR,
 }
 """Every (method, path template) of the API and who may call it. Add new routes here."""
+
+OWNERSHIP_TESTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("POST", "/v1/me/friends/invitations/{inviter}/accept"): (
+        "test_friends.test_nobody_accepts_an_invitation_for_someone_else",
+    ),
+    ("DELETE", "/v1/me/friends/{user_id}"): ("test_friends.test_removing_a_stranger_is_404",),
+    ("POST", "/v1/me/balls/{ball_id}/collect"): (
+        "test_game.test_nobody_collects_another_players_ball",
+    ),
+    ("GET", "/v1/friends/{user_id}/forest"): (
+        "test_game.test_nobody_steals_or_looks_without_friendship",
+    ),
+    ("POST", "/v1/friends/{user_id}/balls/{ball_id}/steal"): (
+        "test_game.test_nobody_steals_or_looks_without_friendship",
+        "test_game.test_a_ball_must_belong_to_the_friend_named_in_the_path",
+    ),
+    ("POST", "/v1/friends/{user_id}/water"): ("test_game.test_watering_refusals",),
+    ("GET", "/v1/trees/{tree_id}"): ("test_game.test_nobody_reads_a_tree_they_do_not_plant",),
+    ("POST", "/v1/trees/{tree_id}/pool"): (
+        "test_game.test_nobody_pools_into_or_cancels_a_tree_they_do_not_plant",
+    ),
+    ("POST", "/v1/trees/{tree_id}/cancel"): (
+        "test_game.test_nobody_pools_into_or_cancels_a_tree_they_do_not_plant",
+        "test_game.test_co_planting_pooling_and_cancelling",
+    ),
+}
+"""For each participant route whose path names a resource (a ball, a friend, a tree): the tests
+(``module.function`` under ``tests/api``) proving a participant cannot reach someone else's."""
 
 DOCS_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 SECURITY = {OPERATOR: [{"HTTPBearer": []}], PARTICIPANT: [{"ParticipantToken": []}]}
@@ -83,6 +131,20 @@ def test_every_route_is_classified() -> None:
 
     assert sorted(routes - ROUTE_KINDS.keys()) == [], "classify new routes in ROUTE_KINDS"
     assert sorted(ROUTE_KINDS.keys() - routes) == [], "ROUTE_KINDS names routes that are gone"
+
+
+def test_every_participant_route_naming_a_resource_has_an_ownership_test() -> None:
+    named = {
+        route for route, kind in ROUTE_KINDS.items() if kind == PARTICIPANT and "{" in route[1]
+    }
+
+    assert sorted(named - OWNERSHIP_TESTS.keys()) == [], "list its refusal test in OWNERSHIP_TESTS"
+    assert sorted(OWNERSHIP_TESTS.keys() - named) == [], "OWNERSHIP_TESTS names other routes"
+    for route, tests in OWNERSHIP_TESTS.items():
+        for name in tests:
+            module, _, function = name.partition(".")
+            found = getattr(importlib.import_module(f"tests.api.{module}"), function, None)
+            assert callable(found) and function.startswith("test_"), f"{route}: no test {name}"
 
 
 def test_only_the_probe_and_the_login_are_public() -> None:

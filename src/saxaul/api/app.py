@@ -23,11 +23,14 @@ from saxaul.api.routers import (
     auth,
     events,
     friends,
+    game,
+    game_jobs,
     methodology,
     operations,
     participants,
     quarantine,
     reporting,
+    reversals,
 )
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
@@ -39,10 +42,11 @@ versioned methodology packs, and read what was credited.
 
 Two kinds of caller. Operator endpoints need an operator API key, sent as `Authorization:
 Bearer sxk_…`; create one with `saxaul apikey create NAME`. Participant endpoints (`/v1/me…`,
-`/v1/auth/logout`) need a participant token, sent as `Authorization: Bearer sxs_…`: a
-participant gets one from `POST /v1/auth/login` with the password set by `saxaul participants
-set-password`, or an app backend that signs people in itself gets one for them from `POST
-/v1/participants/{user_id}/tokens` (operator key). Tokens expire after 12 hours by default.
+`/v1/friends…`, `/v1/trees…`, `/v1/species`, `/v1/auth/logout`) need a participant token, sent
+as `Authorization: Bearer sxs_…`: a participant gets one from `POST /v1/auth/login` with the
+password set by `saxaul participants set-password`, or an app backend that signs people in
+itself gets one for them from `POST /v1/participants/{user_id}/tokens` (operator key). Tokens
+expire after 12 hours by default.
 Only `/healthz` and `POST /v1/auth/login` need neither. Every refusal is an RFC 9457 problem
 (`application/problem+json`) whose `code` is stable.
 """
@@ -94,9 +98,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         quarantine.router,
         methodology.router,
         reporting.router,
+        reversals.router,
         participants.router,
         auth.router,
         friends.router,
+        game.router,
+        game_jobs.router,
         operations.health,
         operations.metrics,
     ):

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -27,7 +28,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from saxaul.api import i18n
 from saxaul.domain.errors import DomainError
+from saxaul.services.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -47,20 +50,56 @@ class ProblemKind:
 PROBLEMS: Mapping[str, ProblemKind] = {
     "unauthorised": ProblemKind(401, "Unauthorised"),
     "forbidden": ProblemKind(403, "Forbidden"),
+    # the game: not yours to do (403), not now or not any more (409), not a valid choice (422)
+    "not_friends": ProblemKind(403, "Not friends"),
+    "not_owner": ProblemKind(403, "Not the owner"),
+    "own_ball": ProblemKind(403, "Your own ball"),
+    "not_a_planter": ProblemKind(403, "Not a planter of this tree"),
+    "not_initiator": ProblemKind(403, "Not the initiator of this co-planting"),
     "not_found": ProblemKind(404, "Not found"),
     "method_not_allowed": ProblemKind(405, "Method not allowed"),
     "conflict": ProblemKind(409, "Conflict"),
     "already_friends": ProblemKind(409, "Already friends"),
     "pack_conflict": ProblemKind(409, "Methodology pack conflict"),
+    "not_ripe": ProblemKind(409, "Not ripe yet"),
+    "expired": ProblemKind(409, "Expired"),
+    "already_stolen": ProblemKind(409, "Already stolen"),
+    "covered": ProblemKind(409, "Covered"),
+    "nothing_to_take": ProblemKind(409, "Nothing to take"),
+    "insufficient_energy": ProblemKind(409, "Insufficient energy"),
+    "already_covered": ProblemKind(409, "Already covered"),
+    "not_funding": ProblemKind(409, "Not funding"),
+    "already_exists": ProblemKind(409, "Already exists"),
+    "idempotency_key_reused": ProblemKind(409, "Idempotency-Key reused"),
+    # the ledger refused a move's transfers (state changed under the request): try again
+    "exists": ProblemKind(409, "Transfer exists"),
+    "exists_with_different_fields": ProblemKind(409, "Transfer exists with different fields"),
+    "exceeds_balance": ProblemKind(409, "Exceeds balance"),
+    "accounts_must_exist": ProblemKind(409, "Accounts must exist"),
+    "same_account": ProblemKind(409, "Same account"),
+    "amount_must_be_positive": ProblemKind(409, "Amount must be positive"),
     "request_too_large": ProblemKind(413, "Request body too large"),
     "unsupported_media_type": ProblemKind(415, "Unsupported media type"),
     "input_rejected": ProblemKind(422, "Input rejected"),
     "pack_invalid": ProblemKind(422, "Methodology pack invalid"),
     "invalid_request": ProblemKind(422, "Invalid request"),
     "own_account": ProblemKind(422, "Not with your own account"),
+    "not_a_step": ProblemKind(422, "Not a watering step"),
+    "not_a_cover": ProblemKind(422, "Not a cover offered"),
+    "more_than_needed": ProblemKind(422, "More than needed"),
+    "unknown_species": ProblemKind(422, "Unknown species"),
+    "too_many_planters": ProblemKind(422, "Too many planters"),
+    "daily_limit": ProblemKind(429, "Daily limit reached"),
     "internal_error": ProblemKind(500, "Internal server error"),
 }
 """Every code the API answers with. A code missing here keeps its name but gets status 400."""
+
+MISSING_REASONS: Mapping[str, str] = {
+    "Idempotency-Key": "send an Idempotency-Key header (1 to 128 characters): a new one for "
+    "each action you intend, and the same one again when you retry it, so a retry is never "
+    "applied twice",
+}
+"""Why a required parameter matters, said instead of pydantic's bare "Field required"."""
 
 _FALLBACK = ProblemKind(400, "Bad request")
 
@@ -98,6 +137,11 @@ class Problem(BaseModel):
     )
     status: int = Field(description="The HTTP status code of this response.")
     detail: str = Field(description="What went wrong this time and how to fix it.")
+    detail_zh: str | None = Field(
+        default=None,
+        description="The detail in Chinese, for refusals a participant reads; times on the "
+        "clock of the game rules' zone (Asia/Shanghai).",
+    )
     instance: str = Field(description="The request path the problem occurred on.")
     code: str = Field(description="Stable snake_case error code; branch on this, not on `detail`.")
     field: str | None = Field(
@@ -122,6 +166,7 @@ def problem_response(
     ``kind`` overrides the table, for statuses Starlette decides itself (e.g. 405).
     """
     kind = kind or PROBLEMS.get(code, _FALLBACK)
+    fields = fields or {}
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
         "title": kind.title,
@@ -130,10 +175,22 @@ def problem_response(
         "instance": request.url.path,
         "code": code,
     }
-    body.update(jsonable_encoder({k: v for k, v in (fields or {}).items() if k not in _RESERVED}))
+    body.update(jsonable_encoder({k: v for k, v in fields.items() if k not in _RESERVED}))
+    if "detail_zh" not in body:
+        zh = _detail_zh(request, code, fields)
+        if zh is not None:
+            body["detail_zh"] = zh
     if kind.status == HTTPStatus.UNAUTHORIZED:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=kind.status, headers=headers, media_type=MEDIA_TYPE)
+
+
+def _detail_zh(request: Request, code: str, fields: Mapping[str, Any]) -> str | None:
+    """The Chinese detail from ``i18n``, with times in the rules' zone at the runtime's now."""
+    rt: Runtime | None = getattr(request.app.state, "runtime", None)
+    if rt is None:  # refused before the lifespan started: nothing a participant reads
+        return None
+    return i18n.detail_zh(code, fields, rt.clock.now(), ZoneInfo(rt.rules.timezone))
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
@@ -158,7 +215,10 @@ def _invalid_parameter(error: Mapping[str, Any]) -> InvalidParameter:
     location: Sequence[str | int] = error.get("loc", ())
     where = str(location[0]) if location else "request"
     name = ".".join(str(part) for part in location[1:]) or where
-    return InvalidParameter(field=name, location=where, reason=str(error.get("msg", "invalid")))
+    reason = str(error.get("msg", "invalid"))
+    if error.get("type") == "missing":
+        reason = MISSING_REASONS.get(name, reason)
+    return InvalidParameter(field=name, location=where, reason=reason)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -24,9 +24,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.debts import debt_account_id
+from saxaul.domain.energy import participant_account_id
 from saxaul.domain.errors import Conflict
 from saxaul.domain.ledger import Balances
 from saxaul.domain.play import (
+    CancelTree,
     Move,
     Outcome,
     Table,
@@ -71,8 +73,10 @@ def play_in(conn: Connection, rt: Runtime, moves: Sequence[Move]) -> list[Outcom
     need = needs(moves)
     game_repo.begin_write(conn)
     game_repo.open_participant_accounts(conn, need.users, at_us)
-    debts = {debt_account_id(user) for user in need.users}
-    accounts, balances = game_repo.lock_accounts(conn, need.accounts | debts)
+    refunded = _refund_recipients(conn, moves)
+    debts = {debt_account_id(user) for user in need.users | refunded}
+    refund_accounts = {participant_account_id(user) for user in refunded}
+    accounts, balances = game_repo.lock_accounts(conn, need.accounts | refund_accounts | debts)
     balls = game_repo.load_balls(conn, need.balls, balances)
     trees = game_repo.load_trees(conn, need.trees)
     stored_trees = set(trees)  # the table adds the trees it creates to ``trees``
@@ -100,6 +104,38 @@ def play_in(conn: Connection, rt: Runtime, moves: Sequence[Move]) -> list[Outcom
     return outcomes
 
 
+def _refund_recipients(conn: Connection, moves: Sequence[Move]) -> set[str]:
+    """The planters of stored trees a ``CancelTree`` may refund: credited though not acting.
+
+    Why before the lock: a tree's members never change once it is started, so this unlocked
+    read names every account a refund may credit, and all are locked together, in id order.
+    """
+    cancelled = {move.tree_id for move in moves if isinstance(move, CancelTree)}
+    return {
+        user for tree in game_repo.load_trees(conn, cancelled).values() for user in tree.members
+    }
+
+
+def _stored_answer(conn: Connection, user: str, key: str, digest: str) -> dict[str, Any] | None:
+    """The answer stored for ``user``'s ``key``, marked replayed; a conflict for another body."""
+    earlier = conn.execute(
+        select(requests.c.body_hash, requests.c.response).where(
+            requests.c.user_id == user, requests.c.key == key
+        )
+    ).first()
+    if earlier is None:
+        return None
+    if earlier.body_hash != digest:
+        raise Conflict(
+            "this Idempotency-Key was already used for a different request; "
+            "send a new key for a new action",
+            code="idempotency_key_reused",
+            field="Idempotency-Key",
+        )
+    replay: dict[str, Any] = json.loads(earlier.response)
+    return {**replay, "replayed": True}
+
+
 def _body_hash(operation: str, body: Mapping[str, Any]) -> str:
     canonical = json.dumps({"operation": operation, **body}, sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -118,23 +154,17 @@ def play_request(
     def work(conn: Connection) -> dict[str, Any]:
         if key is not None:
             game_repo.begin_write(conn)
-            earlier = conn.execute(
-                select(requests.c.body_hash, requests.c.response).where(
-                    requests.c.user_id == move.actor, requests.c.key == key
-                )
-            ).first()
-            if earlier is not None:
-                if earlier.body_hash != digest:
-                    raise Conflict(
-                        "this Idempotency-Key was already used for a different request; "
-                        "send a new key for a new action",
-                        code="idempotency_key_reused",
-                        field="Idempotency-Key",
-                    )
-                replay: dict[str, Any] = json.loads(earlier.response)
-                return {**replay, "replayed": True}
+            replay = _stored_answer(conn, move.actor, key, digest)
+            if replay is not None:
+                return replay
         (outcome,) = play_in(conn, rt, [move])
         if outcome.refusal is not None:
+            # A retry that raced its first attempt read no answer, then waited on the first
+            # attempt's locks and was refused by what it wrote (the tree exists, the ball is
+            # empty): the answer is committed by now, so a fresh read finds it.
+            replay = None if key is None else _stored_answer(conn, move.actor, key, digest)
+            if replay is not None:
+                return replay
             raise outcome.refusal
         view = outcome_view(outcome, rt)
         if key is not None:

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from saxaul.domain.energy import Ball
-from saxaul.domain.game_rules import EnergyRules
+from saxaul.domain.game_rules import EnergyRules, Provenance, SpeciesCatalogue
 from saxaul.domain.ledger import Transfer
 from saxaul.domain.planting import Tree, TreeStatus
 from saxaul.domain.play import Outcome
@@ -128,3 +128,47 @@ def outcome_view(outcome: Outcome, rt: Runtime) -> dict[str, Any]:
     elif isinstance(subject, Cover):
         view["cover"] = cover_view(subject)
     return view
+
+
+def _provenance(provenance: Provenance) -> dict[str, str]:
+    return {"tag": provenance.tag.value, "source": provenance.source_id, "note": provenance.note}
+
+
+def catalogue_view(catalogue: SpeciesCatalogue) -> dict[str, Any]:
+    """The species a participant can plant: names (zh/en), price, region, partner and sink.
+
+    Why every number carries its tag and source: a tree's price is set by the programme and its
+    CO2 sink is a separate estimate, and most of them are unconfirmed; the app must be able to
+    say so next to each, never present a price as a measured sink.
+    """
+    return {
+        "catalogue": catalogue.ref,
+        "species": [
+            {
+                "id": species.id,
+                "name_zh": species.name_zh,
+                "name_en": species.name_en,
+                "scientific_name": species.scientific_name,
+                "energy_cost_g": species.energy_cost_g,
+                "cost_provenance": _provenance(species.cost_provenance),
+                "region": {
+                    "name_zh": species.region.name_zh,
+                    "name_en": species.region.name_en,
+                    **_provenance(species.region.provenance),
+                },
+                "partner": {
+                    "name_zh": species.partner.name_zh,
+                    "name_en": species.partner.name_en,
+                    **_provenance(species.partner.provenance),
+                },
+                "sink": None
+                if species.sink is None
+                else {"kg_co2": str(species.sink.kg_co2), **_provenance(species.sink.provenance)},
+            }
+            for species in catalogue.species
+        ],
+        "sources": [
+            {"id": source.id, "title": source.title, "address": source.address}
+            for source in catalogue.sources
+        ],
+    }

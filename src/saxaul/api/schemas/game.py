@@ -1,0 +1,295 @@
+"""Shapes of the forest game: what a participant sends for a move, and what they read back.
+
+Why every input is bounded here: a request is refused (422, naming the field) before it reaches
+the game, so no id, amount or list can be large enough to cost the server anything. The output
+models describe the plain dicts ``services.game_views`` builds (and ``services.game`` replays to
+a retried request), so the OpenAPI document shows every field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from saxaul.domain.planting import MAX_CO_PLANTERS
+
+MAX_ID = 128
+MAX_AMOUNT_G = 1_000_000
+MAX_HOURS = 10_000
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID)]
+
+
+# ---------------------------------------------------------------- moves in
+
+
+class WaterIn(BaseModel):
+    """How much energy to give a friend: one of the rules' watering steps."""
+
+    amount_g: int = Field(
+        ge=1, le=MAX_AMOUNT_G, description="Grams; the shipped rules offer 10, 18 or 66."
+    )
+
+
+class CoverIn(BaseModel):
+    """How long a protection cover should last."""
+
+    hours: int = Field(
+        ge=1, le=MAX_HOURS, description="Hours; the shipped rules offer 24, 72 or 168."
+    )
+
+
+class PlantIn(BaseModel):
+    """The species to plant alone (see `GET /v1/species`)."""
+
+    species_id: Id = Field(description="A species id of the catalogue.", examples=["saxaul"])
+
+
+class CoPlantIn(BaseModel):
+    """The species to co-plant and the friends to fund it with."""
+
+    species_id: Id = Field(description="A species id of the catalogue.", examples=["saxaul"])
+    friends: list[Id] = Field(
+        min_length=1,
+        max_length=MAX_CO_PLANTERS,
+        description=f"Friends who may pool into the tree; at most {MAX_CO_PLANTERS} planters "
+        "in all, you included.",
+        examples=[["u-000043"]],
+    )
+
+
+class PoolIn(BaseModel):
+    """How much energy to pool into a co-planted tree."""
+
+    amount_g: int = Field(
+        ge=1, le=MAX_AMOUNT_G, description="Grams, at most what the tree still needs."
+    )
+
+
+# ---------------------------------------------------------------- what moves touch
+
+
+class TakeOut(BaseModel):
+    """One take from a ball (a collect or a steal), or one share pooled into a tree."""
+
+    user_id: str
+    grams: int
+
+
+class BallOut(BaseModel):
+    """An energy ball: its times, what is left and who took what."""
+
+    id: str
+    owner: str
+    behaviour: str = Field(description="The behaviour whose award this ball is.")
+    amount_g: int = Field(description="Grams awarded.")
+    remaining_g: int = Field(description="Grams still in the ball.")
+    state: Literal["growing", "ripe", "empty", "expired"]
+    created_at: dt.datetime
+    ripens_at: dt.datetime = Field(description="From then on it can be collected or stolen.")
+    expires_at: dt.datetime = Field(description="From then on its remainder goes to `expired`.")
+    taken_by: list[TakeOut] = Field(description="Every collect and steal, in order.")
+    expired_g: int
+
+
+class FriendBallOut(BallOut):
+    """A friend's ball, with what the viewer could steal from it now."""
+
+    stealable_g: int = Field(description="0 while not ripe, already stolen, or covered.")
+
+
+class SpeciesNameOut(BaseModel):
+    """A species by name."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    scientific_name: str
+
+
+class CertificateOut(BaseModel):
+    """The certificate of a promised tree, in Chinese and English."""
+
+    number: str
+    species_zh: str
+    species_en: str
+    region_zh: str
+    region_en: str
+    partner_zh: str
+    partner_en: str
+    planting: str
+    planting_zh: str
+
+
+class TreeOut(BaseModel):
+    """A tree: its species, how far its funding has got, its planters and certificate."""
+
+    id: str
+    species: SpeciesNameOut
+    catalogue: str = Field(description="The species catalogue `id@version` that priced it.")
+    mode: Literal["solo", "co"]
+    status: Literal["funding", "promised", "cancelled"]
+    cost_g: int
+    pooled_g: int
+    progress: float = Field(description="`pooled_g / cost_g`, 0 to 1.")
+    initiator: str
+    members: list[str] = Field(description="Who may pool into it and gets its certificate.")
+    shares: list[TakeOut] = Field(description="Every share pooled, in order.")
+    created_at: dt.datetime
+    promised_at: dt.datetime | None
+    certificate: CertificateOut | None = Field(description="Once the tree is promised.")
+
+
+class CoverOut(BaseModel):
+    """A protection cover: nobody can steal from its owner while it lasts."""
+
+    user_id: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    hours: int
+
+
+class TransferOut(BaseModel):
+    """One ledger transfer: whole grams from one account to another."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(description="The transfer's idempotency key, e.g. `collect:<ball>`.")
+    kind: str = Field(description="`collect`, `steal`, `water`, `pool`, `plant`, …")
+    from_: str = Field(alias="from", description="The debited account.")
+    to: str = Field(description="The credited account.")
+    amount_g: int
+    at: dt.datetime
+    reference: str = Field(description="What it is about: a ball, a tree, a friend.")
+
+
+class MoveOut(BaseModel):
+    """The answer to an applied move: its transfers and the ball, tree or cover it changed."""
+
+    move: str = Field(description="`collect`, `steal`, `water`, `protect`, `plant`, …")
+    transfers: list[TransferOut]
+    ball: BallOut | None = None
+    tree: TreeOut | None = None
+    cover: CoverOut | None = None
+    replayed: bool = Field(
+        description="`true` when this is the stored answer to an earlier request with the same "
+        "Idempotency-Key: nothing moved again."
+    )
+
+
+# ---------------------------------------------------------------- reads
+
+
+class ProgressOut(BaseModel):
+    """How far the caller's energy goes towards one species."""
+
+    species_id: str
+    name_zh: str
+    name_en: str
+    cost_g: int
+    share: float = Field(description="Energy over cost, capped at 1.")
+
+
+class ForestOut(BaseModel):
+    """The caller's forest: energy, live balls, cover, debt and progress."""
+
+    user_id: str
+    energy_g: int = Field(description="Spendable energy.")
+    owed_g: int = Field(description="Energy owed after a reversal; repaid from new energy.")
+    covered_until: dt.datetime | None
+    next_ripens_at: dt.datetime | None
+    balls: list[BallOut]
+    progress: list[ProgressOut]
+    rules: str = Field(description="The energy rules `id@version` in force.")
+
+
+class FriendForestOut(BaseModel):
+    """A friend's forest, with what the caller could steal right now."""
+
+    user_id: str
+    covered_until: dt.datetime | None
+    stealable_now: int = Field(description="How many balls the caller could steal from now.")
+    next_ripens_at: dt.datetime | None
+    balls: list[FriendBallOut]
+
+
+class RankOut(BaseModel):
+    """One place on a leaderboard."""
+
+    rank: int
+    user_id: str
+    value: int
+    me: bool
+
+
+class LeaderboardOut(BaseModel):
+    """The caller and their friends, ranked by energy gained this week and by trees."""
+
+    week_starts: dt.datetime
+    energy_this_week_g: list[RankOut]
+    trees: list[RankOut]
+
+
+class StatementEntryOut(TransferOut):
+    """A transfer on the caller's statement, with its place in the ledger."""
+
+    seq: int
+
+
+class StatementOut(BaseModel):
+    """A page of the caller's transfers, newest first."""
+
+    transfers: list[StatementEntryOut]
+    next_before: int | None = Field(description="Pass as `before` for the next page.")
+
+
+class ProvenanceOut(BaseModel):
+    """How well one number is sourced."""
+
+    tag: Literal["S", "P", "U"] = Field(
+        description="`S` seed report, `P` public secondary source, `U` unconfirmed default."
+    )
+    source: str = Field(description="The id of a source in `sources`.")
+    note: str
+
+
+class NamedOut(ProvenanceOut):
+    """A region or partner, by name, with its provenance."""
+
+    name_zh: str
+    name_en: str
+
+
+class SinkOut(ProvenanceOut):
+    """A sourced estimate of one plant's lifetime CO2 sink (never derived from its price)."""
+
+    kg_co2: Decimal
+
+
+class SpeciesOut(SpeciesNameOut):
+    """A species one can plant: price, where and by whom, and its sink where a source states it."""
+
+    energy_cost_g: int = Field(description="The price in energy; not a measured sink.")
+    cost_provenance: ProvenanceOut
+    region: NamedOut
+    partner: NamedOut
+    sink: SinkOut | None
+
+
+class SourceOut(BaseModel):
+    """A document or address a provenance tag points to."""
+
+    id: str
+    title: str
+    address: str
+
+
+class CatalogueOut(BaseModel):
+    """The species catalogue in force."""
+
+    catalogue: str = Field(description="`id@version`.")
+    species: list[SpeciesOut]
+    sources: list[SourceOut]
