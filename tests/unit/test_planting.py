@@ -144,7 +144,7 @@ def _table(balls: dict[str, Ball], balances: dict[str, int], owed: dict[str, int
         rules=RULES,
         species=SPECIES,
         accounts=accounts,
-        balances=Balances(balances),
+        balances=dict(balances),
         balls=balls,
         trees={},
         friends={frozenset(("u1", "u2"))},
@@ -168,7 +168,7 @@ def test_a_batch_plays_in_order_and_repays_debt_from_what_comes_in() -> None:
     assert [t.id for t in outcomes[2].transfers] == ["collect:a1", "settle:collect:a1"]
     assert table.balance("u1") == 100 - 30 - 30 - 18 and table.owed_g["u1"] == 0
     assert table.waterings_today["u1"] == 1 and table.steals_today["u2"] == 1
-    assert check_invariants(table.balances, table.accounts) == []
+    assert check_invariants(Balances(table.balances), table.accounts) == []
     assert award.amount_g == 100
 
 

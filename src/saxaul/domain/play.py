@@ -142,6 +142,10 @@ class Needs:
     trees: frozenset[str]
     pairs: frozenset[frozenset[str]]
     users: frozenset[str]
+    counted: frozenset[str]
+    """Players whose steals and waterings today limit a move in the batch."""
+    protecting: frozenset[str]
+    """Players putting on a cover, whose current cover matters."""
 
 
 def needs(moves: Iterable[Move]) -> Needs:
@@ -151,15 +155,22 @@ def needs(moves: Iterable[Move]) -> Needs:
     trees: set[str] = set()
     pairs: set[frozenset[str]] = set()
     users: set[str] = set()
+    counted: set[str] = set()
+    protecting: set[str] = set()
     for move in moves:
         users.add(move.actor)
         match move:
-            case Collect(ball_id=ball_id) | Steal(ball_id=ball_id):
+            case Collect(ball_id=ball_id):
                 balls.add(ball_id)
                 accounts.add(energy.ball_account_id(ball_id))
+            case Steal(ball_id=ball_id):
+                balls.add(ball_id)
+                accounts.add(energy.ball_account_id(ball_id))
+                counted.add(move.actor)
             case Water(friend=friend):
                 users.add(friend)
                 pairs.add(frozenset((move.actor, friend)))
+                counted.add(move.actor)
             case Pool(tree_id=tree_id) | CancelTree(tree_id=tree_id):
                 trees.add(tree_id)
                 accounts.add(planting.tree_account_id(tree_id))
@@ -169,22 +180,31 @@ def needs(moves: Iterable[Move]) -> Needs:
             case Plant(tree_id=tree_id):
                 trees.add(tree_id)
             case Protect():
-                pass
+                protecting.add(move.actor)
     accounts.update(participant_account_id(user) for user in users)
     return Needs(
-        frozenset(accounts), frozenset(balls), frozenset(trees), frozenset(pairs), frozenset(users)
+        frozenset(accounts),
+        frozenset(balls),
+        frozenset(trees),
+        frozenset(pairs),
+        frozenset(users),
+        frozenset(counted),
+        frozenset(protecting),
     )
 
 
-def friend_pairs(
-    moves: Iterable[Move], need: Needs, balls: Mapping[str, Ball]
-) -> list[tuple[str, str]]:
-    """Every pair whose friendship the batch asks about, ``need.pairs`` plus each thief and the
-    owner of the ball they steal from (known only once the balls are loaded)."""
-    pairs = set(need.pairs)
-    for move in moves:
-        if isinstance(move, Steal) and move.ball_id in balls:
-            pairs.add(frozenset((move.actor, balls[move.ball_id].owner)))
+def steal_targets(moves: Iterable[Move], balls: Mapping[str, Ball]) -> set[tuple[str, str]]:
+    """``(thief, owner)`` of every steal in the batch, known once the balls are loaded."""
+    return {
+        (move.actor, balls[move.ball_id].owner)
+        for move in moves
+        if isinstance(move, Steal) and move.ball_id in balls
+    }
+
+
+def friend_pairs(need: Needs, targets: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Every pair whose friendship the batch asks about: ``need.pairs`` and each steal's."""
+    pairs = set(need.pairs) | {frozenset(target) for target in targets}
     return sorted((min(pair), max(pair)) for pair in pairs if len(pair) == 2)
 
 
@@ -204,7 +224,9 @@ def local_week_start(now: dt.datetime, rules: EnergyRules) -> dt.datetime:
 class Table:
     """The state one batch plays against, and what it changed (to be written by the store).
 
-    ``balances`` holds the cached balances of the loaded participant, ball and tree accounts;
+    ``balances`` holds the cached balances of the loaded participant, ball and tree accounts
+    (mutable: each move posts against just the accounts it touches, so a batch of n moves costs
+    O(n), not O(n²));
     system accounts start at 0 here, so what they show afterwards is the batch's delta.
     """
 
@@ -212,7 +234,7 @@ class Table:
     rules: EnergyRules
     species: SpeciesCatalogue
     accounts: dict[str, Account]
-    balances: Balances
+    balances: dict[str, int]
     balls: dict[str, Ball]
     trees: dict[str, Tree]
     friends: set[frozenset[str]]
@@ -359,7 +381,9 @@ class Table:
             for account_id in (transfer.debit_account, transfer.credit_account):
                 if account_id not in self.accounts:
                     self._open(account_id)
-        balances, _, results = post(self.balances, transfers, self.accounts, {})
+        touched = {a for t in transfers for a in (t.debit_account, t.credit_account)}
+        before = Balances({a: self.balances.get(a, 0) for a in touched})
+        after, _, results = post(before, transfers, self.accounts, {})
         refused = [r for r in results if r.code is not TransferCode.OK]
         if refused:
             raise LedgerRefused(
@@ -367,7 +391,7 @@ class Table:
                 code=str(refused[0].code),
                 transfer_id=refused[0].transfer_id,
             )
-        self.balances = balances
+        self.balances.update({a: after.get(a, 0) for a in touched})
         self.transfers.extend(transfers)
         for transfer in transfers:
             self._count(transfer)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, insert, select
@@ -26,15 +26,17 @@ from saxaul.domain.clock import to_us
 from saxaul.domain.debts import debt_account_id
 from saxaul.domain.energy import participant_account_id
 from saxaul.domain.errors import Conflict
-from saxaul.domain.ledger import Balances
+from saxaul.domain.ledger import Account
 from saxaul.domain.play import (
     CancelTree,
     Move,
+    Needs,
     Outcome,
     Table,
     friend_pairs,
     local_day_start,
     needs,
+    steal_targets,
     system_accounts,
 )
 from saxaul.services.game_views import outcome_view
@@ -67,31 +69,35 @@ def play(rt: Runtime, moves: Sequence[Move]) -> list[Outcome]:
 
 
 def play_in(conn: Connection, rt: Runtime, moves: Sequence[Move]) -> list[Outcome]:
-    """Load, play and write one batch on ``conn`` (inside the caller's transaction)."""
+    """Load, play and write one batch on ``conn`` (inside the caller's transaction).
+
+    Only what the batch's moves ask about is read (a batch of collects reads no friendships,
+    covers or daily counts), so a single move costs as few statements as it can.
+    """
     now = rt.clock.now()
     at_us = to_us(now)
     need = needs(moves)
     game_repo.begin_write(conn)
-    game_repo.open_participant_accounts(conn, need.users, at_us)
     refunded = _refund_recipients(conn, moves)
     debts = {debt_account_id(user) for user in need.users | refunded}
     refund_accounts = {participant_account_id(user) for user in refunded}
-    accounts, balances = game_repo.lock_accounts(conn, need.accounts | refund_accounts | debts)
+    accounts, balances = _lock(conn, need, need.accounts | refund_accounts | debts, at_us)
     balls = game_repo.load_balls(conn, need.balls, balances)
     trees = game_repo.load_trees(conn, need.trees)
     stored_trees = set(trees)  # the table adds the trees it creates to ``trees``
-    owners = {ball.owner for ball in balls.values()}
-    steals, waterings = game_repo.moves_since(conn, need.users, local_day_start(now, rt.rules))
+    targets = steal_targets(moves, balls)
+    steals, waterings = game_repo.moves_since(conn, need.counted, local_day_start(now, rt.rules))
+    covered = need.protecting | {owner for _, owner in targets}
     table = Table(
         now=now,
         rules=rt.rules,
         species=rt.species,
         accounts={**system_accounts(), **accounts},
-        balances=Balances(balances),
+        balances=dict(balances),
         balls=balls,
         trees=trees,
-        friends=friends_repo.accepted_pairs(conn, friend_pairs(moves, need, balls)),
-        covered_until=game_repo.covered_until(conn, owners | need.users, now),
+        friends=friends_repo.accepted_pairs(conn, friend_pairs(need, targets)),
+        covered_until=game_repo.covered_until(conn, covered, now),
         steals_today=steals,
         waterings_today=waterings,
         owed_g=game_repo.owed(conn, {a.removeprefix("debt:") for a in accounts if a in debts}),
@@ -102,6 +108,22 @@ def play_in(conn: Connection, rt: Runtime, moves: Sequence[Move]) -> list[Outcom
     game_repo.save_covers(conn, table.covers)
     game_repo.save_trees(conn, table.changed_trees, stored_trees)
     return outcomes
+
+
+def _lock(
+    conn: Connection, need: Needs, account_ids: Collection[str], at_us: int
+) -> tuple[dict[str, Account], dict[str, int]]:
+    """Lock the batch's accounts, first opening participant accounts that do not exist yet."""
+    accounts, balances = game_repo.lock_accounts(conn, account_ids)
+    missing = {u for u in need.users if participant_account_id(u) not in accounts}
+    if missing:
+        game_repo.open_participant_accounts(conn, missing, at_us)
+        opened, opening = game_repo.lock_accounts(
+            conn, {participant_account_id(u) for u in missing}
+        )
+        accounts.update(opened)
+        balances.update(opening)
+    return accounts, balances
 
 
 def _refund_recipients(conn: Connection, moves: Sequence[Move]) -> set[str]:
