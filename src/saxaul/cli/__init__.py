@@ -413,6 +413,38 @@ def bench_ingest(
         console.print_json(json.dumps(result, default=str))
 
 
+@bench_app.command("ledger")
+def bench_ledger(
+    players: Annotated[int, typer.Option(min=50)] = 10_000,
+    seconds: Annotated[float, typer.Option(min=0.5, help="seconds per cell")] = 10.0,
+    threads: Annotated[int, typer.Option(min=1)] = 8,
+    batch: Annotated[list[int] | None, typer.Option(help="moves per batch; repeat")] = None,
+    postgres_url: Annotated[
+        str, typer.Option(help="PostgreSQL URL; empty to skip PostgreSQL and pgbench")
+    ] = "postgresql://postgres@127.0.0.1:5432/test",
+    pgbench_seconds: Annotated[int, typer.Option(min=1)] = 30,
+    skip_http: Annotated[bool, typer.Option("--skip-http")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Mixed game moves/s (service batches and HTTP) on SQLite and PostgreSQL beside pgbench."""
+    from saxaul.sim.ledger_bench import BenchConfig, format_summary, run_ledger_bench
+
+    config = BenchConfig(
+        players=players,
+        seconds=seconds,
+        threads=threads,
+        batches=tuple(batch or (1, 100)),
+        postgres_url=postgres_url or None,
+        http=not skip_http,
+        pgbench_seconds=pgbench_seconds,
+    )
+    result = run_ledger_bench(config, log=lambda line: err.print(line, markup=False))
+    if as_json:
+        _print_json(result)
+    else:
+        sys.stdout.write(format_summary(result) + "\n")
+
+
 @app.command("serve")
 def serve() -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""

@@ -24,6 +24,8 @@ from saxaul.store.tables import balls, ledger_accounts
 
 BATCH = 10_000
 """Balls per transaction: bounds memory and lock time, not a game number."""
+ANALYZE_AFTER = 50_000
+"""Balls minted in one run after which PostgreSQL's statistics are refreshed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,11 @@ def mint_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
             grams = sum(ball.amount_g for ball, _ in minted)
             total = JobResult(total.balls + len(minted), total.grams + grams)
             if len(minted) < batch:
-                return total
+                break
+    if total.balls >= ANALYZE_AFTER:
+        with rt.engine.begin() as conn:
+            game_repo.refresh_statistics(conn)
+    return total
 
 
 def expire_balls(rt: Runtime, batch: int = BATCH) -> JobResult:

@@ -14,6 +14,7 @@ in the same transaction and replayed to a retry, so a double-clicked "plant" pla
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -42,6 +43,7 @@ from saxaul.domain.play import (
 from saxaul.services.game_views import outcome_view
 from saxaul.services.runtime import Runtime
 from saxaul.store import friends_repo, game_repo
+from saxaul.store.engine import is_sqlite
 from saxaul.store.tables import requests
 
 RETRIES = 20
@@ -53,9 +55,10 @@ T = TypeVar("T")
 
 def in_transaction(rt: Runtime, work: Callable[[Connection], T]) -> T:
     """Run ``work`` in one transaction, again from scratch when it lost a race."""
+    serial = rt.write_lock if is_sqlite(rt.database_url) else contextlib.nullcontext()
     for attempt in range(RETRIES):
         try:
-            with rt.engine.begin() as conn:
+            with serial, rt.engine.begin() as conn:
                 return work(conn)
         except (IntegrityError, OperationalError):
             if attempt == RETRIES - 1:

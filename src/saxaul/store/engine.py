@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool
 
 from saxaul.store import sqlite_dbapi
 
 SQLITE_PAGE_SIZE = 16384
+SQLITE_POOL_SIZE = 8
+SQLITE_POOL_OVERFLOW = 56
+"""Connections kept, and opened beyond them under load (the API runs up to 40 worker threads)."""
 SQLITE_SETUP = (
     f"PRAGMA page_size={SQLITE_PAGE_SIZE}",  # only takes effect when the file is created
     "PRAGMA journal_mode=WAL",
@@ -50,7 +54,18 @@ def make_engine(url: str) -> Engine:
     def make() -> sqlite_dbapi.Connection:
         return sqlite_dbapi.connect(path, SQLITE_SETUP)
 
-    return create_engine("sqlite://", module=sqlite_dbapi.module(make), creator=make)
+    # An explicit QueuePool: for the URL ``sqlite://`` SQLAlchemy would pick SingletonThreadPool
+    # (one connection per thread, five at most), which closes another thread's connection
+    # mid-transaction when a sixth thread connects — ADBC INVALID_STATE errors and a crash
+    # under the API's worker threads (found by bench/ledger.py).
+    return create_engine(
+        "sqlite://",
+        module=sqlite_dbapi.module(make),
+        creator=make,
+        poolclass=QueuePool,
+        pool_size=SQLITE_POOL_SIZE,
+        max_overflow=SQLITE_POOL_OVERFLOW,
+    )
 
 
 def bulk_uri(url: str) -> str:
