@@ -15,7 +15,18 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 
-from sqlalchemy import Column, Connection, Table, bindparam, func, insert, literal, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Table,
+    Text,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from saxaul.domain.clock import from_us, to_us
@@ -24,6 +35,7 @@ from saxaul.domain.energy import Ball
 from saxaul.domain.ledger import Account, AccountKind, Transfer, TransferKind
 from saxaul.domain.planting import Tree, TreeMode, TreeStatus
 from saxaul.domain.protection import Cover
+from saxaul.store import setwise
 from saxaul.store.tables import (
     balls,
     covers,
@@ -70,7 +82,7 @@ def open_participant_accounts(conn: Connection, users: Collection[str], at_us: i
         participants.c.user_id,
         literal(0),
         literal(at_us),
-    ).where(participants.c.user_id.in_(sorted(users)))
+    ).where(setwise.any_of(conn, participants.c.user_id, users))
     statement = _insert_ignore(conn, ledger_accounts).from_select(
         ["id", "kind", "user_id", "balance_g", "opened_at_us"], rows
     )
@@ -112,7 +124,7 @@ def lock_accounts(
             ledger_accounts.c.user_id,
             ledger_accounts.c.balance_g,
         )
-        .where(ledger_accounts.c.id.in_(sorted(account_ids)))
+        .where(setwise.any_of(conn, ledger_accounts.c.id, account_ids))
         .order_by(ledger_accounts.c.id)
     )
     if conn.dialect.name == "postgresql":
@@ -144,7 +156,7 @@ def owed(conn: Connection, users: Collection[str]) -> dict[str, int]:
 def _sums(conn: Connection, column: Column[str], ids: list[str]) -> dict[str, int]:
     rows = conn.execute(
         select(column, func.sum(ledger_transfers.c.amount_g))
-        .where(column.in_(ids))
+        .where(setwise.any_of(conn, column, ids))
         .group_by(column)
     )
     return {row[0]: int(row[1]) for row in rows}
@@ -167,7 +179,7 @@ def load_balls(
             ledger_transfers.c.amount_g,
         )
         .where(
-            ledger_transfers.c.reference.in_(ids),
+            setwise.any_of(conn, ledger_transfers.c.reference, ids),
             ledger_transfers.c.kind.in_([k.value for k in _TAKES]),
             ledger_transfers.c.debit_account.like("ball:%"),
         )
@@ -176,7 +188,7 @@ def load_balls(
     for row in conn.execute(taken):
         history[row.reference].append((row.kind, row.credit_account, row.amount_g))
     out: dict[str, Ball] = {}
-    for row in conn.execute(select(balls).where(balls.c.id.in_(ids))):
+    for row in conn.execute(select(balls).where(setwise.any_of(conn, balls.c.id, ids))):
         takes = history[row.id]
         taken_by = tuple(
             (credit.removeprefix("user:"), grams)
@@ -208,7 +220,7 @@ def load_trees(conn: Connection, tree_ids: Collection[str]) -> dict[str, Tree]:
     members: dict[str, list[str]] = {tree_id: [] for tree_id in ids}
     for member in conn.execute(
         select(tree_members.c.tree_id, tree_members.c.user_id)
-        .where(tree_members.c.tree_id.in_(ids))
+        .where(setwise.any_of(conn, tree_members.c.tree_id, ids))
         .order_by(tree_members.c.joined_at_us, tree_members.c.user_id)
     ):
         members[member.tree_id].append(member.user_id)
@@ -220,7 +232,7 @@ def load_trees(conn: Connection, tree_ids: Collection[str]) -> dict[str, Tree]:
             ledger_transfers.c.amount_g,
         )
         .where(
-            ledger_transfers.c.reference.in_(ids),
+            setwise.any_of(conn, ledger_transfers.c.reference, ids),
             ledger_transfers.c.kind.in_([TransferKind.POOL.value, TransferKind.PLANT.value]),
             ledger_transfers.c.debit_account.like("user:%"),
         )
@@ -229,7 +241,7 @@ def load_trees(conn: Connection, tree_ids: Collection[str]) -> dict[str, Tree]:
     for share in conn.execute(share_query):
         shares[share.reference].append((share.debit_account.removeprefix("user:"), share.amount_g))
     out: dict[str, Tree] = {}
-    for row in conn.execute(select(trees).where(trees.c.id.in_(ids))):
+    for row in conn.execute(select(trees).where(setwise.any_of(conn, trees.c.id, ids))):
         out[row.id] = Tree(
             id=row.id,
             species_id=row.species_id,
@@ -254,7 +266,7 @@ def covered_until(
         return {}
     rows = conn.execute(
         select(covers.c.user_id, func.max(covers.c.ends_at_us))
-        .where(covers.c.user_id.in_(sorted(users)), covers.c.ends_at_us > to_us(now))
+        .where(setwise.any_of(conn, covers.c.user_id, users), covers.c.ends_at_us > to_us(now))
         .group_by(covers.c.user_id)
     )
     return {row[0]: from_us(row[1]) for row in rows}
@@ -273,13 +285,21 @@ def moves_since(
     t = ledger_transfers.c
     for row in conn.execute(
         select(t.credit_account, func.count())
-        .where(t.credit_account.in_(ids), t.at_us >= at_us, t.kind == TransferKind.STEAL.value)
+        .where(
+            setwise.any_of(conn, t.credit_account, ids),
+            t.at_us >= at_us,
+            t.kind == TransferKind.STEAL.value,
+        )
         .group_by(t.credit_account)
     ):
         steals[row[0].removeprefix("user:")] = int(row[1])
     for row in conn.execute(
         select(t.debit_account, func.count())
-        .where(t.debit_account.in_(ids), t.at_us >= at_us, t.kind == TransferKind.WATER.value)
+        .where(
+            setwise.any_of(conn, t.debit_account, ids),
+            t.at_us >= at_us,
+            t.kind == TransferKind.WATER.value,
+        )
         .group_by(t.debit_account)
     ):
         waterings[row[0].removeprefix("user:")] = int(row[1])
@@ -291,41 +311,46 @@ def append_transfers(
 ) -> None:
     """Record transfers and move the cached balances of the ``cached`` accounts they touch.
 
-    A transfer id seen before raises the database's unique violation: the caller retries the
-    batch, which then reads the winner's writes.
+    Two statements whatever the batch's size (``setwise``). A transfer id seen before raises
+    the database's unique violation: the caller retries the batch, which then reads the
+    winner's writes.
     """
-    transfers_list = list(transfers)
-    rows = [
-        {
-            "id": tr.id,
-            "debit_account": tr.debit_account,
-            "credit_account": tr.credit_account,
-            "amount_g": tr.amount_g,
-            "kind": tr.kind.value,
-            "at_us": to_us(tr.at),
-            "reference": tr.reference,
-        }
-        for tr in transfers_list
-    ]
-    if not rows:
+    moved = list(transfers)
+    if not moved:
         return
-    conn.execute(insert(ledger_transfers), rows)
+    recorded = setwise.rows(
+        conn,
+        [
+            ("id", Text, [t.id for t in moved]),
+            ("debit_account", Text, [t.debit_account for t in moved]),
+            ("credit_account", Text, [t.credit_account for t in moved]),
+            ("amount_g", BigInteger, [t.amount_g for t in moved]),
+            ("kind", Text, [t.kind.value for t in moved]),
+            ("at_us", BigInteger, [to_us(t.at) for t in moved]),
+            ("reference", Text, [t.reference for t in moved]),
+        ],
+    )
+    names = [c.name for c in recorded.columns]
+    conn.execute(insert(ledger_transfers).from_select(names, select(recorded)))
     deltas: Counter[str] = Counter()
-    for tr in transfers_list:
-        deltas[tr.debit_account] -= tr.amount_g
-        deltas[tr.credit_account] += tr.amount_g
-    moves = [
-        {"account": account_id, "delta": delta}
-        for account_id, delta in sorted(deltas.items())
-        if delta and account_id in cached
-    ]
-    if moves:
-        conn.execute(
-            update(ledger_accounts)
-            .where(ledger_accounts.c.id == bindparam("account"))
-            .values(balance_g=ledger_accounts.c.balance_g + bindparam("delta")),
-            moves,
-        )
+    for transfer in moved:
+        deltas[transfer.debit_account] -= transfer.amount_g
+        deltas[transfer.credit_account] += transfer.amount_g
+    changed = sorted((a, d) for a, d in deltas.items() if d and a in cached)
+    if not changed:
+        return
+    delta = setwise.rows(
+        conn,
+        [
+            ("account", Text, [a for a, _ in changed]),
+            ("delta", BigInteger, [d for _, d in changed]),
+        ],
+    )
+    conn.execute(
+        update(ledger_accounts)
+        .where(ledger_accounts.c.id == delta.c.account)
+        .values(balance_g=ledger_accounts.c.balance_g + delta.c.delta)
+    )
 
 
 def save_covers(conn: Connection, new_covers: Iterable[Cover]) -> None:
@@ -432,7 +457,7 @@ def energy_since(conn: Connection, users: Collection[str], since: dt.datetime) -
     for row in conn.execute(
         select(t.credit_account, func.sum(t.amount_g))
         .where(
-            t.credit_account.in_(sorted(f"user:{u}" for u in users)),
+            setwise.any_of(conn, t.credit_account, {f"user:{u}" for u in users}),
             t.at_us >= to_us(since),
             t.kind.in_(kinds),
         )
@@ -449,7 +474,7 @@ def promised_trees(conn: Connection, users: Collection[str]) -> Counter[str]:
         select(tree_members.c.user_id, func.count())
         .join(trees, trees.c.id == tree_members.c.tree_id)
         .where(
-            tree_members.c.user_id.in_(sorted(users)),
+            setwise.any_of(conn, tree_members.c.user_id, users),
             trees.c.status == TreeStatus.PROMISED.value,
         )
         .group_by(tree_members.c.user_id)
@@ -464,7 +489,9 @@ def statement(
     """The latest transfers touching ``account_ids``, newest first, with their sequence."""
     t = ledger_transfers.c
     ids = sorted(account_ids)
-    query = select(ledger_transfers).where(t.debit_account.in_(ids) | t.credit_account.in_(ids))
+    query = select(ledger_transfers).where(
+        setwise.any_of(conn, t.debit_account, ids) | setwise.any_of(conn, t.credit_account, ids)
+    )
     if before_seq is not None:
         query = query.where(t.seq < before_seq)
     rows = conn.execute(query.order_by(t.seq.desc()).limit(limit)).all()
