@@ -16,15 +16,15 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     Connection,
     Table,
-    Text,
+    bindparam,
     func,
     insert,
     literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -306,51 +306,83 @@ def moves_since(
     return steals, waterings
 
 
+_APPEND_PG = text(
+    "INSERT INTO ledger_transfers "
+    "(id, debit_account, credit_account, amount_g, kind, at_us, reference) SELECT * FROM unnest("
+    "CAST(:id AS TEXT[]), CAST(:debit AS TEXT[]), CAST(:credit AS TEXT[]), "
+    "CAST(:amount AS BIGINT[]), CAST(:kind AS TEXT[]), CAST(:at AS BIGINT[]), "
+    "CAST(:reference AS TEXT[]))"
+)
+_MOVE_BALANCES_PG = text(
+    "UPDATE ledger_accounts AS a SET balance_g = a.balance_g + d.delta "
+    "FROM unnest(CAST(:account AS TEXT[]), CAST(:delta AS BIGINT[])) AS d(account, delta) "
+    "WHERE a.id = d.account"
+)
+_MOVE_BALANCE = (
+    update(ledger_accounts)
+    .where(ledger_accounts.c.id == bindparam("account"))
+    .values(balance_g=ledger_accounts.c.balance_g + bindparam("delta"))
+)
+
+
 def append_transfers(
     conn: Connection, transfers: Iterable[Transfer], cached: Collection[str]
 ) -> None:
     """Record transfers and move the cached balances of the ``cached`` accounts they touch.
 
-    Two statements whatever the batch's size (``setwise``). A transfer id seen before raises
-    the database's unique violation: the caller retries the batch, which then reads the
-    winner's writes.
+    On PostgreSQL two statements whatever the batch's size, the rows bound as one array per
+    column (an ``executemany`` of balance updates was ~280 statements a batch of 100 moves);
+    on SQLite an ``executemany`` each, which ADBC binds column-wise in one go (measured faster
+    there than ``json_each``). A transfer id seen before raises the database's unique
+    violation: the caller retries the batch, which then reads the winner's writes.
     """
     moved = list(transfers)
     if not moved:
         return
-    recorded = setwise.rows(
-        conn,
-        [
-            ("id", Text, [t.id for t in moved]),
-            ("debit_account", Text, [t.debit_account for t in moved]),
-            ("credit_account", Text, [t.credit_account for t in moved]),
-            ("amount_g", BigInteger, [t.amount_g for t in moved]),
-            ("kind", Text, [t.kind.value for t in moved]),
-            ("at_us", BigInteger, [to_us(t.at) for t in moved]),
-            ("reference", Text, [t.reference for t in moved]),
-        ],
-    )
-    names = [c.name for c in recorded.columns]
-    conn.execute(insert(ledger_transfers).from_select(names, select(recorded)))
     deltas: Counter[str] = Counter()
     for transfer in moved:
         deltas[transfer.debit_account] -= transfer.amount_g
         deltas[transfer.credit_account] += transfer.amount_g
-    changed = sorted((a, d) for a, d in deltas.items() if d and a in cached)
-    if not changed:
+    changed = [{"account": a, "delta": d} for a, d in sorted(deltas.items()) if d and a in cached]
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            _APPEND_PG,
+            {
+                "id": [t.id for t in moved],
+                "debit": [t.debit_account for t in moved],
+                "credit": [t.credit_account for t in moved],
+                "amount": [t.amount_g for t in moved],
+                "kind": [t.kind.value for t in moved],
+                "at": [to_us(t.at) for t in moved],
+                "reference": [t.reference for t in moved],
+            },
+        )
+        if changed:
+            conn.execute(
+                _MOVE_BALANCES_PG,
+                {
+                    "account": [c["account"] for c in changed],
+                    "delta": [c["delta"] for c in changed],
+                },
+            )
         return
-    delta = setwise.rows(
-        conn,
+    conn.execute(
+        insert(ledger_transfers),
         [
-            ("account", Text, [a for a, _ in changed]),
-            ("delta", BigInteger, [d for _, d in changed]),
+            {
+                "id": t.id,
+                "debit_account": t.debit_account,
+                "credit_account": t.credit_account,
+                "amount_g": t.amount_g,
+                "kind": t.kind.value,
+                "at_us": to_us(t.at),
+                "reference": t.reference,
+            }
+            for t in moved
         ],
     )
-    conn.execute(
-        update(ledger_accounts)
-        .where(ledger_accounts.c.id == delta.c.account)
-        .values(balance_g=ledger_accounts.c.balance_g + delta.c.delta)
-    )
+    if changed:
+        conn.execute(_MOVE_BALANCE, changed)
 
 
 def save_covers(conn: Connection, new_covers: Iterable[Cover]) -> None:
