@@ -106,7 +106,7 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
 
     players = demo_players(files[0], PLAYERS)
     console.print(Rule(f"6 · the forest game: {len(players)} players · 蚂蚁森林式能量游戏"))
-    with import_progress(err, "moves", None) as advance:
+    with import_progress(err, "moves", None, unit="moves") as advance:
         log = play_demo_days(rt, clock, players, START, DAYS, advance)
     print_play(console, log)
     print_audit(console, ledger_audit.audit(rt))

@@ -24,14 +24,14 @@ from saxaul.reports.awards import BehaviourTotal, ProgrammeTotals
 
 @contextlib.contextmanager
 def import_progress(
-    console: Console, label: str, total: int | None
+    console: Console, label: str, total: int | None, unit: str = "rows"
 ) -> Iterator[Callable[[int], None]]:
-    """A progress bar over rows; yields the function that advances it."""
+    """A progress bar over rows (or another ``unit``); yields the function that advances it."""
     with Progress(
         TextColumn(f"[bold]{label}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("rows"),
+        TextColumn(unit),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,

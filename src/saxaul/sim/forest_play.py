@@ -88,7 +88,8 @@ def morning(
     log: PlayLog,
     advance: Callable[[int], None],
 ) -> None:
-    """One morning: eager friends steal, then owners collect, water and protect."""
+    """One morning: eager friends steal, then owners collect most of their ripe balls (some
+    are left for later, and for friends to find), water and protect."""
     circle = _friend_map(rt, players)
     ripe = {
         p: [b["id"] for b in forest.my_forest(rt, p)["balls"] if b["state"] == "ripe"]
@@ -104,8 +105,7 @@ def morning(
     _batched(rt, thefts, log, advance)
     chores: list[Move] = []
     for p in players:
-        if rng.random() < 0.8:
-            chores.extend(Collect(p, ball_id) for ball_id in ripe[p])
+        chores.extend(Collect(p, ball_id) for ball_id in ripe[p] if rng.random() < 0.6)
         if circle[p] and rng.random() < 0.2:
             chores.append(Water(p, rng.choice(circle[p]), rng.choice((10, 18, 66))))
         if rng.random() < 0.05:
