@@ -35,8 +35,6 @@ import itertools
 import os
 import platform
 import random
-import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -56,7 +54,6 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
@@ -70,6 +67,7 @@ from saxaul.services.game_requests import tree_id_for
 from saxaul.services.ledger_audit import LedgerAudit, audit
 from saxaul.services.runtime import Runtime
 from saxaul.sim.clock import DemoClock
+from saxaul.sim.pgbench import admin_engine, run_pgbench
 from saxaul.store import game_repo
 from saxaul.store.tables import balls, friendships
 
@@ -804,75 +802,6 @@ def _problem_code(response: Any) -> str:
         return str(response.status_code)
 
 
-# ---------------------------------------------------------------- pgbench
-
-
-def _libpq_args(url: str) -> tuple[list[str], dict[str, str]]:
-    """pgbench's connection flags (and PGPASSWORD) for a ``postgresql://`` URL."""
-    parsed = make_url(url)
-    args = ["-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)]
-    if parsed.username:
-        args += ["-U", parsed.username]
-    env = {**os.environ}
-    if parsed.password:
-        env["PGPASSWORD"] = str(parsed.password)
-    return args, env
-
-
-def _admin_engine(url: str) -> sa.Engine:
-    return sa.create_engine(
-        url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
-    )
-
-
-def run_pgbench(url: str, seconds: int, log: Log) -> dict[str, Any]:
-    """TPC-B (``pgbench -i -s 10``; ``-c 8 -j 2 -T seconds``) in a scratch database."""
-    pgbench = shutil.which("pgbench") or "/usr/bin/pgbench"
-    name = f"bench_pgbench_{os.getpid()}"
-    admin = _admin_engine(url)
-    args, env = _libpq_args(url)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    try:
-        started = time.perf_counter()
-        subprocess.run(
-            [pgbench, "-i", "-s", "10", "-q", *args, name],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        init_s = time.perf_counter() - started
-        run = subprocess.run(
-            [pgbench, "-c", "8", "-j", "2", "-T", str(seconds), *args, name],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-    found = re.search(r"tps = ([0-9.]+) \((?:without|excluding)", run.stdout)
-    latency = re.search(r"latency average = ([0-9.]+) ms", run.stdout)
-    if found is None:
-        raise BenchFailed(f"pgbench printed no tps:\n{run.stdout}\n{run.stderr}")
-    figures = {
-        "tps": round(float(found.group(1)), 1),
-        "latency_ms": float(latency.group(1)) if latency else None,
-        "scale": 10,
-        "clients": 8,
-        "threads": 2,
-        "seconds": seconds,
-        "init_seconds": round(init_s, 1),
-        "command": f"pgbench -c 8 -j 2 -T {seconds} (after pgbench -i -s 10)",
-    }
-    log(f"pgbench TPC-B: {figures}")
-    return figures
-
-
 # ---------------------------------------------------------------- engines and the run
 
 
@@ -927,7 +856,7 @@ def _database(engine: str, work: Path, postgres_url: str | None) -> Iterator[str
         return
     assert postgres_url
     schema = f"bench_ledger_{uuid.uuid4().hex[:8]}"
-    admin = _admin_engine(postgres_url)
+    admin = admin_engine(postgres_url)
     with admin.connect() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
     try:
