@@ -42,7 +42,6 @@ DEMO_DIR = Path("var/demo")
 DAYS = 3
 PLAYERS = 500
 """Participants who play the game in the demo (the rest only earn energy, which expires)."""
-ZONE = "Asia/Shanghai"
 HALF_HOUR = dt.timedelta(minutes=30)
 DEMO_LOGINS = 3
 DEMO_PASSWORD = "saxaul-demo"
@@ -56,7 +55,7 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     settings = Settings(database_url=f"sqlite:///{DEMO_DIR / 'saxaul.db'}")
     console.print(Rule("Saxaul demo · 个人碳账户演示"))
     console.print(f"database: {settings.database_url}")
-    clock = DemoClock(local(START, 0, ZONE))
+    clock = DemoClock(dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC))
     rt = bootstrap(settings, clock=clock)
     files = write_scenario(
         DEMO_DIR / "data", users=users, events=events, days=DAYS, seed=2016, bad_rows=True
@@ -71,7 +70,8 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     console.print(Rule("2 · import events (exactly once · 恰好一次)"))
     for day, path in enumerate(files[1:]):
         # each day's file is imported just after that day ends, as a nightly job would
-        clock.set(local(START + dt.timedelta(days=min(day, DAYS - 1) + 1), 0, ZONE) + HALF_HOUR)
+        next_day = START + dt.timedelta(days=min(day, DAYS - 1) + 1)
+        clock.set(local(next_day, 0, rt.rules.timezone) + HALF_HOUR)
         with import_progress(err, path.name, imports.file_rows(path)) as advance:
             result = imports.import_events(rt, path, progress=advance)
         print_import(console, "events", result)

@@ -274,6 +274,26 @@ def post(
     return Balances(by_account), MappingProxyType(now_applied), tuple(results)
 
 
+def post_together(
+    balances: dict[str, int], transfers: Iterable[Transfer], accounts: Mapping[str, Account]
+) -> TransferResult | None:
+    """Post ``transfers`` all or none into ``balances``; the first refusal, or ``None``.
+
+    For a move made of several transfers (a pool that also plants, a collect that repays a
+    debt, a clawback in four parts): either every transfer applies or nothing does. Only the
+    accounts the transfers touch are read and written, so a batch of n moves costs O(n), and
+    ``balances`` (a working copy, e.g. one batch's) changes only when every transfer is ``ok``.
+    """
+    batch = list(transfers)
+    touched = {a for t in batch for a in (t.debit_account, t.credit_account)}
+    before = Balances({a: balances.get(a, 0) for a in touched})
+    after, _, results = post(before, batch, accounts, {})
+    refused = next((r for r in results if r.code is not TransferCode.OK), None)
+    if refused is None:
+        balances.update({a: after.get(a, 0) for a in touched})
+    return refused
+
+
 def check_invariants(balances: Balances, accounts: Mapping[str, Account]) -> list[str]:
     """Every broken ledger invariant (MEASURED §1.7, 1–2), as sentences; empty when sound.
 

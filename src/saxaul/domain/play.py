@@ -23,15 +23,7 @@ from saxaul.domain import energy, planting, protection, watering
 from saxaul.domain.debts import settle
 from saxaul.domain.energy import Ball, EnergyRefused, participant_account_id
 from saxaul.domain.game_rules import EnergyRules, Species, SpeciesCatalogue
-from saxaul.domain.ledger import (
-    Account,
-    AccountKind,
-    Balances,
-    Transfer,
-    TransferCode,
-    TransferKind,
-    post,
-)
+from saxaul.domain.ledger import Account, AccountKind, Transfer, TransferKind, post_together
 from saxaul.domain.planting import Tree
 from saxaul.domain.protection import Cover
 
@@ -46,10 +38,12 @@ class Collect:
 
 @dataclass(frozen=True, slots=True)
 class Steal:
-    """A friend steals a share of a ripe ball."""
+    """A friend steals a share of a ripe ball; with ``owner``, only if it is that friend's ball
+    (the request names whose forest the thief is in, so a steal never lands elsewhere)."""
 
     actor: str
     ball_id: str
+    owner: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +269,16 @@ class Table:
             raise EnergyRefused(f"there is no ball {ball_id}", code="not_found", ball_id=ball_id)
         return ball
 
+    @staticmethod
+    def _no_ball(ball_id: str, owner: str) -> EnergyRefused:
+        return EnergyRefused(
+            f"{owner} has no ball {ball_id}",
+            code="not_found",
+            owner=owner,
+            ball_id=ball_id,
+            field="ball_id",
+        )
+
     def _tree(self, tree_id: str) -> Tree:
         tree = self.trees.get(tree_id)
         if tree is None:
@@ -287,7 +291,10 @@ class Table:
         match move:
             case Collect(actor, ball_id):
                 return energy.collect(self._ball(ball_id), actor, now)
-            case Steal(actor, ball_id):
+            case Steal(actor, ball_id, owner):
+                found = self.balls.get(ball_id)
+                if owner is not None and (found is None or found.owner != owner):
+                    raise self._no_ball(ball_id, owner)
                 ball = self._ball(ball_id)
                 return energy.steal(
                     ball,
@@ -381,17 +388,13 @@ class Table:
             for account_id in (transfer.debit_account, transfer.credit_account):
                 if account_id not in self.accounts:
                     self._open(account_id)
-        touched = {a for t in transfers for a in (t.debit_account, t.credit_account)}
-        before = Balances({a: self.balances.get(a, 0) for a in touched})
-        after, _, results = post(before, transfers, self.accounts, {})
-        refused = [r for r in results if r.code is not TransferCode.OK]
-        if refused:
+        refused = post_together(self.balances, transfers, self.accounts)
+        if refused is not None:
             raise LedgerRefused(
-                f"the ledger refused {refused[0].transfer_id}: {refused[0].code}",
-                code=str(refused[0].code),
-                transfer_id=refused[0].transfer_id,
+                f"the ledger refused {refused.transfer_id}: {refused.code}",
+                code=str(refused.code),
+                transfer_id=refused.transfer_id,
             )
-        self.balances.update({a: after.get(a, 0) for a in touched})
         self.transfers.extend(transfers)
         for transfer in transfers:
             self._count(transfer)

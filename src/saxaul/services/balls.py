@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, select
 
 from saxaul.domain import energy
 from saxaul.domain.clock import from_us, to_us
@@ -81,7 +81,7 @@ def _expire_batch(conn: Connection, rt: Runtime, batch: int) -> JobResult:
     game_repo.begin_write(conn)
     due = conn.execute(
         select(balls.c.id)
-        .join(ledger_accounts, and_(ledger_accounts.c.id == "ball:" + balls.c.id))
+        .join(ledger_accounts, ledger_accounts.c.id == "ball:" + balls.c.id)
         .where(balls.c.expires_at_us <= to_us(now), ledger_accounts.c.balance_g > 0)
         .order_by(balls.c.id)
         .limit(batch)

@@ -66,9 +66,7 @@ def friend_forest(rt: Runtime, viewer: str, owner: str) -> dict[str, Any]:
     """A friend's live balls, each with what the viewer could steal from it right now."""
     now = rt.clock.now()
     with rt.engine.connect() as conn:
-        if frozenset((viewer, owner)) not in friends_repo.accepted_pairs(
-            conn, [(min(viewer, owner), max(viewer, owner))]
-        ):
+        if not friends_repo.accepted_pairs(conn, [(viewer, owner)]):
             raise Forbidden(
                 f"only friends can see {owner}'s forest; invite them first",
                 code="not_friends",
@@ -79,7 +77,7 @@ def friend_forest(rt: Runtime, viewer: str, owner: str) -> dict[str, Any]:
     views = []
     for ball in balls.values():
         view = ball_view(ball, now)
-        view["stealable_g"] = 0 if cover is not None else stealable_g(ball, viewer, now, rt.rules)
+        view["stealable_g"] = stealable_g(ball, viewer, now, rt.rules, cover)
         views.append(view)
     return {
         "user_id": owner,

@@ -16,13 +16,9 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-
-from saxaul.domain.errors import NotFound
 from saxaul.domain.play import CancelTree, Collect, CoPlant, Plant, Pool, Protect, Steal, Water
 from saxaul.services.game import play_request
 from saxaul.services.runtime import Runtime
-from saxaul.store.tables import balls
 
 
 def tree_id_for(user: str, key: str) -> str:
@@ -36,19 +32,10 @@ def collect(rt: Runtime, user: str, ball_id: str, key: str | None) -> dict[str, 
 
 
 def steal(rt: Runtime, thief: str, owner: str, ball_id: str, key: str | None) -> dict[str, Any]:
-    """``thief`` steals from ``owner``'s ball ``ball_id``; a ball of someone else is not found.
-
-    Why check the owner: the request names whose forest the thief is in, and a steal must not
-    land on another participant's ball than the one the thief saw there.
-    """
-    with rt.engine.connect() as conn:
-        found = conn.execute(select(balls.c.owner).where(balls.c.id == ball_id)).scalar()
-    if found != owner:
-        raise NotFound(
-            f"{owner} has no ball {ball_id}", owner=owner, ball_id=ball_id, field="ball_id"
-        )
+    """``thief`` steals from ``owner``'s ball ``ball_id``; a ball of someone else is not found
+    (checked by the move, in the batch's transaction)."""
     body = {"owner": owner, "ball_id": ball_id}
-    return play_request(rt, Steal(thief, ball_id), "steal", body, key)
+    return play_request(rt, Steal(thief, ball_id, owner), "steal", body, key)
 
 
 def water(rt: Runtime, giver: str, friend: str, amount_g: int, key: str) -> dict[str, Any]:

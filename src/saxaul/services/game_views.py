@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from saxaul.domain.energy import Ball
+from saxaul.domain import energy
+from saxaul.domain.energy import Ball, EnergyRefused
 from saxaul.domain.game_rules import EnergyRules, Provenance, SpeciesCatalogue
 from saxaul.domain.ledger import Transfer
 from saxaul.domain.planting import Tree, TreeStatus
@@ -45,11 +46,28 @@ def ball_view(ball: Ball, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def stealable_g(ball: Ball, thief: str, now: dt.datetime, rules: EnergyRules) -> int:
-    """What ``thief`` would take from ``ball`` now, ignoring cover and daily limit (0: nothing)."""
-    if not ball.is_ripe(now) or ball.takes_by(thief) >= rules.steals_per_ball_per_friend:
+def stealable_g(
+    ball: Ball,
+    thief: str,
+    now: dt.datetime,
+    rules: EnergyRules,
+    covered_until: dt.datetime | None,
+) -> int:
+    """What the friend ``thief`` would take from ``ball`` now (0: nothing), asked of the steal
+    rule itself; only the thief's daily limit is left out, as it is about them, not the ball."""
+    try:
+        _, (transfer,) = energy.steal(
+            ball,
+            thief,
+            now,
+            rules,
+            are_friends=True,
+            steals_today=0,
+            owner_covered_until=covered_until,
+        )
+    except EnergyRefused:
         return 0
-    return rules.steal_g(ball.remaining_g)
+    return transfer.amount_g
 
 
 def tree_view(tree: Tree, rt: Runtime) -> dict[str, Any]:

@@ -27,11 +27,11 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import InputRejected, NotFound, Unauthorised
 from saxaul.services.runtime import Runtime
+from saxaul.store.conflicts import insert_on_conflict
 from saxaul.store.tables import participant_credentials, participants, sessions
 
 PREFIX = "sxs_"
@@ -74,9 +74,8 @@ def set_password(rt: Runtime, user_id: str, password: str) -> None:
     stored = _hash_password(password)
     with rt.engine.begin() as conn:
         _require_participant(conn, user_id)
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         now_us = to_us(rt.clock.now())
-        upsert = dialect.insert(participant_credentials).values(
+        upsert = insert_on_conflict(conn, participant_credentials).values(
             user_id=user_id, password_hash=stored, updated_at_us=now_us
         )
         conn.execute(

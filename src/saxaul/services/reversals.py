@@ -37,7 +37,7 @@ from saxaul.domain.energy import (
 )
 from saxaul.domain.errors import Conflict
 from saxaul.domain.events import Rejection
-from saxaul.domain.ledger import Account, Balances, Transfer, TransferCode, post
+from saxaul.domain.ledger import Account, Transfer, post_together
 from saxaul.domain.reversal import (
     NOTHING,
     Clawback,
@@ -161,7 +161,7 @@ def _reverse_in(
             **{a.id: a for a in (*system_accounts(), *(debt_account(u) for u in owners))},
             **accounts,
         },
-        balances=Balances({**balances, EXPIRED_ACCOUNT_ID: expired_left}),
+        balances={**balances, EXPIRED_ACCOUNT_ID: expired_left},
         balls=balls,
         credits=credits,
         originals=originals,
@@ -234,7 +234,7 @@ class _Book:
 
     now: dt.datetime
     accounts: dict[str, Account]
-    balances: Balances
+    balances: dict[str, int]
     balls: dict[str, Ball]
     credits: dict[str, AwardCredit]
     originals: dict[Pair, OriginalEvent]
@@ -309,13 +309,11 @@ class _Book:
 
     def _post(self, clawback: Clawback) -> None:
         """Check the clawback through the ledger's rules; a refusal here is a bug, never input."""
-        balances, _, results = post(self.balances, clawback.transfers, self.accounts, {})
-        refused = [r for r in results if r.code is not TransferCode.OK]
-        if refused:
+        refused = post_together(self.balances, clawback.transfers, self.accounts)
+        if refused is not None:
             raise ReversalRefused(
-                f"the ledger refused {refused[0].transfer_id}: {refused[0].code}; "
+                f"the ledger refused {refused.transfer_id}: {refused.code}; "
                 "report this to the operator",
-                transfer_id=refused[0].transfer_id,
+                transfer_id=refused.transfer_id,
             )
-        self.balances = balances
         self.transfers.extend(clawback.transfers)

@@ -56,6 +56,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from saxaul.bootstrap import bootstrap
+from saxaul.catalogue import shipped_energy_rules
 from saxaul.config import Settings
 from saxaul.domain.clock import to_us
 from saxaul.domain.energy import participant_account_id
@@ -67,6 +68,7 @@ from saxaul.services.game_requests import tree_id_for
 from saxaul.services.ledger_audit import LedgerAudit, audit
 from saxaul.services.runtime import Runtime
 from saxaul.sim.clock import DemoClock
+from saxaul.sim.forest_play import local
 from saxaul.sim.pgbench import admin_engine, run_pgbench
 from saxaul.store import game_repo
 from saxaul.store.tables import balls, friendships
@@ -107,7 +109,7 @@ PLAY_DAY_EVENTS: tuple[tuple[str, str, float, int], ...] = (
 SETUP_BATCH = 1_000
 """Collects per ``game.play`` call in the set-up: big enough to be quick, small enough to keep
 each set-up transaction short."""
-ZONE = "Asia/Shanghai"
+ZONE = shipped_energy_rules().timezone
 """The shipped rules' zone: balls appear at local midnight, daily limits count local days."""
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 REFUSED_HTTP = frozenset({400, 403, 404, 409, 422, 429})
@@ -235,7 +237,7 @@ class Timeline:
 
 
 def _local(day: dt.date, hour: int) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=ZoneInfo(ZONE)).astimezone(dt.UTC)
+    return local(day, hour, ZONE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,10 +26,10 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.friends import Friendship, FriendshipStatus, pair
+from saxaul.store.conflicts import insert_on_conflict
 from saxaul.store.tables import friendships
 
 PAIRS_PER_QUERY = 1000
@@ -65,9 +65,8 @@ def get_pair(conn: Connection, a: str, b: str) -> Friendship | None:
 def insert_invite(conn: Connection, inviter: str, invitee: str, at: dt.datetime) -> bool:
     """Store a pending invitation; ``False`` when the pair already has a row (left untouched)."""
     low, high = pair(inviter, invitee)
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(friendships)
+        insert_on_conflict(conn, friendships)
         .values(
             user_low=low,
             user_high=high,

@@ -18,7 +18,6 @@ from collections.abc import Collection, Iterable, Mapping
 from sqlalchemy import (
     Column,
     Connection,
-    Table,
     bindparam,
     func,
     insert,
@@ -27,7 +26,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.debts import debt_account_id
@@ -36,6 +34,7 @@ from saxaul.domain.ledger import Account, AccountKind, Transfer, TransferKind
 from saxaul.domain.planting import Tree, TreeMode, TreeStatus
 from saxaul.domain.protection import Cover
 from saxaul.store import setwise
+from saxaul.store.conflicts import insert_on_conflict
 from saxaul.store.tables import (
     balls,
     covers,
@@ -66,12 +65,6 @@ def refresh_statistics(conn: Connection) -> None:
         conn.exec_driver_sql("ANALYZE ledger_transfers, ledger_accounts, balls")
 
 
-def _insert_ignore(conn: Connection, table: Table) -> sqlite.Insert | postgresql.Insert:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
 def open_participant_accounts(conn: Connection, users: Collection[str], at_us: int) -> None:
     """Open ``user:<id>`` for each enrolled participant in ``users`` who has none yet."""
     if not users:
@@ -83,7 +76,7 @@ def open_participant_accounts(conn: Connection, users: Collection[str], at_us: i
         literal(0),
         literal(at_us),
     ).where(setwise.any_of(conn, participants.c.user_id, users))
-    statement = _insert_ignore(conn, ledger_accounts).from_select(
+    statement = insert_on_conflict(conn, ledger_accounts).from_select(
         ["id", "kind", "user_id", "balance_g", "opened_at_us"], rows
     )
     conn.execute(statement.on_conflict_do_nothing())
@@ -108,7 +101,7 @@ def open_accounts(
         for account in accounts
     ]
     if rows:
-        conn.execute(_insert_ignore(conn, ledger_accounts).on_conflict_do_nothing(), rows)
+        conn.execute(insert_on_conflict(conn, ledger_accounts).on_conflict_do_nothing(), rows)
 
 
 def lock_accounts(
