@@ -14,14 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saxaul.domain.debts import debt_account
-from saxaul.domain.energy import (
+from saxaul.domain.accounts import (
     EXPIRED_ACCOUNT_ID,
     ISSUANCE_ACCOUNT_ID,
-    Ball,
+    debt_account,
     participant_account,
     system_accounts,
 )
+from saxaul.domain.energy import Ball
 from saxaul.domain.ledger import (
     Account,
     Balances,
@@ -64,7 +64,12 @@ def a_ball(
 
 
 def accounts_for(ball: Ball) -> dict[str, Account]:
-    opened = (*system_accounts(), ball.account, participant_account("u1"), debt_account("u1"))
+    opened = (
+        *system_accounts().values(),
+        ball.account,
+        participant_account("u1"),
+        debt_account("u1"),
+    )
     return {account.id: account for account in opened}
 
 

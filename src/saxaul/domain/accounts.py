@@ -1,0 +1,176 @@
+"""Ledger account ids: how every account is named, built, read back and classified.
+
+Why one home: the same id is made by the rules (a steal credits ``user:<thief>``), matched by
+the store (``'ball:' || balls.id`` in SQL), read back (who took from a ball) and shown to people
+(a ledger statement). Spelled out in each of those places, a changed prefix or a key holding
+``:`` would quietly split one account into two.
+
+Two shapes (ADR 0006):
+
+* an owned account is ``<prefix>:<key>``: ``user:<user id>`` (spendable energy),
+  ``ball:<award id>`` (a ball holding its award), ``tree:<tree id>`` (a co-planted tree's pool),
+  ``debt:<user id>`` (what a participant owes). The key is everything after the FIRST ``:``, so
+  a key may hold ``:`` itself: ``parse("user:wx:42") == AccountId(AccountKind.PARTICIPANT,
+  "wx:42")``;
+* a system account is named by its kind alone: ``issuance``, ``gifts``, ``expired``,
+  ``planted``. None holds ``:``, so no owned id can ever be read as a system one.
+
+The system names are fixed here, not in a data file: they are identifiers the stored ledger
+already uses (migration 0002 opens them), not numbers a methodology may tune.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from saxaul.domain.errors import DomainError
+from saxaul.domain.ledger import Account, AccountKind
+
+SEPARATOR = ":"
+"""Between an owned account's prefix and its key."""
+
+_PREFIXES: Mapping[AccountKind, str] = MappingProxyType(
+    {
+        AccountKind.PARTICIPANT: "user",
+        AccountKind.BALL: "ball",
+        AccountKind.TREE: "tree",
+        AccountKind.DEBT: "debt",
+    }
+)
+_KIND_OF_PREFIX = {prefix: kind for kind, prefix in _PREFIXES.items()}
+
+OWNED_KINDS = frozenset(_PREFIXES)
+"""Kinds with one account per thing (a participant, a ball, a tree, a debtor)."""
+SYSTEM_KINDS = frozenset(AccountKind) - OWNED_KINDS
+"""Kinds with a single account each, named by the kind: sources and sinks of energy."""
+
+ISSUANCE_ACCOUNT_ID = AccountKind.ISSUANCE.value
+"""Where every award's energy comes from, and where reversals send it back."""
+GIFTS_ACCOUNT_ID = AccountKind.GIFTS.value
+"""Where energy given outside scoring comes from."""
+EXPIRED_ACCOUNT_ID = AccountKind.EXPIRED.value
+"""Where an expired ball's remainder goes."""
+PLANTED_ACCOUNT_ID = AccountKind.PLANTED.value
+"""Where energy spent on trees goes."""
+
+
+class AccountIdInvalid(DomainError):
+    """A string that names no account: an unknown prefix, or a system name with a key.
+
+    Only stored or derived ids are parsed, so seeing this means the ledger holds an id nothing
+    here builds: a defect to report, never a participant's doing.
+    """
+
+    code = "account_id_invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountId:
+    """An account id read back: its kind and, for an owned account, its key (else ``None``)."""
+
+    kind: AccountKind
+    key: str | None = None
+
+    def __str__(self) -> str:
+        return build(self.kind, self.key)
+
+
+def prefix(kind: AccountKind) -> str:
+    """What every id of an owned ``kind`` starts with, separator included: ``"ball:"``.
+
+    For the store's SQL, which builds and matches ids set-wise (``prefix(BALL) + balls.c.id``).
+    """
+    if kind not in _PREFIXES:
+        raise AccountIdInvalid(f"a {kind} account has no prefix: it is the one account {kind}")
+    return _PREFIXES[kind] + SEPARATOR
+
+
+def build(kind: AccountKind, key: str | None = None) -> str:
+    """The id of the ``kind`` account for ``key``: ``build(BALL, "a1") == "ball:a1"``,
+    ``build(ISSUANCE) == "issuance"``. Owned kinds need a key; system kinds take none."""
+    if kind in SYSTEM_KINDS:
+        if key is not None:
+            raise AccountIdInvalid(f"the {kind} account is one account; it takes no key ({key})")
+        return kind.value
+    if key is None:
+        raise AccountIdInvalid(f"a {kind} account needs a key (whose account it is)")
+    return prefix(kind) + key
+
+
+def parse(account_id: str) -> AccountId:
+    """The kind and key of ``account_id``; ``parse(build(k, x)) == AccountId(k, x)``."""
+    head, separator, key = account_id.partition(SEPARATOR)
+    if not separator:
+        try:
+            kind = AccountKind(head)
+        except ValueError:
+            kind = None
+        if kind in SYSTEM_KINDS:
+            return AccountId(kind)
+    elif head in _KIND_OF_PREFIX:
+        return AccountId(_KIND_OF_PREFIX[head], key)
+    raise AccountIdInvalid(
+        f"{account_id!r} names no account: expected one of "
+        f"{', '.join(sorted(prefix(k) + '<id>' for k in OWNED_KINDS))} "
+        f"or {', '.join(sorted(k.value for k in SYSTEM_KINDS))}",
+        account_id=account_id,
+    )
+
+
+def kind_of(account_id: str) -> AccountKind:
+    """What ``account_id`` holds, from its id alone: ``kind_of("tree:t1") is AccountKind.TREE``."""
+    return parse(account_id).kind
+
+
+def key_of(account_id: str, kind: AccountKind) -> str:
+    """The key of an id known to be of owned ``kind``: ``key_of("user:u1", PARTICIPANT) == "u1"``.
+
+    Refuses an id of another kind, so a query that matched the wrong accounts fails loudly
+    instead of reading a ball id as a user id.
+    """
+    parsed = parse(account_id)
+    if parsed.kind is not kind or parsed.key is None:
+        raise AccountIdInvalid(
+            f"{account_id!r} is a {parsed.kind} account, not a {kind} one", account_id=account_id
+        )
+    return parsed.key
+
+
+def participant_account_id(user_id: str) -> str:
+    """A participant's spendable energy: ``participant_account_id("u1") == "user:u1"``."""
+    return build(AccountKind.PARTICIPANT, user_id)
+
+
+def ball_account_id(ball_id: str) -> str:
+    """The account holding a ball (a ball's id is its award's): ``"ball:a1"`` for ``"a1"``."""
+    return build(AccountKind.BALL, ball_id)
+
+
+def tree_account_id(tree_id: str) -> str:
+    """A co-planted tree's pool: ``tree_account_id("t1") == "tree:t1"``."""
+    return build(AccountKind.TREE, tree_id)
+
+
+def debt_account_id(user_id: str) -> str:
+    """What ``user_id`` owes, as a negative balance: ``debt_account_id("u1") == "debt:u1"``."""
+    return build(AccountKind.DEBT, user_id)
+
+
+def participant_account(user_id: str) -> Account:
+    """The participant account of ``user_id`` (never negative, by its kind)."""
+    return Account(participant_account_id(user_id), AccountKind.PARTICIPANT, user_id)
+
+
+def debt_account(user_id: str) -> Account:
+    """The debt account of ``user_id`` (goes negative by design)."""
+    return Account(debt_account_id(user_id), AccountKind.DEBT, user_id)
+
+
+def system_accounts() -> dict[str, Account]:
+    """Every system account by id: a batch may move grams to or from any of them."""
+    return {
+        account.id: account
+        for account in (Account(build(kind), kind) for kind in sorted(SYSTEM_KINDS))
+    }
