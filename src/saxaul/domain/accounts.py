@@ -39,12 +39,15 @@ _PREFIXES: Mapping[AccountKind, str] = MappingProxyType(
         AccountKind.DEBT: "debt",
     }
 )
-_KIND_OF_PREFIX = {prefix: kind for kind, prefix in _PREFIXES.items()}
-
 OWNED_KINDS = frozenset(_PREFIXES)
 """Kinds with one account per thing (a participant, a ball, a tree, a debtor)."""
 SYSTEM_KINDS = frozenset(AccountKind) - OWNED_KINDS
 """Kinds with a single account each, named by the kind: sources and sinks of energy."""
+
+# Lookups precomputed because the store reads ids back per row (every take of every ball).
+_HEADS = {kind: name + SEPARATOR for kind, name in _PREFIXES.items()}
+_OWNED_BY_NAME = {name: kind for kind, name in _PREFIXES.items()}
+_SYSTEM_BY_NAME = {kind.value: kind for kind in SYSTEM_KINDS}
 
 ISSUANCE_ACCOUNT_ID = AccountKind.ISSUANCE.value
 """Where every award's energy comes from, and where reversals send it back."""
@@ -82,35 +85,32 @@ def prefix(kind: AccountKind) -> str:
 
     For the store's SQL, which builds and matches ids set-wise (``prefix(BALL) + balls.c.id``).
     """
-    if kind not in _PREFIXES:
+    head = _HEADS.get(kind)
+    if head is None:
         raise AccountIdInvalid(f"a {kind} account has no prefix: it is the one account {kind}")
-    return _PREFIXES[kind] + SEPARATOR
+    return head
 
 
 def build(kind: AccountKind, key: str | None = None) -> str:
     """The id of the ``kind`` account for ``key``: ``build(BALL, "a1") == "ball:a1"``,
     ``build(ISSUANCE) == "issuance"``. Owned kinds need a key; system kinds take none."""
-    if kind in SYSTEM_KINDS:
+    head = _HEADS.get(kind)
+    if head is None:
         if key is not None:
             raise AccountIdInvalid(f"the {kind} account is one account; it takes no key ({key})")
         return kind.value
     if key is None:
         raise AccountIdInvalid(f"a {kind} account needs a key (whose account it is)")
-    return prefix(kind) + key
+    return head + key
 
 
 def parse(account_id: str) -> AccountId:
     """The kind and key of ``account_id``; ``parse(build(k, x)) == AccountId(k, x)``."""
-    head, separator, key = account_id.partition(SEPARATOR)
-    if not separator:
-        try:
-            kind = AccountKind(head)
-        except ValueError:
-            kind = None
-        if kind in SYSTEM_KINDS:
-            return AccountId(kind)
-    elif head in _KIND_OF_PREFIX:
-        return AccountId(_KIND_OF_PREFIX[head], key)
+    name, separator, key = account_id.partition(SEPARATOR)
+    if not separator and name in _SYSTEM_BY_NAME:
+        return AccountId(_SYSTEM_BY_NAME[name])
+    if separator and name in _OWNED_BY_NAME:
+        return AccountId(_OWNED_BY_NAME[name], key)
     raise AccountIdInvalid(
         f"{account_id!r} names no account: expected one of "
         f"{', '.join(sorted(prefix(k) + '<id>' for k in OWNED_KINDS))} "
@@ -130,12 +130,13 @@ def key_of(account_id: str, kind: AccountKind) -> str:
     Refuses an id of another kind, so a query that matched the wrong accounts fails loudly
     instead of reading a ball id as a user id.
     """
-    parsed = parse(account_id)
-    if parsed.kind is not kind or parsed.key is None:
-        raise AccountIdInvalid(
-            f"{account_id!r} is a {parsed.kind} account, not a {kind} one", account_id=account_id
-        )
-    return parsed.key
+    head = prefix(kind)
+    if account_id.startswith(head):
+        return account_id[len(head) :]
+    raise AccountIdInvalid(
+        f"{account_id!r} is a {kind_of(account_id)} account, not a {kind} one",
+        account_id=account_id,
+    )
 
 
 def participant_account_id(user_id: str) -> str:

@@ -1,9 +1,8 @@
 """Playing the forest game: batches of moves, each batch one transaction, retried on a race.
 
 Why batches: ``domain.play.Table`` plays any number of moves against state loaded in a handful
-of queries (``store.ledger_repo``, ``balls_repo``, ``trees_repo``, ``covers_repo``), so a
-benchmark's batch of 1,000 moves and an HTTP request's batch of one follow the same rules
-through the same code. Why retries: on PostgreSQL two
+of queries (``store.*_repo``), so a benchmark's batch of 1,000 moves and an HTTP request's
+batch of one follow the same rules through the same code. Why retries: on PostgreSQL two
 batches may still collide on something no lock covers (a tree id, a transfer id, a deadlock
 between account locks taken in different statements); the loser's transaction is rolled back
 whole and the batch is played again against what the winner wrote. A refused move is not an
