@@ -2,8 +2,8 @@
 
 Why one home: the same id is made by the rules (a steal credits ``user:<thief>``), matched by
 the store (``'ball:' || balls.id`` in SQL), read back (who took from a ball) and shown to people
-(a ledger statement). Spelled out in each of those places, a changed prefix or a key holding
-``:`` would quietly split one account into two.
+(a ledger statement). Spelled out in each of those places, one changed prefix splits an
+account in two, and a key that holds ``:`` is read back cut short (``split(":")[1]``).
 
 Two shapes (ADR 0006):
 
