@@ -28,7 +28,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import SingletonThreadPool
 
+from saxaul.domain.accounts import ball_account_id, key_of, participant_account_id, prefix
 from saxaul.domain.errors import Conflict, DomainError
+from saxaul.domain.ledger import AccountKind
 from saxaul.domain.play import Collect, Move, Outcome, Plant, Steal, Water
 from saxaul.services.balls import mint_balls
 from saxaul.services.game import play, play_request
@@ -149,10 +151,10 @@ def takes_by_ball(rt: Runtime) -> dict[str, list[tuple[str, str, int]]]:
     with rt.engine.connect() as conn:
         for row in conn.execute(
             sa.select(t.debit_account, t.kind, t.credit_account, t.amount_g)
-            .where(t.debit_account.like("ball:%"))
+            .where(t.debit_account.like(prefix(AccountKind.BALL) + "%"))
             .order_by(t.seq)
         ):
-            out[row.debit_account.removeprefix("ball:")].append(
+            out[key_of(row.debit_account, AccountKind.BALL)].append(
                 (row.kind, row.credit_account, row.amount_g)
             )
     return dict(out)
@@ -229,16 +231,16 @@ def test_friends_stealing_while_the_owner_collects_never_overdraw_a_ball(
                 assert grams == math.floor(share * remaining)
                 thieves[account] += 1
             else:
-                assert (kind, account, grams) == ("collect", "user:o", remaining)
+                assert (kind, account, grams) == ("collect", participant_account_id("o"), remaining)
             remaining -= grams
             gained[account] += grams
-        assert remaining == cached(rt, f"ball:{ball_id}") == 0
+        assert remaining == cached(rt, ball_account_id(ball_id)) == 0
         assert max(thieves.values(), default=0) <= 1
         assert sum(1 for kind, *_ in takes[ball_id] if kind == "collect") == 1
     applied = [t for o in outcomes for t in o.transfers]
     assert len(applied) == sum(len(v) for v in takes.values())
     for user in ("o", "f1", "f2"):
-        assert cached(rt, f"user:{user}") == gained[f"user:{user}"]
+        assert cached(rt, participant_account_id(user)) == gained[participant_account_id(user)]
     assert sum(gained.values()) == len(ids) * RIDES * RIDE_G
     assert_clean(rt)
 
@@ -265,7 +267,7 @@ def test_a_double_clicked_plant_plants_one_tree(
     with rt.engine.connect() as conn:
         assert conn.execute(sa.select(trees.c.id)).scalars().all() == ["t-double"]
     assert count_transfers(rt, "plant") == 1
-    assert cached(rt, "user:p") == have - cost
+    assert cached(rt, participant_account_id("p")) == have - cost
     with pytest.raises(Conflict) as reused:  # the same key for another request
         play_request(rt, Plant("p", "saxaul", "t-other"), "plant", {"species_id": "x"}, "key-1")
     assert reused.value.code == "idempotency_key_reused"
@@ -291,7 +293,10 @@ def test_a_retried_watering_waters_once_and_the_daily_limit_holds(
     no_errors(answers)
     assert sorted(a["replayed"] for a in answers) == [False] + [True] * 7
     assert count_transfers(rt, "water") == 1
-    assert (cached(rt, "user:g"), cached(rt, "user:r")) == (RIDES * RIDE_G - 18, 18)
+    assert (cached(rt, participant_account_id("g")), cached(rt, participant_account_id("r"))) == (
+        RIDES * RIDE_G - 18,
+        18,
+    )
 
     # Eight different waterings at once: the daily limit lets exactly the rest of today's in.
     limit = rt.rules.daily_watering_limit
@@ -308,7 +313,7 @@ def test_a_retried_watering_waters_once_and_the_daily_limit_holds(
     assert all(isinstance(r, DomainError) and r.code == "daily_limit" for r in refused), refused
     assert len(results) - len(refused) == limit - 1
     assert count_transfers(rt, "water") == limit
-    assert cached(rt, "user:r") == 18 + 10 * (limit - 1)
+    assert cached(rt, participant_account_id("r")) == 18 + 10 * (limit - 1)
     assert_clean(rt)
 
 
@@ -337,8 +342,13 @@ def test_the_daily_steal_limit_holds_under_racing_steals(
     refusals = Counter(o.refusal.code for o in outcomes if o.refusal is not None)
     assert set(refusals) <= {"daily_limit", "already_stolen"}, refusals
     for thief in ("t1", "t2"):
-        stolen = [t for o in outcomes for t in o.transfers if t.credit_account == f"user:{thief}"]
+        stolen = [
+            t
+            for o in outcomes
+            for t in o.transfers
+            if t.credit_account == participant_account_id(thief)
+        ]
         assert len(stolen) == limit  # every ball was stealable, so the limit is reached
-        assert cached(rt, f"user:{thief}") == sum(t.amount_g for t in stolen)
+        assert cached(rt, participant_account_id(thief)) == sum(t.amount_g for t in stolen)
     assert count_transfers(rt, "steal") == 2 * limit
     assert_clean(rt)

@@ -53,9 +53,11 @@ from hypothesis.stateful import (
 from saxaul.bootstrap import bootstrap
 from saxaul.catalogue import shipped_energy_rules, shipped_species
 from saxaul.config import Settings
+from saxaul.domain import accounts as ids
 from saxaul.domain.clock import from_us
 from saxaul.domain.errors import DomainError
 from saxaul.domain.game_rules import EnergyRules, SpeciesCatalogue
+from saxaul.domain.ledger import AccountKind
 from saxaul.domain.play import (
     CancelTree,
     Collect,
@@ -228,11 +230,15 @@ class Model:
 
     def accounts(self) -> dict[str, int]:
         """Every ledger account's expected balance (0 for accounts that may not be open yet)."""
-        out = {f"user:{user}": g for user, g in self.balance.items()}
-        out |= {f"ball:{ball.id}": ball.remaining_g for ball in self.balls.values()}
-        out |= {f"tree:{t.id}": self.pool_g(t) for t in self.trees.values() if t.co}
-        out |= {f"debt:{user}": -g for user, g in self.owed.items()}
-        out |= {"issuance": -self.issued_g, "expired": self.expired_g, "planted": self.planted_g}
+        out = {ids.participant_account_id(user): g for user, g in self.balance.items()}
+        out |= {ids.ball_account_id(ball.id): ball.remaining_g for ball in self.balls.values()}
+        out |= {ids.tree_account_id(t.id): self.pool_g(t) for t in self.trees.values() if t.co}
+        out |= {ids.debt_account_id(user): -g for user, g in self.owed.items()}
+        out |= {
+            ids.ISSUANCE_ACCOUNT_ID: -self.issued_g,
+            ids.EXPIRED_ACCOUNT_ID: self.expired_g,
+            ids.PLANTED_ACCOUNT_ID: self.planted_g,
+        }
         return out
 
     def pool_g(self, tree: ModelTree) -> int:
@@ -992,13 +998,12 @@ class GameMachine(RuleBasedStateMachine):
             rows = conn.execute(
                 sa.select(ledger_accounts.c.id, ledger_accounts.c.kind, ledger_accounts.c.balance_g)
             ).all()
-        cached = {
-            row.id: row.balance_g for row in rows if row.kind in {"participant", "ball", "tree"}
-        }
-        wanted = {a: g for a, g in expected.items() if a.split(":")[0] in {"user", "ball", "tree"}}
+        kept = {AccountKind.PARTICIPANT, AccountKind.BALL, AccountKind.TREE}
+        cached = {row.id: row.balance_g for row in rows if row.kind in kept}
+        wanted = {a: g for a, g in expected.items() if ids.kind_of(a) in kept}
         assert {a: g for a, g in cached.items() if g} == {a: g for a, g in wanted.items() if g}
         opened = {row.id for row in rows if row.kind in {"ball", "tree"}}
-        assert opened == {a for a in wanted if not a.startswith("user:")}
+        assert opened == {a for a in wanted if ids.kind_of(a) is not AccountKind.PARTICIPANT}
 
     @invariant()
     def the_audit_is_clean_and_totals_match(self) -> None:

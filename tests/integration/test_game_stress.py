@@ -40,6 +40,8 @@ import uvicorn
 from saxaul.api.app import create_app
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
+from saxaul.domain.accounts import key_of
+from saxaul.domain.ledger import AccountKind
 from saxaul.domain.play import Collect
 from saxaul.services import friends, game
 from saxaul.services.api_keys import create_api_key
@@ -399,7 +401,7 @@ def _check_balls(rt: Runtime, friend_map: dict[str, list[str]]) -> None:
         """SELECT t.credit_account, b.owner FROM ledger_transfers t
            JOIN balls b ON b.id = t.reference WHERE t.kind = 'steal'""",
     ):
-        assert thief.removeprefix("user:") in friend_map[owner]
+        assert key_of(thief, AccountKind.PARTICIPANT) in friend_map[owner]
 
 
 def test_32_clients_playing_at_once_lose_no_gram_and_apply_no_key_twice(

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from saxaul.domain.energy import Ball, ball_account_id
+from saxaul.domain.accounts import ball_account_id
+from saxaul.domain.energy import Ball
 from saxaul.domain.play import Collect, CoPlant, Move, Pool, Steal
 from saxaul.domain.reversal import ReversalReason, ReversalRequest, ReversalStatus
 from saxaul.services.balls import expire_balls, mint_balls
@@ -22,7 +23,7 @@ from saxaul.services.game import play
 from saxaul.services.ledger_audit import audit
 from saxaul.services.reversals import ReversalResult, import_reversals, reverse_events
 from saxaul.services.runtime import Runtime
-from saxaul.store import game_repo
+from saxaul.store import balls_repo, ledger_repo
 from saxaul.store.tables import ledger_transfers, reversals
 from tests.conftest import FakeClock
 from tests.game_world import RIDE_G, balls_for, befriend, enrol, rides
@@ -63,8 +64,8 @@ def ball(rt: Runtime, ball_id: str) -> Ball:
     """The ball as the game loads it: amount net of reversals, remaining from its account."""
     account = ball_account_id(ball_id)
     with rt.engine.connect() as conn:
-        balance = game_repo.balance_of(conn, account)
-        return game_repo.load_balls(conn, [ball_id], {account: balance})[ball_id]
+        balance = ledger_repo.balance_of(conn, account)
+        return balls_repo.load_balls(conn, [ball_id], {account: balance})[ball_id]
 
 
 def energy(rt: Runtime, user: str) -> tuple[int, int]:

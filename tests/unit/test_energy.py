@@ -19,9 +19,13 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from saxaul.catalogue import shipped_energy_rules
-from saxaul.domain.energy import (
+from saxaul.domain.accounts import (
     EXPIRED_ACCOUNT_ID,
     ISSUANCE_ACCOUNT_ID,
+    participant_account,
+    system_accounts,
+)
+from saxaul.domain.energy import (
     Ball,
     CollectRefused,
     EnergyRefused,
@@ -30,9 +34,7 @@ from saxaul.domain.energy import (
     collect,
     expire,
     new_ball,
-    participant_account,
     steal,
-    system_accounts,
 )
 from saxaul.domain.errors import DomainError
 from saxaul.domain.ledger import (
@@ -59,7 +61,7 @@ def a_ball(amount_g: int = 25) -> tuple[Ball, Transfer]:
 
 
 def accounts_for(ball: Ball) -> dict[str, Account]:
-    opened = (*system_accounts(), ball.account, *(participant_account(u) for u in USERS))
+    opened = (*system_accounts().values(), ball.account, *(participant_account(u) for u in USERS))
     return {account.id: account for account in opened}
 
 

@@ -13,8 +13,9 @@ import pytest
 
 from saxaul.catalogue import shipped_energy_rules, shipped_species
 from saxaul.domain import planting
-from saxaul.domain.debts import debt_account, settle
-from saxaul.domain.energy import Ball, new_ball, participant_account
+from saxaul.domain.accounts import debt_account, participant_account, system_accounts
+from saxaul.domain.debts import settle
+from saxaul.domain.energy import Ball, new_ball
 from saxaul.domain.issuance import appears_at
 from saxaul.domain.ledger import Balances, check_invariants
 from saxaul.domain.planting import PlantRefused, TreeStatus, cancel, plant, pool, start_co_planting
@@ -30,7 +31,6 @@ from saxaul.domain.play import (
     local_day_start,
     local_week_start,
     needs,
-    system_accounts,
 )
 from saxaul.domain.protection import ProtectRefused, protect
 
@@ -133,12 +133,10 @@ def test_days_and_weeks_are_local_to_the_rules_zone() -> None:
 
 
 def _table(balls: dict[str, Ball], balances: dict[str, int], owed: dict[str, int]) -> Table:
-    accounts = {**system_accounts()}
+    owned = [ball.account for ball in balls.values()]
     for user in ("u1", "u2", "u3"):
-        accounts[f"user:{user}"] = participant_account(user)
-        accounts[f"debt:{user}"] = debt_account(user)
-    for ball in balls.values():
-        accounts[ball.account_id] = ball.account
+        owned += [participant_account(user), debt_account(user)]
+    accounts = {**system_accounts(), **{account.id: account for account in owned}}
     return Table(
         now=NOW,
         rules=RULES,

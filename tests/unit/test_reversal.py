@@ -9,19 +9,20 @@ transfers post through ``ledger.post`` with Σ of their legs 0 and no guarded ac
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saxaul.domain.debts import debt_account
-from saxaul.domain.energy import (
+from saxaul.domain.accounts import (
     EXPIRED_ACCOUNT_ID,
     ISSUANCE_ACCOUNT_ID,
-    Ball,
+    debt_account,
     participant_account,
     system_accounts,
 )
+from saxaul.domain.energy import Ball
 from saxaul.domain.ledger import (
     Account,
     Balances,
@@ -32,7 +33,13 @@ from saxaul.domain.ledger import (
     post,
 )
 from saxaul.domain.reversal import (
+    AwardCredit,
+    OriginalEvent,
+    ReversalReason,
     ReversalRefused,
+    ReversalRequest,
+    Reversals,
+    ReversalStatus,
     claw_back,
     grams_to_reverse,
     reversal_key,
@@ -64,7 +71,12 @@ def a_ball(
 
 
 def accounts_for(ball: Ball) -> dict[str, Account]:
-    opened = (*system_accounts(), ball.account, participant_account("u1"), debt_account("u1"))
+    opened = (
+        *system_accounts().values(),
+        ball.account,
+        participant_account("u1"),
+        debt_account("u1"),
+    )
     return {account.id: account for account in opened}
 
 
@@ -231,3 +243,62 @@ def test_everything_requested_is_taken_from_what_exists_then_owed(
     assert all(r.code is TransferCode.OK for r in results), results
     assert check_invariants(after, accounts_for(ball)) == []
     assert -after.get("debt:u1", 0) == clawback.debt_g
+
+
+# --- a batch of reversals ------------------------------------------------------------------
+
+
+def _request(event_id: str, original: str = "e1") -> ReversalRequest:
+    return ReversalRequest("wallet", event_id, original, ReversalReason.REFUND, NOW)
+
+
+def test_a_batch_keeps_the_books_of_the_module_example() -> None:
+    ball = a_ball(remaining_g=0, taken_by=(("u2", 46), ("u1", 110)), expired_g=0)
+    accounts = {**system_accounts(), ball.account.id: ball.account}
+    accounts["user:u1"] = participant_account("u1")
+    book = Reversals(
+        now=NOW,
+        accounts=accounts,
+        balances={"user:u1": 10},
+        balls={"a1": ball},
+        credits={"a1": AwardCredit("u1", 156_000, 156)},
+        originals={("wallet", "e1"): OriginalEvent(True, 52_000, "a1")},
+        by_original={},
+        reversed_mg=Counter(),
+        expired_reversed=Counter(),
+        answered={},
+    )
+
+    first = book.reverse(_request("r1"))
+    again = book.reverse(_request("r1"))  # the same reversal event twice in one batch
+    other = book.reverse(_request("r2"))  # another reversal of the same original event
+
+    assert first.status is ReversalStatus.APPLIED and not first.replayed
+    assert (first.clawback.from_balance_g, first.clawback.debt_g) == (10, 42)
+    assert again.replayed and again.clawback == first.clawback
+    assert other.status is ReversalStatus.ALREADY_REVERSED
+    assert [t.id for t in book.transfers] == ["reverse:wallet:r1:balance", "reverse:wallet:r1:debt"]
+    assert list(book.opened) == ["debt:u1"] and book.owed_g == {"u1": 42}
+    assert book.balance("u1") == 0 and len(book.records) == 1
+    assert sum(book.balances.values()) == 10  # what it started with: every move balances
+
+
+def test_a_batch_opens_no_debt_account_when_the_ball_covers_the_clawback() -> None:
+    ball = a_ball()
+    book = Reversals(
+        now=NOW,
+        accounts={**system_accounts(), ball.account.id: ball.account},
+        balances={ball.account_id: 156},
+        balls={"a1": ball},
+        credits={"a1": AwardCredit("u1", 156_000, 156)},
+        originals={("wallet", "e1"): OriginalEvent(True, 52_000, "a1")},
+        by_original={},
+        reversed_mg=Counter(),
+        expired_reversed=Counter(),
+        answered={},
+    )
+
+    result = book.reverse(_request("r1"))
+
+    assert result.clawback.from_ball_g == 52 and book.opened == {}
+    assert book.balls["a1"].amount_g == 104 and book.balls["a1"].remaining_g == 104

@@ -11,18 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from saxaul.domain.energy import participant_account_id
-from saxaul.domain.ledger import Account, AccountKind, Transfer, TransferKind
-
-
-def debt_account_id(user_id: str) -> str:
-    """What ``user_id`` owes, as a negative balance, e.g. ``"debt:u1"``."""
-    return f"debt:{user_id}"
-
-
-def debt_account(user_id: str) -> Account:
-    """The debt account of ``user_id`` (goes negative by design)."""
-    return Account(debt_account_id(user_id), AccountKind.DEBT, user_id)
+from saxaul.domain.accounts import debt_account_id, participant_account_id
+from saxaul.domain.ledger import Transfer, TransferKind
 
 
 def settle(

@@ -40,38 +40,15 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+from saxaul.domain.accounts import (
+    EXPIRED_ACCOUNT_ID,
+    ISSUANCE_ACCOUNT_ID,
+    ball_account_id,
+    participant_account_id,
+)
 from saxaul.domain.errors import DomainError
 from saxaul.domain.game_rules import EnergyRules
 from saxaul.domain.ledger import Account, AccountKind, Transfer, TransferKind
-
-ISSUANCE_ACCOUNT_ID = "issuance"
-"""Where every award's energy comes from (``AccountKind.ISSUANCE``)."""
-EXPIRED_ACCOUNT_ID = "expired"
-"""Where an expired ball's remainder goes (``AccountKind.EXPIRED``)."""
-
-
-def ball_account_id(ball_id: str) -> str:
-    """The ledger account holding a ball, e.g. ``ball_account_id("a1") == "ball:a1"``."""
-    return f"ball:{ball_id}"
-
-
-def participant_account_id(user_id: str) -> str:
-    """A participant's collected energy, e.g. ``participant_account_id("u1") == "user:u1"``."""
-    return f"user:{user_id}"
-
-
-def participant_account(user_id: str) -> Account:
-    """The participant account of ``user_id`` (never negative, by its kind)."""
-    return Account(participant_account_id(user_id), AccountKind.PARTICIPANT, user_id)
-
-
-def system_accounts() -> tuple[Account, ...]:
-    """The system accounts the energy rules move grams between: issuance and expired."""
-    return (
-        Account(ISSUANCE_ACCOUNT_ID, AccountKind.ISSUANCE),
-        Account(EXPIRED_ACCOUNT_ID, AccountKind.EXPIRED),
-    )
-
 
 # ---------------------------------------------------------------- refusals
 

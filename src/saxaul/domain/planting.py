@@ -20,19 +20,13 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from saxaul.domain.energy import EnergyRefused, participant_account_id
+from saxaul.domain.accounts import PLANTED_ACCOUNT_ID, participant_account_id, tree_account_id
+from saxaul.domain.energy import EnergyRefused
 from saxaul.domain.game_rules import Species
 from saxaul.domain.ledger import Account, AccountKind, Transfer, TransferKind
 
-PLANTED_ACCOUNT_ID = "planted"
-"""Where energy spent on trees goes (``AccountKind.PLANTED``)."""
 MAX_CO_PLANTERS = 10
 """Friends in one co-planting, the initiator included; bounds the input, not a game number."""
-
-
-def tree_account_id(tree_id: str) -> str:
-    """A co-planted tree's pool account, e.g. ``tree_account_id("t1") == "tree:t1"``."""
-    return f"tree:{tree_id}"
 
 
 class TreeMode(StrEnum):

@@ -19,11 +19,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from saxaul.domain import energy, planting, protection, watering
+from saxaul.domain import accounts, energy, planting, protection, watering
+from saxaul.domain.book import Book
 from saxaul.domain.debts import settle
-from saxaul.domain.energy import Ball, EnergyRefused, participant_account_id
+from saxaul.domain.energy import Ball, EnergyRefused
 from saxaul.domain.game_rules import EnergyRules, Species, SpeciesCatalogue
-from saxaul.domain.ledger import Account, AccountKind, Transfer, TransferKind, post_together
+from saxaul.domain.ledger import AccountKind, Transfer, TransferKind
 from saxaul.domain.planting import Tree
 from saxaul.domain.protection import Cover
 
@@ -144,7 +145,7 @@ class Needs:
 
 def needs(moves: Iterable[Move]) -> Needs:
     """Everything ``Table`` must be loaded with to play ``moves``."""
-    accounts: set[str] = set()
+    account_ids: set[str] = set()
     balls: set[str] = set()
     trees: set[str] = set()
     pairs: set[frozenset[str]] = set()
@@ -156,10 +157,10 @@ def needs(moves: Iterable[Move]) -> Needs:
         match move:
             case Collect(ball_id=ball_id):
                 balls.add(ball_id)
-                accounts.add(energy.ball_account_id(ball_id))
+                account_ids.add(accounts.ball_account_id(ball_id))
             case Steal(ball_id=ball_id):
                 balls.add(ball_id)
-                accounts.add(energy.ball_account_id(ball_id))
+                account_ids.add(accounts.ball_account_id(ball_id))
                 counted.add(move.actor)
             case Water(friend=friend):
                 users.add(friend)
@@ -167,7 +168,7 @@ def needs(moves: Iterable[Move]) -> Needs:
                 counted.add(move.actor)
             case Pool(tree_id=tree_id) | CancelTree(tree_id=tree_id):
                 trees.add(tree_id)
-                accounts.add(planting.tree_account_id(tree_id))
+                account_ids.add(accounts.tree_account_id(tree_id))
             case CoPlant(friends=friends, tree_id=tree_id):
                 pairs.update(frozenset((move.actor, f)) for f in friends)
                 trees.add(tree_id)
@@ -175,9 +176,9 @@ def needs(moves: Iterable[Move]) -> Needs:
                 trees.add(tree_id)
             case Protect():
                 protecting.add(move.actor)
-    accounts.update(participant_account_id(user) for user in users)
+    account_ids.update(accounts.participant_account_id(user) for user in users)
     return Needs(
-        frozenset(accounts),
+        frozenset(account_ids),
         frozenset(balls),
         frozenset(trees),
         frozenset(pairs),
@@ -214,32 +215,21 @@ def local_week_start(now: dt.datetime, rules: EnergyRules) -> dt.datetime:
     return day - dt.timedelta(days=day.weekday())
 
 
-@dataclass(slots=True)
-class Table:
-    """The state one batch plays against, and what it changed (to be written by the store).
+@dataclass(slots=True, kw_only=True)
+class Table(Book):
+    """The books of one batch of moves (``Book``: loaded participant, ball and tree accounts,
+    their balances, what each player owes) plus what the game rules read and change: trees,
+    friendships, covers and today's counts."""
 
-    ``balances`` holds the cached balances of the loaded participant, ball and tree accounts
-    (mutable: each move posts against just the accounts it touches, so a batch of n moves costs
-    O(n), not O(n²));
-    system accounts start at 0 here, so what they show afterwards is the batch's delta.
-    """
-
-    now: dt.datetime
     rules: EnergyRules
     species: SpeciesCatalogue
-    accounts: dict[str, Account]
-    balances: dict[str, int]
-    balls: dict[str, Ball]
     trees: dict[str, Tree]
     friends: set[frozenset[str]]
     covered_until: dict[str, dt.datetime]
     steals_today: Counter[str]
     waterings_today: Counter[str]
-    owed_g: dict[str, int]
-    transfers: list[Transfer] = field(default_factory=list)
     covers: list[Cover] = field(default_factory=list)
     changed_trees: dict[str, Tree] = field(default_factory=dict)
-    opened: dict[str, Account] = field(default_factory=dict)
 
     def play_all(self, moves: Iterable[Move]) -> list[Outcome]:
         """Play ``moves`` in order; later moves see what earlier ones changed."""
@@ -255,10 +245,6 @@ class Table:
             return Outcome(move, refusal=refusal)
         self._keep(subject)
         return Outcome(move, tuple(transfers), subject)
-
-    def balance(self, user_id: str) -> int:
-        """A participant's spendable energy in this batch."""
-        return self.balances.get(participant_account_id(user_id), 0)
 
     def _are_friends(self, a: str, *others: str) -> bool:
         return all(frozenset((a, other)) in self.friends for other in others)
@@ -387,35 +373,29 @@ class Table:
         for transfer in transfers:
             for account_id in (transfer.debit_account, transfer.credit_account):
                 if account_id not in self.accounts:
-                    self._open(account_id)
-        refused = post_together(self.balances, transfers, self.accounts)
+                    self._open_pool(account_id)
+        refused = self.post(transfers)
         if refused is not None:
             raise LedgerRefused(
                 f"the ledger refused {refused.transfer_id}: {refused.code}",
                 code=str(refused.code),
                 transfer_id=refused.transfer_id,
             )
-        self.transfers.extend(transfers)
         for transfer in transfers:
             self._count(transfer)
 
     def _count(self, transfer: Transfer) -> None:
-        """Keep the per-user facts later moves in the batch depend on up to date."""
-        debtor = self.accounts[transfer.debit_account].user_id or ""
-        if self.accounts[transfer.credit_account].kind is AccountKind.DEBT:
-            self.owed_g[debtor] -= transfer.amount_g
-        elif transfer.kind is TransferKind.STEAL:
+        """Keep today's counts, which limit later moves in the batch, up to date."""
+        if transfer.kind is TransferKind.STEAL:
             self.steals_today[self.accounts[transfer.credit_account].user_id or ""] += 1
         elif transfer.kind is TransferKind.WATER:
-            self.waterings_today[debtor] += 1
+            self.waterings_today[self.accounts[transfer.debit_account].user_id or ""] += 1
 
-    def _open(self, account_id: str) -> None:
+    def _open_pool(self, account_id: str) -> None:
         """Open a tree pool created by this batch; any other unknown account stays refused."""
-        tree_id = account_id.removeprefix("tree:")
-        if account_id.startswith("tree:") and tree_id in self.trees:
-            account = self.trees[tree_id].account
-            self.accounts[account_id] = account
-            self.opened[account_id] = account
+        parsed = accounts.parse(account_id)
+        if parsed.kind is AccountKind.TREE and parsed.key in self.trees:
+            self.open(self.trees[parsed.key].account)
 
     def _keep(self, subject: Subject) -> None:
         match subject:
@@ -425,18 +405,9 @@ class Table:
                 self.trees[subject.id] = subject
                 self.changed_trees[subject.id] = subject
                 if subject.mode is planting.TreeMode.CO:
-                    self._open(planting.tree_account_id(subject.id))
+                    self.open(subject.account)
             case Cover():
                 self.covers.append(subject)
                 self.covered_until[subject.user_id] = subject.ends_at
             case None:
                 pass
-
-
-def system_accounts() -> Mapping[str, Account]:
-    """The system accounts every batch may credit."""
-    accounts = [
-        *energy.system_accounts(),
-        Account(planting.PLANTED_ACCOUNT_ID, AccountKind.PLANTED),
-    ]
-    return {account.id: account for account in accounts}

@@ -33,17 +33,21 @@ Had the refund come before anyone took from the ball, it would have been
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from saxaul.domain.debts import debt_account_id
-from saxaul.domain.energy import (
+from saxaul.domain.accounts import (
     EXPIRED_ACCOUNT_ID,
     ISSUANCE_ACCOUNT_ID,
-    Ball,
+    debt_account,
+    debt_account_id,
     participant_account_id,
 )
+from saxaul.domain.book import Book
+from saxaul.domain.energy import Ball
 from saxaul.domain.errors import DomainError
 from saxaul.domain.ledger import Transfer, TransferKind
 from saxaul.domain.units import MG_PER_G
@@ -95,9 +99,14 @@ class ReversalRefused(DomainError):
     code = "reversal_refused"
 
 
+CLAWBACK_PARTS = ("ball", "expired", "balance", "debt")
+"""Where a clawback takes grams from, in order: the suffixes of its transfer ids, in
+``Clawback`` field order."""
+
+
 def reversal_key(source: str, event_id: str) -> str:
     """The stem of a reversal's transfer ids, e.g. ``reversal_key("wallet", "r1")`` →
-    ``"reverse:wallet:r1"``; the parts add ``:ball``, ``:expired``, ``:balance``, ``:debt``.
+    ``"reverse:wallet:r1"``; each part adds its ``CLAWBACK_PARTS`` suffix (``:ball``, …).
 
     Derived from the reversal event, so sending it again computes the same ids and the ledger's
     unique ids stop a second move."""
@@ -173,16 +182,16 @@ def claw_back(
             grams=grams,
         )
     owner = ball.owner
-    parts = (
-        ("ball", ball.account_id, ball.remaining_g, TransferKind.REVERSAL),
-        ("expired", EXPIRED_ACCOUNT_ID, ball.expired_g - expired_reversed_g, TransferKind.REVERSAL),
-        ("balance", participant_account_id(owner), balance_g, TransferKind.REVERSAL),
-        ("debt", debt_account_id(owner), grams, TransferKind.CORRECTION),
+    sources = (
+        (ball.account_id, ball.remaining_g, TransferKind.REVERSAL),
+        (EXPIRED_ACCOUNT_ID, ball.expired_g - expired_reversed_g, TransferKind.REVERSAL),
+        (participant_account_id(owner), balance_g, TransferKind.REVERSAL),
+        (debt_account_id(owner), grams, TransferKind.CORRECTION),
     )
     taken: list[int] = []
     transfers: list[Transfer] = []
     left = grams
-    for part, account, available, kind in parts:
+    for part, (account, available, kind) in zip(CLAWBACK_PARTS, sources, strict=True):
         amount = min(left, available)
         taken.append(amount)
         left -= amount
@@ -200,3 +209,181 @@ def claw_back(
             )
     from_ball, from_expired, from_balance, debt = taken
     return Clawback(from_ball, from_expired, from_balance, debt, tuple(transfers))
+
+
+# ---------------------------------------------------------------- a batch of reversals
+
+Pair = tuple[str, str]
+"""(source, event id): a reversal event, or the original event it names."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReversalRecord:
+    """A stored reversal: the request as first received and what it did."""
+
+    request: ReversalRequest
+    status: ReversalStatus
+    award_id: str | None
+    reversed_mg: int
+    reversed_g: int
+
+
+@dataclass(frozen=True, slots=True)
+class OriginalEvent:
+    """What a reversal needs of the event it names: whether it was scored, its credit, award."""
+
+    scored: bool
+    credited_mg: int
+    award_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AwardCredit:
+    """An award's owner and worth as scored (``energy_g == avoided_mg // 1000``)."""
+
+    user_id: str
+    avoided_mg: int
+    energy_g: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReversalResult:
+    """What one reversal request did, with what to do next in ``detail``."""
+
+    request: ReversalRequest
+    status: ReversalStatus
+    detail: str
+    award_id: str | None = None
+    """The award (and ball) the original event counted towards."""
+    reversed_mg: int = 0
+    clawback: Clawback = NOTHING
+    """Grams taken back, by where from (its ``transfers`` are in the ledger, not here)."""
+    replayed: bool = False
+    """Whether this answers a reversal event received before (nothing moved this time)."""
+
+
+def _result(record: ReversalRecord, clawback: Clawback, *, replayed: bool) -> ReversalResult:
+    """The answer for a recorded reversal; the grams by origin, without the transfers (a
+    replay answers exactly what the first request did)."""
+    request = record.request
+    original = f"{request.source}/{request.original_event_id}"
+    detail = (
+        f"event {original} reversed: {record.reversed_g} g taken back"
+        if record.status is ReversalStatus.APPLIED
+        else f"event {original} earned no energy, so there was nothing to take back"
+    )
+    return ReversalResult(
+        request,
+        record.status,
+        detail,
+        record.award_id,
+        record.reversed_mg,
+        dataclasses.replace(clawback, transfers=()),
+        replayed,
+    )
+
+
+def _replay(request: ReversalRequest, first: ReversalRecord, clawback: Clawback) -> ReversalResult:
+    """The first answer to a reversal event sent again, or a conflict if its fields changed."""
+    if request != first.request:
+        return ReversalResult(
+            request,
+            ReversalStatus.EXISTS_WITH_DIFFERENT_FIELDS,
+            f"reversal event {request.source}/{request.event_id} was already received with "
+            f"other fields (original event {first.request.original_event_id}, "
+            f"{first.request.reason}); send a correction as a new event_id",
+        )
+    return _result(first, clawback, replayed=True)
+
+
+@dataclass(slots=True, kw_only=True)
+class Reversals(Book):
+    """The books of one batch of reversals (``Book``: the locked ball and owner accounts), plus
+    what deciding each reversal reads: the original events, their awards' credits, what was
+    reversed before, and the reversal events already answered.
+
+    ``answered`` starts with the stored answers to this batch's reversal events and gains each
+    new one, so a reversal event sent again (in an earlier batch or this one) gets its first
+    answer. ``expired`` starts at what the batch's balls sent there and was not taken back yet:
+    a lower bound of its true balance, so the ledger checks each clawback against no more than
+    is really there.
+    """
+
+    credits: dict[str, AwardCredit]
+    originals: dict[Pair, OriginalEvent]
+    by_original: dict[Pair, ReversalRecord]
+    reversed_mg: Counter[str]
+    expired_reversed: Counter[str]
+    answered: dict[Pair, tuple[ReversalRecord, Clawback]]
+    records: list[ReversalRecord] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.balances[EXPIRED_ACCOUNT_ID] = sum(
+            ball.expired_g - self.expired_reversed[ball_id] for ball_id, ball in self.balls.items()
+        )
+
+    def reverse(self, request: ReversalRequest) -> ReversalResult:
+        """Reverse one request against the batch's state, or say why not."""
+        own = (request.source, request.event_id)
+        if own in self.answered:
+            return _replay(request, *self.answered[own])
+        original = (request.source, request.original_event_id)
+        done = self.by_original.get(original)
+        if done is not None:
+            return ReversalResult(
+                request,
+                ReversalStatus.ALREADY_REVERSED,
+                f"event {request.source}/{request.original_event_id} was already reversed by "
+                f"reversal event {done.request.event_id}; nothing more was taken",
+            )
+        event = self.originals.get(original)
+        if event is None:
+            return ReversalResult(
+                request,
+                ReversalStatus.UNKNOWN_EVENT,
+                f"no event {request.source}/{request.original_event_id} is stored; import the "
+                "original event first, then send this reversal again",
+            )
+        if event.scored and event.award_id is not None:
+            clawback = self._claw_back(request, event.award_id, event.credited_mg)
+            record = ReversalRecord(
+                request, ReversalStatus.APPLIED, event.award_id, event.credited_mg, clawback.total_g
+            )
+        else:
+            clawback = NOTHING
+            record = ReversalRecord(request, ReversalStatus.NOT_SCORED, None, 0, 0)
+        self.records.append(record)
+        self.by_original[original] = record
+        self.answered[own] = (record, clawback)
+        return _result(record, clawback, replayed=False)
+
+    def _claw_back(self, request: ReversalRequest, award_id: str, event_mg: int) -> Clawback:
+        credit = self.credits[award_id]
+        grams = grams_to_reverse(credit.avoided_mg, self.reversed_mg[award_id], event_mg)
+        self.reversed_mg[award_id] += event_mg
+        if grams == 0:
+            return NOTHING
+        ball = self.balls[award_id]
+        clawback = claw_back(
+            ball,
+            grams,
+            expired_reversed_g=self.expired_reversed[award_id],
+            balance_g=self.balance(ball.owner),
+            key=reversal_key(request.source, request.event_id),
+            at=self.now,
+        )
+        if clawback.debt_g:
+            self.open(debt_account(ball.owner))
+        refused = self.post(clawback.transfers)
+        if refused is not None:
+            raise ReversalRefused(
+                f"the ledger refused {refused.transfer_id}: {refused.code}; "
+                "report this to the operator",
+                transfer_id=refused.transfer_id,
+            )
+        taken = clawback.from_ball_g
+        self.balls[award_id] = dataclasses.replace(
+            ball, amount_g=ball.amount_g - taken, remaining_g=ball.remaining_g - taken
+        )
+        self.expired_reversed[award_id] += clawback.from_expired_g
+        return clawback

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from saxaul.domain.energy import EnergyRefused, participant_account_id
+from saxaul.domain.accounts import participant_account_id
+from saxaul.domain.energy import EnergyRefused
 from saxaul.domain.game_rules import EnergyRules
 from saxaul.domain.ledger import Transfer, TransferKind
 

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from saxaul.domain import energy
+from saxaul.domain.accounts import ball_account_id, prefix
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.issuance import appears_at
-from saxaul.domain.ledger import Transfer
+from saxaul.domain.ledger import AccountKind, Transfer
 from saxaul.services.game import in_transaction
 from saxaul.services.runtime import Runtime
-from saxaul.store import ball_bulk, game_repo
+from saxaul.store import ball_bulk, balls_repo, ledger_repo
 from saxaul.store.bulk import BulkConnection
 from saxaul.store.tables import balls, ledger_accounts
 
@@ -62,7 +63,7 @@ def mint_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
                 break
     if total.balls >= ANALYZE_AFTER:
         with rt.engine.begin() as conn:
-            game_repo.refresh_statistics(conn)
+            ledger_repo.refresh_statistics(conn)
     return total
 
 
@@ -78,19 +79,19 @@ def expire_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
 
 def _expire_batch(conn: Connection, rt: Runtime, batch: int) -> JobResult:
     now = rt.clock.now()
-    game_repo.begin_write(conn)
+    ledger_repo.begin_write(conn)
     due = conn.execute(
         select(balls.c.id)
-        .join(ledger_accounts, ledger_accounts.c.id == "ball:" + balls.c.id)
+        .join(ledger_accounts, ledger_accounts.c.id == prefix(AccountKind.BALL) + balls.c.id)
         .where(balls.c.expires_at_us <= to_us(now), ledger_accounts.c.balance_g > 0)
         .order_by(balls.c.id)
         .limit(batch)
     ).scalars()
     ids = list(due)
-    accounts, balances = game_repo.lock_accounts(conn, [energy.ball_account_id(i) for i in ids])
+    accounts, balances = ledger_repo.lock_accounts(conn, [ball_account_id(i) for i in ids])
     transfers: list[Transfer] = []
-    for ball in game_repo.load_balls(conn, ids, balances).values():
+    for ball in balls_repo.load_balls(conn, ids, balances).values():
         _, moved = energy.expire(ball, now)
         transfers.extend(moved)
-    game_repo.append_transfers(conn, transfers, cached=set(accounts))
+    ledger_repo.append_transfers(conn, transfers, cached=set(accounts))
     return JobResult(len(transfers), sum(t.amount_g for t in transfers))

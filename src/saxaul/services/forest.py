@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from saxaul.domain.debts import debt_account_id
-from saxaul.domain.energy import Ball, ball_account_id, participant_account_id
+from saxaul.domain.accounts import ball_account_id, debt_account_id, participant_account_id
+from saxaul.domain.energy import Ball
 from saxaul.domain.errors import Forbidden, NotFound
 from saxaul.domain.play import local_week_start
 from saxaul.services.game_views import ball_view, stealable_g, transfer_view, tree_view
 from saxaul.services.runtime import Runtime
-from saxaul.store import friends_repo, game_repo
+from saxaul.store import balls_repo, covers_repo, friends_repo, ledger_repo, trees_repo
 
 STATEMENT_MAX = 500
 """Most transfers one statement page returns; bounds the response, not a game number."""
@@ -30,16 +30,16 @@ def _next_ripening(balls: dict[str, Ball], now: dt.datetime) -> str | None:
 
 
 def _owed(conn: Connection, user: str) -> int:
-    return game_repo.owed(conn, [user]).get(user, 0)
+    return ledger_repo.owed(conn, [user]).get(user, 0)
 
 
 def my_forest(rt: Runtime, user: str) -> dict[str, Any]:
     """The caller's energy, live balls, cover, debt and progress towards each species."""
     now = rt.clock.now()
     with rt.engine.connect() as conn:
-        balance = game_repo.balance_of(conn, participant_account_id(user))
-        balls = game_repo.live_balls(conn, user, now)
-        cover = game_repo.covered_until(conn, [user], now).get(user)
+        balance = ledger_repo.balance_of(conn, participant_account_id(user))
+        balls = balls_repo.live_balls(conn, user, now)
+        cover = covers_repo.covered_until(conn, [user], now).get(user)
         owed = _owed(conn, user)
     return {
         "user_id": user,
@@ -72,8 +72,8 @@ def friend_forest(rt: Runtime, viewer: str, owner: str) -> dict[str, Any]:
                 code="not_friends",
                 owner=owner,
             )
-        balls = game_repo.live_balls(conn, owner, now)
-        cover = game_repo.covered_until(conn, [owner], now).get(owner)
+        balls = balls_repo.live_balls(conn, owner, now)
+        cover = covers_repo.covered_until(conn, [owner], now).get(owner)
     views = []
     for ball in balls.values():
         view = ball_view(ball, now)
@@ -91,14 +91,14 @@ def friend_forest(rt: Runtime, viewer: str, owner: str) -> dict[str, Any]:
 def my_trees(rt: Runtime, user: str) -> list[dict[str, Any]]:
     """Every tree the caller plants or co-plants, with certificates for promised ones."""
     with rt.engine.connect() as conn:
-        trees = game_repo.trees_of(conn, user)
+        trees = trees_repo.trees_of(conn, user)
     return [tree_view(tree, rt) for tree in trees.values()]
 
 
 def tree(rt: Runtime, user: str, tree_id: str) -> dict[str, Any]:
     """One tree, for its planters only (others are told it does not exist)."""
     with rt.engine.connect() as conn:
-        found = game_repo.load_trees(conn, [tree_id]).get(tree_id)
+        found = trees_repo.load_trees(conn, [tree_id]).get(tree_id)
     if found is None or user not in found.members:
         raise NotFound(f"you have no tree {tree_id}", tree_id=tree_id)
     return tree_view(found, rt)
@@ -110,8 +110,8 @@ def leaderboard(rt: Runtime, user: str) -> dict[str, Any]:
     since = local_week_start(now, rt.rules)
     with rt.engine.connect() as conn:
         people = [user, *friends_repo.friends_of(conn, user)]
-        energy = game_repo.energy_since(conn, people, since)
-        trees = game_repo.promised_trees(conn, people)
+        energy = ledger_repo.energy_since(conn, people, since)
+        trees = trees_repo.promised_trees(conn, people)
 
     def ranked(scores: dict[str, int]) -> list[dict[str, Any]]:
         order = sorted(people, key=lambda p: (-scores.get(p, 0), p))
@@ -138,8 +138,8 @@ def ledger_statement(
     now = rt.clock.now()
     with rt.engine.connect() as conn:
         own = {participant_account_id(user), debt_account_id(user)}
-        own.update(ball_account_id(ball_id) for ball_id in game_repo.live_balls(conn, user, now))
-        rows = game_repo.statement(conn, own, limit, before)
+        own.update(ball_account_id(ball_id) for ball_id in balls_repo.live_balls(conn, user, now))
+        rows = ledger_repo.statement(conn, own, limit, before)
     return {
         "transfers": [{"seq": seq, **transfer_view(t)} for seq, t in rows],
         "next_before": rows[-1][0] if len(rows) == limit else None,

@@ -1,7 +1,7 @@
 """Playing the forest game: batches of moves, each batch one transaction, retried on a race.
 
 Why batches: ``domain.play.Table`` plays any number of moves against state loaded in a handful
-of queries (``store.game_repo``), so a benchmark's batch of 1,000 moves and an HTTP request's
+of queries (``store.*_repo``), so a benchmark's batch of 1,000 moves and an HTTP request's
 batch of one follow the same rules through the same code. Why retries: on PostgreSQL two
 batches may still collide on something no lock covers (a tree id, a transfer id, a deadlock
 between account locks taken in different statements); the loser's transaction is rolled back
@@ -23,11 +23,15 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from saxaul.domain.accounts import (
+    debt_account_id,
+    key_of,
+    participant_account_id,
+    system_accounts,
+)
 from saxaul.domain.clock import to_us
-from saxaul.domain.debts import debt_account_id
-from saxaul.domain.energy import participant_account_id
 from saxaul.domain.errors import Conflict
-from saxaul.domain.ledger import Account
+from saxaul.domain.ledger import Account, AccountKind
 from saxaul.domain.play import (
     CancelTree,
     Move,
@@ -38,11 +42,10 @@ from saxaul.domain.play import (
     local_day_start,
     needs,
     steal_targets,
-    system_accounts,
 )
 from saxaul.services.game_views import outcome_view
 from saxaul.services.runtime import Runtime
-from saxaul.store import friends_repo, game_repo
+from saxaul.store import balls_repo, covers_repo, friends_repo, ledger_repo, trees_repo
 from saxaul.store.engine import is_sqlite
 from saxaul.store.tables import requests
 
@@ -80,16 +83,16 @@ def play_in(conn: Connection, rt: Runtime, moves: Sequence[Move]) -> list[Outcom
     now = rt.clock.now()
     at_us = to_us(now)
     need = needs(moves)
-    game_repo.begin_write(conn)
+    ledger_repo.begin_write(conn)
     refunded = _refund_recipients(conn, moves)
     debts = {debt_account_id(user) for user in need.users | refunded}
     refund_accounts = {participant_account_id(user) for user in refunded}
     accounts, balances = _lock(conn, need, need.accounts | refund_accounts | debts, at_us)
-    balls = game_repo.load_balls(conn, need.balls, balances)
-    trees = game_repo.load_trees(conn, need.trees)
+    balls = balls_repo.load_balls(conn, need.balls, balances)
+    trees = trees_repo.load_trees(conn, need.trees)
     stored_trees = set(trees)  # the table adds the trees it creates to ``trees``
     targets = steal_targets(moves, balls)
-    steals, waterings = game_repo.moves_since(conn, need.counted, local_day_start(now, rt.rules))
+    steals, waterings = ledger_repo.moves_since(conn, need.counted, local_day_start(now, rt.rules))
     covered = need.protecting | {owner for _, owner in targets}
     table = Table(
         now=now,
@@ -100,16 +103,18 @@ def play_in(conn: Connection, rt: Runtime, moves: Sequence[Move]) -> list[Outcom
         balls=balls,
         trees=trees,
         friends=friends_repo.accepted_pairs(conn, friend_pairs(need, targets)),
-        covered_until=game_repo.covered_until(conn, covered, now),
+        covered_until=covers_repo.covered_until(conn, covered, now),
         steals_today=steals,
         waterings_today=waterings,
-        owed_g=game_repo.owed(conn, {a.removeprefix("debt:") for a in accounts if a in debts}),
+        owed_g=ledger_repo.owed(
+            conn, {key_of(a, AccountKind.DEBT) for a in accounts if a in debts}
+        ),
     )
     outcomes = table.play_all(moves)
-    game_repo.open_accounts(conn, table.opened.values(), dict.fromkeys(table.opened, 0), at_us)
-    game_repo.append_transfers(conn, table.transfers, set(balances) | set(table.opened))
-    game_repo.save_covers(conn, table.covers)
-    game_repo.save_trees(conn, table.changed_trees, stored_trees)
+    ledger_repo.open_accounts(conn, table.opened.values(), dict.fromkeys(table.opened, 0), at_us)
+    ledger_repo.append_transfers(conn, table.transfers, set(balances) | set(table.opened))
+    covers_repo.save_covers(conn, table.covers)
+    trees_repo.save_trees(conn, table.changed_trees, stored_trees)
     return outcomes
 
 
@@ -117,11 +122,11 @@ def _lock(
     conn: Connection, need: Needs, account_ids: Collection[str], at_us: int
 ) -> tuple[dict[str, Account], dict[str, int]]:
     """Lock the batch's accounts, first opening participant accounts that do not exist yet."""
-    accounts, balances = game_repo.lock_accounts(conn, account_ids)
+    accounts, balances = ledger_repo.lock_accounts(conn, account_ids)
     missing = {u for u in need.users if participant_account_id(u) not in accounts}
     if missing:
-        game_repo.open_participant_accounts(conn, missing, at_us)
-        opened, opening = game_repo.lock_accounts(
+        ledger_repo.open_participant_accounts(conn, missing, at_us)
+        opened, opening = ledger_repo.lock_accounts(
             conn, {participant_account_id(u) for u in missing}
         )
         accounts.update(opened)
@@ -137,7 +142,7 @@ def _refund_recipients(conn: Connection, moves: Sequence[Move]) -> set[str]:
     """
     cancelled = {move.tree_id for move in moves if isinstance(move, CancelTree)}
     return {
-        user for tree in game_repo.load_trees(conn, cancelled).values() for user in tree.members
+        user for tree in trees_repo.load_trees(conn, cancelled).values() for user in tree.members
     }
 
 
@@ -178,7 +183,7 @@ def play_request(
 
     def work(conn: Connection) -> dict[str, Any]:
         if key is not None:
-            game_repo.begin_write(conn)
+            ledger_repo.begin_write(conn)
             replay = _stored_answer(conn, move.actor, key, digest)
             if replay is not None:
                 return replay

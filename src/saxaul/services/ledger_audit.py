@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, literal, select, union_all
 
+from saxaul.domain.accounts import prefix
 from saxaul.domain.ledger import Account, AccountKind, Balances, check_invariants
 from saxaul.services.runtime import Runtime
 from saxaul.store.tables import balls, ledger_accounts, ledger_transfers
@@ -68,7 +69,7 @@ def audit(rt: Runtime) -> LedgerAudit:
         count, distinct = conn.execute(select(func.count(), func.count(t.id.distinct()))).one()
         misfunded = conn.execute(
             select(balls.c.id, balls.c.amount_g, literal(0))
-            .join(ledger_transfers, t.credit_account == "ball:" + balls.c.id)
+            .join(ledger_transfers, t.credit_account == prefix(AccountKind.BALL) + balls.c.id)
             .where(t.kind == "award", t.amount_g != balls.c.amount_g)
         ).all()
     accounts = {row.id: Account(row.id, AccountKind(row.kind), row.user_id) for row in rows}

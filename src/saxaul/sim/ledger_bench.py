@@ -58,8 +58,8 @@ import sqlalchemy as sa
 from saxaul.bootstrap import bootstrap
 from saxaul.catalogue import shipped_energy_rules
 from saxaul.config import Settings
+from saxaul.domain.accounts import participant_account_id
 from saxaul.domain.clock import to_us
-from saxaul.domain.energy import participant_account_id
 from saxaul.domain.friends import FriendshipStatus, pair
 from saxaul.domain.play import Collect, CoPlant, Move, Outcome, Plant, Pool, Protect, Steal, Water
 from saxaul.services import game, imports, participant_auth, participants
@@ -70,7 +70,7 @@ from saxaul.services.runtime import Runtime
 from saxaul.sim.clock import DemoClock
 from saxaul.sim.forest_play import local
 from saxaul.sim.pgbench import admin_engine, run_pgbench
-from saxaul.store import game_repo
+from saxaul.store import ledger_repo
 from saxaul.store.tables import balls, friendships
 
 Log = Callable[[str], None]
@@ -402,7 +402,7 @@ def _balls_by_day(
 
 def _starting_energy(rt: Runtime, player: str) -> int:
     with rt.engine.connect() as conn:
-        return game_repo.balance_of(conn, participant_account_id(player))
+        return ledger_repo.balance_of(conn, participant_account_id(player))
 
 
 # ---------------------------------------------------------------- the workload

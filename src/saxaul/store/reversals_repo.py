@@ -1,7 +1,7 @@
 """What reversals read and write: the ``reversals`` table and the facts a clawback needs.
 
 Every function runs on the caller's ``Connection``, inside the batch's transaction, and takes a
-whole batch at once (a handful of statements per batch, as ``game_repo`` does). A reversal row
+whole batch at once (a handful of statements per batch, as ``ledger_repo`` does). A reversal row
 is inserted once and never changed: its primary key (the reversal event) lets a replay find the
 first answer, and its unique (source, original event) makes a second reversal of the same event
 collide instead of taking the energy twice. ``at_us`` keeps the reversal event's
@@ -11,58 +11,27 @@ collide instead of taking the energy twice. ``at_us`` keeps the reversal event's
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, tuple_
 
+from saxaul.domain.accounts import EXPIRED_ACCOUNT_ID
 from saxaul.domain.clock import from_us, to_us
-from saxaul.domain.energy import EXPIRED_ACCOUNT_ID
 from saxaul.domain.events import EventStatus
 from saxaul.domain.ledger import TransferKind
 from saxaul.domain.reversal import (
+    CLAWBACK_PARTS,
+    AwardCredit,
     Clawback,
+    OriginalEvent,
+    Pair,
     ReversalReason,
+    ReversalRecord,
     ReversalRequest,
     ReversalStatus,
     reversal_key,
 )
 from saxaul.store.tables import awards, events, ledger_transfers, reversals
-
-Pair = tuple[str, str]
-"""(source, event id)."""
-
-_PARTS = ("ball", "expired", "balance", "debt")
-"""The suffixes of a reversal's transfer ids, in ``Clawback`` field order."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReversalRecord:
-    """A stored reversal: the request as first received and what it did."""
-
-    request: ReversalRequest
-    status: ReversalStatus
-    award_id: str | None
-    reversed_mg: int
-    reversed_g: int
-
-
-@dataclass(frozen=True, slots=True)
-class OriginalEvent:
-    """What a reversal needs of the event it names: whether it was scored, its credit, award."""
-
-    scored: bool
-    credited_mg: int
-    award_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AwardCredit:
-    """An award's owner and worth as scored (``energy_g == avoided_mg // 1000``)."""
-
-    user_id: str
-    avoided_mg: int
-    energy_g: int
 
 
 def _record(row: Row[Any]) -> ReversalRecord:
@@ -177,11 +146,11 @@ def clawbacks(conn: Connection, reversal_events: Collection[Pair]) -> dict[Pair,
     ids = {
         f"{reversal_key(*pair)}:{part}": (pair, n)
         for pair in reversal_events
-        for n, part in enumerate(_PARTS)
+        for n, part in enumerate(CLAWBACK_PARTS)
     }
     if not ids:
         return {}
-    parts: dict[Pair, list[int]] = {pair: [0] * len(_PARTS) for pair in reversal_events}
+    parts: dict[Pair, list[int]] = {pair: [0] * len(CLAWBACK_PARTS) for pair in reversal_events}
     rows = conn.execute(
         select(ledger_transfers.c.id, ledger_transfers.c.amount_g).where(
             ledger_transfers.c.id.in_(sorted(ids))

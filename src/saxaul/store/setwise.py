@@ -4,7 +4,7 @@ Why: a batch of game moves looks up a few hundred accounts, balls and transfers.
 value at a time, each statement's text changes with the list's length (so PostgreSQL re-plans
 it) and each value is a separate driver conversion (ADBC builds an Arrow array per parameter).
 Sent as one array (``= ANY(:ids)``) or one JSON document (``json_each(?)``) the statement text
-is fixed and the cost is one conversion (docs/benchmarks.md, Ledger). ``game_repo`` writes a
+is fixed and the cost is one conversion (docs/benchmarks.md, Ledger). ``ledger_repo`` writes a
 batch's transfers and balances the same way (``unnest`` of arrays, ``json_each``).
 
 Example: ``conn.execute(select(t.c.id).where(any_of(conn, t.c.id, ["a", "b"])))`` renders

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from saxaul.domain.reversal import ReversalReason, ReversalRequest, ReversalStatus
-from saxaul.services.reversals import ReversalResult
+from saxaul.domain.reversal import (
+    ReversalReason,
+    ReversalRequest,
+    ReversalResult,
+    ReversalStatus,
+)
 
 MAX_ITEMS = 10_000
 """Most reversals in one request; send more as several requests."""

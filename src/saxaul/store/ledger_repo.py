@@ -1,12 +1,13 @@
-"""Loading and saving the state a batch of game moves plays against (``domain.play.Table``).
+"""The energy ledger in the database: accounts, transfers, and the locks a batch holds.
 
-Why so few statements: a batch of any size is read in about ten queries and written in about
-five, so the cost of a move is shared by the whole batch. Why the lock: every account a batch
-may debit (the players', the balls', the tree pools) is locked first, in id order, before
-anything about them is read — ``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on
-SQLite — so two batches touching the same ball or player run one after the other and each reads
-what the other wrote. Facts about other players (a friend's cover, a friendship) are read
-without a lock: a steal that races the owner's new cover is ordered before it.
+Why so few statements: a batch of any size (game moves, expiries, reversals) is read in a
+handful of queries and written in about five, so the cost of a move is shared by the whole
+batch. Why the lock: every account a batch may debit (the players', the balls', the tree pools)
+is locked first, in id order, before anything about them is read — ``SELECT … FOR UPDATE`` on
+PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite — so two batches touching the same ball or player run
+one after the other and each reads what the other wrote. Facts about other players (a friend's
+cover, a friendship) are read without a lock: a steal that races the owner's new cover is
+ordered before it.
 """
 
 from __future__ import annotations
@@ -15,37 +16,14 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    bindparam,
-    func,
-    insert,
-    literal,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Column, Connection, bindparam, func, insert, literal, select, text, update
 
+from saxaul.domain import accounts
 from saxaul.domain.clock import from_us, to_us
-from saxaul.domain.debts import debt_account_id
-from saxaul.domain.energy import Ball
 from saxaul.domain.ledger import Account, AccountKind, Transfer, TransferKind
-from saxaul.domain.planting import Tree, TreeMode, TreeStatus
-from saxaul.domain.protection import Cover
 from saxaul.store import setwise
 from saxaul.store.conflicts import insert_on_conflict
-from saxaul.store.tables import (
-    balls,
-    covers,
-    ledger_accounts,
-    ledger_transfers,
-    participants,
-    tree_members,
-    trees,
-)
-
-_TAKES = (TransferKind.COLLECT, TransferKind.STEAL, TransferKind.EXPIRE, TransferKind.REVERSAL)
+from saxaul.store.tables import ledger_accounts, ledger_transfers, participants
 
 
 def begin_write(conn: Connection) -> None:
@@ -70,7 +48,7 @@ def open_participant_accounts(conn: Connection, users: Collection[str], at_us: i
     if not users:
         return
     rows = select(
-        literal("user:") + participants.c.user_id,
+        literal(accounts.prefix(AccountKind.PARTICIPANT)) + participants.c.user_id,
         literal(AccountKind.PARTICIPANT.value),
         participants.c.user_id,
         literal(0),
@@ -133,7 +111,7 @@ def lock_accounts(
 
 def owed(conn: Connection, users: Collection[str]) -> dict[str, int]:
     """Grams each of ``users`` owes (the negated balance of ``debt:<user>``), where > 0."""
-    ids = [debt_account_id(user) for user in users]
+    ids = [accounts.debt_account_id(user) for user in users]
     if not ids:
         return {}
     credit = _sums(conn, ledger_transfers.c.credit_account, ids)
@@ -142,7 +120,7 @@ def owed(conn: Connection, users: Collection[str]) -> dict[str, int]:
     for account_id in set(credit) | set(debit):
         balance = credit.get(account_id, 0) - debit.get(account_id, 0)
         if balance < 0:
-            out[account_id.removeprefix("debt:")] = -balance
+            out[accounts.key_of(account_id, AccountKind.DEBT)] = -balance
     return out
 
 
@@ -155,116 +133,6 @@ def _sums(conn: Connection, column: Column[str], ids: list[str]) -> dict[str, in
     return {row[0]: int(row[1]) for row in rows}
 
 
-def load_balls(
-    conn: Connection, ball_ids: Collection[str], balances: Mapping[str, int]
-) -> dict[str, Ball]:
-    """The balls with these ids: remaining from the (locked) balance, takes from history."""
-    if not ball_ids:
-        return {}
-    ids = sorted(ball_ids)
-    history: dict[str, list[tuple[str, str, int]]] = {ball_id: [] for ball_id in ids}
-    taken = (
-        select(
-            ledger_transfers.c.reference,
-            ledger_transfers.c.kind,
-            ledger_transfers.c.credit_account,
-            ledger_transfers.c.debit_account,
-            ledger_transfers.c.amount_g,
-        )
-        .where(
-            setwise.any_of(conn, ledger_transfers.c.reference, ids),
-            ledger_transfers.c.kind.in_([k.value for k in _TAKES]),
-            ledger_transfers.c.debit_account.like("ball:%"),
-        )
-        .order_by(ledger_transfers.c.seq)
-    )
-    for row in conn.execute(taken):
-        history[row.reference].append((row.kind, row.credit_account, row.amount_g))
-    out: dict[str, Ball] = {}
-    for row in conn.execute(select(balls).where(setwise.any_of(conn, balls.c.id, ids))):
-        takes = history[row.id]
-        taken_by = tuple(
-            (credit.removeprefix("user:"), grams)
-            for kind, credit, grams in takes
-            if kind in (TransferKind.COLLECT, TransferKind.STEAL)
-        )
-        expired_g = sum(g for kind, _, g in takes if kind == TransferKind.EXPIRE)
-        reversed_g = sum(g for kind, _, g in takes if kind == TransferKind.REVERSAL)
-        out[row.id] = Ball(
-            id=row.id,
-            owner=row.owner,
-            behaviour=row.behaviour,
-            amount_g=row.amount_g - reversed_g,
-            created_at=from_us(row.created_at_us),
-            ripens_at=from_us(row.ripens_at_us),
-            expires_at=from_us(row.expires_at_us),
-            remaining_g=balances.get(f"ball:{row.id}", 0),
-            taken_by=taken_by,
-            expired_g=expired_g,
-        )
-    return out
-
-
-def load_trees(conn: Connection, tree_ids: Collection[str]) -> dict[str, Tree]:
-    """The trees with these ids, with their planters and pooled shares in order."""
-    if not tree_ids:
-        return {}
-    ids = sorted(tree_ids)
-    members: dict[str, list[str]] = {tree_id: [] for tree_id in ids}
-    for member in conn.execute(
-        select(tree_members.c.tree_id, tree_members.c.user_id)
-        .where(setwise.any_of(conn, tree_members.c.tree_id, ids))
-        .order_by(tree_members.c.joined_at_us, tree_members.c.user_id)
-    ):
-        members[member.tree_id].append(member.user_id)
-    shares: dict[str, list[tuple[str, int]]] = {tree_id: [] for tree_id in ids}
-    share_query = (
-        select(
-            ledger_transfers.c.reference,
-            ledger_transfers.c.debit_account,
-            ledger_transfers.c.amount_g,
-        )
-        .where(
-            setwise.any_of(conn, ledger_transfers.c.reference, ids),
-            ledger_transfers.c.kind.in_([TransferKind.POOL.value, TransferKind.PLANT.value]),
-            ledger_transfers.c.debit_account.like("user:%"),
-        )
-        .order_by(ledger_transfers.c.seq)
-    )
-    for share in conn.execute(share_query):
-        shares[share.reference].append((share.debit_account.removeprefix("user:"), share.amount_g))
-    out: dict[str, Tree] = {}
-    for row in conn.execute(select(trees).where(setwise.any_of(conn, trees.c.id, ids))):
-        out[row.id] = Tree(
-            id=row.id,
-            species_id=row.species_id,
-            catalogue=row.catalogue,
-            cost_g=row.cost_g,
-            initiator=row.initiator,
-            mode=TreeMode(row.mode),
-            status=TreeStatus(row.status),
-            members=tuple(members[row.id]),
-            created_at=from_us(row.created_at_us),
-            promised_at=None if row.promised_at_us is None else from_us(row.promised_at_us),
-            shares=tuple(shares[row.id]),
-        )
-    return out
-
-
-def covered_until(
-    conn: Connection, users: Collection[str], now: dt.datetime
-) -> dict[str, dt.datetime]:
-    """The end of each user's cover still running at ``now``."""
-    if not users:
-        return {}
-    rows = conn.execute(
-        select(covers.c.user_id, func.max(covers.c.ends_at_us))
-        .where(setwise.any_of(conn, covers.c.user_id, users), covers.c.ends_at_us > to_us(now))
-        .group_by(covers.c.user_id)
-    )
-    return {row[0]: from_us(row[1]) for row in rows}
-
-
 def moves_since(
     conn: Connection, users: Collection[str], since: dt.datetime
 ) -> tuple[Counter[str], Counter[str]]:
@@ -273,7 +141,7 @@ def moves_since(
     waterings: Counter[str] = Counter()
     if not users:
         return steals, waterings
-    ids = sorted(f"user:{user}" for user in users)
+    ids = sorted(accounts.participant_account_id(user) for user in users)
     at_us = to_us(since)
     t = ledger_transfers.c
     for row in conn.execute(
@@ -285,7 +153,7 @@ def moves_since(
         )
         .group_by(t.credit_account)
     ):
-        steals[row[0].removeprefix("user:")] = int(row[1])
+        steals[accounts.key_of(row[0], AccountKind.PARTICIPANT)] = int(row[1])
     for row in conn.execute(
         select(t.debit_account, func.count())
         .where(
@@ -295,7 +163,7 @@ def moves_since(
         )
         .group_by(t.debit_account)
     ):
-        waterings[row[0].removeprefix("user:")] = int(row[1])
+        waterings[accounts.key_of(row[0], AccountKind.PARTICIPANT)] = int(row[1])
     return steals, waterings
 
 
@@ -306,11 +174,13 @@ _APPEND_PG = text(
     "CAST(:amount AS BIGINT[]), CAST(:kind AS TEXT[]), CAST(:at AS BIGINT[]), "
     "CAST(:reference AS TEXT[]))"
 )
+
 _MOVE_BALANCES_PG = text(
     "UPDATE ledger_accounts AS a SET balance_g = a.balance_g + d.delta "
     "FROM unnest(CAST(:account AS TEXT[]), CAST(:delta AS BIGINT[])) AS d(account, delta) "
     "WHERE a.id = d.account"
 )
+
 _MOVE_BALANCE = (
     update(ledger_accounts)
     .where(ledger_accounts.c.id == bindparam("account"))
@@ -378,100 +248,12 @@ def append_transfers(
         conn.execute(_MOVE_BALANCE, changed)
 
 
-def save_covers(conn: Connection, new_covers: Iterable[Cover]) -> None:
-    """Record new protection covers."""
-    rows = [
-        {
-            "user_id": cover.user_id,
-            "starts_at_us": to_us(cover.starts_at),
-            "ends_at_us": to_us(cover.ends_at),
-            "hours": cover.hours,
-        }
-        for cover in new_covers
-    ]
-    if rows:
-        conn.execute(insert(covers), rows)
-
-
-def save_trees(conn: Connection, changed: Mapping[str, Tree], known: Collection[str]) -> None:
-    """Insert new trees with their planters; update the status of known ones."""
-    new = [tree for tree_id, tree in changed.items() if tree_id not in known]
-    if new:
-        conn.execute(
-            insert(trees),
-            [
-                {
-                    "id": tree.id,
-                    "species_id": tree.species_id,
-                    "catalogue": tree.catalogue,
-                    "cost_g": tree.cost_g,
-                    "initiator": tree.initiator,
-                    "mode": tree.mode.value,
-                    "status": tree.status.value,
-                    "created_at_us": to_us(tree.created_at),
-                    "promised_at_us": None if tree.promised_at is None else to_us(tree.promised_at),
-                }
-                for tree in new
-            ],
-        )
-        conn.execute(
-            insert(tree_members),
-            [
-                {"tree_id": tree.id, "user_id": member, "joined_at_us": to_us(tree.created_at) + n}
-                for tree in new
-                for n, member in enumerate(tree.members)
-            ],
-        )
-    for tree_id, tree in changed.items():
-        if tree_id in known:
-            conn.execute(
-                update(trees)
-                .where(trees.c.id == tree_id)
-                .values(
-                    status=tree.status.value,
-                    promised_at_us=None if tree.promised_at is None else to_us(tree.promised_at),
-                )
-            )
-
-
-# ---------------------------------------------------------------- reads for the forest views
-
-
-def live_balls(conn: Connection, owner: str, now: dt.datetime) -> dict[str, Ball]:
-    """``owner``'s balls not yet expired that still hold energy, oldest first."""
-    rows = conn.execute(
-        select(balls.c.id, ledger_accounts.c.balance_g)
-        .join(ledger_accounts, ledger_accounts.c.id == "ball:" + balls.c.id)
-        .where(
-            balls.c.owner == owner,
-            balls.c.expires_at_us > to_us(now),
-            ledger_accounts.c.balance_g > 0,
-        )
-        .order_by(balls.c.ripens_at_us, balls.c.id)
-    ).all()
-    loaded = load_balls(conn, [r.id for r in rows], {f"ball:{r.id}": r.balance_g for r in rows})
-    return {row.id: loaded[row.id] for row in rows}
-
-
 def balance_of(conn: Connection, account_id: str) -> int:
     """The cached balance of one account (0 when it is not open yet)."""
     value = conn.execute(
         select(ledger_accounts.c.balance_g).where(ledger_accounts.c.id == account_id)
     ).scalar()
     return int(value or 0)
-
-
-def trees_of(conn: Connection, user: str) -> dict[str, Tree]:
-    """Every tree ``user`` plants or co-plants, newest first."""
-    ids = conn.execute(
-        select(tree_members.c.tree_id)
-        .join(trees, trees.c.id == tree_members.c.tree_id)
-        .where(tree_members.c.user_id == user)
-        .order_by(trees.c.created_at_us.desc(), trees.c.id)
-    ).scalars()
-    ordered = list(ids)
-    loaded = load_trees(conn, ordered)
-    return {tree_id: loaded[tree_id] for tree_id in ordered}
 
 
 def energy_since(conn: Connection, users: Collection[str], since: dt.datetime) -> Counter[str]:
@@ -482,30 +264,16 @@ def energy_since(conn: Connection, users: Collection[str], since: dt.datetime) -
     for row in conn.execute(
         select(t.credit_account, func.sum(t.amount_g))
         .where(
-            setwise.any_of(conn, t.credit_account, {f"user:{u}" for u in users}),
+            setwise.any_of(
+                conn, t.credit_account, {accounts.participant_account_id(u) for u in users}
+            ),
             t.at_us >= to_us(since),
             t.kind.in_(kinds),
         )
         .group_by(t.credit_account)
     ):
-        gained[row[0].removeprefix("user:")] = int(row[1])
+        gained[accounts.key_of(row[0], AccountKind.PARTICIPANT)] = int(row[1])
     return gained
-
-
-def promised_trees(conn: Connection, users: Collection[str]) -> Counter[str]:
-    """How many promised trees each user planted or co-planted."""
-    counts: Counter[str] = Counter()
-    for row in conn.execute(
-        select(tree_members.c.user_id, func.count())
-        .join(trees, trees.c.id == tree_members.c.tree_id)
-        .where(
-            setwise.any_of(conn, tree_members.c.user_id, users),
-            trees.c.status == TreeStatus.PROMISED.value,
-        )
-        .group_by(tree_members.c.user_id)
-    ):
-        counts[row[0]] = int(row[1])
-    return counts
 
 
 def statement(
