@@ -65,6 +65,9 @@ QUARANTINE_COLUMNS = (
 )
 
 
+NUL_MARK = "\u2400"
+"""What a NUL (U+0000) in kept text becomes: PostgreSQL refuses U+0000 in text, and ␀ (the
+symbol for NUL) shows a reader where it was. The same on SQLite, so both stores agree."""
 PROBE_KEYS = 32
 # Participants who consented to scoring at some time; the time window itself is checked per
 # event by the kernel (``domain.participants.may_score``).
@@ -279,11 +282,16 @@ def upsert_participants(bulk: BulkConnection, participants: pl.DataFrame) -> Non
     )
 
 
+def keepable(text: str) -> str:
+    """``text`` as any store can keep it (NUL shown as ``NUL_MARK``)."""
+    return text.replace("\x00", NUL_MARK)
+
+
 def quarantine_frame(
     import_id: int, rejected: list[Rejection], location: str, now_us: int
 ) -> pl.DataFrame:
-    """Refused rows as a frame ready for ``quarantine_rows``."""
-    return pl.DataFrame(
+    """Refused rows as a frame ready for ``quarantine_rows`` (text made ``keepable``)."""
+    frame = pl.DataFrame(
         {
             "import_id": [import_id] * len(rejected),
             "line": [r.line for r in rejected],
@@ -304,6 +312,9 @@ def quarantine_frame(
             "raw": pl.Utf8,
             "created_at_us": pl.Int64,
         },
+    )
+    return frame.with_columns(
+        pl.col("field", "reason", "raw").str.replace_all("\x00", NUL_MARK, literal=True)
     )
 
 
