@@ -136,19 +136,17 @@ def test_a_nul_in_a_participant_field_is_quarantined(
     assert all("NUL" in r.reason and "\x00" not in r.raw + r.reason for r in rows_kept)
 
 
-def _deep(levels: int) -> object:
-    value: object = "x"
-    for _ in range(levels):
-        value = [value]
-    return value
+def _deep(levels: int) -> str:
+    """A JSON list nested ``levels`` deep (text: ``json.dumps`` itself would recurse)."""
+    return "[" * levels + '"x"' + "]" * levels
 
 
 @pytest.mark.parametrize("fmt", ("ndjson", "json"))
 def test_a_row_nested_too_deep_is_quarantined_naming_the_limit(
     runtime: Runtime, tmp_path: Path, fmt: str
 ) -> None:
-    deep = GOOD | {"event_id": "deep"}
-    text = json.dumps(deep)[:-1] + ', "attributes": {"a": ' + "[" * 100_000 + "]" * 100_000 + "}}"
+    deep = {k: v for k, v in GOOD.items() if k != "attributes"} | {"event_id": "deep"}
+    text = json.dumps(deep)[:-1] + ', "attributes": {"a": ' + _deep(100_000) + "}}"
     rows = [json.dumps(GOOD | {"event_id": "before"}), text, json.dumps(GOOD)]
     path = tmp_path / f"deep.{fmt}"
     if fmt == "ndjson":
@@ -167,8 +165,8 @@ def test_a_row_nested_too_deep_is_quarantined_naming_the_limit(
 def test_attributes_text_nested_too_deep_is_quarantined(runtime: Runtime, tmp_path: Path) -> None:
     rows = [
         GOOD,
-        GOOD | {"event_id": "deep", "attributes": json.dumps({"a": _deep(30_000)})},
-        GOOD | {"event_id": "limit", "attributes": json.dumps({"a": _deep(MAX_JSON_DEPTH - 1)})},
+        GOOD | {"event_id": "deep", "attributes": '{"a": ' + _deep(30_000) + "}"},
+        GOOD | {"event_id": "limit", "attributes": '{"a": ' + _deep(MAX_JSON_DEPTH - 1) + "}"},
     ]
 
     summary = imports.import_events(runtime, _write(tmp_path / "deep.csv", rows))
@@ -181,7 +179,7 @@ def test_attributes_text_nested_too_deep_is_quarantined(runtime: Runtime, tmp_pa
 
 def test_consent_nested_too_deep_is_quarantined(runtime: Runtime, tmp_path: Path) -> None:
     path = tmp_path / "people.csv"
-    consent = json.dumps(_deep(30_000))
+    consent = _deep(30_000)
     pl.DataFrame(
         {"user_id": ["p1"], "enrolled_at": ["2026-01-01T00:00:00+08:00"], "consent": [consent]}
     ).write_csv(path)
