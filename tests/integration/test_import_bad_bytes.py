@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from saxaul.ingest.columns import MAX_JSON_DEPTH
-from saxaul.services import imports, participants, quarantine
+from saxaul.services import imports, participants, quarantine, reversals
 from saxaul.services.runtime import Runtime
 
 GOOD = {
@@ -189,3 +189,26 @@ def test_consent_nested_too_deep_is_quarantined(runtime: Runtime, tmp_path: Path
     assert summary.rejected == 1
     [row], _ = quarantine.list_quarantine(runtime)
     assert row.field == "consent" and f"limit is {MAX_JSON_DEPTH}" in row.reason
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_nul_in_a_reversal_field_is_refused_naming_the_field(
+    runtime: Runtime, tmp_path: Path, fmt: str
+) -> None:
+    good = {
+        "source": "wallet",
+        "event_id": "r1",
+        "original_event_id": "p1",
+        "reason": "refund",
+        "occurred_at": "2026-11-03T10:00:00+08:00",
+    }
+    rows = [
+        good | {"event_id": f"r-{name}", name: value[:1] + "\x00" + value[1:]}
+        for name, value in good.items()
+    ]
+
+    done = reversals.import_reversals(runtime, _write(tmp_path / f"rev.{fmt}", rows))
+
+    assert done.results == []
+    assert [r.field for r in done.rejected] == list(good)
+    assert all(r.reason.startswith(f"{r.field} contains a NUL") for r in done.rejected)
