@@ -24,6 +24,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         clock=clock or SystemClock(),
         packs=packs,
         chunk_rows=settings.chunk_rows,
+        import_lease_seconds=settings.import_lease_seconds,
     )
     register_packs(rt)
     return rt

@@ -30,6 +30,13 @@ class Settings(BaseSettings):
         description="Rows per import transaction: larger chunks write fewer awards and cap-usage "
         "rows (faster), cost ~0.8 GB of memory per million rows, and resume more coarsely.",
     )
+    import_lease_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="An import whose owner commits no chunk for this long may be taken over by "
+        "another run of the same file (one on the same host takes over a dead owner at once); "
+        "keep it well above the time one chunk takes.",
+    )
     http_max_rows: int = Field(
         default=100_000, ge=1, le=1_000_000, description="Most events in one HTTP bulk request."
     )

@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 
+import pytest
 from fastapi.testclient import TestClient
+
+from saxaul.api.app import create_app
+from saxaul.bootstrap import bootstrap
+from saxaul.config import Settings
+from saxaul.domain.clock import Clock
+from saxaul.ingest.columns import MAX_JSON_DEPTH
+from saxaul.services.api_keys import create_api_key
 
 from .helpers import MAX_BYTES, assert_problem, ride
 
@@ -149,3 +157,67 @@ def test_metrics_count_what_the_endpoint_did(
     assert "saxaul_events_accepted_total 2.0" in text
     assert "saxaul_events_duplicate_total 1.0" in text
     assert "saxaul_events_rejected_total 1.0" in text
+
+
+@pytest.fixture
+def any_store_client(
+    database_url: str, clock: Clock
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """A client on SQLite and on PostgreSQL, with room for bodies of a few MiB."""
+    settings = Settings(database_url=database_url)
+    runtime = bootstrap(settings, clock=clock)
+    try:
+        with TestClient(create_app(settings, runtime=runtime)) as test_client:
+            yield test_client, {"Authorization": f"Bearer {create_api_key(runtime, 'op')}"}
+    finally:
+        runtime.engine.dispose()
+
+
+def test_a_body_nested_past_the_limit_is_refused_whole(
+    any_store_client: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, auth = any_store_client
+    body = b"[" * 100_000 + b"]" * 100_000
+
+    response = client.post(
+        "/v1/events", content=body, headers=auth | {"Content-Type": "application/json"}
+    )
+
+    problem = assert_problem(response, 422, "input_rejected")
+    assert f"more than {MAX_JSON_DEPTH} levels deep" in problem["detail"]
+
+
+@pytest.mark.parametrize("media", ["application/json", "application/x-ndjson"])
+def test_a_row_nested_past_the_limit_is_quarantined(
+    any_store_client: tuple[TestClient, dict[str, str]], media: str
+) -> None:
+    client, auth = any_store_client
+    deep = json.dumps(ride("deep"))[:-1] + ', "attributes": {"a": ' + "[" * 100_000
+    rows = [json.dumps(ride("g1")), deep + "]" * 100_000 + "}}", json.dumps(ride("g2"))]
+    body = "[" + ",".join(rows) + "]" if media == "application/json" else "\n".join(rows)
+
+    response = client.post("/v1/events", content=body, headers=auth | {"Content-Type": media})
+
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["new_events"], result["rejected"]) == (2, 1)
+    [rejection] = result["rejections"]
+    assert rejection["field"] == "attributes"
+    assert f"the limit is {MAX_JSON_DEPTH}" in rejection["reason"]
+
+
+def test_a_nul_in_an_event_is_quarantined(
+    any_store_client: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, auth = any_store_client
+
+    response = client.post("/v1/events", json=[ride("bad\u0000nul"), ride("fine")], headers=auth)
+
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["new_events"], result["rejected"]) == (1, 1)
+    [rejection] = result["rejections"]
+    assert rejection["field"] == "event_id"
+    assert rejection["reason"].startswith("event_id contains a NUL character (U+0000)")
+    page = client.get(f"/v1/quarantine?import_id={result['import_id']}", headers=auth).json()
+    assert page["items"][0]["raw"].count("\\u0000") == 1

@@ -1,4 +1,4 @@
-"""The ``saxaul`` command: serve, db, import, methodology, rescore, quarantine, bench, demo.
+"""The ``saxaul`` command: serve, db, import(s), methodology, rescore, quarantine, bench, demo.
 
 Every command builds the runtime with ``bootstrap`` and calls services; nothing here holds a
 rule. Long work shows a progress bar; ``--json`` prints machine-readable output instead.
@@ -26,6 +26,7 @@ from saxaul.config import Settings
 from saxaul.domain.errors import DomainError
 from saxaul.services import (
     api_keys,
+    import_runs,
     imports,
     methodology,
     participant_auth,
@@ -43,6 +44,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 methodology_app = typer.Typer(help="Methodology packs: list, show, verify.", no_args_is_help=True)
+imports_app = typer.Typer(
+    help="Imports: what ran, what is running, what failed and why.", no_args_is_help=True
+)
 quarantine_app = typer.Typer(
     help="Rows refused at import, kept for inspection.", no_args_is_help=True
 )
@@ -57,6 +61,7 @@ bench_app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(methodology_app, name="methodology")
+app.add_typer(imports_app, name="imports")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(participants_app, name="participants")
 app.add_typer(apikey_app, name="apikey")
@@ -122,6 +127,32 @@ def import_(
             print_import(console, file_kind, result)
     if as_json:
         _print_json(results if len(results) > 1 else results[0])
+
+
+@imports_app.command("list")
+def imports_list(
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """The latest imports: status (running, done, failed), rows committed and why one failed."""
+    rows = import_runs.list_imports(_runtime(), limit=limit)
+    if as_json:
+        _print_json([dataclasses.asdict(r) for r in rows])
+        return
+    table = Table("import", "kind", "name", "status", "rows", "owner or error")
+    for r in rows:
+        status = {"failed": "[red]failed[/]", "running": "[yellow]running[/]"}.get(r.status)
+        table.add_row(
+            str(r.id),
+            r.kind,
+            escape(r.name),
+            status or r.status,
+            f"{r.rows_committed:,}",
+            escape(r.error or r.owner or ""),
+        )
+    console.print(table)
+    if any(r.status != "done" for r in rows):
+        console.print("run `saxaul import FILE` again to resume or re-run an import")
 
 
 @methodology_app.command("list")

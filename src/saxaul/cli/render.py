@@ -42,9 +42,11 @@ def import_progress(
 
 def print_import(console: Console, kind: str, result: Any) -> None:
     """An import summary as a two-column table, then what to do about refusals."""
+    if result.run:
+        console.print(escape(result.run))
     table = Table(title=f"{kind} import: {result.name}", show_header=False)
     for key, value in dataclasses.asdict(result).items():
-        if key not in ("rejections", "name"):
+        if key not in ("rejections", "name", "run"):
             shown = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
             table.add_row(key.replace("_", " "), shown)
     console.print(table)

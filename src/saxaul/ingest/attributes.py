@@ -21,6 +21,7 @@ import polars as pl
 from saxaul.ingest.checks import FieldCheck, Problem, code
 from saxaul.ingest.columns import MAX_CHARS
 from saxaul.ingest.fields import is_blank, source
+from saxaul.ingest.nesting import TooDeep, loads
 
 _STRING = r'"[^"\\\x00-\x1f]*"'
 _KEY = r'"[^"\\\x00-\x21:]*"'
@@ -117,7 +118,9 @@ def canonical_json(text: str) -> str | Problem:
     if len(text) > _MAX_RAW_CHARS:
         return Problem.TOO_LONG
     try:
-        value = json.loads(text, parse_constant=_no_constants)
+        value = loads(text, parse_constant=_no_constants)
+    except TooDeep:
+        return Problem.TOO_DEEP
     except ValueError:
         return Problem.NOT_OBJECT
     if not isinstance(value, dict):

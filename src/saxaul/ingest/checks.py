@@ -21,7 +21,7 @@ from enum import IntEnum
 import polars as pl
 
 from saxaul.domain.events import RejectCode, Rejection
-from saxaul.ingest.columns import LINE, MAX_CHARS, ROW, SOURCE_LINE
+from saxaul.ingest.columns import LINE, MAX_CHARS, MAX_JSON_DEPTH, ROW, SOURCE_LINE
 from saxaul.ingest.pieces import RawChunk
 
 EXAMPLE_TIMESTAMP = "2026-03-01T08:00:00+08:00"
@@ -40,6 +40,9 @@ class Problem(IntEnum):
     OUT_OF_RANGE = 8
     BAD_FORMAT = 9
     NOT_OBJECT = 10
+    NUL_CHAR = 11
+    """The input text holds U+0000: checked before the field's own rule, in every field."""
+    TOO_DEEP = 12
     RETRY = 31
     """Internal: the fast path could not decide; the check's Python fallback will."""
 
@@ -89,7 +92,7 @@ def run_checks(
         pl.col(SOURCE_LINE).alias(LINE),
         pl.col(ROW),
         *(c.value.alias(c.name) for c in checks),
-        *(c.problem.alias(_problem_column(c.name)) for c in checks),
+        *(_nul_first(raw.frame, c).alias(_problem_column(c.name)) for c in checks),
     )
     out = _conclude(checked, checks, derive).collect()
     retrying = [c for c in checks if c.resolve is not None and _retry_rows(out, c.name).len()]
@@ -113,6 +116,24 @@ def run_checks(
 
 
 _FIRST = "__first_problem"
+
+
+def _nul_first(frame: pl.DataFrame, check: FieldCheck) -> pl.Expr:
+    """The check's problem, preceded by NUL_CHAR when the input text holds U+0000.
+
+    Why before every rule: PostgreSQL cannot store U+0000 in text at all, and no field means
+    anything with one, so the reason says exactly that instead of a rule's usual wording
+    (which would quote the value, NUL and all).
+    """
+    dtype = frame.schema.get(check.name)
+    if dtype == pl.String:
+        text = pl.col(check.name)
+    elif isinstance(dtype, pl.List) and dtype.inner == pl.String:
+        text = pl.col(check.name).list.join("")
+    else:
+        return check.problem
+    holds_nul = text.str.contains("\x00", literal=True).fill_null(False)
+    return pl.when(holds_nul).then(code(Problem.NUL_CHAR)).otherwise(check.problem)
 
 
 def _conclude(
@@ -156,6 +177,7 @@ def describe_common(
         example=EXAMPLE_TIMESTAMP,
         length=len(text),
         limit=MAX_CHARS.get(field, ""),
+        depth=MAX_JSON_DEPTH,
     )
     if problem is Problem.MISSING:
         return RejectCode.MISSING_FIELD, reason
@@ -177,6 +199,10 @@ _GENERIC: dict[Problem, str] = {
     Problem.OUT_OF_RANGE: "{field} '{value}' is out of range",
     Problem.BAD_FORMAT: "{field} '{value}' is not in the expected form",
     Problem.NOT_OBJECT: '{field} is not a JSON object; send e.g. {{"line": "2"}}',
+    Problem.NUL_CHAR: "{field} contains a NUL character (U+0000), which no store accepts; "
+    "remove it and resend",
+    Problem.TOO_DEEP: "{field} nests objects and lists more than {depth} levels deep; the limit "
+    "is {depth}: flatten it",
     Problem.RETRY: "{field} '{value}' could not be checked",
 }
 

@@ -65,6 +65,12 @@ BIRTH_YEAR_MIN: Final = 1900
 BIRTH_YEAR_MAX: Final = 2026
 RAW_MAX_CHARS: Final = 2000
 """A rejection keeps at most this much of the row's raw text."""
+MAX_JSON_DEPTH: Final = 32
+"""Deepest nesting of objects and lists in one field's JSON value (``{"a": [1]}`` is 2 deep).
+
+Why a bound: Python's ``json`` recurses once per level and fails near 1,000; a row nested
+deeper than this is refused with a reason instead, long before any parser can be exhausted.
+"""
 
 UTC_US: Final = pl.Datetime("us", "UTC")
 

@@ -17,16 +17,18 @@ Every known field is read as text: ``{"quantity": 2.5}`` and ``{"quantity": "2.5
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import BinaryIO
 
 import polars as pl
 
 from saxaul.domain.errors import InputRejected
 from saxaul.domain.events import RejectCode, Rejection
-from saxaul.ingest.columns import NESTED_FIELDS, POS, SOURCE_LINE
+from saxaul.ingest.columns import MAX_JSON_DEPTH, NESTED_FIELDS, POS, SOURCE_LINE
+from saxaul.ingest.nesting import TooDeep, loads, nesting
 from saxaul.ingest.pieces import RawPiece, clip
 
 BLOCK_BYTES = 8 << 20
@@ -93,12 +95,12 @@ def ndjson_piece(block: bytes, schema: dict[str, pl.DataType], pos0: int, line0:
     for offset, text in enumerate(lines.all()):
         if not text.strip():
             continue
-        problem = None if frame is not None else _object_problem(text)
+        problem = None if frame is not None else _object_problem(line0 + offset, text, schema)
         if problem is None:
             kept.append(text)
             kept_lines.append(line0 + offset)
         else:
-            bad.append(_malformed(line0 + offset, problem, text))
+            bad.append(problem)
     if frame is None or frame.height != len(kept):
         frame, unreadable = read_objects(kept, schema)
         for i in reversed(unreadable):
@@ -126,13 +128,16 @@ def _with_positions(frame: pl.DataFrame, pos: pl.Series, line: pl.Series) -> pl.
     return frame.select(pos.alias(POS), line.alias(SOURCE_LINE), pl.all())
 
 
-def _object_problem(text: bytes) -> str | None:
+def _object_problem(line: int, text: bytes, schema: Mapping[str, object]) -> Rejection | None:
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = loads(text, row=True, parse_constant=_reject_constant)
+    except TooDeep as exc:
+        return too_deep_row(line, exc, text, schema)
     except (ValueError, UnicodeDecodeError) as exc:
-        return f"the line is not valid JSON ({exc}); send one JSON object per line"
+        reason = f"the line is not valid JSON ({exc}); send one JSON object per line"
+        return _malformed(line, reason, text)
     if not isinstance(value, dict):
-        return f"the line is a JSON {type(value).__name__}, not an object"
+        return _malformed(line, f"the line is a JSON {type(value).__name__}, not an object", text)
     return None
 
 
@@ -143,6 +148,19 @@ def _reject_constant(name: str) -> object:
 def _malformed(line: int, reason: str, text: bytes | str) -> Rejection:
     raw = text if isinstance(text, str) else text.decode("utf-8", errors="replace")
     return Rejection(line, RejectCode.MALFORMED_ROW, reason, clip(raw.rstrip("\r")))
+
+
+def too_deep_row(
+    line: int, exc: TooDeep, text: bytes | str, schema: Mapping[str, object]
+) -> Rejection:
+    """A row nested past the limit: ``invalid_value`` of the field when it is one we read."""
+    limit = f"more than {MAX_JSON_DEPTH} levels deep; the limit is {MAX_JSON_DEPTH}: flatten it"
+    if exc.key in schema:
+        reason = f"{exc.key} nests objects and lists {limit}"
+        rejection = _malformed(line, reason, text)
+        return dataclasses.replace(rejection, code=RejectCode.INVALID_VALUE, field=exc.key)
+    where = "the row" if exc.key is None else f"the row's key {clip(exc.key)[:64]!r}"
+    return _malformed(line, f"{where} nests objects and lists {limit}", text)
 
 
 def exact_nested(
@@ -173,9 +191,9 @@ def exact_nested(
     rendered = {c: frame.get_column(c).gather(order).to_list() for c in columns}
     for n, row in enumerate(order):
         try:
-            value = json.loads(raw[row])
-        except ValueError:
-            continue
+            value = loads(raw[row], row=True)
+        except (ValueError, TooDeep):
+            continue  # too deep: Polars' text stands; a deep nested field fails its check
         for name in columns:
             nested = value.get(name) if isinstance(value, dict) else None
             if isinstance(nested, dict | list):
@@ -255,10 +273,12 @@ def iter_json_array_pieces(
     indices: list[int] = []
     bad: list[tuple[int, Rejection]] = []
     start = 0
-    for index, text, is_object in ArrayScanner(stream).elements():
+    for index, text, value in ArrayScanner(stream).elements():
         if max_rows is not None and index >= max_rows:
             raise InputRejected(f"the array has more than {max_rows} elements", field="body")
-        if is_object:
+        if isinstance(value, TooDeep):
+            bad.append((index, too_deep_row(index, value, text, schema)))
+        elif isinstance(value, dict):
             texts.append(text.replace("\n", " ").replace("\r", " ").encode())
             indices.append(index)
         else:
@@ -331,7 +351,9 @@ class ArrayScanner:
             if not self._more():
                 return ""
 
-    def elements(self) -> Iterator[tuple[int, str, bool]]:
+    def elements(self) -> Iterator[tuple[int, str, object]]:
+        """Each element's index, text and decoded value (``TooDeep`` for an object nested past
+        the limit: its neighbours still count)."""
         if self._peek() != "[":
             raise InputRejected("the JSON must be an array of event objects", field="body")
         self._i += 1
@@ -349,19 +371,30 @@ class ArrayScanner:
                 self._i += 1
                 self._peek()
             value, end = self._decode_element(index)
-            yield index, self._buf[self._i : end], isinstance(value, dict)
+            yield index, self._buf[self._i : end], value
             self._i = end
             index += 1
 
     def _decode_element(self, index: int) -> tuple[object, int]:
         while True:
+            unfinished = len(self._buf) - self._i > _MAX_ELEMENT_CHARS
             try:
                 value, end = self._decoder.raw_decode(self._buf, self._i)
                 if end < len(self._buf) or self._eof:
                     return value, end
             except json.JSONDecodeError as exc:
-                if self._eof or len(self._buf) - self._i > _MAX_ELEMENT_CHARS:
+                if self._eof or unfinished:
                     raise self._broken(index, exc.msg) from exc
+            except RecursionError:
+                found = nesting(self._buf, self._i)
+                if found.end is not None and self._buf[self._i] == "{":
+                    return TooDeep(found), found.end
+                if found.end is not None or self._eof or unfinished:
+                    raise self._broken(
+                        index,
+                        f"it nests objects and lists more than {MAX_JSON_DEPTH} levels deep "
+                        f"(the limit is {MAX_JSON_DEPTH}) and is not an event object",
+                    ) from None
             self._more()
 
     @staticmethod

@@ -15,7 +15,6 @@ counted; with other fields it is rejected ``duplicate_in_batch``. Example::
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ from saxaul.ingest.fields import (
     timestamp_check,
 )
 from saxaul.ingest.formats import iter_raw_chunks
+from saxaul.ingest.nesting import TooDeep, loads
 from saxaul.ingest.pieces import RawChunk
 
 ALL_SCOPES = ";".join(sorted(str(scope.value) for scope in ConsentScope))
@@ -151,29 +151,32 @@ def _consent_check(frame: pl.DataFrame) -> FieldCheck:
 
 def _resolve_consent(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     texts = values.list.join(";") if isinstance(values.dtype, pl.List) else values.cast(pl.String)
-    seen: dict[str, str | None] = {}
+    seen: dict[str, str | Problem] = {}
     for text in texts.unique().to_list():
         seen[text] = _scopes(text)
-    scopes = [seen[t] for t in texts.to_list()]
-    problems = [None if s is not None else int(Problem.BAD_FORMAT) for s in scopes]
+    results = [seen[t] for t in texts.to_list()]
+    scopes = [None if isinstance(r, Problem) else r for r in results]
+    problems = [int(r) if isinstance(r, Problem) else None for r in results]
     return pl.Series(scopes, dtype=pl.String), pl.Series(problems, dtype=pl.UInt8)
 
 
-def _scopes(text: str) -> str | None:
-    """``'reports; Scoring'`` or ``'["scoring"]'`` → sorted ';'-joined scopes; None if invalid."""
+def _scopes(text: str) -> str | Problem:
+    """``'reports; Scoring'`` or ``'["scoring"]'`` → sorted ';'-joined scopes, or the problem."""
     word = text.strip().lower()
     names: list[object]
     if word.startswith("["):
         try:
-            parsed = json.loads(word)
+            parsed = loads(word)
+        except TooDeep:
+            return Problem.TOO_DEEP
         except ValueError:
-            return None
+            return Problem.BAD_FORMAT
         names = parsed if isinstance(parsed, list) else [parsed]
     else:
         names = [part.strip() for part in re.split(r"[;,]", word)]
     chosen = {n for n in names if n != ""}
     if not all(isinstance(n, str) and n in _SCOPES for n in chosen):
-        return None
+        return Problem.BAD_FORMAT
     return ";".join(sorted(str(n) for n in chosen))
 
 

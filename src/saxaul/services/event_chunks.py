@@ -24,17 +24,24 @@ from saxaul.domain.units import MG_PER_G
 from saxaul.ingest.events import EventChunk
 from saxaul.scoring.kernel import cap_groups, score
 from saxaul.scoring.table import BehaviourTable
+from saxaul.services.import_runs import taken_over
 from saxaul.store import ingest_repo as repo
 from saxaul.store.bulk import BulkConnection, UniqueViolation
+from saxaul.store.ingest_repo import Lease
 
 
 @dataclass(frozen=True, slots=True)
 class ChunkTarget:
-    """Where a chunk goes: the import it belongs to and the row its end leaves the cursor at."""
+    """Where a chunk goes: the import (and the run's lease on it) and the row its end leaves
+    the cursor at."""
 
-    import_id: int
+    lease: Lease
     rows_done: int
     now_us: int
+
+    @property
+    def import_id(self) -> int:
+        return self.lease.import_id
 
 
 def commit_chunk(
@@ -84,7 +91,8 @@ def _close_chunk(
     )
     for key, value in counts.items():
         totals[key] = totals.get(key, 0) + value
-    repo.advance_import(bulk, target.import_id, target.rows_done, totals)
+    if not repo.advance_import(bulk, target.lease, target.rows_done, totals):
+        raise taken_over(target.import_id)
 
 
 def _split_against_store(

@@ -2,8 +2,9 @@
 
 A file is read in fixed chunks (``Runtime.chunk_rows``); each chunk commits atomically with the
 import's resume cursor (``event_chunks``). A re-run of a file, or of an import killed with
-SIGKILL, resumes at the cursor, and anything offered again is recognised by its dedupe key, so
-totals equal one clean import's. While one chunk is written, the next is read and validated in
+SIGKILL or failed, resumes at the cursor (``import_runs`` says when a run may take an import
+over), and anything offered again is recognised by its dedupe key, so totals equal one clean
+import's. While one chunk is written, the next is read and validated in
 a background thread (both mostly run in Rust/C with the GIL released).
 
 Example: ``import_events(rt, Path("day1.csv"))`` → ``ImportSummary(new_events=1_998_731,
@@ -27,8 +28,8 @@ from saxaul.ingest.events import EventChunk, file_sha256, iter_event_chunks, par
 from saxaul.ingest.sniff import count_rows, detect_kind
 from saxaul.scoring.table import BehaviourTable
 from saxaul.services.event_chunks import ChunkTarget, commit_chunk
+from saxaul.services.import_runs import renewed, run_import
 from saxaul.services.runtime import Runtime
-from saxaul.store import ingest_repo as repo
 from saxaul.store.bulk import BulkConnection
 
 Progress = Callable[[int], None]
@@ -42,6 +43,8 @@ class ImportSummary:
 
     name: str
     import_id: int = 0
+    run: str = ""
+    """What this run did with the import's earlier state, e.g. "resumed import 12 at row …"."""
     resumed_from_row: int = 0
     rows_read: int = 0
     new_events: int = 0
@@ -157,24 +160,22 @@ def _import(
     chunks: Callable[[int], Iterable[EventChunk]],
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Open (or resume) the import named by ``identity`` = (kind, sha256, name), commit each
-    chunk ``chunks(skip_rows)`` yields, then mark the import done."""
+    """Claim the import named by ``identity`` = (kind, sha256, name) (``import_runs``), commit
+    each chunk ``chunks(skip_rows)`` yields, then mark the import done — or failed."""
     started = time.perf_counter()
-    with BulkConnection(rt.database_url) as bulk:
-        with bulk.transaction():
-            cursor = repo.open_import(bulk, *identity, to_us(rt.clock.now()))
-        summary.import_id = cursor.id
-        skip = cursor.rows_committed if cursor.status == "running" else 0
-        summary.resumed_from_row = skip
-        totals = dict(cursor.counters)  # cumulative over runs: a re-run adds only duplicates
-        for chunk in chunks(skip):
-            target = ChunkTarget(cursor.id, chunk.end_row, to_us(rt.clock.now()))
+    with BulkConnection(rt.database_url) as bulk, run_import(rt, bulk, *identity) as run:
+        summary.import_id = run.import_id
+        summary.run = run.message
+        summary.resumed_from_row = run.from_row
+        totals = dict(run.counters)  # cumulative over runs: a re-run adds only duplicates
+        lease = run.lease
+        for chunk in chunks(run.from_row):
+            lease = renewed(rt, lease)
+            target = ChunkTarget(lease, chunk.end_row, to_us(rt.clock.now()))
             counts, rejected = commit_chunk(bulk, table, target, chunk, totals)
             summary.add(counts)
             sample_rejections(summary.rejections, rejected, chunk.location)
             if progress:
                 progress(chunk.rows_read)
-        with bulk.transaction():
-            repo.finish_import(bulk, cursor.id, to_us(rt.clock.now()))
     summary.seconds = time.perf_counter() - started
     return summary

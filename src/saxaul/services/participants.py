@@ -20,6 +20,7 @@ from saxaul.domain.errors import NotFound
 from saxaul.domain.participants import ConsentScope
 from saxaul.ingest.events import file_sha256
 from saxaul.ingest.participants import iter_participant_chunks
+from saxaul.services.import_runs import renewed, run_import, taken_over
 from saxaul.services.imports import Progress, sample_rejections
 from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
@@ -32,6 +33,9 @@ class ParticipantImportSummary:
     """What a participants import did."""
 
     name: str
+    import_id: int = 0
+    run: str = ""
+    """What this run did with the import's earlier state (see ``import_runs``)."""
     rows_read: int = 0
     enrolled_or_updated: int = 0
     with_scoring_consent: int = 0
@@ -46,11 +50,12 @@ def import_participants(
     """Upsert participants and demographics from a file; bad rows go to quarantine."""
     started = time.perf_counter()
     summary = ParticipantImportSummary(name=str(path))
-    with BulkConnection(rt.database_url) as bulk:
-        now_us = to_us(rt.clock.now())
-        with bulk.transaction():
-            cursor = repo.open_import(bulk, "participants", file_sha256(path), path.name, now_us)
+    identity = ("participants", file_sha256(path), path.name)
+    with BulkConnection(rt.database_url) as bulk, run_import(rt, bulk, *identity) as run:
+        summary.import_id, summary.run = run.import_id, run.message
+        lease = run.lease
         for chunk in iter_participant_chunks(path, chunk_rows=rt.chunk_rows):
+            now_us = to_us(rt.clock.now())
             frame = chunk.accepted.with_columns(
                 pl.col("enrolled_at").dt.epoch("us").alias("enrolled_at_us"),
                 pl.when(pl.col("consent_scopes") != "")
@@ -59,10 +64,14 @@ def import_participants(
                 .alias("consent_at_us"),
                 pl.lit(now_us).alias("updated_at_us"),
             )
+            lease = renewed(rt, lease)
             with bulk.transaction():
+                if not repo.renew_lease(bulk, lease):
+                    raise taken_over(lease.import_id)
                 repo.upsert_participants(bulk, frame)
                 repo.quarantine_rows(
-                    bulk, repo.quarantine_frame(cursor.id, chunk.rejected, chunk.location, now_us)
+                    bulk,
+                    repo.quarantine_frame(lease.import_id, chunk.rejected, chunk.location, now_us),
                 )
             summary.rows_read += chunk.rows_read
             summary.enrolled_or_updated += frame.height
@@ -73,8 +82,6 @@ def import_participants(
             sample_rejections(summary.rejections, chunk.rejected, chunk.location)
             if progress:
                 progress(chunk.rows_read)
-        with bulk.transaction():
-            repo.finish_import(bulk, cursor.id, to_us(rt.clock.now()))
     summary.seconds = time.perf_counter() - started
     return summary
 

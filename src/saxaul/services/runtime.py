@@ -35,6 +35,9 @@ class Runtime:
     clock: Clock
     packs: tuple[Pack, ...]
     chunk_rows: int = 1_000_000
+    import_lease_seconds: int = 300
+    """How long an import's owner may go without committing a chunk before another run may
+    take the import over (a dead owner on the same host is taken over at once)."""
     rules: EnergyRules = field(default_factory=shipped_energy_rules)
     species: SpeciesCatalogue = field(default_factory=shipped_species)
     write_lock: threading.Lock = field(default_factory=threading.Lock, compare=False)

@@ -65,6 +65,9 @@ QUARANTINE_COLUMNS = (
 )
 
 
+NUL_MARK = "\u2400"
+"""What a NUL (U+0000) in kept text becomes: PostgreSQL refuses U+0000 in text, and ␀ (the
+symbol for NUL) shows a reader where it was. The same on SQLite, so both stores agree."""
 PROBE_KEYS = 32
 # Participants who consented to scoring at some time; the time window itself is checked per
 # event by the kernel (``domain.participants.may_score``).
@@ -87,55 +90,128 @@ def _params(bulk: BulkConnection, count: int) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class ImportCursor:
-    """An import's identity and how far it has committed (rows of the source, in order)."""
+    """An import's identity, how far it has committed (rows of the source, in order), and
+    which process runs it until when."""
 
     id: int
     rows_committed: int
     status: str
     counters: dict[str, int]
+    owner: str | None = None
+    lease_until_us: int | None = None
+    error: str | None = None
 
 
-def open_import(
-    bulk: BulkConnection, kind: str, content_sha256: str, name: str, now_us: int
-) -> ImportCursor:
-    """Find the import of this content, or register it; a re-run resumes from its cursor."""
-    p = _params(bulk, 5)
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A run's hold on its import: only ``owner`` may move the cursor, until ``until_us``."""
+
+    import_id: int
+    owner: str
+    until_us: int
+
+
+def find_import(bulk: BulkConnection, kind: str, content_sha256: str) -> ImportCursor | None:
+    """The import of this content, if one was ever started."""
+    p = _params(bulk, 2)
     found = bulk.query(
-        f"SELECT id, rows_committed, status, counters FROM imports "
+        "SELECT id, rows_committed, status, counters, owner, lease_until_us, error FROM imports "
         f"WHERE kind = {p[0]} AND content_sha256 = {p[1]}",
         [kind, content_sha256],
     )
     if found.height == 0:
-        bulk.execute(
-            f"INSERT INTO imports (kind, content_sha256, name, status, rows_committed, counters,"
-            f" started_at_us) VALUES ({p[0]}, {p[1]}, {p[2]}, 'running', 0, '{{}}', {p[3]})",
-            [kind, content_sha256, name, now_us],
-        )
-        return open_import(bulk, kind, content_sha256, name, now_us)
+        return None
     row = found.row(0, named=True)
+    lease = row["lease_until_us"]
     return ImportCursor(
-        int(row["id"]), int(row["rows_committed"]), str(row["status"]), json.loads(row["counters"])
+        int(row["id"]),
+        int(row["rows_committed"]),
+        str(row["status"]),
+        json.loads(row["counters"]),
+        row["owner"],
+        None if lease is None else int(lease),
+        row["error"],
+    )
+
+
+def register_import(
+    bulk: BulkConnection, kind: str, content_sha256: str, name: str, lease: Lease, now_us: int
+) -> ImportCursor:
+    """Record a new import, running under ``lease`` (its ``import_id`` is not known yet)."""
+    p = _params(bulk, 6)
+    bulk.execute(
+        "INSERT INTO imports (kind, content_sha256, name, status, rows_committed, counters, "
+        f"started_at_us, owner, lease_until_us) VALUES ({p[0]}, {p[1]}, {p[2]}, 'running', 0, "
+        f"'{{}}', {p[3]}, {p[4]}, {p[5]})",
+        [kind, content_sha256, name, now_us, lease.owner, lease.until_us],
+    )
+    found = find_import(bulk, kind, content_sha256)
+    assert found is not None
+    return found
+
+
+def claim_import(bulk: BulkConnection, lease: Lease, rows_committed: int) -> None:
+    """Make ``lease`` the import's owner, running again from ``rows_committed``."""
+    p = _params(bulk, 4)
+    bulk.execute(
+        f"UPDATE imports SET status = 'running', owner = {p[0]}, lease_until_us = {p[1]}, "
+        f"rows_committed = {p[2]}, error = NULL, finished_at_us = NULL WHERE id = {p[3]}",
+        [lease.owner, lease.until_us, rows_committed, lease.import_id],
     )
 
 
 def advance_import(
-    bulk: BulkConnection, import_id: int, rows_committed: int, counters: Mapping[str, int]
-) -> None:
-    """Move the resume cursor and the running totals, in the chunk's transaction."""
+    bulk: BulkConnection, lease: Lease, rows_committed: int, counters: Mapping[str, int]
+) -> bool:
+    """Move the resume cursor and the running totals, and renew the lease, in the chunk's
+    transaction; ``False`` (nothing changed) when another run has taken the import over."""
+    p = _params(bulk, 5)
+    return _owned_update(
+        bulk,
+        f"rows_committed = {p[0]}, counters = {p[1]}, lease_until_us = {p[2]}",
+        [rows_committed, json.dumps(dict(counters), sort_keys=True), lease.until_us],
+        lease,
+    )
+
+
+def renew_lease(bulk: BulkConnection, lease: Lease) -> bool:
+    """Renew the lease without moving the cursor; ``False`` when the import was taken over."""
+    return _owned_update(bulk, f"lease_until_us = {_params(bulk, 1)[0]}", [lease.until_us], lease)
+
+
+def finish_import(bulk: BulkConnection, lease: Lease, now_us: int) -> bool:
+    """Mark an import done (a later run of the same content only finds duplicates);
+    ``False`` when another run has taken it over."""
+    return _close(bulk, lease, "done", None, now_us)
+
+
+def fail_import(bulk: BulkConnection, lease: Lease, error: str, now_us: int) -> bool:
+    """Mark an import failed with why; a later run of the same content resumes at its cursor."""
+    return _close(bulk, lease, "failed", keepable(error), now_us)
+
+
+def _close(bulk: BulkConnection, lease: Lease, status: str, error: str | None, now_us: int) -> bool:
     p = _params(bulk, 3)
-    bulk.execute(
-        f"UPDATE imports SET rows_committed = {p[0]}, counters = {p[1]} WHERE id = {p[2]}",
-        [rows_committed, json.dumps(dict(counters), sort_keys=True), import_id],
+    return _owned_update(
+        bulk,
+        f"status = {p[0]}, error = {p[1]}, finished_at_us = {p[2]}, owner = NULL, "
+        "lease_until_us = NULL",
+        [status, error, now_us],
+        lease,
     )
 
 
-def finish_import(bulk: BulkConnection, import_id: int, now_us: int) -> None:
-    """Mark an import done (a later run of the same content only finds duplicates)."""
-    p = _params(bulk, 2)
-    bulk.execute(
-        f"UPDATE imports SET status = 'done', finished_at_us = {p[0]} WHERE id = {p[1]}",
-        [now_us, import_id],
+def _owned_update(
+    bulk: BulkConnection, assignments: str, values: list[object], lease: Lease
+) -> bool:
+    """``UPDATE imports SET assignments`` while ``lease`` still owns the running import."""
+    p = _params(bulk, len(values) + 2)
+    found = bulk.query(
+        f"UPDATE imports SET {assignments} WHERE id = {p[-2]} AND owner = {p[-1]} "
+        "AND status = 'running' RETURNING id",
+        [*values, lease.import_id, lease.owner],
     )
+    return found.height == 1
 
 
 def consent_of(bulk: BulkConnection, user_ids: pl.Series) -> pl.DataFrame:
@@ -279,11 +355,16 @@ def upsert_participants(bulk: BulkConnection, participants: pl.DataFrame) -> Non
     )
 
 
+def keepable(text: str) -> str:
+    """``text`` as any store can keep it (NUL shown as ``NUL_MARK``)."""
+    return text.replace("\x00", NUL_MARK)
+
+
 def quarantine_frame(
     import_id: int, rejected: list[Rejection], location: str, now_us: int
 ) -> pl.DataFrame:
-    """Refused rows as a frame ready for ``quarantine_rows``."""
-    return pl.DataFrame(
+    """Refused rows as a frame ready for ``quarantine_rows`` (text made ``keepable``)."""
+    frame = pl.DataFrame(
         {
             "import_id": [import_id] * len(rejected),
             "line": [r.line for r in rejected],
@@ -304,6 +385,9 @@ def quarantine_frame(
             "raw": pl.Utf8,
             "created_at_us": pl.Int64,
         },
+    )
+    return frame.with_columns(
+        pl.col("field", "reason", "raw").str.replace_all("\x00", NUL_MARK, literal=True)
     )
 
 

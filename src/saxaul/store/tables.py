@@ -72,11 +72,19 @@ imports = Table(
     Column("kind", Text, nullable=False, comment="events | participants | http"),
     Column("content_sha256", Text, nullable=False),
     Column("name", Text, nullable=False),
-    Column("status", Text, nullable=False, comment="running | done"),
+    Column("status", Text, nullable=False, comment="running | done | failed"),
     Column("rows_committed", BigInteger, nullable=False, default=0),
     Column("counters", Text, nullable=False, default="{}", comment="JSON totals"),
     Column("started_at_us", BigInteger, nullable=False),
     Column("finished_at_us", BigInteger, nullable=True),
+    Column("owner", Text, nullable=True, comment="host:pid:run of the process"),
+    Column(
+        "lease_until_us",
+        BigInteger,
+        nullable=True,
+        comment="another process may take the import over after this instant",
+    ),
+    Column("error", Text, nullable=True, comment="why the last run failed"),
     UniqueConstraint("kind", "content_sha256"),
 )
 

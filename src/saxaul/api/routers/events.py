@@ -2,7 +2,8 @@
 
 A bad row never fails the request: it is quarantined and listed with its place and reason,
 while the good rows are imported. Only a body that cannot be read at all (not JSON, not an
-array, too many rows) is refused whole, as 422 ``input_rejected``.
+array, too many rows, nested past the limit) is refused whole, as 422 ``input_rejected``; the
+same body while it is still being imported is 409 ``conflict`` (send it again shortly).
 
 Example: posting ``[{…good…}, {…occurred_at without offset…}]`` answers 200 with
 ``new_events: 1, rejected: 1`` and ``rejections: [{"index": 1, "code": "invalid_timestamp", …}]``;
@@ -51,7 +52,7 @@ _REQUEST_BODY = {
     response_model=ImportResult,
     openapi_extra={"requestBody": _REQUEST_BODY},
     responses=problem_responses(
-        "unauthorised", "request_too_large", "unsupported_media_type", "input_rejected"
+        "unauthorised", "request_too_large", "unsupported_media_type", "input_rejected", "conflict"
     ),
 )
 def post_events(
