@@ -55,10 +55,10 @@ def test_sigkilled_import_rerun_gives_clean_totals(database_url: str, tmp_path: 
     rng = random.Random(7)
     kills = 0
     for _ in range(KILLS):
-        before = _committed(crashed.engine)
+        before = _committed(crashed.db.engine)
         proc = _start(database_url, events)
         deadline = time.monotonic() + 60
-        while _committed(crashed.engine) <= before and proc.poll() is None:
+        while _committed(crashed.db.engine) <= before and proc.poll() is None:
             assert time.monotonic() < deadline, "import made no progress"
             time.sleep(0.01)
         time.sleep(rng.uniform(0, 0.05))
@@ -71,10 +71,10 @@ def test_sigkilled_import_rerun_gives_clean_totals(database_url: str, tmp_path: 
 
     try:
         assert kills >= 2, "the import finished before it could be killed; make the file larger"
-        assert snapshot(crashed.engine) == snapshot(clean.engine)
+        assert snapshot(crashed.db.engine) == snapshot(clean.db.engine)
         if database_url.startswith("sqlite"):
-            with crashed.engine.connect() as conn:
+            with crashed.db.engine.connect() as conn:
                 assert conn.execute(sa.text("PRAGMA integrity_check")).scalar() == "ok"
     finally:
-        clean.engine.dispose()
-        crashed.engine.dispose()
+        clean.db.dispose()
+        crashed.db.dispose()

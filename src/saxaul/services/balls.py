@@ -10,17 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
-
 from saxaul.domain import energy
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.issuance import appears_at
 from saxaul.domain.ledger import Transfer
-from saxaul.services.game import in_transaction
 from saxaul.services.runtime import Runtime
 from saxaul.store import ball_bulk, game_repo
-from saxaul.store.bulk import BulkConnection
-from saxaul.store.tables import balls, ledger_accounts
+from saxaul.store.uow import WriteUnitOfWork
 
 BATCH = 10_000
 """Balls per transaction: bounds memory and lock time, not a game number."""
@@ -39,7 +35,7 @@ class JobResult:
 def mint_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
     """Turn every award worth ≥ 1 g that has no ball yet into a ball, funded from issuance."""
     total = JobResult(0, 0)
-    with BulkConnection(rt.database_url) as bulk:
+    with rt.db.bulk() as bulk:
         while True:
             with bulk.transaction():
                 pending = ball_bulk.pending_awards(bulk, batch)
@@ -61,8 +57,7 @@ def mint_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
             if len(minted) < batch:
                 break
     if total.balls >= ANALYZE_AFTER:
-        with rt.engine.begin() as conn:
-            game_repo.refresh_statistics(conn)
+        rt.db.write(game_repo.refresh_statistics)
     return total
 
 
@@ -70,23 +65,15 @@ def expire_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
     """Move what is left in every ball past its expiry to the expired account."""
     total = JobResult(0, 0)
     while True:
-        done = in_transaction(rt, lambda conn: _expire_batch(conn, rt, batch))
+        done = rt.db.write(lambda conn: _expire_batch(conn, rt, batch))
         total = JobResult(total.balls + done.balls, total.grams + done.grams)
         if done.balls < batch:
             return total
 
 
-def _expire_batch(conn: Connection, rt: Runtime, batch: int) -> JobResult:
+def _expire_batch(conn: WriteUnitOfWork, rt: Runtime, batch: int) -> JobResult:
     now = rt.clock.now()
-    game_repo.begin_write(conn)
-    due = conn.execute(
-        select(balls.c.id)
-        .join(ledger_accounts, ledger_accounts.c.id == "ball:" + balls.c.id)
-        .where(balls.c.expires_at_us <= to_us(now), ledger_accounts.c.balance_g > 0)
-        .order_by(balls.c.id)
-        .limit(batch)
-    ).scalars()
-    ids = list(due)
+    ids = game_repo.due_balls(conn, now, batch)
     accounts, balances = game_repo.lock_accounts(conn, [energy.ball_account_id(i) for i in ids])
     transfers: list[Transfer] = []
     for ball in game_repo.load_balls(conn, ids, balances).values():

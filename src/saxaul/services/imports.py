@@ -29,7 +29,6 @@ from saxaul.scoring.table import BehaviourTable
 from saxaul.services.event_chunks import ChunkTarget, commit_chunk
 from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
-from saxaul.store.bulk import BulkConnection
 
 Progress = Callable[[int], None]
 REJECTION_SAMPLE = 20
@@ -160,7 +159,7 @@ def _import(
     """Open (or resume) the import named by ``identity`` = (kind, sha256, name), commit each
     chunk ``chunks(skip_rows)`` yields, then mark the import done."""
     started = time.perf_counter()
-    with BulkConnection(rt.database_url) as bulk:
+    with rt.db.bulk() as bulk:
         with bulk.transaction():
             cursor = repo.open_import(bulk, *identity, to_us(rt.clock.now()))
         summary.import_id = cursor.id

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import update
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import NotFound
@@ -23,8 +22,7 @@ from saxaul.ingest.participants import iter_participant_chunks
 from saxaul.services.imports import Progress, sample_rejections
 from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
-from saxaul.store.bulk import BulkConnection
-from saxaul.store.tables import participants
+from saxaul.store import participants_repo
 
 
 @dataclass(slots=True)
@@ -46,7 +44,7 @@ def import_participants(
     """Upsert participants and demographics from a file; bad rows go to quarantine."""
     started = time.perf_counter()
     summary = ParticipantImportSummary(name=str(path))
-    with BulkConnection(rt.database_url) as bulk:
+    with rt.db.bulk() as bulk:
         now_us = to_us(rt.clock.now())
         with bulk.transaction():
             cursor = repo.open_import(bulk, "participants", file_sha256(path), path.name, now_us)
@@ -81,14 +79,9 @@ def import_participants(
 
 def opt_out(rt: Runtime, user_id: str) -> None:
     """Withdraw a participant's consent now: events from this instant on are not scored."""
-    with rt.engine.begin() as conn:
-        result = conn.execute(
-            update(participants)
-            .where(participants.c.user_id == user_id, participants.c.withdrawn_at_us.is_(None))
-            .values(withdrawn_at_us=to_us(rt.clock.now()))
+    at_us = to_us(rt.clock.now())
+    if not rt.db.write(lambda conn: participants_repo.withdraw(conn, user_id, at_us)):
+        raise NotFound(
+            f"no enrolled participant {user_id!r} with active consent",
+            field="user_id",
         )
-        if result.rowcount == 0:
-            raise NotFound(
-                f"no enrolled participant {user_id!r} with active consent",
-                field="user_id",
-            )

@@ -24,8 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection
-
 from saxaul.domain.clock import to_us
 from saxaul.domain.debts import debt_account
 from saxaul.domain.energy import (
@@ -50,10 +48,10 @@ from saxaul.domain.reversal import (
 )
 from saxaul.ingest.reversals import event_keys, iter_reversal_chunks
 from saxaul.services.balls import mint_balls
-from saxaul.services.game import RETRIES, in_transaction
 from saxaul.services.runtime import Runtime
 from saxaul.store import game_repo, reversals_repo
 from saxaul.store.reversals_repo import AwardCredit, OriginalEvent, Pair, ReversalRecord
+from saxaul.store.uow import RETRIES, WriteUnitOfWork
 
 BATCH = 1_000
 """Reversals per transaction: bounds lock time and statement size, not a rule."""
@@ -124,7 +122,7 @@ def import_reversals(rt: Runtime, path: Path) -> ReversalImport:
 
 def _reverse_batch(rt: Runtime, items: Sequence[ReversalRequest]) -> list[ReversalResult]:
     for _ in range(RETRIES):
-        done = in_transaction(rt, lambda conn: _reverse_in(conn, rt, items))
+        done = rt.db.write(lambda conn: _reverse_in(conn, rt, items))
         if done is not None:
             return done
         mint_balls(rt)
@@ -135,12 +133,11 @@ def _reverse_batch(rt: Runtime, items: Sequence[ReversalRequest]) -> list[Revers
 
 
 def _reverse_in(
-    conn: Connection, rt: Runtime, items: Sequence[ReversalRequest]
+    conn: WriteUnitOfWork, rt: Runtime, items: Sequence[ReversalRequest]
 ) -> list[ReversalResult] | None:
     """Load, reverse and write one batch on ``conn``; ``None`` (nothing written) when a ball
     the batch needs is not minted yet."""
     now = rt.clock.now()
-    game_repo.begin_write(conn)
     earlier = reversals_repo.stored(conn, {(r.source, r.event_id) for r in items})
     named = sorted({(r.source, r.original_event_id) for r in items})
     originals = reversals_repo.original_events(conn, zip(event_keys(named), named, strict=True))

@@ -17,7 +17,6 @@ from collections.abc import Collection, Iterable, Mapping
 
 from sqlalchemy import (
     Column,
-    Connection,
     bindparam,
     func,
     insert,
@@ -44,17 +43,12 @@ from saxaul.store.tables import (
     tree_members,
     trees,
 )
+from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
 _TAKES = (TransferKind.COLLECT, TransferKind.STEAL, TransferKind.EXPIRE, TransferKind.REVERSAL)
 
 
-def begin_write(conn: Connection) -> None:
-    """Take SQLite's write lock before reading (PostgreSQL locks rows in ``lock_accounts``)."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def refresh_statistics(conn: Connection) -> None:
+def refresh_statistics(conn: WriteUnitOfWork) -> None:
     """Refresh PostgreSQL's planner statistics of the ledger tables after a bulk load.
 
     Why: right after minting a large import's balls, the planner still believes the tables are
@@ -65,7 +59,7 @@ def refresh_statistics(conn: Connection) -> None:
         conn.exec_driver_sql("ANALYZE ledger_transfers, ledger_accounts, balls")
 
 
-def open_participant_accounts(conn: Connection, users: Collection[str], at_us: int) -> None:
+def open_participant_accounts(conn: WriteUnitOfWork, users: Collection[str], at_us: int) -> None:
     """Open ``user:<id>`` for each enrolled participant in ``users`` who has none yet."""
     if not users:
         return
@@ -83,7 +77,7 @@ def open_participant_accounts(conn: Connection, users: Collection[str], at_us: i
 
 
 def open_accounts(
-    conn: Connection, accounts: Iterable[Account], balances: Mapping[str, int], at_us: int
+    conn: WriteUnitOfWork, accounts: Iterable[Account], balances: Mapping[str, int], at_us: int
 ) -> None:
     """Open accounts (a new ball, a tree pool, a system account); existing ones are left alone.
 
@@ -105,7 +99,7 @@ def open_accounts(
 
 
 def lock_accounts(
-    conn: Connection, account_ids: Collection[str]
+    conn: WriteUnitOfWork, account_ids: Collection[str]
 ) -> tuple[dict[str, Account], dict[str, int]]:
     """The open accounts among ``account_ids`` and their cached balances, locked until commit."""
     if not account_ids:
@@ -131,7 +125,7 @@ def lock_accounts(
     return accounts, balances
 
 
-def owed(conn: Connection, users: Collection[str]) -> dict[str, int]:
+def owed(conn: UnitOfWork, users: Collection[str]) -> dict[str, int]:
     """Grams each of ``users`` owes (the negated balance of ``debt:<user>``), where > 0."""
     ids = [debt_account_id(user) for user in users]
     if not ids:
@@ -146,7 +140,7 @@ def owed(conn: Connection, users: Collection[str]) -> dict[str, int]:
     return out
 
 
-def _sums(conn: Connection, column: Column[str], ids: list[str]) -> dict[str, int]:
+def _sums(conn: UnitOfWork, column: Column[str], ids: list[str]) -> dict[str, int]:
     rows = conn.execute(
         select(column, func.sum(ledger_transfers.c.amount_g))
         .where(setwise.any_of(conn, column, ids))
@@ -156,7 +150,7 @@ def _sums(conn: Connection, column: Column[str], ids: list[str]) -> dict[str, in
 
 
 def load_balls(
-    conn: Connection, ball_ids: Collection[str], balances: Mapping[str, int]
+    conn: UnitOfWork, ball_ids: Collection[str], balances: Mapping[str, int]
 ) -> dict[str, Ball]:
     """The balls with these ids: remaining from the (locked) balance, takes from history."""
     if not ball_ids:
@@ -205,7 +199,19 @@ def load_balls(
     return out
 
 
-def load_trees(conn: Connection, tree_ids: Collection[str]) -> dict[str, Tree]:
+def due_balls(conn: UnitOfWork, now: dt.datetime, limit: int) -> list[str]:
+    """Up to ``limit`` balls past their expiry with energy left, in id order."""
+    due = conn.execute(
+        select(balls.c.id)
+        .join(ledger_accounts, ledger_accounts.c.id == "ball:" + balls.c.id)
+        .where(balls.c.expires_at_us <= to_us(now), ledger_accounts.c.balance_g > 0)
+        .order_by(balls.c.id)
+        .limit(limit)
+    ).scalars()
+    return list(due)
+
+
+def load_trees(conn: UnitOfWork, tree_ids: Collection[str]) -> dict[str, Tree]:
     """The trees with these ids, with their planters and pooled shares in order."""
     if not tree_ids:
         return {}
@@ -252,7 +258,7 @@ def load_trees(conn: Connection, tree_ids: Collection[str]) -> dict[str, Tree]:
 
 
 def covered_until(
-    conn: Connection, users: Collection[str], now: dt.datetime
+    conn: UnitOfWork, users: Collection[str], now: dt.datetime
 ) -> dict[str, dt.datetime]:
     """The end of each user's cover still running at ``now``."""
     if not users:
@@ -266,7 +272,7 @@ def covered_until(
 
 
 def moves_since(
-    conn: Connection, users: Collection[str], since: dt.datetime
+    conn: UnitOfWork, users: Collection[str], since: dt.datetime
 ) -> tuple[Counter[str], Counter[str]]:
     """Steals made and waterings given by each of ``users`` since ``since`` (their local day)."""
     steals: Counter[str] = Counter()
@@ -319,7 +325,7 @@ _MOVE_BALANCE = (
 
 
 def append_transfers(
-    conn: Connection, transfers: Iterable[Transfer], cached: Collection[str]
+    conn: WriteUnitOfWork, transfers: Iterable[Transfer], cached: Collection[str]
 ) -> None:
     """Record transfers and move the cached balances of the ``cached`` accounts they touch.
 
@@ -378,7 +384,7 @@ def append_transfers(
         conn.execute(_MOVE_BALANCE, changed)
 
 
-def save_covers(conn: Connection, new_covers: Iterable[Cover]) -> None:
+def save_covers(conn: WriteUnitOfWork, new_covers: Iterable[Cover]) -> None:
     """Record new protection covers."""
     rows = [
         {
@@ -393,7 +399,7 @@ def save_covers(conn: Connection, new_covers: Iterable[Cover]) -> None:
         conn.execute(insert(covers), rows)
 
 
-def save_trees(conn: Connection, changed: Mapping[str, Tree], known: Collection[str]) -> None:
+def save_trees(conn: WriteUnitOfWork, changed: Mapping[str, Tree], known: Collection[str]) -> None:
     """Insert new trees with their planters; update the status of known ones."""
     new = [tree for tree_id, tree in changed.items() if tree_id not in known]
     if new:
@@ -437,7 +443,7 @@ def save_trees(conn: Connection, changed: Mapping[str, Tree], known: Collection[
 # ---------------------------------------------------------------- reads for the forest views
 
 
-def live_balls(conn: Connection, owner: str, now: dt.datetime) -> dict[str, Ball]:
+def live_balls(conn: UnitOfWork, owner: str, now: dt.datetime) -> dict[str, Ball]:
     """``owner``'s balls not yet expired that still hold energy, oldest first."""
     rows = conn.execute(
         select(balls.c.id, ledger_accounts.c.balance_g)
@@ -453,7 +459,7 @@ def live_balls(conn: Connection, owner: str, now: dt.datetime) -> dict[str, Ball
     return {row.id: loaded[row.id] for row in rows}
 
 
-def balance_of(conn: Connection, account_id: str) -> int:
+def balance_of(conn: UnitOfWork, account_id: str) -> int:
     """The cached balance of one account (0 when it is not open yet)."""
     value = conn.execute(
         select(ledger_accounts.c.balance_g).where(ledger_accounts.c.id == account_id)
@@ -461,7 +467,7 @@ def balance_of(conn: Connection, account_id: str) -> int:
     return int(value or 0)
 
 
-def trees_of(conn: Connection, user: str) -> dict[str, Tree]:
+def trees_of(conn: UnitOfWork, user: str) -> dict[str, Tree]:
     """Every tree ``user`` plants or co-plants, newest first."""
     ids = conn.execute(
         select(tree_members.c.tree_id)
@@ -474,7 +480,7 @@ def trees_of(conn: Connection, user: str) -> dict[str, Tree]:
     return {tree_id: loaded[tree_id] for tree_id in ordered}
 
 
-def energy_since(conn: Connection, users: Collection[str], since: dt.datetime) -> Counter[str]:
+def energy_since(conn: UnitOfWork, users: Collection[str], since: dt.datetime) -> Counter[str]:
     """Energy each user gained from play since ``since``: collected, stolen and watered to them."""
     t = ledger_transfers.c
     gained: Counter[str] = Counter()
@@ -492,7 +498,7 @@ def energy_since(conn: Connection, users: Collection[str], since: dt.datetime) -
     return gained
 
 
-def promised_trees(conn: Connection, users: Collection[str]) -> Counter[str]:
+def promised_trees(conn: UnitOfWork, users: Collection[str]) -> Counter[str]:
     """How many promised trees each user planted or co-planted."""
     counts: Counter[str] = Counter()
     for row in conn.execute(
@@ -509,7 +515,7 @@ def promised_trees(conn: Connection, users: Collection[str]) -> Counter[str]:
 
 
 def statement(
-    conn: Connection, account_ids: Collection[str], limit: int, before_seq: int | None
+    conn: UnitOfWork, account_ids: Collection[str], limit: int, before_seq: int | None
 ) -> list[tuple[int, Transfer]]:
     """The latest transfers touching ``account_ids``, newest first, with their sequence."""
     t = ledger_transfers.c
