@@ -19,7 +19,6 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     db = migrate(settings.database_url)
     packs = active_packs(settings.packs)
     rt = Runtime(
-        database_url=settings.database_url,
         db=db,
         clock=clock or SystemClock(),
         packs=packs,

@@ -28,7 +28,6 @@ class SystemClock:
 class Runtime:
     """The composed application: database, clock, the active packs and the game's rules."""
 
-    database_url: str
     db: Database
     """Where every transaction begins (``db.write``, ``db.reading``, ``db.bulk``)."""
     clock: Clock
