@@ -91,4 +91,4 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def runtime(database_url: str, clock: FakeClock) -> Iterator[Runtime]:
     rt = bootstrap(Settings(database_url=database_url, chunk_rows=1_000), clock=clock)
     yield rt
-    rt.engine.dispose()
+    rt.db.dispose()

@@ -1,6 +1,6 @@
 """The composition root: the only place that knows every concrete part.
 
-``bootstrap(settings)`` makes the engine, migrates the database, loads the shipped methodology
+``bootstrap(settings)`` opens and migrates the database, loads the shipped methodology
 packs, picks the active ones and registers them (immutable per id@version). Nothing here runs
 at import time; the API builds it in its lifespan, the CLI per command, tests per fixture.
 """
@@ -16,11 +16,10 @@ from saxaul.services.schema import migrate
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     """Build the runtime the use cases share."""
-    engine = migrate(settings.database_url)
+    db = migrate(settings.database_url)
     packs = active_packs(settings.packs)
     rt = Runtime(
-        database_url=settings.database_url,
-        engine=engine,
+        db=db,
         clock=clock or SystemClock(),
         packs=packs,
         chunk_rows=settings.chunk_rows,

@@ -33,7 +33,7 @@ def settings(tmp_path: Path) -> Settings:
 def rt(settings: Settings, clock: Clock) -> Iterator[Runtime]:
     runtime = bootstrap(settings, clock=clock)
     yield runtime
-    runtime.engine.dispose()
+    runtime.db.dispose()
 
 
 @pytest.fixture

@@ -170,7 +170,7 @@ def any_store_client(
         with TestClient(create_app(settings, runtime=runtime)) as test_client:
             yield test_client, {"Authorization": f"Bearer {create_api_key(runtime, 'op')}"}
     finally:
-        runtime.engine.dispose()
+        runtime.db.dispose()
 
 
 def test_a_body_nested_past_the_limit_is_refused_whole(

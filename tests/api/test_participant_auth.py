@@ -160,7 +160,7 @@ def test_out_of_bounds_input_is_422_naming_the_field(
 
 
 def test_only_a_hash_of_the_password_is_stored(rt: Runtime, member: str) -> None:
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         stored = conn.execute(
             sa.select(participant_credentials.c.password_hash).where(
                 participant_credentials.c.user_id == member

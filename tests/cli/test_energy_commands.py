@@ -37,7 +37,7 @@ def test_mint_then_audit_then_expire(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert audit.exit_code == 0 and report["ok"] and report["issued_g"] == 5 * RIDE_G
     # scored just now (a late import), the balls start their clock now: nothing is due yet
     assert json.loads(expired.output) == {"balls": 0, "grams": 0}
-    rt.engine.dispose()
+    rt.db.dispose()
 
 
 def test_audit_exits_1_and_names_a_tampered_balance(
@@ -48,7 +48,7 @@ def test_audit_exits_1_and_names_a_tampered_balance(
     enrol(rt, ["u1"], tmp_path)
     rides(rt, "u1", 2, dt.date(2026, 11, 2))
     assert runner.invoke(app, ["energy", "mint"]).exit_code == 0
-    with rt.engine.begin() as conn:  # a hand edit behind the ledger's back
+    with rt.db.engine.begin() as conn:  # a hand edit behind the ledger's back
         conn.execute(
             sa.text("UPDATE ledger_accounts SET balance_g = balance_g + 5 WHERE kind = 'ball'")
         )
@@ -57,4 +57,4 @@ def test_audit_exits_1_and_names_a_tampered_balance(
 
     assert audit.exit_code == 1
     assert "caches 109 g but its transfers sum to 104 g" in audit.output
-    rt.engine.dispose()
+    rt.db.dispose()

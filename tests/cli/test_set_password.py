@@ -27,7 +27,7 @@ def rt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
     assert runner.invoke(app, ["import", str(people)]).exit_code == 0
     runtime = bootstrap(Settings())
     yield runtime
-    runtime.engine.dispose()
+    runtime.db.dispose()
 
 
 def test_set_password_from_the_option(rt: Runtime) -> None:

@@ -60,7 +60,7 @@ def test_overlapping_concurrent_imports_count_each_event_once(
         thread.join(timeout=300)
 
     assert not errors
-    with runtime.engine.connect() as conn:
+    with runtime.db.engine.connect() as conn:
         stored, energy = conn.execute(
             sa.text("SELECT COUNT(*), SUM(credited_mg) FROM events")
         ).one()

@@ -63,10 +63,10 @@ def test_sigkilled_import_rerun_gives_clean_totals(database_url: str, tmp_path: 
     rng = random.Random(7)
     kills = 0
     for _ in range(KILLS):
-        before = _committed(crashed.engine)
+        before = _committed(crashed.db.engine)
         proc = _start(database_url, events)
         deadline = time.monotonic() + 60
-        while _committed(crashed.engine) <= before and proc.poll() is None:
+        while _committed(crashed.db.engine) <= before and proc.poll() is None:
             assert time.monotonic() < deadline, "import made no progress"
             time.sleep(0.01)
         time.sleep(rng.uniform(0, 0.05))
@@ -79,13 +79,13 @@ def test_sigkilled_import_rerun_gives_clean_totals(database_url: str, tmp_path: 
 
     try:
         assert kills >= 2, "the import finished before it could be killed; make the file larger"
-        assert snapshot(crashed.engine) == snapshot(clean.engine)
+        assert snapshot(crashed.db.engine) == snapshot(clean.db.engine)
         if database_url.startswith("sqlite"):
-            with crashed.engine.connect() as conn:
+            with crashed.db.engine.connect() as conn:
                 assert conn.execute(sa.text("PRAGMA integrity_check")).scalar() == "ok"
     finally:
-        clean.engine.dispose()
-        crashed.engine.dispose()
+        clean.db.dispose()
+        crashed.db.dispose()
 
 
 def _env(url: str) -> dict[str, str]:
@@ -129,7 +129,7 @@ def test_killed_at_every_point_then_rerun_gives_clean_totals(
 
     try:
         assert _drive(database_url, "claim", 1, events) == -signal.SIGKILL
-        assert [r for r in _imports(crashed.engine) if r[0] != "done"] == []
+        assert [r for r in _imports(crashed.db.engine) if r[0] != "done"] == []
         steps = [
             ("committed", 1, ("running", CHUNK)),
             ("quarantine", 1, ("running", CHUNK)),
@@ -139,7 +139,7 @@ def test_killed_at_every_point_then_rerun_gives_clean_totals(
         ]
         for point, nth, expected in steps:
             _drive(database_url, point, nth, events)
-            [state] = [r for r in _imports(crashed.engine) if r[0] != "done" or r[1] == 8_000]
+            [state] = [r for r in _imports(crashed.db.engine) if r[0] != "done" or r[1] == 8_000]
             assert state[:2] == expected, (point, state)
             assert (state[2] is not None) == (expected[0] == "failed")
         final = subprocess.run(
@@ -152,8 +152,8 @@ def test_killed_at_every_point_then_rerun_gives_clean_totals(
 
         report = json.loads(final.stdout)
         assert re.match(r"resumed import \d+ at row 8,000 \(chunk 5\) after run ", report["run"])
-        assert snapshot(crashed.engine) == snapshot(clean.engine)
-        assert snapshot(crashed.engine)["quarantine"] == [("invalid_value", 9)]
+        assert snapshot(crashed.db.engine) == snapshot(clean.db.engine)
+        assert snapshot(crashed.db.engine)["quarantine"] == [("invalid_value", 9)]
     finally:
-        clean.engine.dispose()
-        crashed.engine.dispose()
+        clean.db.dispose()
+        crashed.db.dispose()

@@ -87,7 +87,7 @@ def past_balls(rt: Runtime, clock: FakeClock, plan: dict[str, int]) -> dict[str,
     assert mint_balls(rt).balls == sum(plan.values())
     clock.advance(hours=25)
     owned: defaultdict[str, list[str]] = defaultdict(list)
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         for row in conn.execute(sa.select(balls.c.id, balls.c.owner).order_by(balls.c.id)):
             owned[row.owner].append(row.id)
     return dict(owned)
@@ -107,7 +107,7 @@ def rich(rt: Runtime, clock: FakeClock, user: str, trips: int) -> int:
     import_event_body(rt, json.dumps([event]).encode(), "application/json", max_rows=10)
     mint_balls(rt)
     clock.advance(hours=25)
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         ball_id = conn.execute(sa.select(balls.c.id).where(balls.c.owner == user)).scalar_one()
     (collected,) = play(rt, [Collect(user, ball_id)])
     assert collected.ok
@@ -148,7 +148,7 @@ def takes_by_ball(rt: Runtime) -> dict[str, list[tuple[str, str, int]]]:
     """Each ball's takes from the ledger, in the order they landed: (kind, account, grams)."""
     t = ledger_transfers.c
     out: defaultdict[str, list[tuple[str, str, int]]] = defaultdict(list)
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         for row in conn.execute(
             sa.select(t.debit_account, t.kind, t.credit_account, t.amount_g)
             .where(t.debit_account.like(prefix(AccountKind.BALL) + "%"))
@@ -161,7 +161,7 @@ def takes_by_ball(rt: Runtime) -> dict[str, list[tuple[str, str, int]]]:
 
 
 def cached(rt: Runtime, account_id: str) -> int:
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         return int(
             conn.execute(
                 sa.select(ledger_accounts.c.balance_g).where(ledger_accounts.c.id == account_id)
@@ -170,7 +170,7 @@ def cached(rt: Runtime, account_id: str) -> int:
 
 
 def count_transfers(rt: Runtime, kind: str) -> int:
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         return int(
             conn.execute(
                 sa.select(sa.func.count()).where(ledger_transfers.c.kind == kind)
@@ -264,7 +264,7 @@ def test_a_double_clicked_plant_plants_one_tree(
     first = next(a for a in answers if not a["replayed"])
     assert all({**a, "replayed": False} == first for a in answers)
     assert [t["id"] for t in first["transfers"]] == ["plant:t-double"]
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         assert conn.execute(sa.select(trees.c.id)).scalars().all() == ["t-double"]
     assert count_transfers(rt, "plant") == 1
     assert cached(rt, participant_account_id("p")) == have - cost

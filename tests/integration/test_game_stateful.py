@@ -698,7 +698,7 @@ class GameMachine(RuleBasedStateMachine):
         ids), matching each new ball to the pending award of the same owner, behaviour and day
         in import order, and check each ball's amount and times."""
         known = set(self.model.balls)
-        with self.rt.engine.connect() as conn:
+        with self.rt.db.engine.connect() as conn:
             new = [row for row in conn.execute(sa.select(balls)) if row.id not in known]
             days = {row.id: row.day for row in conn.execute(sa.select(awards.c.id, awards.c.day))}
         minted: defaultdict[tuple[str, str, int], list[Any]] = defaultdict(list)
@@ -994,7 +994,7 @@ class GameMachine(RuleBasedStateMachine):
     @invariant()
     def balances_match_the_model(self) -> None:
         expected = self.model.accounts()
-        with self.rt.engine.connect() as conn:
+        with self.rt.db.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(ledger_accounts.c.id, ledger_accounts.c.kind, ledger_accounts.c.balance_g)
             ).all()
@@ -1024,7 +1024,7 @@ class GameMachine(RuleBasedStateMachine):
 
     @invariant()
     def trees_and_covers_match_the_model(self) -> None:
-        with self.rt.engine.connect() as conn:
+        with self.rt.db.engine.connect() as conn:
             stored = {
                 row.id: row.status for row in conn.execute(sa.select(trees.c.id, trees.c.status))
             }
@@ -1060,7 +1060,7 @@ def sqlite_factory(workdir: Path) -> RuntimeFactory:
         url = f"sqlite:///{workdir / f'game-{next(counter)}.db'}"
         rt = bootstrap(Settings(database_url=url, chunk_rows=1_000), clock=clock)
         rt = dataclasses.replace(rt, rules=the_shipped_numbers())
-        return rt, rt.engine.dispose
+        return rt, rt.db.dispose
 
     return make
 
@@ -1084,7 +1084,7 @@ def postgres_factory(base: str) -> Iterator[RuntimeFactory]:
         rt = dataclasses.replace(rt, rules=the_shipped_numbers())
 
         def close() -> None:
-            rt.engine.dispose()
+            rt.db.dispose()
             drop(schema)
 
         return rt, close

@@ -123,7 +123,7 @@ def clock() -> FakeClock:
 def rt(pg_url: str, clock: FakeClock) -> Iterator[Runtime]:
     runtime = bootstrap(Settings(database_url=pg_url), clock=clock)
     yield runtime
-    runtime.engine.dispose()
+    runtime.db.dispose()
 
 
 @pytest.fixture
@@ -201,7 +201,7 @@ def arena(rt: Runtime, clock: FakeClock, base_url: str, tmp_path: Path) -> Arena
     import_event_body(rt, body, "application/json", max_rows=10_000)
     assert mint_balls(rt).balls == len(PLAYERS) * len(DAYS) + len(RICH)
     clock.advance(hours=25)  # every ball ripe, for three days more
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT id, owner, amount_g FROM balls ORDER BY id")).all()
     big = [row.id for row in rows if row.amount_g == RICH_TRIPS * BUS_G]
     assert all(
@@ -328,7 +328,7 @@ def _by_kind(rt: Runtime) -> dict[str, int]:
 
 
 def _rows(rt: Runtime, sql: str) -> list[Any]:
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         return list(conn.execute(sa.text(sql)).all())
 
 

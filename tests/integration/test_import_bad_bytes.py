@@ -60,7 +60,7 @@ def _import_row(rt: Runtime, tmp_path: Path, fmt: str, bad: dict[str, str]) -> i
 
 
 def _status(rt: Runtime, import_id: int) -> str:
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         found = conn.execute(sa.text(f"SELECT status FROM imports WHERE id = {import_id}"))
         return str(found.scalar_one())
 
@@ -78,7 +78,7 @@ def test_a_nul_in_any_event_field_is_quarantined_naming_the_field(
         assert row.reason.startswith(f"{field} contains a NUL character (U+0000)")
         assert "\x00" not in row.raw + row.reason
         assert _status(runtime, import_id) == "done"
-    with runtime.engine.connect() as conn:
+    with runtime.db.engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT COUNT(*) FROM events")).scalar_one()
     assert stored == 2 * len(GOOD)
 

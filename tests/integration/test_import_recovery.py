@@ -39,13 +39,13 @@ def _rides(path: Path) -> Path:
 
 
 def _row(rt: Runtime, import_id: int) -> dict[str, Any]:
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         found = conn.execute(sa.text(f"SELECT * FROM imports WHERE id = {import_id}"))
         return dict(found.mappings().one())
 
 
 def _set_owner(rt: Runtime, import_id: int, owner: str, lease_until_us: int) -> None:
-    with rt.engine.begin() as conn:
+    with rt.db.engine.begin() as conn:
         conn.execute(
             sa.text(
                 "UPDATE imports SET status = 'running', owner = :owner, lease_until_us = :lease "
@@ -64,9 +64,9 @@ def _clean_totals(tmp_path: Path, clock: FakeClock) -> dict[str, Any]:
     )
     try:
         imports.import_events(clean, _rides(tmp_path / "clean.ndjson"))
-        return snapshot(clean.engine)
+        return snapshot(clean.db.engine)
     finally:
-        clean.engine.dispose()
+        clean.db.dispose()
 
 
 def _failing_on_chunk(n: int) -> Callable[..., Any]:
@@ -100,7 +100,7 @@ def test_a_failed_import_is_marked_and_its_rerun_gives_clean_totals(
     assert again.resumed_from_row == 2_000 and again.import_id == failed.id
     row = _row(runtime, failed.id)
     assert (row["status"], row["error"], row["owner"]) == ("done", None, None)
-    assert snapshot(runtime.engine) == _clean_totals(tmp_path, clock)
+    assert snapshot(runtime.db.engine) == _clean_totals(tmp_path, clock)
 
 
 def test_an_unreadable_file_is_marked_failed_with_the_reason(
@@ -139,7 +139,7 @@ def test_a_run_whose_process_died_is_taken_over(
 
     assert again.run.startswith(f"resumed import {first.id} at row 1,000 (chunk 2) after run ")
     assert _row(runtime, first.id)["status"] == "done"
-    assert snapshot(runtime.engine) == _clean_totals(tmp_path, clock)
+    assert snapshot(runtime.db.engine) == _clean_totals(tmp_path, clock)
 
 
 def test_a_live_owner_is_not_disturbed_until_its_lease_lapses(

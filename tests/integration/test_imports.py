@@ -52,10 +52,10 @@ def test_importing_everything_twice_changes_no_total(runtime: Runtime, tmp_path:
     files = write_scenario(tmp_path / "data", users=300, events=6_000, days=3, seed=5)
     participants.import_participants(runtime, files[0])
     first = [imports.import_events(runtime, path) for path in files[1:]]
-    before = snapshot(runtime.engine)
+    before = snapshot(runtime.db.engine)
     second = [imports.import_events(runtime, path) for path in files[1:]]
 
-    assert snapshot(runtime.engine) == before
+    assert snapshot(runtime.db.engine) == before
     assert sum(s.new_events for s in first) == before["events"][0][0] > 5_000
     assert all(s.new_events == 0 and s.energy_g == 0 for s in second)
     assert [s.duplicates for s in second] == [s.rows_read for s in second]
@@ -129,6 +129,6 @@ def test_resending_an_id_with_other_fields_is_a_conflict(runtime: Runtime, tmp_p
     assert (summary.new_events, summary.duplicates, summary.rejected) == (1, 1, 1)
     rows, _ = quarantine.list_quarantine(runtime, import_id=summary.import_id)
     assert [(r.line, r.code) for r in rows] == [(1, "exists_with_different_payload")]
-    with runtime.engine.connect() as conn:
+    with runtime.db.engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT quantity FROM events WHERE event_id = 'm0'"))
         assert stored.scalar_one() == 1.0

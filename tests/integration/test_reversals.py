@@ -63,7 +63,7 @@ def only_ball(rt: Runtime, user: str) -> str:
 def ball(rt: Runtime, ball_id: str) -> Ball:
     """The ball as the game loads it: amount net of reversals, remaining from its account."""
     account = ball_account_id(ball_id)
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         balance = ledger_repo.balance_of(conn, account)
         return balls_repo.load_balls(conn, [ball_id], {account: balance})[ball_id]
 
@@ -81,7 +81,7 @@ def played(rt: Runtime, *moves: Move) -> None:
 
 def transfer_ids(rt: Runtime, prefix: str) -> dict[str, int]:
     t = ledger_transfers.c
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         rows = conn.execute(select(t.id, t.amount_g).where(t.id.like(f"{prefix}%")))
         return {row.id: row.amount_g for row in rows}
 
@@ -259,7 +259,7 @@ def test_an_unknown_event_is_not_recorded_so_it_can_be_sent_again(forest: Runtim
 
     assert unknown.status is ReversalStatus.UNKNOWN_EVENT
     assert "import the original event first" in unknown.detail
-    with forest.engine.connect() as conn:
+    with forest.db.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(reversals)).scalar() == 0
 
     balls_for(forest, {"u1": 1}, DAY)

@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             yield
         finally:
             if runtime is None:
-                rt.engine.dispose()
+                rt.db.dispose()
 
     app = SaxaulAPI(
         title="Saxaul",

@@ -79,7 +79,7 @@ def _runtime() -> Runtime:
     except DomainError as exc:
         _fail(exc)
         raise
-    atexit.register(rt.engine.dispose)  # close pooled connections before the interpreter exits
+    atexit.register(rt.db.dispose)  # close pooled connections before the interpreter exits
     return rt
 
 

@@ -112,7 +112,7 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     print_audit(console, ledger_audit.audit(rt))
 
     if not serve:
-        rt.engine.dispose()
+        rt.db.dispose()
         return
     import uvicorn
 

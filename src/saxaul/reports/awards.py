@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import case, func, select
 
 from saxaul.domain.participants import ConsentScope
 from saxaul.store.tables import awards, events, participants
+from saxaul.store.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ class ProgrammeTotals:
     energy_g: int
 
 
-def behaviour_totals(conn: Connection) -> list[BehaviourTotal]:
+def behaviour_totals(conn: UnitOfWork) -> list[BehaviourTotal]:
     """Per-behaviour totals, largest energy first."""
     credited = (
         select(
@@ -88,7 +89,7 @@ def behaviour_totals(conn: Connection) -> list[BehaviourTotal]:
     ]
 
 
-def programme_totals(conn: Connection) -> ProgrammeTotals:
+def programme_totals(conn: UnitOfWork) -> ProgrammeTotals:
     """Participants, events and credits across the programme."""
     people = conn.execute(
         select(

@@ -11,12 +11,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
-
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import Conflict, Unauthorised
 from saxaul.services.runtime import Runtime
-from saxaul.store.tables import api_keys
+from saxaul.store import auth_repo
+from saxaul.store.uow import WriteUnitOfWork
 
 PREFIX = "sxk_"
 
@@ -37,15 +36,13 @@ def _digest(secret: str) -> str:
 def create_api_key(rt: Runtime, name: str, role: str = "operator") -> str:
     """Create a key and return its secret (the only time it is ever visible)."""
     secret = PREFIX + secrets.token_urlsafe(32)
-    with rt.engine.begin() as conn:
-        exists = conn.execute(select(api_keys.c.id).where(api_keys.c.name == name)).first()
-        if exists:
+
+    def work(conn: WriteUnitOfWork) -> None:
+        if auth_repo.api_key_named(conn, name):
             raise Conflict(f"an API key named {name!r} already exists; pick another name")
-        conn.execute(
-            insert(api_keys).values(
-                name=name, key_hash=_digest(secret), role=role, created_at_us=to_us(rt.clock.now())
-            )
-        )
+        auth_repo.insert_api_key(conn, name, _digest(secret), role, to_us(rt.clock.now()))
+
+    rt.db.write(work)
     return secret
 
 
@@ -53,22 +50,14 @@ def authenticate(rt: Runtime, secret: str) -> ApiPrincipal:
     """The principal of a presented key; refuses unknown and revoked keys alike."""
     if not secret.startswith(PREFIX) or len(secret) > 128:
         raise Unauthorised("this is not a Saxaul API key; create one with `saxaul apikey create`")
-    with rt.engine.connect() as conn:
-        row = conn.execute(
-            select(api_keys.c.id, api_keys.c.name, api_keys.c.role).where(
-                api_keys.c.key_hash == _digest(secret), api_keys.c.revoked_at_us.is_(None)
-            )
-        ).first()
-    if row is None:
+    with rt.db.reading() as conn:
+        key = auth_repo.live_api_key(conn, _digest(secret))
+    if key is None:
         raise Unauthorised("unknown or revoked API key; ask the operator for a current one")
-    return ApiPrincipal(key_id=row.id, name=row.name, role=row.role)
+    return ApiPrincipal(key_id=key.id, name=key.name, role=key.role)
 
 
 def revoke_api_key(rt: Runtime, name: str) -> None:
     """Revoke a key by name, effective immediately."""
-    with rt.engine.begin() as conn:
-        conn.execute(
-            update(api_keys)
-            .where(api_keys.c.name == name, api_keys.c.revoked_at_us.is_(None))
-            .values(revoked_at_us=to_us(rt.clock.now()))
-        )
+    at_us = to_us(rt.clock.now())
+    rt.db.write(lambda conn: auth_repo.revoke_api_key(conn, name, at_us))

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
-
 from saxaul.domain import energy
-from saxaul.domain.accounts import ball_account_id, prefix
+from saxaul.domain.accounts import ball_account_id
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.issuance import appears_at
-from saxaul.domain.ledger import AccountKind, Transfer
-from saxaul.services.game import in_transaction
+from saxaul.domain.ledger import Transfer
 from saxaul.services.runtime import Runtime
 from saxaul.store import ball_bulk, balls_repo, ledger_repo
-from saxaul.store.bulk import BulkConnection
-from saxaul.store.tables import balls, ledger_accounts
+from saxaul.store.uow import WriteUnitOfWork
 
 BATCH = 10_000
 """Balls per transaction: bounds memory and lock time, not a game number."""
@@ -40,7 +36,7 @@ class JobResult:
 def mint_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
     """Turn every award worth ≥ 1 g that has no ball yet into a ball, funded from issuance."""
     total = JobResult(0, 0)
-    with BulkConnection(rt.database_url) as bulk:
+    with rt.db.bulk() as bulk:
         while True:
             with bulk.transaction():
                 pending = ball_bulk.pending_awards(bulk, batch)
@@ -62,8 +58,7 @@ def mint_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
             if len(minted) < batch:
                 break
     if total.balls >= ANALYZE_AFTER:
-        with rt.engine.begin() as conn:
-            ledger_repo.refresh_statistics(conn)
+        rt.db.write(ledger_repo.refresh_statistics)
     return total
 
 
@@ -71,23 +66,15 @@ def expire_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
     """Move what is left in every ball past its expiry to the expired account."""
     total = JobResult(0, 0)
     while True:
-        done = in_transaction(rt, lambda conn: _expire_batch(conn, rt, batch))
+        done = rt.db.write(lambda conn: _expire_batch(conn, rt, batch))
         total = JobResult(total.balls + done.balls, total.grams + done.grams)
         if done.balls < batch:
             return total
 
 
-def _expire_batch(conn: Connection, rt: Runtime, batch: int) -> JobResult:
+def _expire_batch(conn: WriteUnitOfWork, rt: Runtime, batch: int) -> JobResult:
     now = rt.clock.now()
-    ledger_repo.begin_write(conn)
-    due = conn.execute(
-        select(balls.c.id)
-        .join(ledger_accounts, ledger_accounts.c.id == prefix(AccountKind.BALL) + balls.c.id)
-        .where(balls.c.expires_at_us <= to_us(now), ledger_accounts.c.balance_g > 0)
-        .order_by(balls.c.id)
-        .limit(batch)
-    ).scalars()
-    ids = list(due)
+    ids = balls_repo.due_balls(conn, now, batch)
     accounts, balances = ledger_repo.lock_accounts(conn, [ball_account_id(i) for i in ids])
     transfers: list[Transfer] = []
     for ball in balls_repo.load_balls(conn, ids, balances).values():

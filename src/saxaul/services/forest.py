@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection
-
 from saxaul.domain.accounts import ball_account_id, debt_account_id, participant_account_id
 from saxaul.domain.energy import Ball
 from saxaul.domain.errors import Forbidden, NotFound
@@ -19,6 +17,7 @@ from saxaul.domain.play import local_week_start
 from saxaul.services.game_views import ball_view, stealable_g, transfer_view, tree_view
 from saxaul.services.runtime import Runtime
 from saxaul.store import balls_repo, covers_repo, friends_repo, ledger_repo, trees_repo
+from saxaul.store.uow import UnitOfWork
 
 STATEMENT_MAX = 500
 """Most transfers one statement page returns; bounds the response, not a game number."""
@@ -29,14 +28,14 @@ def _next_ripening(balls: dict[str, Ball], now: dt.datetime) -> str | None:
     return min(upcoming).isoformat() if upcoming else None
 
 
-def _owed(conn: Connection, user: str) -> int:
+def _owed(conn: UnitOfWork, user: str) -> int:
     return ledger_repo.owed(conn, [user]).get(user, 0)
 
 
 def my_forest(rt: Runtime, user: str) -> dict[str, Any]:
     """The caller's energy, live balls, cover, debt and progress towards each species."""
     now = rt.clock.now()
-    with rt.engine.connect() as conn:
+    with rt.db.reading() as conn:
         balance = ledger_repo.balance_of(conn, participant_account_id(user))
         balls = balls_repo.live_balls(conn, user, now)
         cover = covers_repo.covered_until(conn, [user], now).get(user)
@@ -65,7 +64,7 @@ def my_forest(rt: Runtime, user: str) -> dict[str, Any]:
 def friend_forest(rt: Runtime, viewer: str, owner: str) -> dict[str, Any]:
     """A friend's live balls, each with what the viewer could steal from it right now."""
     now = rt.clock.now()
-    with rt.engine.connect() as conn:
+    with rt.db.reading() as conn:
         if not friends_repo.accepted_pairs(conn, [(viewer, owner)]):
             raise Forbidden(
                 f"only friends can see {owner}'s forest; invite them first",
@@ -90,14 +89,14 @@ def friend_forest(rt: Runtime, viewer: str, owner: str) -> dict[str, Any]:
 
 def my_trees(rt: Runtime, user: str) -> list[dict[str, Any]]:
     """Every tree the caller plants or co-plants, with certificates for promised ones."""
-    with rt.engine.connect() as conn:
+    with rt.db.reading() as conn:
         trees = trees_repo.trees_of(conn, user)
     return [tree_view(tree, rt) for tree in trees.values()]
 
 
 def tree(rt: Runtime, user: str, tree_id: str) -> dict[str, Any]:
     """One tree, for its planters only (others are told it does not exist)."""
-    with rt.engine.connect() as conn:
+    with rt.db.reading() as conn:
         found = trees_repo.load_trees(conn, [tree_id]).get(tree_id)
     if found is None or user not in found.members:
         raise NotFound(f"you have no tree {tree_id}", tree_id=tree_id)
@@ -108,7 +107,7 @@ def leaderboard(rt: Runtime, user: str) -> dict[str, Any]:
     """The caller and their friends ranked by energy gained this week and by trees."""
     now = rt.clock.now()
     since = local_week_start(now, rt.rules)
-    with rt.engine.connect() as conn:
+    with rt.db.reading() as conn:
         people = [user, *friends_repo.friends_of(conn, user)]
         energy = ledger_repo.energy_since(conn, people, since)
         trees = trees_repo.promised_trees(conn, people)
@@ -136,7 +135,7 @@ def ledger_statement(
     """
     limit = max(1, min(limit, STATEMENT_MAX))
     now = rt.clock.now()
-    with rt.engine.connect() as conn:
+    with rt.db.reading() as conn:
         own = {participant_account_id(user), debt_account_id(user)}
         own.update(ball_account_id(ball_id) for ball_id in balls_repo.live_balls(conn, user, now))
         rows = ledger_repo.statement(conn, own, limit, before)

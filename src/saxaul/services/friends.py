@@ -14,13 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
-
 from saxaul.domain.errors import Conflict, NotFound
 from saxaul.domain.friends import Friendship, FriendshipStatus, InviteStep, invite_step
 from saxaul.services.runtime import Runtime
 from saxaul.store import friends_repo as repo
-from saxaul.store.tables import participants
+from saxaul.store import participants_repo
+from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +48,8 @@ def invite(rt: Runtime, inviter: str, invitee: str) -> Friendship:
     friendship (accepted). Refuses an unknown invitee (``not_found``), oneself and friends.
     """
     now = rt.clock.now()
-    with rt.engine.begin() as conn:
+
+    def work(conn: WriteUnitOfWork) -> Friendship | None:
         step = invite_step(repo.get_pair(conn, inviter, invitee), inviter, invitee)
         if step is InviteStep.CREATE:
             _require_participant(conn, invitee)
@@ -58,7 +58,9 @@ def invite(rt: Runtime, inviter: str, invitee: str) -> Friendship:
                 step = invite_step(repo.get_pair(conn, inviter, invitee), inviter, invitee)
         if step is InviteStep.ACCEPT:
             repo.accept(conn, invitee=inviter, inviter=invitee, at=now)
-        stored = repo.get_pair(conn, inviter, invitee)
+        return repo.get_pair(conn, inviter, invitee)
+
+    stored = rt.db.write(work)
     if stored is None:  # removed by the other side while this request ran
         raise Conflict(
             f"the invitation with {invitee!r} changed while you sent yours; send it again",
@@ -72,9 +74,12 @@ def accept(rt: Runtime, user: str, inviter: str) -> Friendship:
 
     Accepting again answers the same friendship, so a retried request is harmless.
     """
-    with rt.engine.begin() as conn:
+
+    def work(conn: WriteUnitOfWork) -> tuple[bool, Friendship | None]:
         accepted = repo.accept(conn, invitee=user, inviter=inviter, at=rt.clock.now())
-        stored = repo.get_pair(conn, user, inviter)
+        return accepted, repo.get_pair(conn, user, inviter)
+
+    accepted, stored = rt.db.write(work)
     if stored is None or not (accepted or _accepted_from(stored, inviter)):
         raise NotFound(
             f"no invitation from {inviter!r} to you is waiting; "
@@ -91,8 +96,7 @@ def _accepted_from(stored: Friendship, inviter: str) -> bool:
 
 def remove(rt: Runtime, user: str, other: str) -> None:
     """End ``user``'s friendship with ``other``, or decline or cancel an invitation between them."""
-    with rt.engine.begin() as conn:
-        removed = repo.delete_pair(conn, user, other)
+    removed = rt.db.write(lambda conn: repo.delete_pair(conn, user, other))
     if not removed:
         raise NotFound(
             f"you have no friendship or invitation with {other!r}; "
@@ -104,7 +108,7 @@ def remove(rt: Runtime, user: str, other: str) -> None:
 
 def list_friends(rt: Runtime, user: str) -> FriendList:
     """``user``'s friends, incoming and outgoing invitations, each oldest first."""
-    with rt.engine.connect() as conn:
+    with rt.db.reading() as conn:
         rows = repo.list_for(conn, user)
     friends, incoming, outgoing = [], [], []
     for row in rows:
@@ -121,11 +125,8 @@ def _oldest_first(people: list[Friend]) -> list[Friend]:
     return sorted(people, key=lambda f: (f.since, f.user_id))
 
 
-def _require_participant(conn: Connection, user_id: str) -> None:
-    found = conn.execute(
-        select(participants.c.user_id).where(participants.c.user_id == user_id)
-    ).first()
-    if found is None:
+def _require_participant(conn: UnitOfWork, user_id: str) -> None:
+    if not participants_repo.is_enrolled(conn, user_id):
         raise NotFound(
             f"no participant {user_id!r}; check the user id your friend gave you",
             field="user_id",

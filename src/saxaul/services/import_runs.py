@@ -34,15 +34,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
-
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import Conflict, DomainError
 from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
 from saxaul.store.bulk import BulkConnection
 from saxaul.store.ingest_repo import ImportCursor, Lease
-from saxaul.store.tables import imports
 
 logger = logging.getLogger(__name__)
 
@@ -224,20 +221,5 @@ class ImportRow:
 
 def list_imports(rt: Runtime, *, limit: int = 50) -> list[ImportRow]:
     """The latest imports, newest first, with their status and, when failed, why."""
-    query = (
-        select(
-            imports.c.id,
-            imports.c.kind,
-            imports.c.name,
-            imports.c.status,
-            imports.c.rows_committed,
-            imports.c.started_at_us,
-            imports.c.finished_at_us,
-            imports.c.owner,
-            imports.c.error,
-        )
-        .order_by(imports.c.id.desc())
-        .limit(limit)
-    )
-    with rt.engine.connect() as conn:
-        return [ImportRow(**row) for row in conn.execute(query).mappings()]
+    with rt.db.reading() as conn:
+        return [ImportRow(**row) for row in repo.latest_imports(conn, limit)]

@@ -30,7 +30,6 @@ from saxaul.scoring.table import BehaviourTable
 from saxaul.services.event_chunks import ChunkTarget, commit_chunk
 from saxaul.services.import_runs import renewed, run_import
 from saxaul.services.runtime import Runtime
-from saxaul.store.bulk import BulkConnection
 
 Progress = Callable[[int], None]
 REJECTION_SAMPLE = 20
@@ -163,7 +162,7 @@ def _import(
     """Claim the import named by ``identity`` = (kind, sha256, name) (``import_runs``), commit
     each chunk ``chunks(skip_rows)`` yields, then mark the import done — or failed."""
     started = time.perf_counter()
-    with BulkConnection(rt.database_url) as bulk, run_import(rt, bulk, *identity) as run:
+    with rt.db.bulk() as bulk, run_import(rt, bulk, *identity) as run:
         summary.import_id = run.import_id
         summary.run = run.message
         summary.resumed_from_row = run.from_row

@@ -16,12 +16,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, literal, select, union_all
-
-from saxaul.domain.accounts import prefix
-from saxaul.domain.ledger import Account, AccountKind, Balances, check_invariants
+from saxaul.domain.ledger import AccountKind, Balances, check_invariants
 from saxaul.services.runtime import Runtime
-from saxaul.store.tables import balls, ledger_accounts, ledger_transfers
+from saxaul.store import audit_repo
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,45 +43,24 @@ class LedgerAudit:
 
 def audit(rt: Runtime) -> LedgerAudit:
     """Recompute every balance from the transfers and check the ledger's invariants."""
-    t = ledger_transfers.c
-    moves = union_all(
-        select(t.debit_account.label("account"), (-t.amount_g).label("g")),
-        select(t.credit_account.label("account"), t.amount_g.label("g")),
-    ).subquery()
-    with rt.engine.connect() as conn:
-        derived = {
-            row[0]: int(row[1])
-            for row in conn.execute(
-                select(moves.c.account, func.sum(moves.c.g)).group_by(moves.c.account)
-            )
-        }
-        rows = conn.execute(
-            select(
-                ledger_accounts.c.id,
-                ledger_accounts.c.kind,
-                ledger_accounts.c.user_id,
-                ledger_accounts.c.balance_g,
-            )
-        ).all()
-        count, distinct = conn.execute(select(func.count(), func.count(t.id.distinct()))).one()
-        misfunded = conn.execute(
-            select(balls.c.id, balls.c.amount_g, literal(0))
-            .join(ledger_transfers, t.credit_account == prefix(AccountKind.BALL) + balls.c.id)
-            .where(t.kind == "award", t.amount_g != balls.c.amount_g)
-        ).all()
-    accounts = {row.id: Account(row.id, AccountKind(row.kind), row.user_id) for row in rows}
+    with rt.db.reading() as conn:
+        derived = audit_repo.derived_balances(conn)
+        rows = audit_repo.accounts_with_cache(conn)
+        count, distinct = audit_repo.transfer_counts(conn)
+        misfunded = audit_repo.misfunded_balls(conn)
+    accounts = {account.id: account for account, _ in rows}
     problems = check_invariants(Balances(derived), accounts)
-    for row in rows:
-        if row.balance_g is not None and row.balance_g != derived.get(row.id, 0):
+    for account, cached in rows:
+        if cached is not None and cached != derived.get(account.id, 0):
             problems.append(
-                f"account {row.id} caches {row.balance_g} g but its transfers sum to "
-                f"{derived.get(row.id, 0)} g"
+                f"account {account.id} caches {cached} g but its transfers sum to "
+                f"{derived.get(account.id, 0)} g"
             )
     if count != distinct:
         problems.append(f"{count - distinct} transfer ids were applied more than once")
-    problems.extend(f"ball {row.id} was funded with a different amount" for row in misfunded)
+    problems.extend(f"ball {ball_id} was funded with a different amount" for ball_id in misfunded)
     by_kind: Counter[str] = Counter()
     for account_id, grams in derived.items():
-        account = accounts.get(account_id)
-        by_kind[account.kind.value if account else "unknown"] += grams
-    return LedgerAudit(dict(by_kind), len(rows), int(count), problems)
+        known = accounts.get(account_id)
+        by_kind[known.kind.value if known else "unknown"] += grams
+    return LedgerAudit(dict(by_kind), len(rows), count, problems)

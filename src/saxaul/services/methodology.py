@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
-
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import PackConflict
 from saxaul.domain.methodology import Pack
@@ -24,7 +22,8 @@ from saxaul.scoring.table import BehaviourTable
 from saxaul.scoring.verify import VectorOutcome, verify_pack
 from saxaul.services.rescoring import RescoreLine, rescore_preview
 from saxaul.services.runtime import Runtime
-from saxaul.store.tables import methodology_packs
+from saxaul.store import packs_repo
+from saxaul.store.uow import WriteUnitOfWork
 
 
 def active_packs(spec: str) -> tuple[Pack, ...]:
@@ -48,31 +47,22 @@ def resolve_pack(ref: str) -> Pack:
 
 def register_packs(rt: Runtime) -> None:
     """Store each active pack once; refuse one whose content changed under the same version."""
-    with rt.engine.begin() as conn:
+    at_us = to_us(rt.clock.now())
+
+    def work(conn: WriteUnitOfWork) -> None:
         for pack in rt.packs:
-            stored = conn.execute(
-                select(methodology_packs.c.content_hash).where(
-                    methodology_packs.c.pack_id == pack.id,
-                    methodology_packs.c.version == pack.version,
-                )
-            ).scalar_one_or_none()
+            stored = packs_repo.registered_hash(conn, pack)
             if stored is None:
-                conn.execute(
-                    insert(methodology_packs).values(
-                        pack_id=pack.id,
-                        version=pack.version,
-                        content_hash=pack.content_hash,
-                        title=pack.title,
-                        document=json.dumps(pack_to_dict(pack), ensure_ascii=False, sort_keys=True),
-                        registered_at_us=to_us(rt.clock.now()),
-                    )
-                )
+                document = json.dumps(pack_to_dict(pack), ensure_ascii=False, sort_keys=True)
+                packs_repo.register(conn, pack, document, at_us)
             elif stored != pack.content_hash:
                 raise PackConflict(
                     f"{pack.ref} is already registered with content {stored}, but this copy "
                     f"hashes to {pack.content_hash}; publish the change as a new version",
                     field="version",
                 )
+
+    rt.db.write(work)
 
 
 @dataclass(frozen=True, slots=True)

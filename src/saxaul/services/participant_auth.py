@@ -26,13 +26,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
-
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import InputRejected, NotFound, Unauthorised
 from saxaul.services.runtime import Runtime
-from saxaul.store.conflicts import insert_on_conflict
-from saxaul.store.tables import participant_credentials, participants, sessions
+from saxaul.store import auth_repo, participants_repo
+from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
 PREFIX = "sxs_"
 DEFAULT_TTL = dt.timedelta(hours=12)
@@ -72,18 +70,12 @@ def set_password(rt: Runtime, user_id: str, password: str) -> None:
             field="password",
         )
     stored = _hash_password(password)
-    with rt.engine.begin() as conn:
+
+    def work(conn: WriteUnitOfWork) -> None:
         _require_participant(conn, user_id)
-        now_us = to_us(rt.clock.now())
-        upsert = insert_on_conflict(conn, participant_credentials).values(
-            user_id=user_id, password_hash=stored, updated_at_us=now_us
-        )
-        conn.execute(
-            upsert.on_conflict_do_update(
-                index_elements=["user_id"],
-                set_={"password_hash": stored, "updated_at_us": now_us},
-            )
-        )
+        auth_repo.save_password_hash(conn, user_id, stored, to_us(rt.clock.now()))
+
+    rt.db.write(work)
 
 
 def login(rt: Runtime, user_id: str, password: str, ttl: dt.timedelta = DEFAULT_TTL) -> IssuedToken:
@@ -92,12 +84,8 @@ def login(rt: Runtime, user_id: str, password: str, ttl: dt.timedelta = DEFAULT_
     An unknown user, one without a password and a wrong password are refused with the same
     words and after the same scrypt work, so the answer does not reveal who is enrolled.
     """
-    with rt.engine.connect() as conn:
-        stored = conn.execute(
-            select(participant_credentials.c.password_hash).where(
-                participant_credentials.c.user_id == user_id
-            )
-        ).scalar()
+    with rt.db.reading() as conn:
+        stored = auth_repo.password_hash(conn, user_id)
     matches = _password_matches(password, stored or _dummy_hash())
     if stored is None or not matches:
         raise Unauthorised(_WRONG, detail_zh=_WRONG_ZH)
@@ -106,7 +94,7 @@ def login(rt: Runtime, user_id: str, password: str, ttl: dt.timedelta = DEFAULT_
 
 def issue_token(rt: Runtime, user_id: str, ttl: dt.timedelta = DEFAULT_TTL) -> IssuedToken:
     """A token for a participant an app backend has authenticated itself (no password here)."""
-    with rt.engine.connect() as conn:
+    with rt.db.reading() as conn:
         _require_participant(conn, user_id)
     return _issue(rt, user_id, ttl)
 
@@ -118,27 +106,17 @@ def authenticate_participant(rt: Runtime, token: str) -> ParticipantPrincipal:
             "this is not a participant token; log in with POST /v1/auth/login",
             detail_zh="这不是参与者登录凭证，请先登录",
         )
-    with rt.engine.connect() as conn:
-        row = conn.execute(
-            select(sessions.c.user_id).where(
-                sessions.c.token_hash == _digest(token),
-                sessions.c.revoked_at_us.is_(None),
-                sessions.c.expires_at_us > to_us(rt.clock.now()),
-            )
-        ).first()
-    if row is None:
+    with rt.db.reading() as conn:
+        user_id = auth_repo.session_user(conn, _digest(token), to_us(rt.clock.now()))
+    if user_id is None:
         raise Unauthorised(_LOG_IN_AGAIN, detail_zh=_LOG_IN_AGAIN_ZH)
-    return ParticipantPrincipal(user_id=row.user_id)
+    return ParticipantPrincipal(user_id=user_id)
 
 
 def logout(rt: Runtime, token: str) -> None:
     """End a token's session now; a token already ended, or unknown, is left as it is."""
-    with rt.engine.begin() as conn:
-        conn.execute(
-            update(sessions)
-            .where(sessions.c.token_hash == _digest(token), sessions.c.revoked_at_us.is_(None))
-            .values(revoked_at_us=to_us(rt.clock.now()))
-        )
+    at_us = to_us(rt.clock.now())
+    rt.db.write(lambda conn: auth_repo.revoke_session(conn, _digest(token), at_us))
 
 
 def _issue(rt: Runtime, user_id: str, ttl: dt.timedelta) -> IssuedToken:
@@ -147,23 +125,16 @@ def _issue(rt: Runtime, user_id: str, ttl: dt.timedelta) -> IssuedToken:
     token = PREFIX + secrets.token_urlsafe(32)
     now = rt.clock.now()
     expires_at = now + ttl
-    with rt.engine.begin() as conn:
-        conn.execute(
-            insert(sessions).values(
-                token_hash=_digest(token),
-                user_id=user_id,
-                created_at_us=to_us(now),
-                expires_at_us=to_us(expires_at),
-            )
+    rt.db.write(
+        lambda conn: auth_repo.insert_session(
+            conn, _digest(token), user_id, to_us(now), to_us(expires_at)
         )
+    )
     return IssuedToken(token=token, user_id=user_id, expires_at=expires_at)
 
 
-def _require_participant(conn: Connection, user_id: str) -> None:
-    found = conn.execute(
-        select(participants.c.user_id).where(participants.c.user_id == user_id)
-    ).first()
-    if found is None:
+def _require_participant(conn: UnitOfWork, user_id: str) -> None:
+    if not participants_repo.is_enrolled(conn, user_id):
         raise NotFound(
             f"no enrolled participant {user_id!r}; import them first (saxaul import)",
             field="user_id",

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import update
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import NotFound
@@ -24,8 +23,7 @@ from saxaul.services.import_runs import renewed, run_import, taken_over
 from saxaul.services.imports import Progress, sample_rejections
 from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
-from saxaul.store.bulk import BulkConnection
-from saxaul.store.tables import participants
+from saxaul.store import participants_repo
 
 
 @dataclass(slots=True)
@@ -51,7 +49,7 @@ def import_participants(
     started = time.perf_counter()
     summary = ParticipantImportSummary(name=str(path))
     identity = ("participants", file_sha256(path), path.name)
-    with BulkConnection(rt.database_url) as bulk, run_import(rt, bulk, *identity) as run:
+    with rt.db.bulk() as bulk, run_import(rt, bulk, *identity) as run:
         summary.import_id, summary.run = run.import_id, run.message
         lease = run.lease
         for chunk in iter_participant_chunks(path, chunk_rows=rt.chunk_rows):
@@ -88,14 +86,9 @@ def import_participants(
 
 def opt_out(rt: Runtime, user_id: str) -> None:
     """Withdraw a participant's consent now: events from this instant on are not scored."""
-    with rt.engine.begin() as conn:
-        result = conn.execute(
-            update(participants)
-            .where(participants.c.user_id == user_id, participants.c.withdrawn_at_us.is_(None))
-            .values(withdrawn_at_us=to_us(rt.clock.now()))
+    at_us = to_us(rt.clock.now())
+    if not rt.db.write(lambda conn: participants_repo.withdraw(conn, user_id, at_us)):
+        raise NotFound(
+            f"no enrolled participant {user_id!r} with active consent",
+            field="user_id",
         )
-        if result.rowcount == 0:
-            raise NotFound(
-                f"no enrolled participant {user_id!r} with active consent",
-                field="user_id",
-            )

@@ -13,5 +13,5 @@ from saxaul.services.runtime import Runtime
 
 def summary(rt: Runtime) -> tuple[ProgrammeTotals, list[BehaviourTotal]]:
     """Programme totals and per-behaviour totals, read in one snapshot."""
-    with rt.engine.connect() as conn:
+    with rt.db.reading() as conn:
         return programme_totals(conn), behaviour_totals(conn)

@@ -18,7 +18,6 @@ from saxaul.scoring.kernel import empty_prior, score
 from saxaul.scoring.table import BehaviourTable
 from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
-from saxaul.store.bulk import BulkConnection
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +43,7 @@ def rescore_preview(
     """Score all stored events under both programmes and compare per behaviour (read-only)."""
     current = BehaviourTable.from_packs(current_packs)
     candidate = BehaviourTable.from_packs(candidate_packs)
-    with BulkConnection(rt.database_url) as bulk:
+    with rt.db.bulk() as bulk:
         events = repo.stored_events_for_rescore(bulk, candidate.behaviour_ids)
         consent = repo.all_consent(bulk)
     if events.height == 0:

@@ -22,8 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection
-
 from saxaul.domain.accounts import ball_account_id, participant_account_id, system_accounts
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import Conflict
@@ -38,9 +36,9 @@ from saxaul.domain.reversal import (
 )
 from saxaul.ingest.reversals import event_keys, iter_reversal_chunks
 from saxaul.services.balls import mint_balls
-from saxaul.services.game import RETRIES, in_transaction
 from saxaul.services.runtime import Runtime
 from saxaul.store import balls_repo, ledger_repo, reversals_repo
+from saxaul.store.uow import RETRIES, WriteUnitOfWork
 
 BATCH = 1_000
 """Reversals per transaction: bounds lock time and statement size, not a rule."""
@@ -95,7 +93,7 @@ def import_reversals(rt: Runtime, path: Path) -> ReversalImport:
 
 def _reverse_batch(rt: Runtime, items: Sequence[ReversalRequest]) -> list[ReversalResult]:
     for _ in range(RETRIES):
-        done = in_transaction(rt, lambda conn: _reverse_in(conn, rt, items))
+        done = rt.db.write(lambda conn: _reverse_in(conn, rt, items))
         if done is not None:
             return done
         mint_balls(rt)
@@ -106,12 +104,11 @@ def _reverse_batch(rt: Runtime, items: Sequence[ReversalRequest]) -> list[Revers
 
 
 def _reverse_in(
-    conn: Connection, rt: Runtime, items: Sequence[ReversalRequest]
+    conn: WriteUnitOfWork, rt: Runtime, items: Sequence[ReversalRequest]
 ) -> list[ReversalResult] | None:
     """Load, reverse and write one batch on ``conn``; ``None`` (nothing written) when a ball
     the batch needs is not minted yet."""
     now = rt.clock.now()
-    ledger_repo.begin_write(conn)
     earlier = reversals_repo.stored(conn, {(r.source, r.event_id) for r in items})
     named = sorted({(r.source, r.original_event_id) for r in items})
     originals = reversals_repo.original_events(conn, zip(event_keys(named), named, strict=True))

@@ -7,15 +7,13 @@ same way, and a test swaps the clock or the database URL without patching anythi
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass, field
-
-from sqlalchemy import Engine
 
 from saxaul.catalogue import shipped_energy_rules, shipped_species
 from saxaul.domain.clock import Clock
 from saxaul.domain.game_rules import EnergyRules, SpeciesCatalogue
 from saxaul.domain.methodology import Pack
+from saxaul.store.uow import Database
 
 
 class SystemClock:
@@ -30,8 +28,8 @@ class SystemClock:
 class Runtime:
     """The composed application: database, clock, the active packs and the game's rules."""
 
-    database_url: str
-    engine: Engine
+    db: Database
+    """Where every transaction begins (``db.write``, ``db.reading``, ``db.bulk``)."""
     clock: Clock
     packs: tuple[Pack, ...]
     chunk_rows: int = 1_000_000
@@ -40,7 +38,3 @@ class Runtime:
     take the import over (a dead owner on the same host is taken over at once)."""
     rules: EnergyRules = field(default_factory=shipped_energy_rules)
     species: SpeciesCatalogue = field(default_factory=shipped_species)
-    write_lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
-    """Serialises this process's game transactions on SQLite (one writer at a time anyway):
-    threads queue here in order instead of in SQLite's busy handler, which sleeps in growing
-    steps and is unfair (p99 4–5× lower, bench/ledger.py). Unused on PostgreSQL."""

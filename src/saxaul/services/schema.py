@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
-
-from saxaul.store.engine import make_engine
 from saxaul.store.migrate import upgrade
+from saxaul.store.uow import Database
 
 
-def migrate(database_url: str) -> Engine:
-    """Make an engine for ``database_url`` and apply every pending migration."""
-    engine = make_engine(database_url)
-    upgrade(engine)
-    return engine
+def migrate(database_url: str) -> Database:
+    """Open ``database_url`` and apply every pending migration."""
+    db = Database(database_url)
+    upgrade(db.engine)
+    return db

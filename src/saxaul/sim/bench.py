@@ -106,8 +106,8 @@ def _naive(rt: Runtime, events: pl.DataFrame, table: BehaviourTable) -> float:
         sa.Column("counted", sa.BigInteger),
         sa.Column("credited_mg", sa.BigInteger),
     )
-    meta.drop_all(rt.engine)
-    meta.create_all(rt.engine)
+    meta.drop_all(rt.db.engine)
+    meta.create_all(rt.db.engine)
     sample = events.head(NAIVE_SAMPLE).iter_rows(named=True)
     started = time.perf_counter()
     count = 0
@@ -119,7 +119,7 @@ def _naive(rt: Runtime, events: pl.DataFrame, table: BehaviourTable) -> float:
             rate_mg_per_unit(pack, behaviour), float(ev["quantity"]), ev["amount_minor"], behaviour
         )
         day = day_ordinal(when.date())
-        with rt.engine.begin() as conn:
+        with rt.db.engine.begin() as conn:
             used = conn.execute(
                 sa.select(naive_usage.c.counted, naive_usage.c.credited_mg).where(
                     naive_usage.c.user_id == ev["user_id"],
@@ -155,7 +155,7 @@ def _naive(rt: Runtime, events: pl.DataFrame, table: BehaviourTable) -> float:
             )
         count += 1
     elapsed = time.perf_counter() - started
-    meta.drop_all(rt.engine)
+    meta.drop_all(rt.db.engine)
     return count / elapsed
 
 
@@ -171,7 +171,7 @@ def _fresh_database(
         try:
             yield rt
         finally:
-            rt.engine.dispose()
+            rt.db.dispose()
         return
     assert postgres_url
     admin = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
@@ -182,7 +182,7 @@ def _fresh_database(
         url = _pg_schema_url(postgres_url, schema)
         rt = bootstrap(Settings(database_url=url, packs="", chunk_rows=chunk_rows))
         yield rt
-        rt.engine.dispose()
+        rt.db.dispose()
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))

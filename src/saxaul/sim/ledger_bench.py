@@ -290,7 +290,7 @@ def build_world(
     phase("enrol")
     pairs = sorted(graph.pairs())
     at_us = to_us(clock.now())
-    with rt.engine.begin() as conn:
+    with rt.db.engine.begin() as conn:
         conn.execute(
             sa.insert(friendships),
             [
@@ -335,11 +335,11 @@ def build_world(
     if refused:
         raise BenchFailed(f"set-up: {refused} of day 0's collects were refused")
     phase("collect_day_0")
-    if rt.engine.dialect.name == "postgresql":
+    if rt.db.engine.dialect.name == "postgresql":
         # What autovacuum would do within a minute or two: without fresh statistics after the
         # bulk set-up, the planner picks a sequential scan of every transfer for the daily
         # watering count (26 ms instead of 6 ms per batch of 100 moves, measured).
-        with rt.engine.begin() as conn:
+        with rt.db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
         phase("analyze")
     figures["starting_energy_g_per_player"] = _starting_energy(rt, graph.players[0])
@@ -387,7 +387,7 @@ def _balls_by_day(
     ripe_day = {to_us(instant): j for instant, j in index.items()}
     grouped: dict[int, dict[str, list[str]]] = {j: {} for j in range(len(timeline.days))}
     owner: dict[str, str] = {}
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         rows = conn.execute(
             sa.select(balls.c.id, balls.c.owner, balls.c.ripens_at_us).order_by(balls.c.id)
         )
@@ -401,7 +401,7 @@ def _balls_by_day(
 
 
 def _starting_energy(rt: Runtime, player: str) -> int:
-    with rt.engine.connect() as conn:
+    with rt.db.reading() as conn:
         return ledger_repo.balance_of(conn, participant_account_id(player))
 
 
@@ -757,7 +757,7 @@ def _issue_tokens(rt: Runtime, players: Sequence[str], threads: int) -> dict[str
     def issue(player: str) -> tuple[str, str]:
         return player, participant_auth.issue_token(rt, player, dt.timedelta(hours=2)).token
 
-    if rt.engine.dialect.name == "sqlite" or threads <= 1:
+    if rt.db.engine.dialect.name == "sqlite" or threads <= 1:
         return dict(map(issue, players))
     with ThreadPoolExecutor(threads) as pool:
         return dict(pool.map(issue, players))
@@ -826,7 +826,7 @@ def _machine() -> dict[str, Any]:
 
 def _durability(rt: Runtime) -> dict[str, Any]:
     """The settings that decide what a commit costs, read back from the live connection."""
-    with rt.engine.connect() as conn:
+    with rt.db.engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             return {
                 "sqlite_version": conn.exec_driver_sql("SELECT sqlite_version()").scalar(),
@@ -835,7 +835,7 @@ def _durability(rt: Runtime) -> dict[str, Any]:
                     int(conn.exec_driver_sql("PRAGMA synchronous").scalar() or 0)
                 ),
                 "page_size": conn.exec_driver_sql("PRAGMA page_size").scalar(),
-                "pool": type(rt.engine.pool).__name__,
+                "pool": type(rt.db.engine.pool).__name__,
             }
         return {
             name: str(conn.execute(sa.text(f"SHOW {name}")).scalar())
@@ -847,7 +847,7 @@ def _durability(rt: Runtime) -> dict[str, Any]:
                 "shared_buffers",
                 "max_connections",
             )
-        } | {"pool": type(rt.engine.pool).__name__}
+        } | {"pool": type(rt.db.engine.pool).__name__}
 
 
 @contextlib.contextmanager
@@ -902,7 +902,7 @@ def _engine_run(
                 rt, clock, world, timeline, engine, url, config, pgbench_tps, out, log
             )
     finally:
-        rt.engine.dispose()
+        rt.db.dispose()
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from saxaul.domain import accounts
 from saxaul.domain.clock import from_us, to_us
@@ -19,12 +19,13 @@ from saxaul.domain.energy import Ball
 from saxaul.domain.ledger import AccountKind, TransferKind
 from saxaul.store import setwise
 from saxaul.store.tables import balls, ledger_accounts, ledger_transfers
+from saxaul.store.uow import UnitOfWork
 
 _TAKES = (TransferKind.COLLECT, TransferKind.STEAL, TransferKind.EXPIRE, TransferKind.REVERSAL)
 
 
 def load_balls(
-    conn: Connection, ball_ids: Collection[str], balances: Mapping[str, int]
+    conn: UnitOfWork, ball_ids: Collection[str], balances: Mapping[str, int]
 ) -> dict[str, Ball]:
     """The balls with these ids: remaining from the (locked) balance, takes from history."""
     if not ball_ids:
@@ -73,7 +74,21 @@ def load_balls(
     return out
 
 
-def live_balls(conn: Connection, owner: str, now: dt.datetime) -> dict[str, Ball]:
+def due_balls(conn: UnitOfWork, now: dt.datetime, limit: int) -> list[str]:
+    """Up to ``limit`` balls past their expiry with energy left, in id order."""
+    due = conn.execute(
+        select(balls.c.id)
+        .join(
+            ledger_accounts, ledger_accounts.c.id == accounts.prefix(AccountKind.BALL) + balls.c.id
+        )
+        .where(balls.c.expires_at_us <= to_us(now), ledger_accounts.c.balance_g > 0)
+        .order_by(balls.c.id)
+        .limit(limit)
+    ).scalars()
+    return list(due)
+
+
+def live_balls(conn: UnitOfWork, owner: str, now: dt.datetime) -> dict[str, Ball]:
     """``owner``'s balls not yet expired that still hold energy, oldest first."""
     rows = conn.execute(
         select(balls.c.id, ledger_accounts.c.balance_g)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import func, insert, select
 
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.protection import Cover
 from saxaul.store import setwise
 from saxaul.store.tables import covers
+from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
 
 def covered_until(
-    conn: Connection, users: Collection[str], now: dt.datetime
+    conn: UnitOfWork, users: Collection[str], now: dt.datetime
 ) -> dict[str, dt.datetime]:
     """The end of each user's cover still running at ``now``."""
     if not users:
@@ -27,7 +28,7 @@ def covered_until(
     return {row[0]: from_us(row[1]) for row in rows}
 
 
-def save_covers(conn: Connection, new_covers: Iterable[Cover]) -> None:
+def save_covers(conn: WriteUnitOfWork, new_covers: Iterable[Cover]) -> None:
     """Record new protection covers."""
     rows = [
         {

@@ -1,6 +1,6 @@
 """What the friends use cases read and write: the ``friendships`` table, one row per pair.
 
-Every function runs on the caller's ``Connection`` (inside its transaction) and takes the two
+Every function runs in the caller's unit of work (``store.uow``) and takes the two
 users in any order: ``domain.friends.pair`` turns them into the stored ``(user_low, user_high)``
 key. Writes that may race another request (two people inviting each other at the same moment)
 are single statements whose result says whether they took effect, so the service re-reads
@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Row,
     and_,
     delete,
@@ -31,6 +30,7 @@ from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.friends import Friendship, FriendshipStatus, pair
 from saxaul.store.conflicts import insert_on_conflict
 from saxaul.store.tables import friendships
+from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
 PAIRS_PER_QUERY = 1000
 """``accepted_pairs`` asks about this many pairs per statement (2 parameters each), well under
@@ -56,13 +56,13 @@ def _is_pair(a: str, b: str) -> ColumnElement[bool]:
     return and_(friendships.c.user_low == low, friendships.c.user_high == high)
 
 
-def get_pair(conn: Connection, a: str, b: str) -> Friendship | None:
+def get_pair(conn: UnitOfWork, a: str, b: str) -> Friendship | None:
     """The pair's row (pending or accepted), or ``None`` when the two have no link."""
     row = conn.execute(select(friendships).where(_is_pair(a, b))).first()
     return None if row is None else _friendship(row)
 
 
-def insert_invite(conn: Connection, inviter: str, invitee: str, at: dt.datetime) -> bool:
+def insert_invite(conn: WriteUnitOfWork, inviter: str, invitee: str, at: dt.datetime) -> bool:
     """Store a pending invitation; ``False`` when the pair already has a row (left untouched)."""
     low, high = pair(inviter, invitee)
     statement = (
@@ -81,7 +81,7 @@ def insert_invite(conn: Connection, inviter: str, invitee: str, at: dt.datetime)
     return conn.execute(statement).first() is not None
 
 
-def accept(conn: Connection, invitee: str, inviter: str, at: dt.datetime) -> bool:
+def accept(conn: WriteUnitOfWork, invitee: str, inviter: str, at: dt.datetime) -> bool:
     """Accept ``inviter``'s pending invitation to ``invitee``; ``False`` when there is none."""
     result = conn.execute(
         update(friendships)
@@ -95,12 +95,12 @@ def accept(conn: Connection, invitee: str, inviter: str, at: dt.datetime) -> boo
     return result.rowcount == 1
 
 
-def delete_pair(conn: Connection, a: str, b: str) -> bool:
+def delete_pair(conn: WriteUnitOfWork, a: str, b: str) -> bool:
     """Remove the pair's row, whatever its status; ``False`` when there was none."""
     return conn.execute(delete(friendships).where(_is_pair(a, b))).rowcount == 1
 
 
-def list_for(conn: Connection, user: str) -> list[Friendship]:
+def list_for(conn: UnitOfWork, user: str) -> list[Friendship]:
     """Every row ``user`` is in: friends, invitations to them and invitations from them."""
     rows = conn.execute(
         select(friendships).where(
@@ -110,7 +110,7 @@ def list_for(conn: Connection, user: str) -> list[Friendship]:
     return [_friendship(row) for row in rows]
 
 
-def accepted_pairs(conn: Connection, pairs: Iterable[tuple[str, str]]) -> set[frozenset[str]]:
+def accepted_pairs(conn: UnitOfWork, pairs: Iterable[tuple[str, str]]) -> set[frozenset[str]]:
     """Which of ``pairs`` are friends, each answered as ``frozenset({a, b})``, in one query.
 
     Example: ``accepted_pairs(conn, [("u2", "u1"), ("u1", "u3")]) == {frozenset({"u1", "u2"})}``
@@ -129,7 +129,7 @@ def accepted_pairs(conn: Connection, pairs: Iterable[tuple[str, str]]) -> set[fr
     return found
 
 
-def friends_of(conn: Connection, user: str) -> list[str]:
+def friends_of(conn: UnitOfWork, user: str) -> list[str]:
     """The user ids ``user`` is friends with (accepted only), sorted."""
     accepted = friendships.c.status == _ACCEPTED
     either_side = union_all(

@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
+from sqlalchemy import select
 
 from saxaul.domain.events import Rejection
 from saxaul.domain.participants import ConsentScope
 from saxaul.store import tables
 from saxaul.store.bulk import BulkConnection
+from saxaul.store.uow import UnitOfWork
 
 EVENT_COLUMNS = (
     "dedupe_key",
@@ -415,3 +418,23 @@ def all_consent(bulk: BulkConnection) -> pl.DataFrame:
             f"WHERE {SCORING_CONSENT.format(p='')}"
         )
     )
+
+
+def latest_imports(conn: UnitOfWork, limit: int) -> list[dict[str, Any]]:
+    """The latest ``limit`` imports, newest first, as the columns an operator's list shows."""
+    query = (
+        select(
+            tables.imports.c.id,
+            tables.imports.c.kind,
+            tables.imports.c.name,
+            tables.imports.c.status,
+            tables.imports.c.rows_committed,
+            tables.imports.c.started_at_us,
+            tables.imports.c.finished_at_us,
+            tables.imports.c.owner,
+            tables.imports.c.error,
+        )
+        .order_by(tables.imports.c.id.desc())
+        .limit(limit)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]

@@ -16,7 +16,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 
-from sqlalchemy import Column, Connection, bindparam, func, insert, literal, select, text, update
+from sqlalchemy import Column, bindparam, func, insert, literal, select, text, update
 
 from saxaul.domain import accounts
 from saxaul.domain.clock import from_us, to_us
@@ -24,15 +24,10 @@ from saxaul.domain.ledger import Account, AccountKind, Transfer, TransferKind
 from saxaul.store import setwise
 from saxaul.store.conflicts import insert_on_conflict
 from saxaul.store.tables import ledger_accounts, ledger_transfers, participants
+from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
 
-def begin_write(conn: Connection) -> None:
-    """Take SQLite's write lock before reading (PostgreSQL locks rows in ``lock_accounts``)."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def refresh_statistics(conn: Connection) -> None:
+def refresh_statistics(conn: WriteUnitOfWork) -> None:
     """Refresh PostgreSQL's planner statistics of the ledger tables after a bulk load.
 
     Why: right after minting a large import's balls, the planner still believes the tables are
@@ -43,7 +38,7 @@ def refresh_statistics(conn: Connection) -> None:
         conn.exec_driver_sql("ANALYZE ledger_transfers, ledger_accounts, balls")
 
 
-def open_participant_accounts(conn: Connection, users: Collection[str], at_us: int) -> None:
+def open_participant_accounts(conn: WriteUnitOfWork, users: Collection[str], at_us: int) -> None:
     """Open ``user:<id>`` for each enrolled participant in ``users`` who has none yet."""
     if not users:
         return
@@ -61,7 +56,7 @@ def open_participant_accounts(conn: Connection, users: Collection[str], at_us: i
 
 
 def open_accounts(
-    conn: Connection, accounts: Iterable[Account], balances: Mapping[str, int], at_us: int
+    conn: WriteUnitOfWork, accounts: Iterable[Account], balances: Mapping[str, int], at_us: int
 ) -> None:
     """Open accounts (a new ball, a tree pool, a system account); existing ones are left alone.
 
@@ -83,7 +78,7 @@ def open_accounts(
 
 
 def lock_accounts(
-    conn: Connection, account_ids: Collection[str]
+    conn: WriteUnitOfWork, account_ids: Collection[str]
 ) -> tuple[dict[str, Account], dict[str, int]]:
     """The open accounts among ``account_ids`` and their cached balances, locked until commit."""
     if not account_ids:
@@ -109,7 +104,7 @@ def lock_accounts(
     return accounts, balances
 
 
-def owed(conn: Connection, users: Collection[str]) -> dict[str, int]:
+def owed(conn: UnitOfWork, users: Collection[str]) -> dict[str, int]:
     """Grams each of ``users`` owes (the negated balance of ``debt:<user>``), where > 0."""
     ids = [accounts.debt_account_id(user) for user in users]
     if not ids:
@@ -124,7 +119,7 @@ def owed(conn: Connection, users: Collection[str]) -> dict[str, int]:
     return out
 
 
-def _sums(conn: Connection, column: Column[str], ids: list[str]) -> dict[str, int]:
+def _sums(conn: UnitOfWork, column: Column[str], ids: list[str]) -> dict[str, int]:
     rows = conn.execute(
         select(column, func.sum(ledger_transfers.c.amount_g))
         .where(setwise.any_of(conn, column, ids))
@@ -134,7 +129,7 @@ def _sums(conn: Connection, column: Column[str], ids: list[str]) -> dict[str, in
 
 
 def moves_since(
-    conn: Connection, users: Collection[str], since: dt.datetime
+    conn: UnitOfWork, users: Collection[str], since: dt.datetime
 ) -> tuple[Counter[str], Counter[str]]:
     """Steals made and waterings given by each of ``users`` since ``since`` (their local day)."""
     steals: Counter[str] = Counter()
@@ -189,7 +184,7 @@ _MOVE_BALANCE = (
 
 
 def append_transfers(
-    conn: Connection, transfers: Iterable[Transfer], cached: Collection[str]
+    conn: WriteUnitOfWork, transfers: Iterable[Transfer], cached: Collection[str]
 ) -> None:
     """Record transfers and move the cached balances of the ``cached`` accounts they touch.
 
@@ -248,7 +243,7 @@ def append_transfers(
         conn.execute(_MOVE_BALANCE, changed)
 
 
-def balance_of(conn: Connection, account_id: str) -> int:
+def balance_of(conn: UnitOfWork, account_id: str) -> int:
     """The cached balance of one account (0 when it is not open yet)."""
     value = conn.execute(
         select(ledger_accounts.c.balance_g).where(ledger_accounts.c.id == account_id)
@@ -256,7 +251,7 @@ def balance_of(conn: Connection, account_id: str) -> int:
     return int(value or 0)
 
 
-def energy_since(conn: Connection, users: Collection[str], since: dt.datetime) -> Counter[str]:
+def energy_since(conn: UnitOfWork, users: Collection[str], since: dt.datetime) -> Counter[str]:
     """Energy each user gained from play since ``since``: collected, stolen and watered to them."""
     t = ledger_transfers.c
     gained: Counter[str] = Counter()
@@ -277,7 +272,7 @@ def energy_since(conn: Connection, users: Collection[str], since: dt.datetime) -
 
 
 def statement(
-    conn: Connection, account_ids: Collection[str], limit: int, before_seq: int | None
+    conn: UnitOfWork, account_ids: Collection[str], limit: int, before_seq: int | None
 ) -> list[tuple[int, Transfer]]:
     """The latest transfers touching ``account_ids``, newest first, with their sequence."""
     t = ledger_transfers.c

@@ -1,6 +1,6 @@
 """What reversals read and write: the ``reversals`` table and the facts a clawback needs.
 
-Every function runs on the caller's ``Connection``, inside the batch's transaction, and takes a
+Every function runs in the batch's unit of work (``store.uow``), and takes a
 whole batch at once (a handful of statements per batch, as ``ledger_repo`` does). A reversal row
 is inserted once and never changed: its primary key (the reversal event) lets a replay find the
 first answer, and its unique (source, original event) makes a second reversal of the same event
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, tuple_
+from sqlalchemy import Row, func, insert, select, tuple_
 
 from saxaul.domain.accounts import EXPIRED_ACCOUNT_ID
 from saxaul.domain.clock import from_us, to_us
@@ -32,6 +32,7 @@ from saxaul.domain.reversal import (
     reversal_key,
 )
 from saxaul.store.tables import awards, events, ledger_transfers, reversals
+from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
 
 def _record(row: Row[Any]) -> ReversalRecord:
@@ -47,7 +48,7 @@ def _record(row: Row[Any]) -> ReversalRecord:
     )
 
 
-def stored(conn: Connection, reversal_events: Collection[Pair]) -> dict[Pair, ReversalRecord]:
+def stored(conn: UnitOfWork, reversal_events: Collection[Pair]) -> dict[Pair, ReversalRecord]:
     """The stored reversals of these reversal events, by (source, event id)."""
     if not reversal_events:
         return {}
@@ -56,7 +57,7 @@ def stored(conn: Connection, reversal_events: Collection[Pair]) -> dict[Pair, Re
     return {(row.source, row.event_id): _record(row) for row in rows}
 
 
-def by_original(conn: Connection, originals: Collection[Pair]) -> dict[Pair, ReversalRecord]:
+def by_original(conn: UnitOfWork, originals: Collection[Pair]) -> dict[Pair, ReversalRecord]:
     """The stored reversals of these original events, by (source, original event id)."""
     if not originals:
         return {}
@@ -66,7 +67,7 @@ def by_original(conn: Connection, originals: Collection[Pair]) -> dict[Pair, Rev
 
 
 def original_events(
-    conn: Connection, keyed: Iterable[tuple[int, Pair]]
+    conn: UnitOfWork, keyed: Iterable[tuple[int, Pair]]
 ) -> dict[Pair, OriginalEvent]:
     """The stored events among ``(dedupe_key, (source, event_id))``, by (source, event id).
 
@@ -97,7 +98,7 @@ def original_events(
     }
 
 
-def award_credits(conn: Connection, award_ids: Collection[str]) -> dict[str, AwardCredit]:
+def award_credits(conn: UnitOfWork, award_ids: Collection[str]) -> dict[str, AwardCredit]:
     """Owner and worth of each award, by award id (as text: the ball's id)."""
     if not award_ids:
         return {}
@@ -109,7 +110,7 @@ def award_credits(conn: Connection, award_ids: Collection[str]) -> dict[str, Awa
     return {str(row.id): AwardCredit(row.user_id, row.avoided_mg, row.energy_g) for row in rows}
 
 
-def reversed_mg(conn: Connection, award_ids: Collection[str]) -> dict[str, int]:
+def reversed_mg(conn: UnitOfWork, award_ids: Collection[str]) -> dict[str, int]:
     """Milligrams earlier reversals took out of each award."""
     if not award_ids:
         return {}
@@ -124,7 +125,7 @@ def reversed_mg(conn: Connection, award_ids: Collection[str]) -> dict[str, int]:
     return {row[0]: int(row[1]) for row in rows}
 
 
-def expired_reversed(conn: Connection, ball_ids: Collection[str]) -> dict[str, int]:
+def expired_reversed(conn: UnitOfWork, ball_ids: Collection[str]) -> dict[str, int]:
     """Grams earlier reversals took back from what expired from each ball."""
     if not ball_ids:
         return {}
@@ -141,7 +142,7 @@ def expired_reversed(conn: Connection, ball_ids: Collection[str]) -> dict[str, i
     return {row[0]: int(row[1]) for row in rows}
 
 
-def clawbacks(conn: Connection, reversal_events: Collection[Pair]) -> dict[Pair, Clawback]:
+def clawbacks(conn: UnitOfWork, reversal_events: Collection[Pair]) -> dict[Pair, Clawback]:
     """Where each applied reversal's grams came from, read back from its transfers."""
     ids = {
         f"{reversal_key(*pair)}:{part}": (pair, n)
@@ -165,7 +166,7 @@ def clawbacks(conn: Connection, reversal_events: Collection[Pair]) -> dict[Pair,
     }
 
 
-def insert_records(conn: Connection, records: Iterable[ReversalRecord]) -> None:
+def insert_records(conn: WriteUnitOfWork, records: Iterable[ReversalRecord]) -> None:
     """Store reversals; a reversal event or original event seen before violates a key."""
     rows = [
         {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Mapping
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from saxaul.domain import accounts
 from saxaul.domain.clock import from_us, to_us
@@ -17,9 +17,10 @@ from saxaul.domain.ledger import AccountKind, TransferKind
 from saxaul.domain.planting import Tree, TreeMode, TreeStatus
 from saxaul.store import setwise
 from saxaul.store.tables import ledger_transfers, tree_members, trees
+from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
 
-def load_trees(conn: Connection, tree_ids: Collection[str]) -> dict[str, Tree]:
+def load_trees(conn: UnitOfWork, tree_ids: Collection[str]) -> dict[str, Tree]:
     """The trees with these ids, with their planters and pooled shares in order."""
     if not tree_ids:
         return {}
@@ -67,7 +68,7 @@ def load_trees(conn: Connection, tree_ids: Collection[str]) -> dict[str, Tree]:
     return out
 
 
-def save_trees(conn: Connection, changed: Mapping[str, Tree], known: Collection[str]) -> None:
+def save_trees(conn: WriteUnitOfWork, changed: Mapping[str, Tree], known: Collection[str]) -> None:
     """Insert new trees with their planters; update the status of known ones."""
     new = [tree for tree_id, tree in changed.items() if tree_id not in known]
     if new:
@@ -108,7 +109,7 @@ def save_trees(conn: Connection, changed: Mapping[str, Tree], known: Collection[
             )
 
 
-def trees_of(conn: Connection, user: str) -> dict[str, Tree]:
+def trees_of(conn: UnitOfWork, user: str) -> dict[str, Tree]:
     """Every tree ``user`` plants or co-plants, newest first."""
     ids = conn.execute(
         select(tree_members.c.tree_id)
@@ -121,7 +122,7 @@ def trees_of(conn: Connection, user: str) -> dict[str, Tree]:
     return {tree_id: loaded[tree_id] for tree_id in ordered}
 
 
-def promised_trees(conn: Connection, users: Collection[str]) -> Counter[str]:
+def promised_trees(conn: UnitOfWork, users: Collection[str]) -> Counter[str]:
     """How many promised trees each user planted or co-planted."""
     counts: Counter[str] = Counter()
     for row in conn.execute(
