@@ -103,4 +103,4 @@ def test_a_copied_directory_must_repeat_id_and_version(
     with pytest.raises(PackInvalid) as refusal:
         shipped_packs()
     assert refusal.value.fields["field"] == "version"
-    assert "'1.0.0' but the pack sits in directory '1.0.1'" in refusal.value.detail
+    assert "'1.0.0' but the file sits in directory '1.0.1'" in refusal.value.detail

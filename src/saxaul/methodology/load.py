@@ -14,14 +14,13 @@ with ``PackInvalid(field="behaviours[0].factors[0]")`` before any of it is used.
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
-import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from saxaul.datafiles import parse_document, read_text
+from saxaul.datafiles.document import jsonable
 from saxaul.domain.content import content_hash
 from saxaul.domain.methodology import (
     Behaviour,
@@ -35,32 +34,16 @@ from saxaul.domain.methodology import (
     TestVector,
     VectorEvent,
 )
-from saxaul.methodology.validate import (
-    PathPart,
-    check_schema,
-    check_semantics,
-    field_path,
-    pack_invalid,
-)
+from saxaul.methodology.validate import check_semantics, check_shape
 
 FORMAT = "saxaul-methodology/1"
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+__all__ = ["load_pack", "load_pack_text", "pack_from_document", "pack_to_dict", "parse_document"]
 
 
 def load_pack(path: Path) -> Pack:
     """Read, validate and build the pack in ``path`` (UTF-8 TOML; a leading BOM is tolerated)."""
-    origin = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise pack_invalid(origin, "", f"cannot read the file: {error.strerror}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise pack_invalid(
-            origin, "", f"is not UTF-8 text (bad byte at offset {error.start}); save it as UTF-8"
-        ) from None
-    return load_pack_text(text, origin)
+    return load_pack_text(read_text(path), str(path))
 
 
 def load_pack_text(text: str, origin: str) -> Pack:
@@ -73,38 +56,10 @@ def pack_from_document(document: Mapping[str, Any], origin: str) -> Pack:
 
     The JSON form is what ``parse_document`` gives, or ``pack_to_dict`` minus ``content_hash``.
     """
-    document = _jsonable(document, [], origin)  # JSON readers accept NaN; a pack may not
-    check_schema(document, origin)
+    document = jsonable(document, origin)  # JSON readers accept NaN; a pack may not
+    check_shape(document, origin)
     check_semantics(document, origin)
     return _build(document, content_hash(document))
-
-
-def parse_document(text: str, origin: str) -> dict[str, Any]:
-    """TOML text → the JSON-able document the schema, the checks and the hash all see."""
-    try:
-        parsed = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        position = _TOML_POSITION.search(message)
-        place = {"line": int(position[1]), "column": int(position[2])} if position else {}
-        raise pack_invalid(
-            origin, "", f"TOML syntax error: {message}; fix the file at that place", **place
-        ) from None
-    document: dict[str, Any] = _jsonable(parsed, [], origin)
-    return document
-
-
-def _jsonable(value: Any, path: list[PathPart], origin: str) -> Any:
-    """Dates and times become ISO strings; NaN and infinity are refused (JSON has neither)."""
-    if isinstance(value, dict):
-        return {key: _jsonable(item, [*path, key], origin) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(item, [*path, i], origin) for i, item in enumerate(value)]
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, float) and not math.isfinite(value):
-        raise pack_invalid(origin, field_path(path), f"{value} is not a finite number")
-    return value
 
 
 def _build(doc: Mapping[str, Any], digest: str) -> Pack:
