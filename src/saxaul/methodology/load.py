@@ -14,6 +14,7 @@ with ``PackInvalid(field="behaviours[0].factors[0]")`` before any of it is used.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +29,7 @@ from saxaul.domain.methodology import (
     Caps,
     Factor,
     FormulaKind,
+    OnePer,
     Pack,
     Source,
     SourceStatus,
@@ -109,6 +111,7 @@ def _factor(doc: Mapping[str, Any]) -> Factor:
 def _behaviour(doc: Mapping[str, Any]) -> Behaviour:
     caps = doc.get("caps", {})
     period = caps.get("period")
+    one_per = doc.get("one_per")
     return Behaviour(
         id=doc["id"],
         name_zh=doc["name_zh"],
@@ -125,6 +128,11 @@ def _behaviour(doc: Mapping[str, Any]) -> Behaviour:
         ),
         baseline_note=doc.get("baseline_note", ""),
         min_amount_minor=doc.get("min_amount_minor"),
+        activity=doc.get("activity"),
+        one_per=None
+        if one_per is None
+        else OnePer(one_per["attribute"], CapPeriod(one_per["period"])),
+        earns_after=doc.get("earns_after"),
     )
 
 
@@ -134,6 +142,7 @@ def _vector(doc: Mapping[str, Any]) -> TestVector:
             quantity=float(entry["quantity"]),
             amount_minor=entry.get("amount_minor"),
             day=entry.get("day", 0),
+            attributes=None if "attributes" not in entry else canonical_json(entry["attributes"]),
         )
         for entry in doc["events"]
         for _ in range(entry.get("repeat", 1))
@@ -145,6 +154,11 @@ def _vector(doc: Mapping[str, Any]) -> TestVector:
         expected_total_g=Decimal(doc["expected_total_g"]),
         note=doc.get("note", ""),
     )
+
+
+def canonical_json(value: Mapping[str, Any]) -> str:
+    """Attributes as the import stores them: compact, sorted keys, UTF-8 (``saxaul.ingest``)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _decimal_or_none(text: str | None) -> Decimal | None:
@@ -204,9 +218,15 @@ def _factor_dict(factor: Factor) -> dict[str, Any]:
 
 def _behaviour_dict(behaviour: Behaviour) -> dict[str, Any]:
     caps = behaviour.caps
+    one_per = behaviour.one_per
     optional = {
         "min_amount_minor": behaviour.min_amount_minor,
         "baseline_note": behaviour.baseline_note or None,
+        "activity": behaviour.activity,
+        "one_per": None
+        if one_per is None
+        else {"attribute": one_per.attribute, "period": one_per.period.value},
+        "earns_after": behaviour.earns_after,
     }
     cap_values = {
         "period": None if caps.period is None else caps.period.value,
@@ -239,7 +259,15 @@ def _vector_dict(vector: TestVector) -> dict[str, Any]:
 
 def _event_dict(event: VectorEvent) -> dict[str, Any]:
     quantity = int(event.quantity) if event.quantity.is_integer() else event.quantity
-    return _present({"quantity": quantity, "amount_minor": event.amount_minor, "day": event.day})
+    attributes = None if event.attributes is None else json.loads(event.attributes)
+    return _present(
+        {
+            "quantity": quantity,
+            "amount_minor": event.amount_minor,
+            "day": event.day,
+            "attributes": attributes,
+        }
+    )
 
 
 def _present(values: Mapping[str, Any]) -> dict[str, Any]:

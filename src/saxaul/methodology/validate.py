@@ -68,6 +68,7 @@ class _Semantics:
         behaviours = self._unique_ids("behaviours")
         for i, behaviour in enumerate(self.doc["behaviours"]):
             self._check_behaviour(i, behaviour, factors)
+        self._check_activities()
         self._unique_ids("vectors")
         for i, vector in enumerate(self.doc.get("vectors", [])):
             if vector["behaviour"] not in behaviours:
@@ -141,6 +142,23 @@ class _Semantics:
         if formula == "baseline_minus_project":
             self._check_comparable(i, factors[ids[0]], factors[ids[1]])
         self._check_caps(["behaviours", i, "caps"], behaviour.get("caps", {}))
+
+    def _check_activities(self) -> None:
+        """Two behaviours of one pack measuring one real activity would pay twice for it."""
+        first: dict[str, int] = {}
+        for i, behaviour in enumerate(self.doc["behaviours"]):
+            activity = behaviour.get("activity")
+            if activity is None:
+                continue
+            if activity in first:
+                other = self.doc["behaviours"][first[activity]]["id"]
+                raise self.fail(
+                    ["behaviours", i, "activity"],
+                    f"{activity!r} is already measured by behaviours[{first[activity]}] "
+                    f"({other}); one real activity is scored by one behaviour, so an event "
+                    "sent under both cannot earn twice",
+                )
+            first[activity] = i
 
     def _check_comparable(
         self, i: int, baseline: Mapping[str, Any], project: Mapping[str, Any]
