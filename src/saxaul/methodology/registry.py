@@ -14,14 +14,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from saxaul.datafiles import in_own_directory, semver_key, shipped_paths
+from saxaul.datafiles import (
+    check_schema,
+    in_own_directory,
+    parse_document,
+    read_text,
+    semver_key,
+    shipped_paths,
+)
 from saxaul.domain.errors import NotFound
 from saxaul.domain.methodology import Pack
 from saxaul.methodology.load import load_pack
 
 LAYOUT = "methods/<id>/<version>/pack.toml"
+CHOICES = "programme/choices.toml"
+CHOICES_SCHEMA = "schema/programme-choices.schema.json"
 
-__all__ = ["find_pack", "semver_key", "shipped_pack_paths", "shipped_packs"]
+__all__ = ["find_pack", "semver_key", "shipped_choices", "shipped_pack_paths", "shipped_packs"]
 
 
 def shipped_pack_paths() -> tuple[Path, ...]:
@@ -38,6 +47,14 @@ def shipped_packs() -> tuple[Pack, ...]:
         in_own_directory(path, "version", pack.version, layout=LAYOUT)
         packs.append(pack)
     return tuple(sorted(packs, key=lambda p: (p.id, semver_key(p.version))))
+
+
+def shipped_choices() -> dict[str, str]:
+    """Activity → pack id: the shipped programme's choice for each activity its packs share."""
+    (path,) = shipped_paths(CHOICES)
+    document = parse_document(read_text(path), str(path))
+    check_schema(document, CHOICES_SCHEMA, str(path))
+    return dict(document["activities"])
 
 
 def find_pack(packs: Iterable[Pack], ref: str) -> Pack:

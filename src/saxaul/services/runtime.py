@@ -34,6 +34,8 @@ class Runtime:
     engine: Engine
     clock: Clock
     packs: tuple[Pack, ...]
+    choices: tuple[tuple[str, str], ...] = ()
+    """(activity, pack id) for each activity several active packs measure: the pack scoring it."""
     chunk_rows: int = 1_000_000
     rules: EnergyRules = field(default_factory=shipped_energy_rules)
     species: SpeciesCatalogue = field(default_factory=shipped_species)
