@@ -110,7 +110,7 @@ def test_a_malformed_choice_is_refused(spec: str) -> None:
 
 
 def test_a_pack_without_activities_may_not_run_beside_others() -> None:
-    with pytest.raises(ProgrammeInvalid, match="ant-forest-2017@1.0.0 do"):
+    with pytest.raises(ProgrammeInvalid, match=r"ant-forest-2017@1\.0\.0 do"):
         active_programme("ant-forest-2017@1.0.0,shenzhen-public-transit-2021", "")
     assert active_programme("ant-forest-2017@1.0.0", "").packs[0].version == "1.0.0"
 
