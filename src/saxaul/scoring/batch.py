@@ -28,7 +28,7 @@ from typing import TypeVar
 import polars as pl
 
 from saxaul.domain.events import EventStatus
-from saxaul.domain.methodology import CapPeriod, claim_key, rule_status
+from saxaul.domain.methodology import CapPeriod, attribute_instant, claim_key, rule_status
 from saxaul.scoring.table import EVENTS_SCHEMA, USAGE_SCHEMA, BehaviourTable
 from saxaul.scoring.zones import ZoneOffsets, local_date
 
@@ -137,19 +137,52 @@ def with_attributes(events: FrameT) -> FrameT:
 
 
 def _rule_columns(events: pl.DataFrame, table: BehaviourTable) -> pl.DataFrame:
-    """``rule_status`` and ``claim_key`` of every event whose behaviour has attribute rules."""
+    """``rule_status`` and ``claim_key`` of every event whose behaviour has attribute rules.
+
+    The attributes are read once per distinct (behaviour, attributes) text, by the domain's
+    own ``claim_key`` and ``rule_status``; only the instant comparison is per event: an event
+    ``rule_status`` calls too early at the attribute's instant is too early whenever it
+    occurred before that instant, so comparing with it here is the same rule.
+    """
     ruled = [bid for bid, (_, behaviour) in table.index.items() if behaviour.attribute_rules]
     if not ruled:
         return pl.DataFrame(schema=RULES_SCHEMA)
-    rows = []
     subject = with_attributes(events).filter(pl.col("behaviour").is_in(ruled))
-    for row, behaviour_id, occurred_at, attributes in subject.select(
-        "row", "behaviour", "occurred_at", "attributes"
-    ).iter_rows():
+    texts = subject.select("behaviour", "attributes").unique()
+    statuses, claims, instants = [], [], []
+    for behaviour_id, attributes in texts.iter_rows():
         behaviour = table.index[behaviour_id][1]
-        status = rule_status(behaviour, occurred_at, attributes)
-        rows.append((row, status and status.value, claim_key(behaviour, attributes)))
-    return pl.DataFrame(rows, schema=RULES_SCHEMA, orient="row")
+        after = (
+            None
+            if behaviour.earns_after is None
+            else attribute_instant(attributes, behaviour.earns_after)
+        )
+        status = rule_status(behaviour, after or _NEVER, attributes)
+        statuses.append(None if status is None else status.value)
+        claims.append(claim_key(behaviour, attributes))
+        instants.append(after)
+    texts = texts.with_columns(
+        pl.Series("status", statuses, pl.String),
+        pl.Series("claim", claims, pl.String),
+        pl.Series("after", instants, pl.Datetime("us", "UTC")),
+    )
+    too_early = pl.col("status").is_null() & (pl.col("occurred_at") < pl.col("after"))
+    return (
+        subject.join(texts, on=["behaviour", "attributes"], how="left", nulls_equal=True)
+        .select(
+            "row",
+            rule_status=pl.when(too_early)
+            .then(pl.lit(EventStatus.TOO_EARLY.value))
+            .otherwise("status"),
+            claim="claim",
+        )
+        .pipe(conform, RULES_SCHEMA)
+    )
+
+
+_NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
+"""An instant no attribute precedes: ``rule_status`` at the attribute's own instant is never
+``too_early``, leaving the comparison to each event."""
 
 
 def _ordinal(date: pl.Expr) -> pl.Expr:
