@@ -1,7 +1,8 @@
 """The composition root: the only place that knows every concrete part.
 
 ``bootstrap(settings)`` opens and migrates the database, loads the shipped methodology
-packs, picks the active ones and registers them (immutable per id@version). Nothing here runs
+packs, picks the active ones and which of them scores each shared activity, and registers them
+(immutable per id@version). Nothing here runs
 at import time; the API builds it in its lifespan, the CLI per command, tests per fixture.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from saxaul.config import Settings
 from saxaul.domain.clock import Clock
-from saxaul.services.methodology import active_packs, register_packs
+from saxaul.services.methodology import active_programme, register_packs
 from saxaul.services.runtime import Runtime, SystemClock
 from saxaul.services.schema import migrate
 
@@ -17,11 +18,12 @@ from saxaul.services.schema import migrate
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     """Build the runtime the use cases share."""
     db = migrate(settings.database_url)
-    packs = active_packs(settings.packs)
+    programme = active_programme(settings.packs, settings.activity_packs)
     rt = Runtime(
         db=db,
         clock=clock or SystemClock(),
-        packs=packs,
+        packs=programme.packs,
+        choices=programme.choices,
         chunk_rows=settings.chunk_rows,
         import_lease_seconds=settings.import_lease_seconds,
     )

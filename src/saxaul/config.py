@@ -23,6 +23,13 @@ class Settings(BaseSettings):
         description="Active methodology packs, comma-separated id or id@version; empty = every "
         "shipped pack at its latest version.",
     )
+    activity_packs: str = Field(
+        default="",
+        description="Which active pack scores each real-world activity several active packs "
+        "measure, comma-separated activity=pack-id, e.g. metro_trip=shenzhen-public-transit-2021 "
+        "(one trip earns once). Required for every shared activity when `packs` is set; with "
+        "the default packs, it overrides the shipped choices (packs/programme/choices.toml).",
+    )
     chunk_rows: int = Field(
         default=1_000_000,
         ge=1_000,

@@ -42,16 +42,21 @@ def test_the_catalogue_marks_active_packs(client: TestClient, auth: dict[str, st
 
     refs = {p["ref"]: p for p in packs}
     assert "ant-forest-2017@1.0.0" in refs
-    assert all(p["active"] for p in packs)  # by default every shipped pack is active
+    # by default every shipped pack is active at its latest version; older ones stay listed
+    assert {ref for ref, p in refs.items() if p["active"]} == {
+        "ant-forest-2017@2.0.0",
+        "desnz-2025-mode-shift@1.1.0",
+        "shenzhen-public-transit-2021@1.1.0",
+    }
     assert all(p["content_hash"].startswith("sha256:") for p in packs)
 
 
 def test_one_pack_whole_by_id_or_id_at_version(client: TestClient, auth: dict[str, str]) -> None:
     latest = client.get("/v1/methodology/packs/ant-forest-2017", headers=auth).json()
-    pinned = client.get("/v1/methodology/packs/ant-forest-2017@1.0.0", headers=auth).json()
+    pinned = client.get("/v1/methodology/packs/ant-forest-2017@2.0.0", headers=auth).json()
 
     assert latest == pinned
-    assert (pinned["id"], pinned["version"], pinned["active"]) == ("ant-forest-2017", "1.0.0", True)
+    assert (pinned["id"], pinned["version"], pinned["active"]) == ("ant-forest-2017", "2.0.0", True)
     assert pinned["format"] == "saxaul-methodology/1"
     behaviours = {b["id"] for b in pinned["behaviours"]}
     assert "metro_ride" in behaviours

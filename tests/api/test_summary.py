@@ -45,4 +45,4 @@ def test_totals_follow_the_imports(
         2,
         2,
     )
-    assert metro["pack_ref"] == "ant-forest-2017@1.0.0"
+    assert metro["pack_ref"] == "ant-forest-2017@2.0.0"

@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from saxaul.cli import app
 from saxaul.methodology.registry import shipped_pack_paths
+from saxaul.scoring.table import BehaviourTable
+from saxaul.services import methodology
 from saxaul.sim.scenario import write_scenario
 
 runner = CliRunner()
@@ -62,7 +64,11 @@ def test_verify_passes_on_shipped_packs_and_fails_loudly_on_a_wrong_vector(
 
 
 def test_import_then_rescore_dry_run_and_quarantine(tmp_path: Path) -> None:
-    files = write_scenario(tmp_path / "d", users=50, events=800, days=1, seed=3, bad_rows=True)
+    shipped = methodology.active_programme("", "")
+    scored = BehaviourTable.from_packs(shipped.packs, dict(shipped.choices)).behaviour_ids
+    files = write_scenario(
+        tmp_path / "d", users=50, events=800, days=1, seed=3, bad_rows=True, behaviours=scored
+    )
     result = runner.invoke(app, ["import", "--json", *map(str, files)])
     assert result.exit_code == 0, result.output
     summaries = json.loads(result.stdout)
@@ -73,7 +79,7 @@ def test_import_then_rescore_dry_run_and_quarantine(tmp_path: Path) -> None:
     assert again["new_events"] == 0 and again["duplicates"] == again["rows_read"]
 
     rescore = runner.invoke(
-        app, ["rescore", "--pack", "ant-forest-2017@1.0.0", "--dry-run", "--json"]
+        app, ["rescore", "--pack", "ant-forest-2017@2.0.0", "--dry-run", "--json"]
     )
     assert rescore.exit_code == 0, rescore.output
     lines = json.loads(rescore.stdout)

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
-from saxaul.services import imports, participants
+from saxaul.services import imports, methodology, participants
 from saxaul.sim.scenario import write_scenario
 from tests.integration.totals import snapshot
 
@@ -51,10 +51,13 @@ def _start(url: str, path: Path) -> subprocess.Popen[bytes]:
 
 @pytest.mark.slow
 def test_sigkilled_import_rerun_gives_clean_totals(database_url: str, tmp_path: Path) -> None:
-    files = write_scenario(tmp_path / "data", users=2_000, events=40_000, days=1, seed=9, fmt="csv")
-    people, events = files[0], files[1]
     clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
     clean = bootstrap(Settings(database_url=clean_url, chunk_rows=CHUNK))
+    scored = methodology.scored_behaviours(clean)
+    files = write_scenario(
+        tmp_path / "data", users=2_000, events=40_000, days=1, seed=9, fmt="csv", behaviours=scored
+    )
+    people, events = files[0], files[1]
     participants.import_participants(clean, people)
     imports.import_events(clean, events)
 

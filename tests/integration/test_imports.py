@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
-from saxaul.services import imports, participants, quarantine
+from saxaul.services import imports, methodology, participants, quarantine
 from saxaul.services.runtime import Runtime
 from saxaul.sim.scenario import write_scenario
 from tests.integration.totals import snapshot
@@ -49,7 +49,14 @@ def _rides(first: int, count: int, day: str = "2026-11-02") -> list[dict[str, ob
 
 
 def test_importing_everything_twice_changes_no_total(runtime: Runtime, tmp_path: Path) -> None:
-    files = write_scenario(tmp_path / "data", users=300, events=6_000, days=3, seed=5)
+    files = write_scenario(
+        tmp_path / "data",
+        users=300,
+        events=6_000,
+        days=3,
+        seed=5,
+        behaviours=methodology.scored_behaviours(runtime),
+    )
     participants.import_participants(runtime, files[0])
     first = [imports.import_events(runtime, path) for path in files[1:]]
     before = snapshot(runtime.db.engine)

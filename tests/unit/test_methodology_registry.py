@@ -28,8 +28,11 @@ def test_shipped_packs_are_found_by_path_and_ordered() -> None:
     assert [p.parent.parent.name + "@" + p.parent.name for p in paths] == [p.ref for p in SHIPPED]
     assert [p.ref for p in SHIPPED] == [
         "ant-forest-2017@1.0.0",
+        "ant-forest-2017@2.0.0",
         "desnz-2025-mode-shift@1.0.0",
+        "desnz-2025-mode-shift@1.1.0",
         "shenzhen-public-transit-2021@1.0.0",
+        "shenzhen-public-transit-2021@1.1.0",
     ]
 
 
@@ -103,4 +106,4 @@ def test_a_copied_directory_must_repeat_id_and_version(
     with pytest.raises(PackInvalid) as refusal:
         shipped_packs()
     assert refusal.value.fields["field"] == "version"
-    assert "'1.0.0' but the pack sits in directory '1.0.1'" in refusal.value.detail
+    assert "'1.0.0' but the file sits in directory '1.0.1'" in refusal.value.detail

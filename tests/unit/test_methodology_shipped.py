@@ -13,6 +13,7 @@ import json
 import re
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -23,8 +24,10 @@ from saxaul.domain.methodology import (
     Pack,
     TestVector,
     apply_caps,
+    claim_key,
     event_mg,
     rate_mg_per_unit,
+    rule_status,
 )
 from saxaul.domain.units import day_ordinal, month_ordinal
 from saxaul.methodology import (
@@ -66,16 +69,28 @@ BEHAVIOURS = {
 
 
 def credited_mg(pack: Pack, vector: TestVector) -> int:
-    """One user's credit for a vector: day 0 is the pack's effective_from (the format's rule)."""
+    """One user's credit for a vector, placed as the format says: day 0 is the later of the
+    pack's effective_from and 2026-01-05, events at 12:00 local plus their day, 1 s apart."""
     behaviour = pack.behaviour(vector.behaviour_id)
     rate = rate_mg_per_unit(pack, behaviour)
+    first_day = max(pack.effective_from, dt.date(2026, 1, 5))
     usage: dict[int, CapUsage] = {}
+    claimed: set[tuple[str, int]] = set()
     total = 0
-    for event in vector.events:
-        local = pack.effective_from + dt.timedelta(days=event.day)
+    for i, event in enumerate(vector.events):
+        local = first_day + dt.timedelta(days=event.day)
+        at = dt.datetime.combine(local, dt.time(12), ZoneInfo(pack.timezone))
+        at += dt.timedelta(seconds=i)
         keys = {CapPeriod.DAY: day_ordinal(local), CapPeriod.MONTH: month_ordinal(local), None: 0}
-        key = keys[behaviour.caps.period]
+        if rule_status(behaviour, at, event.attributes) is not None:
+            continue
         raw = event_mg(rate, event.quantity, event.amount_minor, behaviour)
+        claim = claim_key(behaviour, event.attributes)
+        if raw and claim is not None and behaviour.one_per is not None:
+            if (claim, keys[behaviour.one_per.period]) in claimed:
+                continue
+            claimed.add((claim, keys[behaviour.one_per.period]))
+        key = keys[behaviour.caps.period]
         (credit,), usage[key] = apply_caps([raw], usage.get(key, CapUsage()), behaviour.caps)
         total += credit
     return total
@@ -102,7 +117,11 @@ def test_every_vector_adds_up(pack: Pack) -> None:
 
 @pytest.mark.parametrize("pack", SHIPPED, ids=lambda p: p.ref)
 def test_every_number_is_sourced_and_explained(pack: Pack) -> None:
-    path = next(p for p in shipped_pack_paths() if p.parent.parent.name == pack.id)
+    path = next(
+        p
+        for p in shipped_pack_paths()
+        if (p.parent.parent.name, p.parent.name) == (pack.id, pack.version)
+    )
     sources_md = (path.parent / "SOURCES.md").read_text("utf-8")
     cited = {source.id for source in pack.sources}
     for factor in pack.factors:

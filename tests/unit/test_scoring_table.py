@@ -66,6 +66,7 @@ def test_one_row_per_behaviour_sorted_by_id_with_limits_in_milligrams() -> None:
             "min_amount_minor": None, "cap_period": None, "max_count": None, "max_mg": None,
             "effective_from": day_ordinal(dt.date(2020, 1, 1)),
             "effective_to": day_ordinal(dt.date(2030, 12, 31)), "factor_ids": "bus_g",
+            "attribute_rules": False, "claim_period": None,
         },
         {
             "behaviour": "rail", "pack_id": "london", "pack_version": "2.0.0",
@@ -73,6 +74,7 @@ def test_one_row_per_behaviour_sorted_by_id_with_limits_in_milligrams() -> None:
             "min_amount_minor": None, "cap_period": "month", "max_count": 3, "max_mg": None,
             "effective_from": day_ordinal(dt.date(2020, 1, 1)),
             "effective_to": day_ordinal(dt.date(2030, 12, 31)), "factor_ids": "rail_g",
+            "attribute_rules": False, "claim_period": None,
         },
         {
             "behaviour": "walk", "pack_id": "shanghai", "pack_version": "2.0.0",
@@ -80,6 +82,7 @@ def test_one_row_per_behaviour_sorted_by_id_with_limits_in_milligrams() -> None:
             "min_amount_minor": None, "cap_period": "day", "max_count": None, "max_mg": 296000,
             "effective_from": day_ordinal(dt.date(2020, 1, 1)),
             "effective_to": day_ordinal(dt.date(2030, 12, 31)), "factor_ids": "walk_g",
+            "attribute_rules": False, "claim_period": None,
         },
     ]  # fmt: skip
     assert table.behaviour_ids == frozenset({"bus", "rail", "walk"})

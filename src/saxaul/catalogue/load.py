@@ -8,8 +8,9 @@ states one), and is named by a content hash of its parsed document (canonical JS
 ``saxaul.methodology.load`` does), so re-wrapping a comment keeps the hash and changing any
 value changes it. Each refusal is a ``PackInvalid`` naming the field a person must fix.
 
-Why its own small copy of the schema gate: this package may import only the standard library,
-jsonschema and ``saxaul.domain``.
+Reading, parsing, the schema gate, source citations and the shipped-file layout are the
+shared path of every versioned data file (``saxaul.datafiles``); this module adds only what
+game data means.
 
 Example: ``shipped_species().get("saxaul").energy_cost_g == 17_900``; a catalogue whose saxaul
 cites a missing source is refused with ``field="species[0].sink_kg_co2.source"``.
@@ -18,21 +19,24 @@ cites a missing source is refused with ``field="species[0].sink_kg_co2.source"``
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
-import re
-import tomllib
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import best_match
-from jsonschema.protocols import Validator
-
+from saxaul.datafiles import (
+    PathPart,
+    check_cites,
+    check_schema,
+    field_path,
+    in_own_directory,
+    invalid,
+    newest_release,
+    parse_document,
+    read_text,
+    unique_ids,
+)
 from saxaul.domain.content import content_hash
 from saxaul.domain.errors import PackInvalid
 from saxaul.domain.game_rules import (
@@ -51,143 +55,53 @@ from saxaul.domain.game_rules import (
 
 ENERGY_SCHEMA = "schema/energy-rules.schema.json"
 SPECIES_SCHEMA = "schema/species-catalogue.schema.json"
-_RELEASE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 
-PathPart = str | int
 _Versioned = TypeVar("_Versioned", EnergyRules, SpeciesCatalogue)
 
 
 def load_energy_rules(path: Path) -> EnergyRules:
     """Read, validate and build the energy rules in ``path`` (UTF-8 TOML)."""
-    return energy_rules_from_text(_read(path), str(path))
+    return energy_rules_from_text(read_text(path), str(path))
 
 
 def energy_rules_from_text(text: str, origin: str) -> EnergyRules:
     """Validate and build energy rules from TOML text; ``origin`` names it in every refusal."""
-    document = _parse(text, origin)
-    _check_schema(document, ENERGY_SCHEMA, origin)
+    document = parse_document(text, origin)
+    check_schema(document, ENERGY_SCHEMA, origin)
     _check_energy(document, origin)
     return _build_energy(document, content_hash(document))
 
 
 def load_species(path: Path) -> SpeciesCatalogue:
     """Read, validate and build the species catalogue in ``path`` (UTF-8 TOML)."""
-    return species_from_text(_read(path), str(path))
+    return species_from_text(read_text(path), str(path))
 
 
 def species_from_text(text: str, origin: str) -> SpeciesCatalogue:
     """Validate and build a species catalogue from TOML text; ``origin`` names it in refusals."""
-    document = _parse(text, origin)
-    _check_schema(document, SPECIES_SCHEMA, origin)
+    document = parse_document(text, origin)
+    check_schema(document, SPECIES_SCHEMA, origin)
     _check_species(document, origin)
     return _build_species(document, content_hash(document))
 
 
 def shipped_energy_rules() -> EnergyRules:
     """The newest release under ``saxaul/packs/rules/energy/<version>/rules.toml``."""
-    path = _newest("rules/energy", "rules.toml")
+    path = newest_release("rules/energy", "rules.toml")
     return _in_own_directory(load_energy_rules(path), path)
 
 
 def shipped_species() -> SpeciesCatalogue:
     """The newest release under ``saxaul/packs/catalogue/species/<version>/species.toml``."""
-    path = _newest("catalogue/species", "species.toml")
+    path = newest_release("catalogue/species", "species.toml")
     return _in_own_directory(load_species(path), path)
 
 
-# ---------------------------------------------------------------- files and shape
-
-
 def _invalid(origin: str, parts: Sequence[PathPart], reason: str) -> PackInvalid:
-    """A refusal whose detail reads on its own (file, place, reason) and whose fields index it."""
-    field = _field_path(parts)
-    where = f"{origin}: {field}: " if field else f"{origin}: "
-    return PackInvalid(where + reason, field=field, origin=origin)
-
-
-def _field_path(parts: Iterable[PathPart]) -> str:
-    """``["species", 0, "cost"]`` → ``species[0].cost`` (``""`` means the whole file)."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise _invalid(str(path), [], f"cannot read the file: {error.strerror}") from None
-    except UnicodeDecodeError as error:
-        raise _invalid(
-            str(path), [], f"is not UTF-8 text (bad byte at offset {error.start}); save it as UTF-8"
-        ) from None
-
-
-def _parse(text: str, origin: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise _invalid(origin, [], f"TOML syntax error: {error}") from None
-
-
-def _is_integer(_checker: object, instance: object) -> bool:
-    """JSON Schema counts 24.0 as an integer; a data file writes 24 (one spelling, one hash)."""
-    return isinstance(instance, int) and not isinstance(instance, bool)
-
-
-@functools.cache
-def _validator(resource: str) -> Validator:
-    """Draft 2020-12 with TOML's integers, for the schema shipped at ``resource``."""
-    schema = json.loads(resources.files("saxaul.packs").joinpath(resource).read_text("utf-8"))
-    strict = validators.create(
-        meta_schema=Draft202012Validator.META_SCHEMA,
-        validators=Draft202012Validator.VALIDATORS,
-        type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
-    )
-    return strict(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
-def _check_schema(document: Mapping[str, Any], resource: str, origin: str) -> None:
-    """Refuse the most relevant schema problem, pointing at the field itself when it can."""
-    error = best_match(_validator(resource).iter_errors(document))
-    if error is None:
-        return
-    path: list[PathPart] = list(error.absolute_path)
-    instance: Any = error.instance
-    node: Mapping[str, Any] = error.schema if isinstance(error.schema, dict) else {}
-    if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in instance]
-        raise _invalid(origin, [*path, missing[0]], error.message)
-    if error.validator == "additionalProperties":
-        unknown = sorted(set(instance) - set(node.get("properties", {})))
-        allowed = ", ".join(sorted(node.get("properties", {})))
-        raise _invalid(origin, [*path, unknown[0]], f"unknown field; allowed here: {allowed}")
-    description = node.get("description", "")
-    expected = f"; expected {description}" if description else ""
-    raise _invalid(origin, path, error.message + expected)
+    return invalid(origin, field_path(parts), reason)
 
 
 # ---------------------------------------------------------------- meaning
-
-
-def _unique_ids(items: Sequence[Mapping[str, Any]], name: str, origin: str) -> set[str]:
-    seen: set[str] = set()
-    for i, item in enumerate(items):
-        if item["id"] in seen:
-            raise _invalid(origin, [name, i, "id"], f"{item['id']!r} is used twice; ids are unique")
-        seen.add(item["id"])
-    return seen
-
-
-def _check_cites(
-    tagged: Mapping[str, Any], parts: list[PathPart], sources: set[str], origin: str
-) -> None:
-    if tagged["source"] not in sources:
-        known = ", ".join(sorted(sources))
-        raise _invalid(
-            origin, [*parts, "source"], f"cites {tagged['source']!r}; sources here: {known}"
-        )
 
 
 def _check_fraction(value: str, parts: list[PathPart], origin: str) -> Decimal:
@@ -211,10 +125,10 @@ def _check_energy(doc: Mapping[str, Any], origin: str) -> None:
         raise _invalid(
             origin, ["timezone"], f"{doc['timezone']!r} is not an IANA time zone"
         ) from None
-    sources = _unique_ids(doc["sources"], "sources", origin)
+    sources = unique_ids(doc, "sources", origin)
     rules = doc["rules"]
     for name, rule in rules.items():
-        _check_cites(rule, ["rules", name], sources, origin)
+        check_cites(rule["source"], ["rules", name, "source"], sources, origin)
     _check_fraction(rules["steal_share"]["value"], ["rules", "steal_share", "value"], origin)
     for name in ("protection_cover_h", "watering_steps_g"):
         _check_distinct(rules[name]["value"], ["rules", name, "value"], origin)
@@ -226,13 +140,13 @@ def _check_species(doc: Mapping[str, Any], origin: str) -> None:
     A sink is the one number reports may show as CO2 taken up, so it needs a source that
     states it: an unconfirmed (U) or zero sink is refused rather than shipped.
     """
-    sources = _unique_ids(doc["sources"], "sources", origin)
-    _unique_ids(doc["species"], "species", origin)
+    sources = unique_ids(doc, "sources", origin)
+    unique_ids(doc, "species", origin)
     for i, species in enumerate(doc["species"]):
         here: list[PathPart] = ["species", i]
         for part in ("cost", "region", "partner", "sink_kg_co2", "survival"):
             if part in species:
-                _check_cites(species[part], [*here, part], sources, origin)
+                check_cites(species[part]["source"], [*here, part, "source"], sources, origin)
         sink = species.get("sink_kg_co2")
         if sink is not None:
             if sink["status"] == Tag.UNCONFIRMED:
@@ -334,25 +248,8 @@ def _one_species(doc: Mapping[str, Any]) -> Species:
 # ---------------------------------------------------------------- shipped files
 
 
-def _newest(kind: str, filename: str) -> Path:
-    """The ``<kind>/<major.minor.patch>/<filename>`` with the highest release number.
-
-    The package is installed as files (a wheel or an editable install), so its resource root
-    is a real directory. Pre-release directories are never picked as the shipped default.
-    """
-    root = Path(str(resources.files("saxaul.packs"))) / kind
-    releases = [path for path in root.glob(f"*/{filename}") if _RELEASE.match(path.parent.name)]
-    if not releases:
-        raise _invalid(str(root), [], f"no released {filename} is shipped here")
-    return max(releases, key=lambda p: tuple(int(n) for n in p.parent.name.split(".")))
-
-
 def _in_own_directory(loaded: _Versioned, path: Path) -> _Versioned:
     """A copied directory whose ``version`` was not bumped would be a second, different one."""
-    if loaded.version != path.parent.name:
-        raise _invalid(
-            str(path),
-            ["version"],
-            f"is {loaded.version!r} but the file sits in directory {path.parent.name!r}",
-        )
+    layout = f"{path.parent.parent.name}/<version>/{path.name}"
+    in_own_directory(path, "version", loaded.version, layout=layout)
     return loaded

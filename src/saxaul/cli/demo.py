@@ -58,7 +58,13 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     clock = DemoClock(dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC))
     rt = bootstrap(settings, clock=clock)
     files = write_scenario(
-        DEMO_DIR / "data", users=users, events=events, days=DAYS, seed=2016, bad_rows=True
+        DEMO_DIR / "data",
+        users=users,
+        events=events,
+        days=DAYS,
+        seed=2016,
+        bad_rows=True,
+        behaviours=methodology.scored_behaviours(rt),
     )
     console.print(f"simulated {users:,} participants and ~{events:,} events → {files[0].parent}")
 

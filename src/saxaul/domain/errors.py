@@ -31,6 +31,12 @@ class PackInvalid(DomainError):
     code = "pack_invalid"
 
 
+class ProgrammeInvalid(DomainError):
+    """The active packs cannot run together as configured (two score one real activity)."""
+
+    code = "programme_invalid"
+
+
 class PackConflict(DomainError):
     """A pack id@version already exists with different content: a change needs a new version."""
 

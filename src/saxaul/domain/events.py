@@ -20,6 +20,15 @@ class EventStatus(StrEnum):
     """Kept but not scored: the user is unknown, has not consented, or had opted out."""
     NOT_EFFECTIVE = "not_effective"
     """Kept but not scored: the behaviour's pack was not in force on the event's local date."""
+    MISSING_ATTRIBUTE = "missing_attribute"
+    """Kept but not scored: a rule of the behaviour needs an attribute (an account number, a
+    visit time) that the event lacks or that cannot be read."""
+    TOO_EARLY = "too_early"
+    """Kept but not scored: it occurred before the instant its ``earns_after`` attribute names
+    (a hospital appointment credited before the visit)."""
+    ALREADY_CLAIMED = "already_claimed"
+    """Kept but not scored: the user already earned for the same value of the behaviour's
+    ``one_per`` attribute in this period (a second bill for one account in one month)."""
 
 
 class RejectCode(StrEnum):

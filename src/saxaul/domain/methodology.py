@@ -13,13 +13,20 @@ Walking (0.02 g/step, 296 g/day cap): 30 000 steps → 600 000 mg raw → 296 00
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from saxaul.domain.events import EventStatus
 from saxaul.domain.units import MASS_UNIT_IN_MG, mg_from_g
+
+MAX_KEY_CHARS = 64
+"""Longest ``one_per`` attribute value (an account number); a longer one is unreadable."""
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:[0-5]\d:[0-5]\d(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
 
 
 class FormulaKind(StrEnum):
@@ -120,8 +127,25 @@ class Caps:
 
 
 @dataclass(frozen=True, slots=True)
+class OnePer:
+    """At most one earning event per user, per value of an event attribute, per period.
+
+    Example: ``OnePer("account_number", CapPeriod.MONTH)`` — one utility bill per account
+    number per month; a second bill for the same account that month is ``already_claimed``.
+    """
+
+    attribute: str
+    period: CapPeriod
+
+
+@dataclass(frozen=True, slots=True)
 class Behaviour:
-    """A scored low-carbon behaviour: what it is, how it is scored and capped, and why."""
+    """A scored low-carbon behaviour: what it is, how it is scored and capped, and why.
+
+    ``activity`` names the real-world activity it measures (``metro_trip``), so a programme can
+    see two packs that would pay twice for one trip; ``None`` in packs that predate it.
+    ``one_per`` and ``earns_after`` are the behaviour's eligibility rules (``rule_status``).
+    """
 
     id: str
     name_zh: str
@@ -133,6 +157,14 @@ class Behaviour:
     caps: Caps
     baseline_note: str
     min_amount_minor: int | None = None
+    activity: str | None = None
+    one_per: OnePer | None = None
+    earns_after: str | None = None
+
+    @property
+    def attribute_rules(self) -> bool:
+        """Whether scoring an event of this behaviour reads its attributes."""
+        return self.one_per is not None or self.earns_after is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +174,8 @@ class VectorEvent:
     quantity: float
     amount_minor: int | None = None
     day: int = 0
+    attributes: str | None = None
+    """The event's attributes as canonical JSON text (``{"account_number":"44-01"}``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,3 +300,74 @@ def apply_caps(
         credited_total += credit
         credits.append(credit)
     return tuple(credits), CapUsage(counted, credited_total)
+
+
+def attribute_text(attributes: str | None, name: str) -> str | None:
+    """The top-level attribute ``name`` of a JSON object as text, if it can key a rule.
+
+    A string of 1–``MAX_KEY_CHARS`` characters is itself; an integer is its decimal digits (so
+    ``"4401"`` and ``4401`` are one account); anything else (absent, empty, too long, a float,
+    a boolean, null, an object, a list, text that is not a JSON object) is ``None``.
+    """
+    if attributes is None:
+        return None
+    try:
+        document = json.loads(attributes)
+    except ValueError:
+        return None
+    value = document.get(name) if isinstance(document, dict) else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, str) and 0 < len(value) <= MAX_KEY_CHARS:
+        return value
+    return None
+
+
+def attribute_instant(attributes: str | None, name: str) -> dt.datetime | None:
+    """The attribute ``name`` as an instant, if it is RFC 3339 text with an offset.
+
+    Example: ``"2026-01-06T09:00:00+08:00"`` → 2026-01-06 01:00 UTC. A date without a time, a
+    time without an offset, or an impossible date (``2026-02-30``) is ``None``.
+    """
+    text = attribute_text(attributes, name)
+    if text is None or _INSTANT.fullmatch(text) is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+    except ValueError:
+        return None
+
+
+def rule_status(
+    behaviour: Behaviour, occurred_at: dt.datetime, attributes: str | None
+) -> EventStatus | None:
+    """Why the behaviour's attribute rules refuse the event before any arithmetic, or ``None``.
+
+    ``earns_after``: an event earns only at or after the instant its attribute names (hospital
+    appointments are credited after the visit); ``one_per`` needs its attribute to key on.
+    Whether this event is the first for its key (``ALREADY_CLAIMED``) depends on the other
+    events, so the scorers decide that (``claim_key``).
+    """
+    if behaviour.one_per is not None and claim_key(behaviour, attributes) is None:
+        return EventStatus.MISSING_ATTRIBUTE
+    if behaviour.earns_after is not None:
+        after = attribute_instant(attributes, behaviour.earns_after)
+        if after is None:
+            return EventStatus.MISSING_ATTRIBUTE
+        if occurred_at < after:
+            return EventStatus.TOO_EARLY
+    return None
+
+
+def claim_key(behaviour: Behaviour, attributes: str | None) -> str | None:
+    """What a ``one_per`` rule counts per user and period: ``utility_bill/account_number=4401``.
+
+    ``None`` for a behaviour without the rule, or an event without a usable attribute value.
+    Cap usage is carried between batches under this key in place of the behaviour id.
+    """
+    if behaviour.one_per is None:
+        return None
+    value = attribute_text(attributes, behaviour.one_per.attribute)
+    return None if value is None else f"{behaviour.id}/{behaviour.one_per.attribute}={value}"

@@ -14,14 +14,14 @@ with ``PackInvalid(field="behaviours[0].factors[0]")`` before any of it is used.
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
-import tomllib
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from saxaul.datafiles import parse_document, read_text
+from saxaul.datafiles.document import jsonable
 from saxaul.domain.content import content_hash
 from saxaul.domain.methodology import (
     Behaviour,
@@ -29,38 +29,23 @@ from saxaul.domain.methodology import (
     Caps,
     Factor,
     FormulaKind,
+    OnePer,
     Pack,
     Source,
     SourceStatus,
     TestVector,
     VectorEvent,
 )
-from saxaul.methodology.validate import (
-    PathPart,
-    check_schema,
-    check_semantics,
-    field_path,
-    pack_invalid,
-)
+from saxaul.methodology.validate import check_semantics, check_shape
 
 FORMAT = "saxaul-methodology/1"
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+__all__ = ["load_pack", "load_pack_text", "pack_from_document", "pack_to_dict", "parse_document"]
 
 
 def load_pack(path: Path) -> Pack:
     """Read, validate and build the pack in ``path`` (UTF-8 TOML; a leading BOM is tolerated)."""
-    origin = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise pack_invalid(origin, "", f"cannot read the file: {error.strerror}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise pack_invalid(
-            origin, "", f"is not UTF-8 text (bad byte at offset {error.start}); save it as UTF-8"
-        ) from None
-    return load_pack_text(text, origin)
+    return load_pack_text(read_text(path), str(path))
 
 
 def load_pack_text(text: str, origin: str) -> Pack:
@@ -73,38 +58,10 @@ def pack_from_document(document: Mapping[str, Any], origin: str) -> Pack:
 
     The JSON form is what ``parse_document`` gives, or ``pack_to_dict`` minus ``content_hash``.
     """
-    document = _jsonable(document, [], origin)  # JSON readers accept NaN; a pack may not
-    check_schema(document, origin)
+    document = jsonable(document, origin)  # JSON readers accept NaN; a pack may not
+    check_shape(document, origin)
     check_semantics(document, origin)
     return _build(document, content_hash(document))
-
-
-def parse_document(text: str, origin: str) -> dict[str, Any]:
-    """TOML text → the JSON-able document the schema, the checks and the hash all see."""
-    try:
-        parsed = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        position = _TOML_POSITION.search(message)
-        place = {"line": int(position[1]), "column": int(position[2])} if position else {}
-        raise pack_invalid(
-            origin, "", f"TOML syntax error: {message}; fix the file at that place", **place
-        ) from None
-    document: dict[str, Any] = _jsonable(parsed, [], origin)
-    return document
-
-
-def _jsonable(value: Any, path: list[PathPart], origin: str) -> Any:
-    """Dates and times become ISO strings; NaN and infinity are refused (JSON has neither)."""
-    if isinstance(value, dict):
-        return {key: _jsonable(item, [*path, key], origin) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(item, [*path, i], origin) for i, item in enumerate(value)]
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, float) and not math.isfinite(value):
-        raise pack_invalid(origin, field_path(path), f"{value} is not a finite number")
-    return value
 
 
 def _build(doc: Mapping[str, Any], digest: str) -> Pack:
@@ -154,6 +111,7 @@ def _factor(doc: Mapping[str, Any]) -> Factor:
 def _behaviour(doc: Mapping[str, Any]) -> Behaviour:
     caps = doc.get("caps", {})
     period = caps.get("period")
+    one_per = doc.get("one_per")
     return Behaviour(
         id=doc["id"],
         name_zh=doc["name_zh"],
@@ -170,6 +128,11 @@ def _behaviour(doc: Mapping[str, Any]) -> Behaviour:
         ),
         baseline_note=doc.get("baseline_note", ""),
         min_amount_minor=doc.get("min_amount_minor"),
+        activity=doc.get("activity"),
+        one_per=None
+        if one_per is None
+        else OnePer(one_per["attribute"], CapPeriod(one_per["period"])),
+        earns_after=doc.get("earns_after"),
     )
 
 
@@ -179,6 +142,7 @@ def _vector(doc: Mapping[str, Any]) -> TestVector:
             quantity=float(entry["quantity"]),
             amount_minor=entry.get("amount_minor"),
             day=entry.get("day", 0),
+            attributes=None if "attributes" not in entry else canonical_json(entry["attributes"]),
         )
         for entry in doc["events"]
         for _ in range(entry.get("repeat", 1))
@@ -190,6 +154,11 @@ def _vector(doc: Mapping[str, Any]) -> TestVector:
         expected_total_g=Decimal(doc["expected_total_g"]),
         note=doc.get("note", ""),
     )
+
+
+def canonical_json(value: Mapping[str, Any]) -> str:
+    """Attributes as the import stores them: compact, sorted keys, UTF-8 (``saxaul.ingest``)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _decimal_or_none(text: str | None) -> Decimal | None:
@@ -249,9 +218,15 @@ def _factor_dict(factor: Factor) -> dict[str, Any]:
 
 def _behaviour_dict(behaviour: Behaviour) -> dict[str, Any]:
     caps = behaviour.caps
+    one_per = behaviour.one_per
     optional = {
         "min_amount_minor": behaviour.min_amount_minor,
         "baseline_note": behaviour.baseline_note or None,
+        "activity": behaviour.activity,
+        "one_per": None
+        if one_per is None
+        else {"attribute": one_per.attribute, "period": one_per.period.value},
+        "earns_after": behaviour.earns_after,
     }
     cap_values = {
         "period": None if caps.period is None else caps.period.value,
@@ -284,7 +259,15 @@ def _vector_dict(vector: TestVector) -> dict[str, Any]:
 
 def _event_dict(event: VectorEvent) -> dict[str, Any]:
     quantity = int(event.quantity) if event.quantity.is_integer() else event.quantity
-    return _present({"quantity": quantity, "amount_minor": event.amount_minor, "day": event.day})
+    attributes = None if event.attributes is None else json.loads(event.attributes)
+    return _present(
+        {
+            "quantity": quantity,
+            "amount_minor": event.amount_minor,
+            "day": event.day,
+            "attributes": attributes,
+        }
+    )
 
 
 def _present(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,29 +11,31 @@ Nothing is loaded at import; callers (bootstrap, the CLI) load once and pass the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 
+from saxaul.datafiles import (
+    check_schema,
+    in_own_directory,
+    parse_document,
+    read_text,
+    semver_key,
+    shipped_paths,
+)
 from saxaul.domain.errors import NotFound
 from saxaul.domain.methodology import Pack
 from saxaul.methodology.load import load_pack
-from saxaul.methodology.validate import pack_invalid
 
-_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?$")
+LAYOUT = "methods/<id>/<version>/pack.toml"
+CHOICES = "programme/choices.toml"
+CHOICES_SCHEMA = "schema/programme-choices.schema.json"
 
-SemverKey = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
+__all__ = ["find_pack", "semver_key", "shipped_choices", "shipped_pack_paths", "shipped_packs"]
 
 
 def shipped_pack_paths() -> tuple[Path, ...]:
-    """Every ``pack.toml`` under ``saxaul/packs/methods``, in a stable (sorted) order.
-
-    The package is installed as files (a wheel or an editable install), so its resource root
-    is a real directory that ``Path`` can glob.
-    """
-    root = Path(str(resources.files("saxaul.packs"))) / "methods"
-    return tuple(sorted(root.glob("*/*/pack.toml")))
+    """Every ``pack.toml`` under ``saxaul/packs/methods``, in a stable (sorted) order."""
+    return shipped_paths(LAYOUT.replace("<id>", "*").replace("<version>", "*"))
 
 
 def shipped_packs() -> tuple[Pack, ...]:
@@ -41,36 +43,18 @@ def shipped_packs() -> tuple[Pack, ...]:
     packs = []
     for path in shipped_pack_paths():
         pack = load_pack(path)
-        version_dir, id_dir = path.parent.name, path.parent.parent.name
-        for field, expected, actual in (
-            ("id", id_dir, pack.id),
-            ("version", version_dir, pack.version),
-        ):
-            if expected != actual:
-                raise pack_invalid(
-                    str(path),
-                    field,
-                    f"is {actual!r} but the pack sits in directory {expected!r}; shipped packs "
-                    "live at methods/<id>/<version>/pack.toml",
-                )
+        in_own_directory(path, "id", pack.id, layout=LAYOUT)
+        in_own_directory(path, "version", pack.version, layout=LAYOUT)
         packs.append(pack)
     return tuple(sorted(packs, key=lambda p: (p.id, semver_key(p.version))))
 
 
-def semver_key(version: str) -> SemverKey:
-    """Sort key with semantic-version precedence: numeric parts, then release > pre-release.
-
-    Pre-release identifiers compare numerically when numeric, else as text, numeric first;
-    a shorter identifier list that is a prefix of a longer one sorts first (semver.org §11).
-    """
-    match = _SEMVER.match(version)
-    if match is None:
-        raise ValueError(f"{version!r} is not a semantic version")
-    major, minor, patch, pre = match.groups()
-    if pre is None:
-        return int(major), int(minor), int(patch), 1, ()
-    identifiers = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
-    return int(major), int(minor), int(patch), 0, identifiers
+def shipped_choices() -> dict[str, str]:
+    """Activity → pack id: the shipped programme's choice for each activity its packs share."""
+    (path,) = shipped_paths(CHOICES)
+    document = parse_document(read_text(path), str(path))
+    check_schema(document, CHOICES_SCHEMA, str(path))
+    return dict(document["activities"])
 
 
 def find_pack(packs: Iterable[Pack], ref: str) -> Pack:

@@ -1,9 +1,15 @@
 """One batch's integer keys, and its per-event columns: local day, period, status, raw mg.
 
 These are the reference's rules 1–3 for every event at once (``saxaul.scoring.reference``):
-the local day in the behaviour's pack time zone and its cap period; ``no_consent`` /
-``not_effective`` / ``scored`` from the participant's consent and the pack's effective dates;
-and ``event_mg`` as one float multiply, a floor and the per-event cap.
+the local day in the behaviour's pack time zone and its cap periods; ``no_consent`` /
+``not_effective`` / the attribute rules' status / ``scored`` from the participant's consent,
+the pack's effective dates and ``rule_status``; and ``event_mg`` as one float multiply, a
+floor and the per-event cap.
+
+Why the attribute rules run in Python: they read each event's JSON attributes, and only a few
+behaviours have them (a utility bill's account number, a hospital visit's time), so calling the
+domain's own ``rule_status`` and ``claim_key`` on those rows alone keeps the two scorers equal
+by construction at a cost measured in milliseconds per million events.
 
 Why integer keys: users and behaviours become row numbers of the participants and of the
 behaviour table, both sorted by id, so one Int64 per (user, behaviour, day or period) groups
@@ -22,7 +28,7 @@ from typing import TypeVar
 import polars as pl
 
 from saxaul.domain.events import EventStatus
-from saxaul.domain.methodology import CapPeriod
+from saxaul.domain.methodology import CapPeriod, attribute_instant, claim_key, rule_status
 from saxaul.scoring.table import EVENTS_SCHEMA, USAGE_SCHEMA, BehaviourTable
 from saxaul.scoring.zones import ZoneOffsets, local_date
 
@@ -71,6 +77,7 @@ class Batch:
         self.users = participants.sort("user_id").with_row_index("uidx")
         self.timezones = table.timezones
         self.zones = ZoneOffsets.spanning(events["occurred_at"], self.timezones)
+        self.rules = _rule_columns(events, table)
 
     def attr(self, name: str, behaviour: pl.Expr | None = None) -> pl.Expr:
         """A behaviour-table column, read at each row's behaviour (default: column ``bidx``)."""
@@ -114,23 +121,93 @@ class Batch:
         ]
 
 
+RULES_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.Int64(),
+    "rule_status": pl.String(),
+    "claim": pl.String(),
+}
+"""Per event of a behaviour with attribute rules: why they refuse it (or null), its claim key."""
+
+
+def with_attributes(events: FrameT) -> FrameT:
+    """``events`` with an ``attributes`` column (all null if the caller had none)."""
+    if "attributes" in events.collect_schema().names():
+        return events
+    return events.with_columns(pl.lit(None, pl.String).alias("attributes"))
+
+
+def _rule_columns(events: pl.DataFrame, table: BehaviourTable) -> pl.DataFrame:
+    """``rule_status`` and ``claim_key`` of every event whose behaviour has attribute rules.
+
+    The attributes are read once per distinct (behaviour, attributes) text, by the domain's
+    own ``claim_key`` and ``rule_status``; only the instant comparison is per event: an event
+    ``rule_status`` calls too early at the attribute's instant is too early whenever it
+    occurred before that instant, so comparing with it here is the same rule.
+    """
+    ruled = [bid for bid, (_, behaviour) in table.index.items() if behaviour.attribute_rules]
+    if not ruled:
+        return pl.DataFrame(schema=RULES_SCHEMA)
+    subject = with_attributes(events).filter(pl.col("behaviour").is_in(ruled))
+    texts = subject.select("behaviour", "attributes").unique()
+    statuses, claims, instants = [], [], []
+    for behaviour_id, attributes in texts.iter_rows():
+        behaviour = table.index[behaviour_id][1]
+        after = (
+            None
+            if behaviour.earns_after is None
+            else attribute_instant(attributes, behaviour.earns_after)
+        )
+        status = rule_status(behaviour, after or _NEVER, attributes)
+        statuses.append(None if status is None else status.value)
+        claims.append(claim_key(behaviour, attributes))
+        instants.append(after)
+    texts = texts.with_columns(
+        pl.Series("status", statuses, pl.String),
+        pl.Series("claim", claims, pl.String),
+        pl.Series("after", instants, pl.Datetime("us", "UTC")),
+    )
+    too_early = pl.col("status").is_null() & (pl.col("occurred_at") < pl.col("after"))
+    return (
+        subject.join(texts, on=["behaviour", "attributes"], how="left", nulls_equal=True)
+        .select(
+            "row",
+            rule_status=pl.when(too_early)
+            .then(pl.lit(EventStatus.TOO_EARLY.value))
+            .otherwise("status"),
+            claim="claim",
+        )
+        .pipe(conform, RULES_SCHEMA)
+    )
+
+
+_NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
+"""An instant no attribute precedes: ``rule_status`` at the attribute's own instant is never
+``too_early``, leaving the comparison to each event."""
+
+
 def _ordinal(date: pl.Expr) -> pl.Expr:
     """``day_ordinal`` of a Polars date (days since 1970-01-01 shifted to Python's ordinal)."""
     return (date.cast(pl.Int32) + _EPOCH_ORDINAL).cast(pl.Int32)
 
 
 def _day_and_period(batch: Batch) -> list[pl.Expr]:
-    """``day_ordinal`` of the local date, and the cap period key (``month_ordinal`` for months:
-    the day's ordinal less its day of the month, plus one)."""
+    """``day_ordinal`` of the local date, and the cap and claim period keys (``month_ordinal``
+    for months: the day's ordinal less its day of the month, plus one)."""
     local_date = pl.col("local_date")
     day = _ordinal(local_date)
+
+    def period(column: str) -> pl.Expr:
+        return (
+            pl.when(batch.behaviours_where(column, CapPeriod.DAY.value))
+            .then(day)
+            .when(batch.behaviours_where(column, CapPeriod.MONTH.value))
+            .then(day - local_date.dt.day().cast(pl.Int32) + 1)
+        )
+
     return [
         day.alias("day"),
-        pl.when(batch.behaviours_where("cap_period", CapPeriod.DAY.value))
-        .then(day)
-        .when(batch.behaviours_where("cap_period", CapPeriod.MONTH.value))
-        .then(day - local_date.dt.day().cast(pl.Int32) + 1)
-        .alias("period_key"),
+        period("cap_period").alias("period_key"),
+        period("claim_period").alias("claim_period_key"),
     ]
 
 
@@ -149,6 +226,8 @@ def _status(batch: Batch) -> pl.Expr:
         .then(pl.lit(EventStatus.NO_CONSENT.value, STATUS))
         .when(~effective)
         .then(pl.lit(EventStatus.NOT_EFFECTIVE.value, STATUS))
+        .when(pl.col("rule_status").is_not_null())
+        .then(pl.col("rule_status").cast(STATUS))
         .otherwise(pl.lit(EventStatus.SCORED.value, STATUS))
         .alias("status")
     )
@@ -176,7 +255,7 @@ def _event_mg(batch: Batch) -> pl.Expr:
 def placed(events: pl.LazyFrame, batch: Batch) -> pl.LazyFrame:
     """Every event, in input order, with its behaviour's row, local day and cap period."""
     return (
-        conform(events, EVENTS_SCHEMA)
+        conform(with_attributes(events), EVENTS_SCHEMA)
         .with_columns(batch.behaviour_index())
         .with_columns(batch.local_date())
         .with_columns(_day_and_period(batch))
@@ -189,11 +268,24 @@ def with_outcomes(events: pl.LazyFrame, batch: Batch) -> pl.LazyFrame:
     return (
         placed(events, batch)
         .join(users, on="user_id", how="left", maintain_order="left")
+        .join(batch.rules.lazy(), on="row", how="left", maintain_order="left")
         .with_columns(_status(batch), _event_mg(batch))  # independent: computed in parallel
         .with_columns(
             raw_mg=pl.when(pl.col("status") == EventStatus.SCORED.value).then("raw_mg").otherwise(0)
         )
-        .select("row", "occurred_at", "uidx", "bidx", "day", "period_key", "status", "raw_mg")
+        .select(
+            "row",
+            "occurred_at",
+            "user_id",
+            "uidx",
+            "bidx",
+            "day",
+            "period_key",
+            "status",
+            "raw_mg",
+            "claim",
+            "claim_period_key",
+        )
     )
 
 

@@ -12,8 +12,13 @@ award and every cap group a run of rows, and the walk becomes running sums withi
   ``min(prior_mg + cum, max_mg) − min(prior_mg + cum − raw, max_mg)``: what it adds under the
   cap (never negative, and 0 once ``prior_mg`` alone reaches the cap).
 
-Per-event columns (local day, period, status, raw mg) and the integer keys come from
-``saxaul.scoring.batch``; this module orders, caps and aggregates.
+Before the caps, ``one_per`` claims: of the scored events with raw > 0 that share a (user,
+claim key, claim period), in (``occurred_at``, ``row``) order, only the first earns, and only
+if no earlier batch claimed the key (claims are carried in the usage frame under the claim
+key); the others become ``already_claimed`` with raw 0.
+
+Per-event columns (local day, periods, status, raw mg) and the integer keys come from
+``saxaul.scoring.batch``; this module claims, orders, caps and aggregates.
 
 Example (metro: max 5 trips a day at 52 000 mg; prior usage that day: 4 trips, 208 000 mg),
 two more trips → events ``counted`` [true, false], ``credited_mg`` [52 000, 0]; one award row
@@ -30,11 +35,13 @@ import polars as pl
 from saxaul.domain.events import EventStatus
 from saxaul.scoring.batch import (
     DAY_SPAN,
+    STATUS,
     Batch,
     at_most,
     conform,
     placed,
     prior_by_group,
+    with_attributes,
     with_outcomes,
 )
 from saxaul.scoring.table import (
@@ -254,17 +261,64 @@ def _in_input_order(outcomes: pl.DataFrame, capped: pl.DataFrame) -> pl.DataFram
     return outcomes.with_columns(credited_mg=credited, counted=counted).select(*EVENT_RESULT_SCHEMA)
 
 
+def _claimed(per_event: pl.DataFrame, prior: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Apply ``one_per`` claims; return the events and the usage rows of the new claims.
+
+    A claim's usage row is (user_id, claim key, claim period, counted 1, credited_mg 0).
+    """
+    earning = (pl.col("status") == EventStatus.SCORED.value) & (pl.col("raw_mg") > 0)
+    keys = ["user_id", "claim", "claim_period_key"]
+    candidates = per_event.filter(earning & pl.col("claim").is_not_null())
+    if candidates.is_empty():
+        return per_event, pl.DataFrame(schema=USAGE_SCHEMA)
+    taken = prior.select(
+        "user_id", claim="behaviour", claim_period_key="period_key", taken=pl.lit(True)
+    )
+    decided = (
+        candidates.sort("occurred_at", "row")
+        .join(taken, on=keys, how="left", maintain_order="left")
+        .with_columns(first=pl.struct(keys).is_first_distinct() & pl.col("taken").is_null())
+    )
+    lost = decided.filter(~pl.col("first")).select("row", lost=pl.lit(True))
+    events = (
+        per_event.join(lost, on="row", how="left", maintain_order="left")
+        .with_columns(
+            status=pl.when("lost")
+            .then(pl.lit(EventStatus.ALREADY_CLAIMED.value, STATUS))
+            .otherwise("status"),
+            raw_mg=pl.when("lost").then(0).otherwise("raw_mg"),
+        )
+        .drop("lost")
+    )
+    claims = decided.filter("first").select(
+        "user_id",
+        behaviour="claim",
+        period_key="claim_period_key",
+        counted=pl.lit(1, pl.Int64),
+        credited_mg=pl.lit(0, pl.Int64),
+    )
+    return events, claims.pipe(conform, USAGE_SCHEMA)
+
+
 def cap_groups(events: pl.DataFrame, table: BehaviourTable) -> pl.DataFrame:
     """The (user_id, behaviour, period_key) groups a batch may touch: load their usage as prior.
 
     Every event of a behaviour with a cap period counts, consented or not (over-fetching prior
-    usage is harmless). Sorted, one row per group, with ``USAGE_SCHEMA``'s key columns.
+    usage is harmless); so does every claim key (``behaviour`` = the key, the claim period).
+    Sorted, one row per group, with ``USAGE_SCHEMA``'s key columns.
     """
     batch = Batch(table, empty_participants(), events)
+    where = placed(with_attributes(events).lazy(), batch).join(
+        batch.rules.lazy(), on="row", how="left"
+    )
+    caps = where.filter(pl.col("period_key").is_not_null()).select(
+        "user_id", "behaviour", "period_key"
+    )
+    claims = where.filter(pl.col("claim").is_not_null()).select(
+        "user_id", behaviour="claim", period_key="claim_period_key"
+    )
     return (
-        placed(events.lazy(), batch)
-        .filter(pl.col("period_key").is_not_null())
-        .select("user_id", "behaviour", "period_key")
+        pl.concat([caps, claims])
         .unique()
         .sort("user_id", "behaviour", "period_key")
         .collect(engine=_ENGINE)
@@ -287,6 +341,7 @@ def score(
     """
     batch = Batch(table, participants, events)
     per_event = with_outcomes(events.lazy(), batch).collect(engine=_ENGINE)
+    per_event, claims = _claimed(per_event, prior)
     ordered, in_cap_order = _in_award_order(per_event, batch)
     capped = _capped(ordered, in_cap_order, prior_by_group(prior, batch), batch)
     outcome_columns = {k: v for k, v in EVENT_RESULT_SCHEMA.items() if k in per_event.columns}
@@ -299,4 +354,6 @@ def score(
         ],
         engine=_ENGINE,
     )
+    if claims.height:
+        usage = pl.concat([usage, claims]).sort("user_id", "behaviour", "period_key")
     return ScoreResult(_in_input_order(outcomes, capped_events), awards, usage)

@@ -6,13 +6,18 @@ them together). It only strings the domain's rules together, one event at a time
 1. local day = ``day_ordinal`` of ``occurred_at`` in the behaviour's pack time zone; the cap
    period key is that day, its ``month_ordinal``, or ``None`` without a cap period;
 2. status = ``no_consent`` unless ``may_score``, else ``not_effective`` unless the pack is in
-   force on the local day, else ``scored``;
+   force on the local day, else the attribute rules' ``rule_status`` (``missing_attribute``,
+   ``too_early``) if any, else ``scored``;
 3. raw mg = ``event_mg`` for scored events, 0 otherwise;
+3a. claims (``one_per``): per (user, ``claim_key``, claim period) in (``occurred_at``,
+   ``row``) order, the first scored event with raw > 0 keeps it unless the prior usage holds
+   the key; every later one is ``already_claimed`` with raw 0. A new claim is a usage row
+   (user, key, period, counted 1, credited 0);
 4. caps: per (user, behaviour, period) in (``occurred_at``, ``row``) order, ``apply_caps``
    folded over the events from the prior usage; an event *counted* if it raised the count;
 5. awards = per (user, behaviour, day) with a scored event: Σ credited, counted, scored;
    usage = the final ``CapUsage`` of every (user, behaviour, period) with a scored event and
-   a period (a behaviour without a cap period has no usage to carry).
+   a period (a behaviour without a cap period has no usage to carry), and the new claims.
 
 Example: walking (0.02 g/step, 296 g a day), prior usage that day (counted 1, 100 000 mg), one
 event of 10 000 steps → raw 200 000 mg, credited 196 000 mg; award avoided_mg 196 000; usage
@@ -21,6 +26,7 @@ event of 10 000 steps → raw 200 000 mg, credited 196 000 mg; award avoided_mg 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,8 +40,10 @@ from saxaul.domain.methodology import (
     CapUsage,
     Pack,
     apply_caps,
+    claim_key,
     event_mg,
     rate_mg_per_unit,
+    rule_status,
 )
 from saxaul.domain.participants import Participant, may_score
 from saxaul.domain.units import day_ordinal, month_ordinal
@@ -55,6 +63,8 @@ class ScoringEvent:
     occurred_at: dt.datetime
     quantity: float
     amount_minor: int | None = None
+    attributes: str | None = None
+    """Canonical JSON text of the event's attributes, read only by attribute rules."""
 
 
 class EventOutcome(NamedTuple):
@@ -107,11 +117,11 @@ def local_date(pack: Pack, occurred_at: dt.datetime) -> dt.date:
     return occurred_at.astimezone(ZoneInfo(pack.timezone)).date()
 
 
-def period_key(behaviour: Behaviour, day: dt.date) -> int | None:
-    """The cap period an event on this local day falls in (``None``: no period cap)."""
-    if behaviour.caps.period is CapPeriod.DAY:
+def period_key(period: CapPeriod | None, day: dt.date) -> int | None:
+    """The key of the period (cap or claim) an event on this local day falls in."""
+    if period is CapPeriod.DAY:
         return day_ordinal(day)
-    if behaviour.caps.period is CapPeriod.MONTH:
+    if period is CapPeriod.MONTH:
         return month_ordinal(day)
     return None
 
@@ -127,6 +137,8 @@ class _Placed:
     period_key: int | None
     status: EventStatus
     raw_mg: int
+    claim: tuple[str, int] | None
+    """(claim key, claim period key) of a ``one_per`` behaviour's event."""
 
 
 def _place(
@@ -142,14 +154,45 @@ def _place(
     elif not pack.is_effective(day):
         status = EventStatus.NOT_EFFECTIVE
     else:
-        status = EventStatus.SCORED
+        status = rule_status(behaviour, event.occurred_at, event.attributes) or EventStatus.SCORED
     raw_mg = 0
     if status is EventStatus.SCORED:
         rate_mg = rate_mg_per_unit(pack, behaviour)
         raw_mg = event_mg(rate_mg, event.quantity, event.amount_minor, behaviour)
+    key = claim_key(behaviour, event.attributes)
+    claim = None
+    if key is not None and behaviour.one_per is not None:
+        claim = (key, period_key(behaviour.one_per.period, day) or 0)
     return _Placed(
-        event, pack, behaviour, day_ordinal(day), period_key(behaviour, day), status, raw_mg
+        event,
+        pack,
+        behaviour,
+        day_ordinal(day),
+        period_key(behaviour.caps.period, day),
+        status,
+        raw_mg,
+        claim,
     )
+
+
+def _claim(placed: list[_Placed], prior: Mapping[UsageKey, CapUsage]) -> list[UsageRow]:
+    """Rule 3a: turn every earning event after its key's first into ``already_claimed``."""
+    claims: list[UsageRow] = []
+    taken = set(prior)
+    order = sorted(
+        range(len(placed)), key=lambda i: (placed[i].event.occurred_at, placed[i].event.row)
+    )
+    for i in order:
+        p = placed[i]
+        if p.claim is None or p.status is not EventStatus.SCORED or p.raw_mg <= 0:
+            continue
+        key = (p.event.user_id, *p.claim)
+        if key in taken:
+            placed[i] = dataclasses.replace(p, status=EventStatus.ALREADY_CLAIMED, raw_mg=0)
+        else:
+            taken.add(key)
+            claims.append(UsageRow(*key, counted=1, credited_mg=0))
+    return claims
 
 
 def score_reference(
@@ -157,11 +200,16 @@ def score_reference(
     participants: Sequence[Participant],
     prior: Mapping[UsageKey, CapUsage],
     packs: Sequence[Pack],
+    choices: Mapping[str, str] | None = None,
 ) -> PlainResult:
-    """Score a batch exactly as the kernel must (see the module docstring for the rules)."""
-    index = index_behaviours(packs)
+    """Score a batch exactly as the kernel must (see the module docstring for the rules).
+
+    ``choices`` picks the pack for each activity several packs measure (``index_behaviours``).
+    """
+    index = index_behaviours(packs, choices)
     by_user = {participant.user_id: participant for participant in participants}
     placed = [_place(event, index, by_user) for event in events]
+    claims = _claim(placed, prior)
     scored = [p for p in placed if p.status is EventStatus.SCORED]
 
     groups: dict[tuple[str, str, int | None], list[_Placed]] = {}
@@ -211,7 +259,10 @@ def score_reference(
             for (user_id, behaviour, day), members in sorted(days.items(), key=lambda item: item[0])
         ),
         usage=tuple(
-            UsageRow(*key, used.counted, used.credited_mg)
-            for key, used in sorted(usage.items(), key=lambda item: item[0])
+            sorted(
+                [UsageRow(*key, used.counted, used.credited_mg) for key, used in usage.items()]
+                + claims,
+                key=lambda row: row[:3],
+            )
         ),
     )

@@ -2,8 +2,11 @@
 
 A programme runs several packs at once, and an event names only its behaviour id, so each id
 must belong to exactly one pack: two packs defining ``walking`` would make an award's
-provenance ambiguous, and the table refuses them. Everything the kernel needs per behaviour is
-computed here once, with the domain's own functions, so the kernel never touches a ``Decimal``.
+provenance ambiguous, and the table refuses them. Where two packs measure one real activity
+(a metro trip), only the pack the programme chose for it is in the table
+(``saxaul.domain.programme``), so one trip cannot earn twice. Everything the kernel needs per
+behaviour is computed here once, with the domain's own functions, so the kernel never touches a
+``Decimal``.
 
 Example: ant-forest-2017@1.0.0 (Asia/Shanghai, from 2017-01-01) with ``walking``
 (per_unit, factor ``walking_g_per_step`` = 0.02 g/step, day cap 296 g) gives the row
@@ -14,12 +17,13 @@ effective_from=736330 | effective_to=null | factor_ids="walking_g_per_step"``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
 from saxaul.domain.methodology import Behaviour, Pack, rate_mg_per_unit
+from saxaul.domain.programme import programme
 from saxaul.domain.units import day_ordinal
 
 UTC_MICROS = pl.Datetime("us", "UTC")
@@ -31,8 +35,10 @@ EVENTS_SCHEMA: dict[str, pl.DataType] = {
     "occurred_at": UTC_MICROS,
     "quantity": pl.Float64(),
     "amount_minor": pl.Int64(),
+    "attributes": pl.String(),
 }
-"""Input events; ``row`` is unique and breaks ties in ``occurred_at``; extra columns are ignored."""
+"""Input events; ``row`` is unique and breaks ties in ``occurred_at``; extra columns are ignored.
+``attributes`` (canonical JSON text) may be left out: it is read only by attribute rules."""
 
 PARTICIPANTS_SCHEMA: dict[str, pl.DataType] = {
     "user_id": pl.String(),
@@ -88,24 +94,32 @@ TABLE_SCHEMA: dict[str, pl.DataType] = {
     "effective_from": pl.Int32(),
     "effective_to": pl.Int32(),
     "factor_ids": pl.String(),
+    "attribute_rules": pl.Boolean(),
+    "claim_period": pl.String(),
 }
-"""Columns of ``BehaviourTable.frame``; dates are ``day_ordinal`` values, caps in milligrams."""
+"""Columns of ``BehaviourTable.frame``; dates are ``day_ordinal`` values, caps in milligrams;
+``attribute_rules`` marks behaviours with ``one_per`` or ``earns_after``, ``claim_period`` is
+the ``one_per`` period."""
 
 FACTOR_IDS_SEPARATOR = ";"
 """How a behaviour's factor ids are joined into one provenance string (ids never contain it)."""
 
 
-def index_behaviours(packs: Sequence[Pack]) -> dict[str, tuple[Pack, Behaviour]]:
-    """Map each behaviour id to its pack and definition, refusing what scoring cannot honour.
+def index_behaviours(
+    packs: Sequence[Pack], choices: Mapping[str, str] | None = None
+) -> dict[str, tuple[Pack, Behaviour]]:
+    """Map each scored behaviour id to its pack and definition, refusing what scoring cannot
+    honour.
 
-    Refused (``ValueError`` naming them): an id defined by several packs, and a count or gram
-    cap without a period, whose usage would have no period key to be carried between batches
-    under (pack validation refuses it too).
+    Only the behaviours the programme scores are mapped: where several packs measure one
+    activity, those of the pack ``choices`` names for it (activity → pack id).
+    Refused: an activity several packs measure with no choice (``ProgrammeInvalid``); an id
+    defined by several packs, and a count or gram cap without a period, whose usage would have
+    no period key to be carried between batches under (``ValueError`` naming them).
     """
     owners: dict[str, list[tuple[Pack, Behaviour]]] = {}
-    for pack in packs:
-        for behaviour in pack.behaviours:
-            owners.setdefault(behaviour.id, []).append((pack, behaviour))
+    for pack, behaviour in programme(packs, choices or {}).scored():
+        owners.setdefault(behaviour.id, []).append((pack, behaviour))
     clashes = {bid: found for bid, found in owners.items() if len(found) > 1}
     if clashes:
         detail = "; ".join(
@@ -140,6 +154,8 @@ def _row(pack: Pack, behaviour: Behaviour) -> dict[str, object]:
         "effective_from": day_ordinal(pack.effective_from),
         "effective_to": None if pack.effective_to is None else day_ordinal(pack.effective_to),
         "factor_ids": FACTOR_IDS_SEPARATOR.join(behaviour.factor_ids),
+        "attribute_rules": behaviour.attribute_rules,
+        "claim_period": None if behaviour.one_per is None else behaviour.one_per.period.value,
     }
 
 
@@ -152,12 +168,17 @@ class BehaviourTable:
 
     frame: pl.DataFrame
 
+    index: Mapping[str, tuple[Pack, Behaviour]]
+    """Behaviour id → its pack and definition (for the attribute rules, read in Python)."""
+
     @classmethod
-    def from_packs(cls, packs: Sequence[Pack]) -> BehaviourTable:
-        """Flatten the packs; raises ``ValueError`` naming any behaviour id two packs define."""
-        index = index_behaviours(packs)
+    def from_packs(
+        cls, packs: Sequence[Pack], choices: Mapping[str, str] | None = None
+    ) -> BehaviourTable:
+        """Flatten the behaviours the programme scores (see ``index_behaviours``)."""
+        index = index_behaviours(packs, choices)
         rows = [_row(*index[behaviour_id]) for behaviour_id in sorted(index)]
-        return cls(pl.DataFrame(rows, schema=TABLE_SCHEMA, orient="row"))
+        return cls(pl.DataFrame(rows, schema=TABLE_SCHEMA, orient="row"), index)
 
     @property
     def behaviour_ids(self) -> frozenset[str]:

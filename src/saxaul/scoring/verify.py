@@ -53,7 +53,15 @@ VECTOR_LOCAL_TIME = dt.time(12)
 def events_frame(events: Sequence[ScoringEvent]) -> pl.DataFrame:
     """The kernel's events frame for plain events (instants converted to UTC)."""
     rows = [
-        (e.row, e.user_id, e.behaviour, e.occurred_at, float(e.quantity), e.amount_minor)
+        (
+            e.row,
+            e.user_id,
+            e.behaviour,
+            e.occurred_at,
+            float(e.quantity),
+            e.amount_minor,
+            e.attributes,
+        )
         for e in events
     ]
     return pl.DataFrame(rows, schema=EVENTS_SCHEMA, orient="row")
@@ -89,14 +97,15 @@ def score_both(
     participants: Sequence[Participant],
     prior: Mapping[UsageKey, CapUsage],
     packs: Sequence[Pack],
+    choices: Mapping[str, str] | None = None,
 ) -> tuple[PlainResult, PlainResult]:
     """(reference, kernel) results for the same batch; equal unless one scorer is wrong."""
-    reference = score_reference(events, participants, prior, packs)
+    reference = score_reference(events, participants, prior, packs, choices)
     kernel = score(
         events_frame(events),
         participants_frame(participants),
         prior_frame(prior),
-        BehaviourTable.from_packs(packs),
+        BehaviourTable.from_packs(packs, choices),
     )
     return reference, plain_result(kernel)
 
@@ -129,6 +138,7 @@ def vector_events(pack: Pack, vector: TestVector) -> tuple[ScoringEvent, ...]:
             + dt.timedelta(seconds=i),
             quantity=event.quantity,
             amount_minor=event.amount_minor,
+            attributes=event.attributes,
         )
         for i, event in enumerate(vector.events)
     )

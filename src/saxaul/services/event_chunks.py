@@ -29,6 +29,9 @@ from saxaul.store import ingest_repo as repo
 from saxaul.store.bulk import BulkConnection, UniqueViolation
 from saxaul.store.ingest_repo import Lease
 
+INELIGIBLE = (EventStatus.MISSING_ATTRIBUTE, EventStatus.TOO_EARLY, EventStatus.ALREADY_CLAIMED)
+"""Statuses of events a pack's attribute rules refused: kept, with the reason, earning 0."""
+
 
 @dataclass(frozen=True, slots=True)
 class ChunkTarget:
@@ -174,6 +177,7 @@ def _write(
         "scored": int(statuses.get(str(EventStatus.SCORED), 0)),
         "no_consent": int(statuses.get(str(EventStatus.NO_CONSENT), 0)),
         "not_effective": int(statuses.get(str(EventStatus.NOT_EFFECTIVE), 0)),
+        "ineligible": sum(int(statuses.get(str(status), 0)) for status in INELIGIBLE),
         "awards": awards.height,
         "balls": int((awards["energy_g"] > 0).sum()),
         "avoided_mg": int(awards["avoided_mg"].sum()),

@@ -52,6 +52,8 @@ class ImportSummary:
     scored: int = 0
     no_consent: int = 0
     not_effective: int = 0
+    ineligible: int = 0
+    """Kept but refused by a pack's attribute rules (status says why: ``already_claimed``, …)."""
     awards: int = 0
     balls: int = 0
     avoided_mg: int = 0
@@ -118,7 +120,7 @@ def prefetched(items: Iterator[T]) -> Iterator[T]:
 
 def import_events(rt: Runtime, path: Path, *, progress: Progress | None = None) -> ImportSummary:
     """Import one events file (CSV, NDJSON, JSON array or Parquet) exactly once."""
-    table = BehaviourTable.from_packs(rt.packs)
+    table = BehaviourTable.from_packs(rt.packs, dict(rt.choices))
 
     def chunks(skip: int) -> Iterator[EventChunk]:
         return prefetched(
@@ -142,7 +144,7 @@ def import_event_body(
     The request's identity is its content hash: retrying the same body is harmless, and each
     event is deduplicated by (source, event_id) in any case.
     """
-    table = BehaviourTable.from_packs(rt.packs)
+    table = BehaviourTable.from_packs(rt.packs, dict(rt.choices))
     chunk = parse_event_body(
         body, content_type, known_behaviours=table.behaviour_ids, max_rows=max_rows
     )

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from saxaul.domain.clock import to_us
-from saxaul.domain.errors import PackConflict
+from saxaul.domain.errors import PackConflict, ProgrammeInvalid
 from saxaul.domain.methodology import Pack
+from saxaul.domain.programme import Programme
 from saxaul.methodology.load import load_pack, pack_to_dict
-from saxaul.methodology.registry import find_pack, shipped_packs
+from saxaul.methodology.registry import find_pack, shipped_choices, shipped_packs
 from saxaul.scoring.table import BehaviourTable
 from saxaul.scoring.verify import VectorOutcome, verify_pack
 from saxaul.services.rescoring import RescoreLine, rescore_preview
@@ -32,9 +33,63 @@ def active_packs(spec: str) -> tuple[Pack, ...]:
     refs = [r.strip() for r in spec.split(",") if r.strip()]
     if not refs:
         refs = sorted({p.id for p in shipped})
-    packs = tuple(find_pack(shipped, ref) for ref in refs)
-    BehaviourTable.from_packs(packs)  # refuses two packs claiming one behaviour id
-    return packs
+    return tuple(find_pack(shipped, ref) for ref in refs)
+
+
+def active_programme(packs_spec: str, choices_spec: str) -> Programme:
+    """The active packs and the pack chosen for each activity several of them measure.
+
+    The shipped choices apply only to the shipped programme (``packs_spec`` empty);
+    ``choices_spec`` (``activity=pack-id,…``) overrides them. Refused with
+    ``ProgrammeInvalid``: a shared activity left unchosen, a malformed or impossible choice,
+    and, beside other packs, a pack that does not declare what its behaviours measure (double
+    counting could not be ruled out).
+    """
+    packs = active_packs(packs_spec)
+    choices = {} if packs_spec.strip() else shipped_choices()
+    choices |= _parse_choices(choices_spec)
+    undeclared = [p.ref for p in packs if any(b.activity is None for b in p.behaviours)]
+    if undeclared and len(packs) > 1:
+        raise ProgrammeInvalid(
+            f"{', '.join(undeclared)} do(es) not declare the activity each behaviour measures, "
+            "so running it beside other packs could pay twice for one trip; activate a later "
+            "version that does, or run it alone",
+            field="packs",
+        )
+    try:
+        BehaviourTable.from_packs(packs, choices)
+    except ProgrammeInvalid as error:
+        activity = error.fields.get("activity", "activity")
+        raise ProgrammeInvalid(
+            f"{error.detail}; set SAXAUL_ACTIVITY_PACKS, e.g. {activity}=<pack id>",
+            field="activity_packs",
+            **error.fields,
+        ) from None
+    except ValueError as error:  # a behaviour id in two packs, a cap without a period
+        raise ProgrammeInvalid(str(error), field="packs") from None
+    return Programme(packs, tuple(sorted(choices.items())))
+
+
+def scored_behaviours(rt: Runtime) -> frozenset[str]:
+    """The behaviour ids the programme scores (events naming any other are refused)."""
+    return BehaviourTable.from_packs(rt.packs, dict(rt.choices)).behaviour_ids
+
+
+def _parse_choices(spec: str) -> dict[str, str]:
+    """``"metro_trip=shenzhen-public-transit-2021, walk=ant-forest-2017"`` → a mapping."""
+    choices: dict[str, str] = {}
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        activity, sep, pack_id = (text.strip() for text in item.partition("="))
+        if not sep or not activity or not pack_id or activity in choices:
+            raise ProgrammeInvalid(
+                f"activity_packs entry {item!r} is not valid; expected activity=pack-id once per "
+                "activity, e.g. metro_trip=shenzhen-public-transit-2021",
+                field="activity_packs",
+            )
+        choices[activity] = pack_id
+    return choices
 
 
 def resolve_pack(ref: str) -> Pack:
@@ -116,4 +171,4 @@ def rescore_dry_run(rt: Runtime, ref: str) -> list[RescoreLine]:
     """What replacing its namesake with pack ``ref`` would change, per behaviour (no writes)."""
     candidate = resolve_pack(ref)
     current = tuple(p for p in rt.packs if p.id != candidate.id)
-    return rescore_preview(rt, rt.packs, (*current, candidate))
+    return rescore_preview(rt, rt.packs, (*current, candidate), dict(rt.choices))

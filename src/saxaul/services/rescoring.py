@@ -8,7 +8,7 @@ scored in one pass (cap order = event time), and what the candidate gives in the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -38,11 +38,14 @@ class RescoreLine:
 
 
 def rescore_preview(
-    rt: Runtime, current_packs: Sequence[Pack], candidate_packs: Sequence[Pack]
+    rt: Runtime,
+    current_packs: Sequence[Pack],
+    candidate_packs: Sequence[Pack],
+    choices: Mapping[str, str] | None = None,
 ) -> list[RescoreLine]:
     """Score all stored events under both programmes and compare per behaviour (read-only)."""
-    current = BehaviourTable.from_packs(current_packs)
-    candidate = BehaviourTable.from_packs(candidate_packs)
+    current = BehaviourTable.from_packs(current_packs, choices)
+    candidate = BehaviourTable.from_packs(candidate_packs, choices)
     with rt.db.bulk() as bulk:
         events = repo.stored_events_for_rescore(bulk, candidate.behaviour_ids)
         consent = repo.all_consent(bulk)

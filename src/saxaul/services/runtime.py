@@ -32,6 +32,8 @@ class Runtime:
     """Where every transaction begins (``db.write``, ``db.reading``, ``db.bulk``)."""
     clock: Clock
     packs: tuple[Pack, ...]
+    choices: tuple[tuple[str, str], ...] = ()
+    """(activity, pack id) for each activity several active packs measure: the pack scoring it."""
     chunk_rows: int = 1_000_000
     import_lease_seconds: int = 300
     """How long an import's owner may go without committing a chunk before another run may

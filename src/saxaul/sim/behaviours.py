@@ -3,7 +3,9 @@
 The mix follows the pilot's nine behaviours (offline payments and transit dominate; bills and
 tickets are rare) plus Shenzhen per-km trips for ~12 % of users. Each user walks once a day (a
 daily step count, the way phones report steps). Event times cluster at the commuting peaks.
-Events come out sorted by time, like a payment platform's daily export.
+Events come out sorted by time, like a payment platform's daily export. Utility bills carry the
+payer's account number (most users pay for one account, some for two, so a few second bills in
+a month earn nothing) and hospital appointments the visit time, two hours before the event.
 
 Example: ``behaviour_events(pop, events=10_000, days=2, start=date(2026, 11, 1), seed=7)``
 → 10 000 rows with the event columns of ``docs/api.md`` (occurred_at with +08:00).
@@ -122,5 +124,24 @@ def behaviour_events(
             .otherwise(pl.col("amount_minor"))
             .alias("amount_minor"),
             pl.lit("CNY").alias("currency"),
+            _attributes(),
         )
+    )
+
+
+def _attributes() -> pl.Expr:
+    """The attributes the ant-forest-2017 rules read: account number, visit time."""
+    visit = (
+        (pl.col("at_us") - 2 * 3_600_000_000)
+        .cast(pl.Datetime("us", "UTC"))
+        .dt.convert_time_zone("Asia/Shanghai")
+        .dt.strftime("%Y-%m-%dT%H:%M:%S+08:00")
+    )
+    account = pl.concat_str(pl.col("user_id"), pl.lit("-"), (pl.col("seq") % 3 == 0).cast(pl.Int8))
+    return (
+        pl.when(pl.col("behaviour") == "utility_bill")
+        .then(pl.concat_str(pl.lit('{"account_number":"'), account, pl.lit('"}')))
+        .when(pl.col("behaviour") == "hospital_appointment")
+        .then(pl.concat_str(pl.lit('{"visited_at":"'), visit, pl.lit('"}')))
+        .alias("attributes")
     )

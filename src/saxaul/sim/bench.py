@@ -37,7 +37,7 @@ from saxaul.domain.units import day_ordinal
 from saxaul.scoring.kernel import empty_prior, score
 from saxaul.scoring.table import BehaviourTable
 from saxaul.services import imports, participants
-from saxaul.services.methodology import active_packs
+from saxaul.services.methodology import active_programme
 from saxaul.services.runtime import Runtime
 from saxaul.sim.behaviours import behaviour_events
 from saxaul.sim.population import population
@@ -252,8 +252,8 @@ def run_ingest_bench(
     log: Log = print,
 ) -> dict[str, Any]:
     """Run the benchmark and return every figure (also logged as it goes)."""
-    packs = active_packs("")
-    table = BehaviourTable.from_packs(packs)
+    programme = active_programme("", "")
+    table = BehaviourTable.from_packs(programme.packs, dict(programme.choices))
     people = population(users, seed=11, start=START)
     frame = behaviour_events(
         people, events=events, days=1, start=START, seed=11, behaviours=table.behaviour_ids

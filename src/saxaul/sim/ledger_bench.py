@@ -98,11 +98,13 @@ UNIFORM_CHORDS_PER_PLAYER = 4
 ZIPF_PICKS_PER_PLAYER = 5
 """Zipf graph: every player befriends 5 players drawn Zipf-skewed → ~10 friends on average, but
 the hottest players have thousands (the 'hot friend' of MEASURED §6)."""
+METRO_BY_KM = "metro_trip=shenzhen-public-transit-2021"
+"""The bench's programme scores metro trips per km (the shipped one scores them per ride)."""
 ENERGY_DAY_KM = (100.0, 100.0, 100.0, 100.0)
 """Day 0: four 100 km Shenzhen metro trips, each capped at 4,670 g → one 18,680 g ball."""
 PLAY_DAY_EVENTS: tuple[tuple[str, str, float, int], ...] = (
     # behaviour, source, quantity, events per player per day → one ball per behaviour
-    ("metro_ride", "transit", 1.0, 3),
+    ("metro_km", "sz-transit", 3.0, 1),
     ("bus_ride", "transit", 1.0, 2),
     ("walking", "phone", 10_000.0, 1),
 )
@@ -882,7 +884,7 @@ def _engine_run(
 ) -> dict[str, Any]:
     """Set up one database, then play every cell on it, auditing after each."""
     clock = DemoClock(timeline.imported_at(0))
-    rt = bootstrap(Settings(database_url=url, packs=""), clock=clock)
+    rt = bootstrap(Settings(database_url=url, activity_packs=METRO_BY_KM), clock=clock)
     out: dict[str, Any] = {"durability": _durability(rt), "cells": {}}
     try:
         world = build_world(rt, clock, graph, timeline, work, log)

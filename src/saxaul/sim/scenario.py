@@ -68,15 +68,24 @@ def write_scenario(
     seed: int,
     fmt: str = "mixed",
     bad_rows: bool = False,
+    behaviours: frozenset[str] | None = None,
 ) -> list[Path]:
-    """Participants file first, then the events files in day order; returns their paths."""
+    """Participants file first, then the events files in day order; returns their paths.
+
+    ``behaviours`` limits events to the ones a programme scores (default: every simulated one).
+    """
     out.mkdir(parents=True, exist_ok=True)
     people = population(users, seed=seed, start=START)
     written = [_write(people.drop("activity"), out / "participants.csv")]
     per_day = max(events // days, 1)
     for day in range(days):
         frame = behaviour_events(
-            people, events=per_day, days=1, start=START + dt.timedelta(days=day), seed=seed + day
+            people,
+            events=per_day,
+            days=1,
+            start=START + dt.timedelta(days=day),
+            seed=seed + day,
+            behaviours=behaviours,
         )
         suffix = FORMATS[day % len(FORMATS)] if fmt == "mixed" else fmt
         written.append(_write(frame, out / f"events-day{day + 1}.{suffix}"))

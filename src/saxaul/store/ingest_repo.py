@@ -401,7 +401,7 @@ def stored_events_for_rescore(bulk: BulkConnection, behaviours: frozenset[str]) 
     placeholders = ", ".join(_params(bulk, len(behaviours)))
     frame = bulk.query(
         "SELECT dedupe_key AS row, user_id, behaviour, occurred_at_us, quantity, amount_minor, "
-        f"credited_mg FROM events WHERE behaviour IN ({placeholders})",
+        f"attributes, credited_mg FROM events WHERE behaviour IN ({placeholders})",
         sorted(behaviours),
     )
     return frame.with_columns(

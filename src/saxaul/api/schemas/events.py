@@ -109,6 +109,10 @@ class ImportResult(BaseModel):
     not_effective: int = Field(
         description="New events kept but not scored: their pack was not in force on that date."
     )
+    ineligible: int = Field(
+        description="New events kept but not scored: a pack rule refused them (a second bill "
+        "for one account in a month, a hospital visit not yet made, a missing attribute)."
+    )
     awards: int = Field(description="Awards created: one per user, day and behaviour scored.")
     energy_g: int = Field(description="Green energy credited, in grams.")
     rejections: list[RejectionOut] = Field(
