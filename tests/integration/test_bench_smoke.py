@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from saxaul.sim.bench import run_ingest_bench
+from bench.ingest import run_ingest_bench
 
 
 def test_ingest_bench_reports_both_baselines_and_exactly_once(postgres_base: str) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from saxaul.sim.ledger_bench import BenchConfig, format_summary, run_ledger_bench
+from bench.ledger import BenchConfig, run_ledger_bench
+from bench.report import format_ledger_summary
 
 
 def test_ledger_bench_plays_every_cell_and_leaves_a_clean_ledger() -> None:
@@ -24,4 +25,4 @@ def test_ledger_bench_plays_every_cell_and_leaves_a_clean_ledger() -> None:
             assert figures["ops_per_s"] > 0
             assert figures["audit"]["ok"] and not figures["audit"]["problems"]
             assert figures["audit"]["by_kind_g"].get("planted", 0) >= 0
-    assert "service_b100" in format_summary(result)
+    assert "service_b100" in format_ledger_summary(result)

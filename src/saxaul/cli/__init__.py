@@ -1,4 +1,4 @@
-"""The ``saxaul`` command: serve, db, import, methodology, rescore, quarantine, bench, demo.
+"""The ``saxaul`` command: serve, db, import, methodology, rescore, quarantine, energy, demo.
 
 Every command builds the runtime with ``bootstrap`` and calls services; nothing here holds a
 rule. Long work shows a progress bar; ``--json`` prints machine-readable output instead.
@@ -52,16 +52,12 @@ reversals_app = typer.Typer(
     help="Refunds and chargebacks: take back the energy of reversed payments.",
     no_args_is_help=True,
 )
-bench_app = typer.Typer(
-    help="Benchmarks that print figures beside in-process baselines.", no_args_is_help=True
-)
 app.add_typer(db_app, name="db")
 app.add_typer(methodology_app, name="methodology")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(participants_app, name="participants")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(reversals_app, name="reversals")
-app.add_typer(bench_app, name="bench")
 
 console = Console()
 err = Console(stderr=True)
@@ -383,66 +379,6 @@ def simulate(
     written = write_scenario(out, users=users, events=events, days=days, seed=seed, fmt=fmt)
     for path in written:
         console.print(f"wrote {path}")
-
-
-@bench_app.command("ingest")
-def bench_ingest(
-    events: Annotated[int, typer.Option(min=1_000)] = 2_000_000,
-    users: Annotated[int, typer.Option(min=10)] = 100_000,
-    postgres_url: Annotated[
-        str, typer.Option(help="PostgreSQL URL; empty to skip")
-    ] = "postgresql://postgres@127.0.0.1:5432/test",
-    chunk_rows: Annotated[
-        int | None, typer.Option(help="rows per import transaction (default: the setting)")
-    ] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """End-to-end import events/s on SQLite and PostgreSQL beside the naive and in-memory paths."""
-    from saxaul.sim.bench import run_ingest_bench
-
-    result = run_ingest_bench(
-        events=events,
-        users=users,
-        postgres_url=postgres_url or None,
-        chunk_rows=chunk_rows,
-        log=err.print,
-    )
-    if as_json:
-        _print_json(result)
-    else:
-        console.print_json(json.dumps(result, default=str))
-
-
-@bench_app.command("ledger")
-def bench_ledger(
-    players: Annotated[int, typer.Option(min=50)] = 10_000,
-    seconds: Annotated[float, typer.Option(min=0.5, help="seconds per cell")] = 10.0,
-    threads: Annotated[int, typer.Option(min=1)] = 8,
-    batch: Annotated[list[int] | None, typer.Option(help="moves per batch; repeat")] = None,
-    postgres_url: Annotated[
-        str, typer.Option(help="PostgreSQL URL; empty to skip PostgreSQL and pgbench")
-    ] = "postgresql://postgres@127.0.0.1:5432/test",
-    pgbench_seconds: Annotated[int, typer.Option(min=1)] = 30,
-    skip_http: Annotated[bool, typer.Option("--skip-http")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Mixed game moves/s (service batches and HTTP) on SQLite and PostgreSQL beside pgbench."""
-    from saxaul.sim.ledger_bench import BenchConfig, format_summary, run_ledger_bench
-
-    config = BenchConfig(
-        players=players,
-        seconds=seconds,
-        threads=threads,
-        batches=tuple(batch or (1, 100)),
-        postgres_url=postgres_url or None,
-        http=not skip_http,
-        pgbench_seconds=pgbench_seconds,
-    )
-    result = run_ledger_bench(config, log=lambda line: err.print(line, markup=False))
-    if as_json:
-        _print_json(result)
-    else:
-        sys.stdout.write(format_summary(result) + "\n")
 
 
 @app.command("serve")
