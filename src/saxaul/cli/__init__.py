@@ -382,13 +382,31 @@ def simulate(
 
 
 @app.command("serve")
-def serve() -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="address to bind (default: SAXAUL_HOST, else 127.0.0.1)")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="port to bind (default: SAXAUL_PORT, else 8000)"),
+    ] = None,
+    jobs: Annotated[
+        bool | None,
+        typer.Option(
+            "--jobs/--no-jobs",
+            help="mint and expire energy balls every SAXAUL_JOBS_INTERVAL_S seconds, one "
+            "server per database (default: SAXAUL_JOBS, else on)",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs) and run the scheduled ball jobs."""
     import uvicorn
 
     from saxaul.api.app import create_app
 
-    settings = Settings()
+    chosen = {"host": host, "port": port, "jobs": jobs}
+    settings = Settings().model_copy(update={k: v for k, v in chosen.items() if v is not None})
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
 
 
@@ -403,7 +421,8 @@ def demo(
 
 
 energy_app = typer.Typer(
-    help="Energy balls: the scheduled jobs (run them from cron or a timer).", no_args_is_help=True
+    help="Energy balls: the scheduled jobs (`saxaul serve` runs them; or cron, with --no-jobs).",
+    no_args_is_help=True,
 )
 ledger_app = typer.Typer(help="The energy ledger.", no_args_is_help=True)
 app.add_typer(energy_app, name="energy")
