@@ -20,7 +20,7 @@ from rich.table import Column, Table
 
 from saxaul.bootstrap import bootstrap
 from saxaul.cli import demo as demo_job
-from saxaul.cli.render import import_progress, print_import, print_summary
+from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
 from saxaul.cli.render_reversals import print_reversals
 from saxaul.config import Settings
 from saxaul.domain.errors import DomainError
@@ -127,20 +127,7 @@ def methodology_list(as_json: JsonOpt = False) -> None:
     if as_json:
         _print_json([dataclasses.asdict(r) for r in rows])
         return
-    table = Table(Column("pack", no_wrap=True), "title", "region", "behaviours", "factors")
-    table.add_column("vectors")
-    table.add_column("active")
-    for r in rows:
-        table.add_row(
-            r.ref,
-            r.title,
-            r.region,
-            str(r.behaviours),
-            str(r.factors),
-            str(r.vectors),
-            "yes" if r.active else "",
-        )
-    console.print(table)
+    print_packs(console, rows)
 
 
 @methodology_app.command("show")
