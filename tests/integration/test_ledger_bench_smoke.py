@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench.ledger import BenchConfig, run_ledger_bench
 from bench.report import format_ledger_summary
 
 
+@pytest.mark.slow
 def test_ledger_bench_plays_every_cell_and_leaves_a_clean_ledger() -> None:
     config = BenchConfig(
         players=200, seconds=1.0, threads=4, postgres_url=None, http=False, pgbench=False
