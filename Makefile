@@ -1,5 +1,6 @@
-# The two commands a newcomer needs: `make demo` and `make test`. Each installs what it needs
-# from the lock file into .venv first, so a fresh machine with only Python 3.11 works.
+# The two commands a newcomer needs: `make demo` and `make test` (and `make test-fast` while
+# editing). Each installs what it needs from the lock file into .venv first, so a fresh machine
+# with only Python 3.11 works.
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 PY ?= $(shell command -v python3.11 || command -v python3)
@@ -9,7 +10,7 @@ STAMP := $(VENV)/.installed
 SERVE ?= 1
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint install clean
+.PHONY: demo test test-fast lint install clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,6 +28,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Domain, unit, pack-vector and CLI tests: no PostgreSQL, no server, no lint; under a minute.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow and not postgres" tests/unit tests/vectors tests/cli $(PYTEST_ARGS)
 
 demo: $(STAMP)
 ifeq ($(SERVE),0)

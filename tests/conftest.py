@@ -43,6 +43,14 @@ def clock() -> FakeClock:
     return FakeClock(dt.datetime(2026, 11, 5, 12, 0, tzinfo=dt.UTC))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that reaches PostgreSQL through ``postgres_base`` (``pg_url`` included),
+    so ``-m "not postgres"`` leaves out exactly the tests that need the server."""
+    for item in items:
+        if "postgres_base" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
 def _postgres_available() -> str | None:
     try:
         engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
@@ -79,7 +87,7 @@ def pg_url(postgres_base: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Every store test runs on both engines."""
     if request.param == "sqlite":

@@ -52,3 +52,16 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `saxaul serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `saxaul serve` binds.")
+    jobs: bool = Field(
+        default=True,
+        description="Whether the server mints and expires energy balls itself (one server per "
+        "database does, whichever holds the jobs lock); false when cron or another scheduler "
+        "runs `saxaul energy mint` and `saxaul energy expire`.",
+    )
+    jobs_interval_s: int = Field(
+        default=300,
+        ge=1,
+        le=86_400,
+        description="Seconds between two runs of the scheduled jobs: how late a new award's "
+        "ball may appear, and an expired ball's grams move to the expired account.",
+    )

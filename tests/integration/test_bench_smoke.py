@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from saxaul.sim.bench import run_ingest_bench
+import pytest
+
+from bench.ingest import run_ingest_bench
 
 
+@pytest.mark.slow
 def test_ingest_bench_reports_both_baselines_and_exactly_once(postgres_base: str) -> None:
     url = postgres_base.replace("postgresql+psycopg://", "postgresql://")
     result = run_ingest_bench(events=6_000, users=400, postgres_url=url, log=lambda _m: None)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from saxaul.sim.ledger_bench import BenchConfig, format_summary, run_ledger_bench
+import pytest
+
+from bench.ledger import BenchConfig, run_ledger_bench
+from bench.report import format_ledger_summary
 
 
+@pytest.mark.slow
 def test_ledger_bench_plays_every_cell_and_leaves_a_clean_ledger() -> None:
     config = BenchConfig(
         players=200, seconds=1.0, threads=4, postgres_url=None, http=False, pgbench=False
@@ -24,4 +28,4 @@ def test_ledger_bench_plays_every_cell_and_leaves_a_clean_ledger() -> None:
             assert figures["ops_per_s"] > 0
             assert figures["audit"]["ok"] and not figures["audit"]["problems"]
             assert figures["audit"]["by_kind_g"].get("planted", 0) >= 0
-    assert "service_b100" in format_summary(result)
+    assert "service_b100" in format_ledger_summary(result)

@@ -8,6 +8,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -73,6 +74,7 @@ def via_csv(attributes: dict[str, object], pretty: bool) -> list[str | None]:
     return chunk.accepted["attributes"].to_list()
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(attributes=_objects, pretty=st.booleans())
 def test_every_format_gives_the_canonical_text(attributes: dict[str, object], pretty: bool) -> None:

@@ -112,6 +112,7 @@ def test_every_row_is_read_once_whatever_the_chunk_size(tmp_path: Path, suffix: 
         assert rows_of(iter(chunks)) == (whole_ids, whole_lines)
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(
     suffix=st.sampled_from(list(WRITERS)),

@@ -11,6 +11,7 @@ import json
 import re
 import tomllib
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -51,6 +52,7 @@ def test_content_hash_sorts_keys_and_keeps_non_ascii() -> None:
     assert content_hash({"b": "梭梭", "a": "2016-08-27"}) == "sha256:" + expected
 
 
+@pytest.mark.slow
 @given(st.data())
 def test_comments_blank_lines_and_indentation_do_not_change_the_hash(data: st.DataObject) -> None:
     lines = []

@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TypeVar
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -190,12 +191,14 @@ def _agreed(
     return reference
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_kernel_equals_reference(scenario: Scenario) -> None:
     _agreed(*scenario)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(), instants)
 def test_splitting_a_batch_in_time_changes_nothing(scenario: Scenario, cut: dt.datetime) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -56,6 +57,7 @@ def _dates(at: list[dt.datetime], zone: list[int], tabulate: bool) -> list[dt.da
     return frame.select(expr).to_series().to_list()
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(instants, st.integers(0, len(ZONES) - 1)), min_size=1, max_size=50))
 def test_tabulated_dates_equal_per_event_conversion(events: list[tuple[dt.datetime, int]]) -> None:

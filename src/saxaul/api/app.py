@@ -34,6 +34,7 @@ from saxaul.api.routers import (
 )
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
+from saxaul.jobs import Scheduler
 from saxaul.services.runtime import Runtime
 
 DESCRIPTION = """\
@@ -71,16 +72,27 @@ class SaxaulAPI(FastAPI):
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
-    """The Saxaul API; ``runtime`` skips ``bootstrap`` (its owner then disposes of it)."""
+    """The Saxaul API; ``runtime`` skips ``bootstrap`` (its owner then disposes of it).
+
+    The scheduled jobs (``saxaul.jobs``) run while the app serves when ``settings.jobs`` is on
+    and the app built its own runtime: a runtime passed in belongs to a caller that decides
+    when balls are minted (a test, or the demo playing on simulated days).
+    """
     settings = settings or Settings()
+    owns_jobs = settings.jobs and runtime is None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = runtime or bootstrap(settings)
         app.state.runtime = rt
+        scheduler = Scheduler(rt, settings.jobs_interval_s) if owns_jobs else None
+        if scheduler is not None:
+            scheduler.start()
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.stop()
             if runtime is None:
                 rt.db.dispose()
 

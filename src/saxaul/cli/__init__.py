@@ -1,4 +1,4 @@
-"""The ``saxaul`` command: serve, db, import(s), methodology, rescore, quarantine, bench, demo.
+"""The ``saxaul`` command: serve, db, import(s), methodology, rescore, quarantine, energy, demo.
 
 Every command builds the runtime with ``bootstrap`` and calls services; nothing here holds a
 rule. Long work shows a progress bar; ``--json`` prints machine-readable output instead.
@@ -20,7 +20,7 @@ from rich.table import Column, Table
 
 from saxaul.bootstrap import bootstrap
 from saxaul.cli import demo as demo_job
-from saxaul.cli.render import import_progress, print_import, print_summary
+from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
 from saxaul.cli.render_reversals import print_reversals
 from saxaul.config import Settings
 from saxaul.domain.errors import DomainError
@@ -56,9 +56,6 @@ reversals_app = typer.Typer(
     help="Refunds and chargebacks: take back the energy of reversed payments.",
     no_args_is_help=True,
 )
-bench_app = typer.Typer(
-    help="Benchmarks that print figures beside in-process baselines.", no_args_is_help=True
-)
 app.add_typer(db_app, name="db")
 app.add_typer(methodology_app, name="methodology")
 app.add_typer(imports_app, name="imports")
@@ -66,7 +63,6 @@ app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(participants_app, name="participants")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(reversals_app, name="reversals")
-app.add_typer(bench_app, name="bench")
 
 console = Console()
 err = Console(stderr=True)
@@ -162,20 +158,7 @@ def methodology_list(as_json: JsonOpt = False) -> None:
     if as_json:
         _print_json([dataclasses.asdict(r) for r in rows])
         return
-    table = Table(Column("pack", no_wrap=True), "title", "region", "behaviours", "factors")
-    table.add_column("vectors")
-    table.add_column("active")
-    for r in rows:
-        table.add_row(
-            r.ref,
-            r.title,
-            r.region,
-            str(r.behaviours),
-            str(r.factors),
-            str(r.vectors),
-            "yes" if r.active else "",
-        )
-    console.print(table)
+    print_packs(console, rows)
 
 
 @methodology_app.command("show")
@@ -416,74 +399,32 @@ def simulate(
         console.print(f"wrote {path}")
 
 
-@bench_app.command("ingest")
-def bench_ingest(
-    events: Annotated[int, typer.Option(min=1_000)] = 2_000_000,
-    users: Annotated[int, typer.Option(min=10)] = 100_000,
-    postgres_url: Annotated[
-        str, typer.Option(help="PostgreSQL URL; empty to skip")
-    ] = "postgresql://postgres@127.0.0.1:5432/test",
-    chunk_rows: Annotated[
-        int | None, typer.Option(help="rows per import transaction (default: the setting)")
-    ] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """End-to-end import events/s on SQLite and PostgreSQL beside the naive and in-memory paths."""
-    from saxaul.sim.bench import run_ingest_bench
-
-    result = run_ingest_bench(
-        events=events,
-        users=users,
-        postgres_url=postgres_url or None,
-        chunk_rows=chunk_rows,
-        log=err.print,
-    )
-    if as_json:
-        _print_json(result)
-    else:
-        console.print_json(json.dumps(result, default=str))
-
-
-@bench_app.command("ledger")
-def bench_ledger(
-    players: Annotated[int, typer.Option(min=50)] = 10_000,
-    seconds: Annotated[float, typer.Option(min=0.5, help="seconds per cell")] = 10.0,
-    threads: Annotated[int, typer.Option(min=1)] = 8,
-    batch: Annotated[list[int] | None, typer.Option(help="moves per batch; repeat")] = None,
-    postgres_url: Annotated[
-        str, typer.Option(help="PostgreSQL URL; empty to skip PostgreSQL and pgbench")
-    ] = "postgresql://postgres@127.0.0.1:5432/test",
-    pgbench_seconds: Annotated[int, typer.Option(min=1)] = 30,
-    skip_http: Annotated[bool, typer.Option("--skip-http")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Mixed game moves/s (service batches and HTTP) on SQLite and PostgreSQL beside pgbench."""
-    from saxaul.sim.ledger_bench import BenchConfig, format_summary, run_ledger_bench
-
-    config = BenchConfig(
-        players=players,
-        seconds=seconds,
-        threads=threads,
-        batches=tuple(batch or (1, 100)),
-        postgres_url=postgres_url or None,
-        http=not skip_http,
-        pgbench_seconds=pgbench_seconds,
-    )
-    result = run_ledger_bench(config, log=lambda line: err.print(line, markup=False))
-    if as_json:
-        _print_json(result)
-    else:
-        sys.stdout.write(format_summary(result) + "\n")
-
-
 @app.command("serve")
-def serve() -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="address to bind (default: SAXAUL_HOST, else 127.0.0.1)")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="port to bind (default: SAXAUL_PORT, else 8000)"),
+    ] = None,
+    jobs: Annotated[
+        bool | None,
+        typer.Option(
+            "--jobs/--no-jobs",
+            help="mint and expire energy balls every SAXAUL_JOBS_INTERVAL_S seconds, one "
+            "server per database (default: SAXAUL_JOBS, else on)",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs) and run the scheduled ball jobs."""
     import uvicorn
 
     from saxaul.api.app import create_app
 
-    settings = Settings()
+    chosen = {"host": host, "port": port, "jobs": jobs}
+    settings = Settings().model_copy(update={k: v for k, v in chosen.items() if v is not None})
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
 
 
@@ -498,7 +439,8 @@ def demo(
 
 
 energy_app = typer.Typer(
-    help="Energy balls: the scheduled jobs (run them from cron or a timer).", no_args_is_help=True
+    help="Energy balls: the scheduled jobs (`saxaul serve` runs them; or cron, with --no-jobs).",
+    no_args_is_help=True,
 )
 ledger_app = typer.Typer(help="The energy ledger.", no_args_is_help=True)
 app.add_typer(energy_app, name="energy")

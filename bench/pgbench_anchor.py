@@ -2,7 +2,8 @@
 
 Why in the same run: absolute figures drift with the shared machine's load and disk, so every
 ledger figure is also reported as a ratio to pgbench's tps measured minutes apart on the same
-server (MEASURED.md §4.3). The scratch database is created and dropped here.
+server: ratios measured side by side hold across runs and machines. The scratch database is
+created and dropped here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+
+from bench.scratch import admin_engine
 
 Log = Callable[[str], None]
 
@@ -35,13 +38,6 @@ def libpq_args(url: str) -> tuple[list[str], dict[str, str]]:
     if parsed.password:
         env["PGPASSWORD"] = str(parsed.password)
     return args, env
-
-
-def admin_engine(url: str) -> sa.Engine:
-    """An autocommit engine for CREATE/DROP DATABASE on the server of ``url``."""
-    return sa.create_engine(
-        url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
-    )
 
 
 def run_pgbench(url: str, seconds: int, log: Log) -> dict[str, Any]:
