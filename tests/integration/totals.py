@@ -15,7 +15,7 @@ def snapshot(engine: sa.Engine) -> dict[str, Any]:
         "statuses": "SELECT status, COUNT(*) FROM events GROUP BY status ORDER BY status",
         "awards": "SELECT COUNT(*), COALESCE(SUM(avoided_mg), 0), COALESCE(SUM(energy_g), 0) "
         "FROM awards",
-        "balls": "SELECT COUNT(*), COALESCE(SUM(amount_g), 0) FROM energy_balls",
+        "balls": "SELECT COUNT(*), COALESCE(SUM(energy_g), 0) FROM awards WHERE energy_g > 0",
         "cap_usage": "SELECT COUNT(*), COALESCE(SUM(counted), 0), COALESCE(SUM(credited_mg), 0) "
         "FROM cap_usage",
         "per_user": "SELECT user_id, SUM(energy_g) FROM awards GROUP BY user_id ORDER BY user_id",

@@ -137,9 +137,6 @@ awards = Table(
     Column("created_at_us", BigInteger, nullable=False),
 )
 
-# ``energy_balls`` is a view over ``awards`` (one ball per award worth at least 1 g), created by
-# migration 0001: a ball's state (taken, expired) is ledger history (issue 3), not a second copy.
-
 cap_usage = Table(
     "cap_usage",
     metadata,
