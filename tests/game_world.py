@@ -45,9 +45,9 @@ def befriend(rt: Runtime, a: str, b: str) -> None:
     friends.accept(rt, b, a)
 
 
-def rides(rt: Runtime, user: str, count: int, day: dt.date, tag: str = "") -> None:
-    """Import ``count`` metro rides of ``user`` on local ``day`` (one award of count × 52 g)."""
-    events = [
+def metro_rides(user: str, count: int, day: dt.date, tag: str = "") -> list[dict[str, object]]:
+    """``count`` metro ride events of ``user`` on local ``day``, event ids unique by ``tag``."""
+    return [
         {
             "event_id": f"{user}-{day.isoformat()}-{tag}{n}",
             "source": "transit",
@@ -58,6 +58,11 @@ def rides(rt: Runtime, user: str, count: int, day: dt.date, tag: str = "") -> No
         }
         for n in range(count)
     ]
+
+
+def rides(rt: Runtime, user: str, count: int, day: dt.date, tag: str = "") -> None:
+    """Import ``count`` metro rides of ``user`` on local ``day`` (one award of count × 52 g)."""
+    events = metro_rides(user, count, day, tag)
     import_event_body(rt, json.dumps(events).encode(), "application/json", max_rows=10_000)
 
 

@@ -59,7 +59,7 @@ from saxaul.services.reversals import reverse_events
 from saxaul.services.runtime import Runtime
 from saxaul.store.tables import awards, balls, covers, ledger_accounts, trees
 from tests.conftest import FakeClock
-from tests.game_world import enrol
+from tests.game_world import enrol, metro_rides
 from tests.integration.game_model import (
     BAD_COVER_H,
     BAD_WATER_G,
@@ -80,21 +80,6 @@ from tests.integration.game_model import (
 )
 
 RuntimeFactory = Callable[[FakeClock], tuple[Runtime, Callable[[], None]]]
-
-
-def metro_rides(user: str, count: int, day: dt.date, tag: str) -> list[dict[str, object]]:
-    """``count`` metro rides of ``user`` on local ``day``, event ids unique by ``tag``."""
-    return [
-        {
-            "event_id": f"{user}-{day.isoformat()}-{tag}-{n}",
-            "source": "transit",
-            "user_id": user,
-            "behaviour": "metro_ride",
-            "occurred_at": f"{day.isoformat()}T08:{n:02d}:00+08:00",
-            "quantity": 1,
-        }
-        for n in range(count)
-    ]
 
 
 def bus_trips(user: str, trips: int, day: dt.date) -> dict[str, object]:
@@ -175,7 +160,7 @@ class GameMachine(RuleBasedStateMachine):
         events: list[dict[str, object]] = []
         for user, days, is_rich in zip(PLAYERS, metro_days, rich, strict=True):
             for day in (today - dt.timedelta(days=n) for n in range(days, 0, -1)):
-                rides = metro_rides(user, RIDES_PER_DAY, day, "history")
+                rides = metro_rides(user, RIDES_PER_DAY, day, "history-")
                 events += rides
                 self.model.import_rides(user, [str(r["event_id"]) for r in rides], day, self.now)
             if is_rich:
@@ -230,7 +215,7 @@ class GameMachine(RuleBasedStateMachine):
         now or with a later step (rides, or a refund that needs the ball). One rule for both,
         as each costs a bulk connection (~80 ms on PostgreSQL)."""
         day = self.model.day(self.now)
-        rides = metro_rides(user, count, day, f"r{next(self.tags)}")
+        rides = metro_rides(user, count, day, f"r{next(self.tags)}-")
         import_events(self.rt, rides)
         self.model.import_rides(user, [str(r["event_id"]) for r in rides], day, self.now)
         if mint_now:
