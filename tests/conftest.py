@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,9 +65,9 @@ def postgres_base() -> str:
     return PG_URL
 
 
-@pytest.fixture
-def pg_url(postgres_base: str) -> Iterator[str]:
-    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+@contextmanager
+def fresh_schema(postgres_base: str) -> Iterator[str]:
+    """The URL of a new PostgreSQL schema, dropped on leaving."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(postgres_base)
     with admin.begin() as conn:
@@ -77,6 +78,13 @@ def pg_url(postgres_base: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url(postgres_base: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+    with fresh_schema(postgres_base) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
