@@ -25,7 +25,6 @@ from saxaul.services.runtime import Runtime
 
 from .helpers import MAX_BYTES, RUN_TIMES
 
-
 BOTH_STORES = pytest.mark.parametrize("api_store", ["sqlite", "postgresql"])
 """Run a test on both engines: it overrides the ``api_store`` fixture below."""
 
@@ -82,7 +81,9 @@ def enrol(rt: Runtime, tmp_path: Path) -> Callable[..., None]:
     return _enrol
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
     """Report the run time of the schemathesis suite per store, with or without ``-s``."""
     for store, seconds in sorted(config.stash.get(RUN_TIMES, {}).items()):
         terminalreporter.write_line(f"schemathesis on {store}: {seconds:.1f} s")

@@ -59,6 +59,7 @@ CHECKS = [
     negative_data_rejection,
 ]
 
+
 class World:
     """The app of one store, its seeded participants and the credentials to call it with."""
 
@@ -88,7 +89,9 @@ class World:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
     """One seeded app per store for every operation (a world per case would cost minutes)."""
     started = time.perf_counter()
     tmp_path = tmp_path_factory.mktemp(request.param)

@@ -19,9 +19,12 @@ from saxaul.domain.play import local_week_start
 from saxaul.services.game_views import ball_view, stealable_g, transfer_view, tree_view
 from saxaul.services.runtime import Runtime
 from saxaul.store import friends_repo, game_repo
+from saxaul.store.tables import BIGINT_MAX
 
 STATEMENT_MAX = 500
 """Most transfers one statement page returns; bounds the response, not a game number."""
+STATEMENT_SEQ_MAX = BIGINT_MAX
+"""Largest ledger sequence number (``before`` of a page): ``ledger_transfers.seq`` is 8 bytes."""
 
 
 def _next_ripening(balls: dict[str, Ball], now: dt.datetime) -> str | None:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from saxaul.services.runtime import Runtime
-from saxaul.store.tables import imports, quarantine
+from saxaul.store.tables import INTEGER_MAX, imports, quarantine
 
 MAX_PAGE = 1_000
+MAX_ID = INTEGER_MAX
+"""Largest quarantine row id and import id: both are ``Integer`` columns."""
 
 
 @dataclass(frozen=True, slots=True)
