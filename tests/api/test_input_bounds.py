@@ -98,6 +98,20 @@ def test_a_bulk_row_with_nul_is_quarantined_while_good_rows_proceed(
 # ---------------------------------------------------------------- B: integers within the column
 
 
+def test_a_bulk_amount_beyond_64_bits_is_a_rejected_row(
+    client: TestClient, auth: Headers, enrol: Any
+) -> None:
+    enrol("p0000001")
+    rows = [ride("good"), ride("huge", amount_minor=2**63, currency="CNY")]
+
+    response = client.post("/v1/events", json=rows, headers=auth)
+
+    assert response.status_code == 200, response.text
+    (rejection,) = response.json()["rejections"]
+    assert (rejection["field"], rejection["code"]) == ("amount_minor", "invalid_value")
+    assert str(2**63 - 1) in rejection["reason"]
+
+
 @BOTH_STORES
 @pytest.mark.parametrize(
     ("path", "params"),

@@ -13,8 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from saxaul.ingest.columns import MAX_CHARS, QUANTITY_MAX
-from saxaul.store.tables import BIGINT_MAX
+from saxaul.ingest.columns import AMOUNT_MINOR_MAX, MAX_CHARS, QUANTITY_MAX
 
 
 class EventIn(BaseModel):
@@ -57,7 +56,7 @@ class EventIn(BaseModel):
     amount_minor: int | None = Field(
         default=None,
         ge=0,
-        le=BIGINT_MAX,
+        le=AMOUNT_MINOR_MAX,
         description="Payment amount in minor currency units (fen, cents), when there is one.",
         examples=[350],
     )
