@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -72,9 +73,9 @@ def postgres_base() -> str:
     return PG_URL
 
 
-@pytest.fixture
-def pg_url(postgres_base: str) -> Iterator[str]:
-    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+@contextmanager
+def fresh_schema(postgres_base: str) -> Iterator[str]:
+    """The URL of a new PostgreSQL schema, dropped on leaving."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(postgres_base)
     with admin.begin() as conn:
@@ -85,6 +86,13 @@ def pg_url(postgres_base: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url(postgres_base: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+    with fresh_schema(postgres_base) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -50,6 +50,20 @@ class Settings(BaseSettings):
     http_max_bytes: int = Field(
         default=64 * 1024 * 1024, ge=1024, description="Largest HTTP bulk request body accepted."
     )
+    http_max_json_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of any other HTTP request; the largest valid one, 10 000 "
+        "reversals, takes about 4 MiB.",
+    )
+    http_max_json_depth: int = Field(
+        default=32,
+        ge=2,
+        le=256,
+        description="Deepest nesting of arrays and objects in a JSON body (bulk bodies excepted); "
+        "valid bodies nest 2 deep, and the bound keeps every parser far from Python's recursion "
+        "limit.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `saxaul serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `saxaul serve` binds.")
     jobs: bool = Field(

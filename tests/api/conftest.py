@@ -1,7 +1,9 @@
-"""An app on a real temporary SQLite database, an operator key, and helpers to arrange data.
+"""An app on a real store, an operator key, and helpers to arrange data.
 
 No mocks: requests go through ``create_app`` to the real services and store. Only the clock is
 fake (2026-11-05 12:00 UTC, from the shared ``clock`` fixture), so consent windows are exact.
+The store is a temporary SQLite file; a test whose outcome depends on the store runs on both
+engines with ``@BOTH_STORES`` (PostgreSQL in a fresh schema, from the shared ``pg_url``).
 """
 
 from __future__ import annotations
@@ -21,12 +23,25 @@ from saxaul.services.api_keys import create_api_key
 from saxaul.services.participants import import_participants
 from saxaul.services.runtime import Runtime
 
-from .helpers import MAX_BYTES
+from .helpers import MAX_BYTES, RUN_TIMES
+
+BOTH_STORES = pytest.mark.parametrize("api_store", ["sqlite", "postgresql"])
+"""Run a test on both engines: it overrides the ``api_store`` fixture below."""
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path}/t.db", http_max_bytes=MAX_BYTES)
+def api_store() -> str:
+    """The engine the app runs on: SQLite unless a test asks for both (``BOTH_STORES``)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, api_store: str, request: pytest.FixtureRequest) -> Settings:
+    if api_store == "postgresql":
+        url = str(request.getfixturevalue("pg_url"))
+    else:
+        url = f"sqlite:///{tmp_path}/t.db"
+    return Settings(database_url=url, http_max_bytes=MAX_BYTES)
 
 
 @pytest.fixture
@@ -64,3 +79,11 @@ def enrol(rt: Runtime, tmp_path: Path) -> Callable[..., None]:
         import_participants(rt, path)
 
     return _enrol
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Report the run time of the schemathesis suite per store, with or without ``-s``."""
+    for store, seconds in sorted(config.stash.get(RUN_TIMES, {}).items()):
+        terminalreporter.write_line(f"schemathesis on {store}: {seconds:.1f} s")

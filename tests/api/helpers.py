@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from httpx import Response
 
 MAX_BYTES = 4096
 """The body limit the test app runs with, small enough to cross in a test."""
+RUN_TIMES = pytest.StashKey[dict[str, float]]()
+"""Seconds a long test took per store, reported in the terminal summary (``conftest.py``)."""
 
 
 def ride(event_id: str, user_id: str = "p0000001", **changes: object) -> dict[str, object]:

@@ -393,7 +393,7 @@ class Model:
         if tree is None:
             return "not_found"
         if user not in tree.members:
-            return "not_a_planter"
+            return "not_found"  # a tree of others is not theirs to learn of
         if tree.status != "funding":
             return "not_funding"
         return None

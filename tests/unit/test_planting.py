@@ -83,7 +83,16 @@ def test_co_planting_refuses_strangers_outsiders_and_crowds() -> None:
     tree = start_co_planting("t1", "u1", ("u2",), SAXAUL, SPECIES.ref, NOW, are_friends=True)
     with pytest.raises(PlantRefused) as outsider:
         pool(tree, "u3", 10, NOW, balance_g=100)
-    assert outsider.value.code == "not_a_planter"
+    assert outsider.value.code == "not_found"
+
+
+@pytest.mark.parametrize("friends", [("u2", "u2"), ("u2", "u1")], ids=["twice", "myself"])
+def test_co_planting_refuses_a_planter_named_twice(friends: tuple[str, ...]) -> None:
+    with pytest.raises(PlantRefused) as twice:
+        start_co_planting("t1", "u1", friends, SAXAUL, SPECIES.ref, NOW, are_friends=True)
+
+    assert twice.value.code == "duplicate_planter"
+    assert twice.value.fields["duplicate"] == friends[-1]
 
 
 def test_only_the_initiator_cancels_and_every_share_goes_back() -> None:

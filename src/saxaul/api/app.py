@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from saxaul import __version__
+from saxaul.api.guard import RequestGuard
 from saxaul.api.metrics import EventCounters
 from saxaul.api.problems import Problem, install_problem_handlers, problem_responses
 from saxaul.api.routers import (
@@ -51,6 +52,11 @@ expire after 12 hours by default.
 Only `/healthz` and `POST /v1/auth/login` need neither. Every refusal is an RFC 9457 problem
 (`application/problem+json`) whose `code` is stable.
 """
+
+
+GUARDED = problem_responses("request_too_large", "invalid_request", "internal_error")
+"""What any operation may answer: ``RequestGuard`` refuses an oversized body (413) or
+unstorable text in any parameter (422) before routing, and a bug is a 500."""
 
 
 class SaxaulAPI(FastAPI):
@@ -105,6 +111,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.settings = settings
     app.state.event_counters = EventCounters.create()
     install_problem_handlers(app)
+    app.add_middleware(RequestGuard)
     for router in (
         events.router,
         quarantine.router,
@@ -119,5 +126,5 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         operations.health,
         operations.metrics,
     ):
-        app.include_router(router, responses=problem_responses("internal_error"))
+        app.include_router(router, responses=GUARDED)
     return app

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import RouteContext
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from saxaul.api.metrics import EventCounters
@@ -156,3 +158,14 @@ def _too_large(limit: int) -> RequestTooLargeError:
 
 
 UploadDep = Annotated[Upload, Depends(read_upload)]
+
+
+def reads_upload(route: RouteContext) -> bool:
+    """Whether the route takes a bulk body (``UploadDep``), which the ingest layer checks."""
+    pending: list[Dependant] = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        if dependant.call is read_upload:
+            return True
+        pending.extend(dependant.dependencies)
+    return False

@@ -32,7 +32,6 @@ ZH: Mapping[str, tuple[tuple[str | None, str], ...]] = {
     "not_owner": ((None, "只有能量球的主人才能收取；你可以去好友的森林偷一点能量"),),
     "own_ball": ((None, "不能偷自己的能量球，请直接收取"),),
     "own_account": ((None, "不能给自己浇水；浇水是把能量送给好友"),),
-    "not_a_planter": ((None, "你不是这棵树的合种成员；请让发起人邀请你一起合种"),),
     "not_initiator": ((None, "只有发起这次合种的人才能取消它"),),
     "not_ripe": ((None, "这个能量球将于 {ripens_at_local} 成熟，到时再来收取吧"),),
     "expired": ((None, "这个能量球已于 {expires_at_local} 过期，能量已转入过期账户"),),
@@ -58,6 +57,7 @@ ZH: Mapping[str, tuple[tuple[str | None, str], ...]] = {
     "more_than_needed": ((None, "这棵树还需要 {needed_g} 克；请投入 1 到 {needed_g} 克"),),
     "unknown_species": ((None, "没有树种 {species_id}；请从树种目录中选择"),),
     "too_many_planters": ((None, "一次合种最多 {limit} 人，包括你自己"),),
+    "duplicate_planter": ((None, "{duplicate} 被重复填写了：每位好友只填一次，也不要填你自己"),),
     "daily_limit": (
         ("steals_today", "你今天已经偷了 {steals_today} 次，每天最多 {limit} 次，明天再来吧"),
         ("waterings_today", "你今天已经浇水 {waterings_today} 次，每天最多 {limit} 次，明天再来吧"),

@@ -25,8 +25,10 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from saxaul.api import i18n
 from saxaul.domain.errors import DomainError
@@ -54,7 +56,6 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "not_friends": ProblemKind(403, "Not friends"),
     "not_owner": ProblemKind(403, "Not the owner"),
     "own_ball": ProblemKind(403, "Your own ball"),
-    "not_a_planter": ProblemKind(403, "Not a planter of this tree"),
     "not_initiator": ProblemKind(403, "Not the initiator of this co-planting"),
     "not_found": ProblemKind(404, "Not found"),
     "method_not_allowed": ProblemKind(405, "Method not allowed"),
@@ -89,6 +90,7 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "more_than_needed": ProblemKind(422, "More than needed"),
     "unknown_species": ProblemKind(422, "Unknown species"),
     "too_many_planters": ProblemKind(422, "Too many planters"),
+    "duplicate_planter": ProblemKind(422, "Planter named twice"),
     "daily_limit": ProblemKind(429, "Daily limit reached"),
     "internal_error": ProblemKind(500, "Internal server error"),
 }
@@ -227,7 +229,25 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     phrase = HTTPStatus(exc.status_code).phrase
     code = phrase.lower().replace(" ", "_").replace("-", "_")
     kind = PROBLEMS.get(code) or ProblemKind(exc.status_code, phrase)
-    return problem_response(request, code, str(exc.detail), kind=kind, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+    return problem_response(request, code, str(exc.detail), kind=kind, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method of the request's path, across the routes that serve it.
+
+    Why not Starlette's header: it names only the methods of the first route whose path
+    matched, and each method of a path is its own route here (``GET`` and ``POST
+    /v1/me/trees``).
+    """
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -46,7 +46,8 @@ class TreeStatus(StrEnum):
 
 class PlantRefused(EnergyRefused):
     """A planting the rules forbid. Codes: ``insufficient_energy``, ``not_friends``,
-    ``too_many_planters``, ``not_a_planter``, ``not_funding``, ``more_than_needed``,
+    ``duplicate_planter``, ``too_many_planters``, ``not_found`` (a tree the caller does not
+    plant: whether it exists is not theirs to learn), ``not_funding``, ``more_than_needed``,
     ``not_initiator``."""
 
     code = "plant_refused"
@@ -142,7 +143,18 @@ def start_co_planting(
 
     ``are_friends`` says whether every one of ``friends`` is an accepted friend of the initiator.
     """
-    members = tuple(dict.fromkeys((initiator, *friends)))
+    members = (initiator, *friends)
+    seen: set[str] = set()
+    for member in members:
+        if member in seen:
+            raise PlantRefused(
+                f"{member} is named twice: name each friend once, and not yourself (you are "
+                "a planter already)",
+                code="duplicate_planter",
+                field="friends",
+                duplicate=member,
+            )
+        seen.add(member)
     if len(members) > MAX_CO_PLANTERS:
         raise PlantRefused(
             f"a co-planting has at most {MAX_CO_PLANTERS} planters, you named {len(members)}",
@@ -170,11 +182,8 @@ def start_co_planting(
 
 def _funding_refusal(tree: Tree, user_id: str) -> PlantRefused | None:
     if user_id not in tree.members:
-        return PlantRefused(
-            "you are not one of this tree's planters; ask its initiator to start one with you",
-            code="not_a_planter",
-            tree_id=tree.id,
-        )
+        # worded as for a tree that does not exist (``play``), so the answer tells nothing
+        return PlantRefused(f"there is no tree {tree.id}", code="not_found", tree_id=tree.id)
     if tree.status is not TreeStatus.FUNDING:
         return PlantRefused(
             f"this tree is {tree.status}, no longer taking energy",

@@ -61,6 +61,8 @@ MAX_CHARS: Final[dict[str, int]] = {
 }
 """Upper bounds in characters; ``attributes`` is measured as canonical compact JSON."""
 QUANTITY_MAX: Final = 1e9
+AMOUNT_MINOR_MAX: Final = 2**63 - 1
+"""``amount_minor`` is stored as a 64-bit integer."""
 BIRTH_YEAR_MIN: Final = 1900
 BIRTH_YEAR_MAX: Final = 2026
 RAW_MAX_CHARS: Final = 2000

@@ -22,7 +22,6 @@ repeat with the same payload is dropped and counted; with another payload it is 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ from saxaul.ingest.checks import (
     split_duplicates,
 )
 from saxaul.ingest.columns import (
+    AMOUNT_MINOR_MAX,
     EVENT_FIELDS,
     EVENT_REQUIRED,
     EVENT_SCHEMA,
@@ -146,7 +146,7 @@ def validate_events(raw: RawChunk, *, known_behaviours: frozenset[str] | None) -
         ),
         timestamp_check(frame, "occurred_at", required=True),
         number_check(frame, "quantity", default=1.0, low=0.0, high=QUANTITY_MAX),
-        integer_check(frame, "amount_minor", low=0, high=math.inf, dtype_out=pl.Int64()),
+        integer_check(frame, "amount_minor", low=0, high=AMOUNT_MINOR_MAX, dtype_out=pl.Int64()),
         _currency_check(frame),
         text_check(
             frame, "merchant_category", max_chars=MAX_CHARS["merchant_category"], required=False
@@ -226,7 +226,8 @@ _REASONS = {
     ("quantity", Problem.OUT_OF_RANGE): "quantity '{value}' must be a finite number from 0 to 1e9",
     ("amount_minor", Problem.NOT_NUMBER): "amount_minor '{value}' is not a whole number of minor "
     "units; send 1250 for 12.50",
-    ("amount_minor", Problem.OUT_OF_RANGE): "amount_minor '{value}' is negative; send 0 or more",
+    ("amount_minor", Problem.OUT_OF_RANGE): "amount_minor '{value}' is out of range; send 0 to "
+    f"{AMOUNT_MINOR_MAX}",
     ("currency", Problem.BAD_FORMAT): "currency '{value}' is not a 3-letter ISO 4217 code such "
     "as CNY",
     ("attributes", Problem.TOO_LONG): "attributes is longer than {limit} characters as compact "

@@ -17,10 +17,13 @@ from saxaul.domain.play import local_week_start
 from saxaul.services.game_views import ball_view, stealable_g, transfer_view, tree_view
 from saxaul.services.runtime import Runtime
 from saxaul.store import balls_repo, covers_repo, friends_repo, ledger_repo, trees_repo
+from saxaul.store.tables import BIGINT_MAX
 from saxaul.store.uow import UnitOfWork
 
 STATEMENT_MAX = 500
 """Most transfers one statement page returns; bounds the response, not a game number."""
+STATEMENT_SEQ_MAX = BIGINT_MAX
+"""Largest ledger sequence number (``before`` of a page): ``ledger_transfers.seq`` is 8 bytes."""
 
 
 def _next_ripening(balls: dict[str, Ball], now: dt.datetime) -> str | None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from saxaul.services.runtime import Runtime
 from saxaul.store import quarantine_repo
 from saxaul.store.quarantine_repo import QuarantinedRow
+from saxaul.store.tables import INTEGER_MAX
 
 MAX_PAGE = 1_000
+MAX_ID = INTEGER_MAX
+"""Largest quarantine row id and import id: both are ``Integer`` columns."""
 
 
 def list_quarantine(

@@ -23,6 +23,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+INTEGER_MAX = 2**31 - 1
+"""Largest value an ``Integer`` column holds on both engines (PostgreSQL ``integer``, 4 bytes)."""
+BIGINT_MAX = 2**63 - 1
+"""Largest value a ``BigInteger`` column holds (8 bytes); SQLite's integers are 8 bytes too."""
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",

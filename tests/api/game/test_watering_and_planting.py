@@ -114,7 +114,7 @@ def test_co_planting_pooling_and_cancelling(world: World, rt: Runtime) -> None:
     too_much = world.post("u2", f"{path}/pool", key="pool-2", json={"amount_g": 12_901})
     assert "still needs 12900 g" in assert_problem(too_much, 422, "more_than_needed")["detail"]
     stranger = world.post("u3", f"{path}/pool", key="pool-3", json={"amount_g": 10})
-    assert_problem(stranger, 403, "not_a_planter")
+    assert_problem(stranger, 404, "not_found")
     by_member = world.post("u2", f"{path}/cancel", key="cancel-1")
     assert assert_problem(by_member, 403, "not_initiator")["detail_zh"]
 
@@ -164,6 +164,20 @@ def test_nobody_pools_into_or_cancels_a_tree_they_do_not_plant(ripe: World) -> N
     pool = ripe.post("u4", f"{path}/pool", key="p", json={"amount_g": 10})
     cancel = ripe.post("u4", f"{path}/cancel", key="c")
 
-    assert assert_problem(pool, 403, "not_a_planter")["detail_zh"]
-    assert_problem(cancel, 403, "not_a_planter")
+    unknown = ripe.post("u4", "/v1/trees/nothing/pool", key="q", json={"amount_g": 10})
+    tree_id = started.json()["tree"]["id"]
+    assert_problem(pool, 404, "not_found")
+    assert_problem(cancel, 404, "not_found")
+    assert pool.text.replace(tree_id, "nothing") == unknown.text  # nothing tells them apart
     assert ripe.get("u1", path).json()["status"] == "funding"
+
+
+def test_a_co_planting_names_each_planter_once(ripe: World) -> None:
+    for key, friends in (("a", ["u2", "u2"]), ("b", ["u2", "u1"])):
+        response = ripe.post(
+            "u1", "/v1/me/co-plantings", key=key, json={"species_id": "saxaul", "friends": friends}
+        )
+        body = assert_problem(response, 422, "duplicate_planter")
+        assert (body["field"], body["duplicate"]) == ("friends", friends[-1])
+        assert body["detail_zh"].startswith(f"{friends[-1]} 被重复填写了")
+    assert ripe.get("u1", "/v1/me/trees").json() == []

@@ -3,10 +3,11 @@
 Why the caller is never named in a path: every route acts as the participant of the presented
 token (``ParticipantDep``), so the ids in paths are always something else — a ball, a friend, a
 tree — and the game's rules decide whether the caller may touch it (``not_owner``,
-``not_friends``, ``not_a_planter``). Why an Idempotency-Key is required on the moves that spend
-or give energy (plant, co-plant, pool, water, protect, cancel): a client retrying after a
-timeout cannot know whether the first attempt landed, and only the key lets the server answer
-the first result instead of acting twice. Collect and steal are safe to repeat without one (the
+``not_friends``; a tree the caller does not plant is ``not_found``, as if it did not exist).
+Why an Idempotency-Key is required on the moves that spend or give energy (plant, co-plant,
+pool, water, protect, cancel): a client retrying after a timeout cannot know whether the first
+attempt landed, and only the key lets the server answer the first result instead of acting
+twice. Collect and steal are safe to repeat without one (the
 ledger's transfer ids stop a second take), so there it is optional.
 
 Example: ``POST /v1/me/balls/a17/collect`` → ``{"move": "collect", "transfers": [{"id":
@@ -38,7 +39,7 @@ from saxaul.api.schemas.game import (
     WaterIn,
 )
 from saxaul.services import forest, game_requests
-from saxaul.services.forest import STATEMENT_MAX
+from saxaul.services.forest import STATEMENT_MAX, STATEMENT_SEQ_MAX
 from saxaul.services.game_views import catalogue_view
 
 router = APIRouter(tags=["game"])
@@ -188,7 +189,12 @@ def post_tree(rt: RuntimeDep, me: ParticipantDep, body: PlantIn, key: RequiredKe
     summary="Start co-planting a tree with friends",
     response_model=MoveOut,
     responses=problem_responses(
-        *_MOVE, "unknown_species", "too_many_planters", "not_friends", "already_exists"
+        *_MOVE,
+        "unknown_species",
+        "duplicate_planter",
+        "too_many_planters",
+        "not_friends",
+        "already_exists",
     ),
 )
 def post_co_planting(
@@ -217,7 +223,6 @@ def get_tree(rt: RuntimeDep, me: ParticipantDep, tree_id: TreeId) -> TreeOut:
     responses=problem_responses(
         *_MOVE,
         "not_found",
-        "not_a_planter",
         "not_funding",
         "more_than_needed",
         "insufficient_energy",
@@ -235,9 +240,7 @@ def post_pool(
     "/v1/trees/{tree_id}/cancel",
     summary="Call off a co-planting",
     response_model=MoveOut,
-    responses=problem_responses(
-        *_MOVE, "not_found", "not_a_planter", "not_funding", "not_initiator"
-    ),
+    responses=problem_responses(*_MOVE, "not_found", "not_funding", "not_initiator"),
 )
 def post_cancel(rt: RuntimeDep, me: ParticipantDep, tree_id: TreeId, key: RequiredKey) -> MoveOut:
     """Only its initiator, while it is funding; every share goes back to whoever pooled it."""
@@ -268,7 +271,12 @@ def get_ledger(
         int, Query(ge=1, le=STATEMENT_MAX, description=f"At most {STATEMENT_MAX} transfers.")
     ] = 100,
     before: Annotated[
-        int | None, Query(ge=1, description="Page back: `next_before` of the previous page.")
+        int | None,
+        Query(
+            ge=1,
+            le=STATEMENT_SEQ_MAX,
+            description="Page back: `next_before` of the previous page.",
+        ),
     ] = None,
 ) -> StatementOut:
     """Every transfer of your energy, your balls and your debt, newest first."""

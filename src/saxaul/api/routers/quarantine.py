@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query
 from saxaul.api.deps import OPERATOR_ONLY, RuntimeDep
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.quarantine import QuarantinedRowOut, QuarantinePage
-from saxaul.services.quarantine import MAX_PAGE, list_quarantine
+from saxaul.services.quarantine import MAX_ID, MAX_PAGE, list_quarantine
 
 router = APIRouter(prefix="/v1/quarantine", tags=["quarantine"], dependencies=[OPERATOR_ONLY])
 
@@ -30,7 +30,8 @@ router = APIRouter(prefix="/v1/quarantine", tags=["quarantine"], dependencies=[O
 def get_quarantine(
     rt: RuntimeDep,
     import_id: Annotated[
-        int | None, Query(ge=1, description="Only rows of this import (see `import_id`).")
+        int | None,
+        Query(ge=1, le=MAX_ID, description="Only rows of this import (see `import_id`)."),
     ] = None,
     code: Annotated[
         str | None,
@@ -44,7 +45,8 @@ def get_quarantine(
         int, Query(ge=1, le=MAX_PAGE, description=f"Rows per page, at most {MAX_PAGE}.")
     ] = 100,
     after_id: Annotated[
-        int, Query(ge=0, description="Start after this row id (`next_after_id` of a page).")
+        int,
+        Query(ge=0, le=MAX_ID, description="Start after this row id (`next_after_id` of a page)."),
     ] = 0,
 ) -> QuarantinePage:
     """Quarantined rows, oldest first, optionally of one import or one reason code."""

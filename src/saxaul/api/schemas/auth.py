@@ -31,7 +31,11 @@ class TokenRequestIn(BaseModel):
     """How long an operator-issued token lives."""
 
     ttl_hours: int = Field(
-        default=12, ge=1, le=720, description="Hours until the token expires (1 to 720)."
+        default=12,
+        strict=True,
+        ge=1,
+        le=720,
+        description="Hours until the token expires (1 to 720), a JSON integer.",
     )
 
 

@@ -2,7 +2,8 @@
 
 ``EventIn`` documents the columns (OpenAPI shows it as the request body). The endpoint does not
 validate bodies with it: the ingest layer reads the body row by row, so one bad row is a
-rejection in the summary, never a refusal of the whole request.
+rejection in the summary, never a refusal of the whole request. Its bounds are the ingest
+layer's own (``ingest.columns``), so the document and the checks cannot drift apart.
 """
 
 from __future__ import annotations
@@ -12,28 +13,30 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from saxaul.ingest.columns import AMOUNT_MINOR_MAX, MAX_CHARS, QUANTITY_MAX
+
 
 class EventIn(BaseModel):
     """One low-carbon behaviour of one user, e.g. a metro ride paid in the app."""
 
     event_id: str = Field(
-        max_length=128,
+        max_length=MAX_CHARS["event_id"],
         description="The sender's id for this event; with `source` it identifies the event, so "
         "re-sending it is harmless (counted as a duplicate).",
         examples=["tx-20261101-000123"],
     )
     source: str = Field(
-        max_length=64,
+        max_length=MAX_CHARS["source"],
         description="The system the event comes from (e.g. `wallet`, `transit`).",
         examples=["transit"],
     )
     user_id: str = Field(
-        max_length=128,
+        max_length=MAX_CHARS["user_id"],
         description="Pseudonymous participant id, as enrolled; never a name or phone number.",
         examples=["u-000042"],
     )
     behaviour: str = Field(
-        max_length=64,
+        max_length=MAX_CHARS["behaviour"],
         description="Behaviour id defined by an active methodology pack "
         "(see `GET /v1/methodology/packs`).",
         examples=["metro_ride"],
@@ -46,32 +49,36 @@ class EventIn(BaseModel):
     quantity: float = Field(
         default=1.0,
         ge=0,
-        le=1e9,
+        le=QUANTITY_MAX,
         description="Activity amount in the behaviour's unit (rides, km, steps …); 1 if absent.",
         examples=[1.0],
     )
     amount_minor: int | None = Field(
         default=None,
         ge=0,
+        le=AMOUNT_MINOR_MAX,
         description="Payment amount in minor currency units (fen, cents), when there is one.",
         examples=[350],
     )
     currency: str | None = Field(
         default=None,
+        min_length=3,
+        max_length=3,
         pattern=r"^[A-Za-z]{3}$",
         description="ISO 4217 code of `amount_minor`, e.g. `CNY` (any letter case).",
         examples=["CNY"],
     )
     merchant_category: str | None = Field(
         default=None,
-        max_length=8,
+        max_length=MAX_CHARS["merchant_category"],
         description="Merchant category code of the payment, when the behaviour needs one.",
         examples=["4111"],
     )
     attributes: dict[str, Any] | None = Field(
         default=None,
-        description="A JSON object of further attributes some behaviours use; at most 4096 "
-        "characters as compact JSON. Key order and spacing do not matter.",
+        description="A JSON object of further attributes some behaviours use; at most "
+        f"{MAX_CHARS['attributes']} characters as compact JSON. Key order and spacing do not "
+        "matter.",
         examples=[{"line": 1, "mode": "metro"}],
     )
 

@@ -30,7 +30,10 @@ class WaterIn(BaseModel):
     """How much energy to give a friend: one of the rules' watering steps."""
 
     amount_g: int = Field(
-        ge=1, le=MAX_AMOUNT_G, description="Grams; the shipped rules offer 10, 18 or 66."
+        strict=True,
+        ge=1,
+        le=MAX_AMOUNT_G,
+        description="Grams, a JSON integer; the shipped rules offer 10, 18 or 66.",
     )
 
 
@@ -38,7 +41,10 @@ class CoverIn(BaseModel):
     """How long a protection cover should last."""
 
     hours: int = Field(
-        ge=1, le=MAX_HOURS, description="Hours; the shipped rules offer 24, 72 or 168."
+        strict=True,
+        ge=1,
+        le=MAX_HOURS,
+        description="Hours, a JSON integer; the shipped rules offer 24, 72 or 168.",
     )
 
 
@@ -55,9 +61,10 @@ class CoPlantIn(BaseModel):
     friends: list[Id] = Field(
         min_length=1,
         max_length=MAX_CO_PLANTERS,
-        description=f"Friends who may pool into the tree; at most {MAX_CO_PLANTERS} planters "
-        "in all, you included.",
+        description=f"Friends who may pool into the tree, each named once and not you; at most "
+        f"{MAX_CO_PLANTERS} planters in all, you included.",
         examples=[["u-000043"]],
+        json_schema_extra={"uniqueItems": True},
     )
 
 
@@ -65,7 +72,10 @@ class PoolIn(BaseModel):
     """How much energy to pool into a co-planted tree."""
 
     amount_g: int = Field(
-        ge=1, le=MAX_AMOUNT_G, description="Grams, at most what the tree still needs."
+        strict=True,
+        ge=1,
+        le=MAX_AMOUNT_G,
+        description="Grams, a JSON integer, at most what the tree still needs.",
     )
 
 

@@ -7,7 +7,9 @@ named, and nothing is half-applied.
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, Field
+import datetime as dt
+
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from saxaul.domain.reversal import (
     ReversalReason,
@@ -53,6 +55,14 @@ class ReversalIn(BaseModel):
         description="When the payment was reversed: ISO 8601 with a UTC offset.",
         examples=["2026-11-05T09:30:00+08:00"],
     )
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _text_only(cls, value: object) -> object:
+        """A time is ISO 8601 text: a bare number would be read as seconds since 1970."""
+        if not isinstance(value, str | dt.datetime):
+            raise ValueError("send the time as ISO 8601 text with a UTC offset")
+        return value
 
     def request(self) -> ReversalRequest:
         """The service's request for this item."""
