@@ -138,7 +138,8 @@ awards = Table(
 )
 
 # ``energy_balls`` is a view over ``awards`` (one ball per award worth at least 1 g), created by
-# migration 0001: a ball's state (taken, expired) is ledger history (issue 3), not a second copy.
+# migration 0001: a ball's state (taken, expired) is ledger history (the transfers out of its
+# ``ball:<id>`` account), not a second copy.
 
 cap_usage = Table(
     "cap_usage",
