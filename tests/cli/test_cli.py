@@ -1,4 +1,4 @@
-"""The commands the acceptance criteria name, run as a user would (Typer's runner, real DB)."""
+"""The methodology, import, rescore and quarantine commands, run as a user would (real DB)."""
 
 from __future__ import annotations
 

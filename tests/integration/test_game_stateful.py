@@ -55,8 +55,8 @@ def the_shipped_numbers() -> EnergyRules:
     return dataclasses.replace(shipped_energy_rules(), daily_steal_limit=DAILY_STEAL_LIMIT)
 
 
-def test_the_model_reads_the_issues_numbers() -> None:
-    """The model derives from the loaded rules; these are the numbers the issue states."""
+def test_the_model_reads_the_shipped_numbers() -> None:
+    """The model derives from the loaded rules; these are the shipped rules' numbers."""
     rules, species = shipped_energy_rules(), shipped_species()
     assert rules.ripening_delay == dt.timedelta(hours=24)
     assert rules.expiry_after_ripe == dt.timedelta(hours=72)

@@ -1,6 +1,6 @@
 """Energy balls: one example per success and refusal, then a property over random histories.
 
-The property (MEASURED §1.7 invariant 6): whatever collect/steal/expire attempts random users
+The property (no gram vanishes): whatever collect/steal/expire attempts random users
 make at random times on one ball, with each op's transfers posted through ``ledger.post``, the
 ball never gives more than it was awarded, its ``remaining_g`` is its ledger balance, a friend
 steals it at most once, nothing moves from it before ripe or after expiry except ``expire``, and

@@ -8,6 +8,7 @@ the one a person must fix.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -18,21 +19,22 @@ from saxaul.catalogue import (
     content_hash,
     energy_rules_from_text,
     load_energy_rules,
+    load_species,
     shipped_energy_rules,
     shipped_species,
     species_from_text,
 )
 from saxaul.domain.errors import PackInvalid
-from saxaul.domain.game_rules import Tag
+from saxaul.domain.game_rules import EnergyRules, SpeciesCatalogue, Tag
 
 PACKS = Path(str(resources.files("saxaul.packs")))
-RULES_TEXT = (PACKS / "rules/energy/1.0.0/rules.toml").read_text("utf-8")
-SPECIES_TEXT = (PACKS / "catalogue/species/1.0.0/species.toml").read_text("utf-8")
+RULES_TEXT = (PACKS / "rules/energy/1.0.1/rules.toml").read_text("utf-8")
+SPECIES_TEXT = (PACKS / "catalogue/species/1.0.1/species.toml").read_text("utf-8")
 
 
 def test_shipped_energy_rules_load_with_tags() -> None:
     rules = shipped_energy_rules()
-    assert rules.ref == "energy@1.0.0"
+    assert rules.ref == "energy@1.0.1"
     assert rules.content_hash.startswith("sha256:")
     assert rules.expiry_after_ripe == dt.timedelta(hours=72)
     assert rules.steal_share == Decimal("0.30")
@@ -52,7 +54,7 @@ def test_steal_takes_floored_share_or_nothing(remaining_g: int, taken_g: int) ->
 
 def test_shipped_species_keep_price_and_sink_apart() -> None:
     catalogue = shipped_species()
-    assert catalogue.ref == "species@1.0.0"
+    assert catalogue.ref == "species@1.0.1"
     saxaul = catalogue.get("saxaul")
     assert saxaul.energy_cost_g == 17_900
     assert saxaul.cost_provenance.tag is Tag.SEED
@@ -68,6 +70,53 @@ def test_shipped_species_keep_price_and_sink_apart() -> None:
 def test_unknown_species_names_what_exists() -> None:
     with pytest.raises(KeyError, match="saxaul"):
         shipped_species().get("oak")
+
+
+# Balls and trees record the version that timed or priced them, so a published version's
+# values never change (a corrected source is a new version); comments and SOURCES.md may.
+PUBLISHED = {
+    "rules/energy/1.0.0/rules.toml": (
+        "sha256:80c631ba6d9cc823b9c196d4a3c129d5969a1ad18c0efeaa3b57e4dce748fb81"
+    ),
+    "catalogue/species/1.0.0/species.toml": (
+        "sha256:5fa6fac77a777d290ea617303bafbce04fe061c08078425179d96c2bdf7a6db4"
+    ),
+}
+
+
+@pytest.mark.parametrize("path", PUBLISHED)
+def test_published_versions_keep_their_content_hash(path: str) -> None:
+    load = load_energy_rules if path.startswith("rules/") else load_species
+    assert load(PACKS / path).content_hash == PUBLISHED[path]
+
+
+# A public address as cited (scheme optional), or a section of the SOURCES.md beside the file
+# for a default with no public source; never a path to notes a reader cannot open.
+PUBLIC_ADDRESS = re.compile(r"(https?://)?[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?")
+OWN_SECTION = re.compile(r"SOURCES\.md#([a-z0-9-]+)")
+
+
+def _anchors(sources_md: str) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    headings = re.findall(r"^#+ (.+)$", sources_md, flags=re.MULTILINE)
+    return {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize(
+    ("loaded", "kind"),
+    [(shipped_energy_rules(), "rules/energy"), (shipped_species(), "catalogue/species")],
+    ids=["rules", "species"],
+)
+def test_shipped_sources_are_public_or_explained_beside_the_file(
+    loaded: EnergyRules | SpeciesCatalogue, kind: str
+) -> None:
+    anchors = _anchors((PACKS / kind / loaded.version / "SOURCES.md").read_text("utf-8"))
+    for source in loaded.sources:
+        own = OWN_SECTION.fullmatch(source.address)
+        if own is None:
+            assert PUBLIC_ADDRESS.fullmatch(source.address), (source.id, source.address)
+        else:
+            assert own.group(1) in anchors, (source.id, source.address)
 
 
 def test_hash_ignores_comments_but_not_values() -> None:
@@ -88,7 +137,7 @@ RULES_CASES = [
     ('value = "floor"', 'value = "round"', "rules.steal_rounding.value"),
     ('timezone = "Asia/Shanghai"', 'timezone = "Asia/Atlantis"', "timezone"),
     ('status = "U"', 'status = "X"', "rules.ripening_delay_h.status"),
-    ('source = "facts_s6"', 'source = "nowhere"', "rules.min_steal_g.source"),
+    ('source = "saxaul_rules"', 'source = "nowhere"', "rules.daily_steal_limit.source"),
     ("[rules.daily_watering_limit]", "[rules.daily_watering_cap]", "rules.daily_watering_cap"),
 ]
 

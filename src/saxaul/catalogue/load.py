@@ -1,12 +1,14 @@
 """Game data files → validated, frozen ``EnergyRules`` and ``SpeciesCatalogue`` values.
 
 Why the same gates as methodology packs: the game's numbers are versioned data with a tag and a
-source (``shared/docs/ant-forest-facts.md`` §6), so a file is checked for shape (the JSON
-Schemas in ``saxaul/packs/schema/``, so an editor or CI can check it without Saxaul), then for
-meaning (shares in (0, 1], unique ids, every cited source present, a sink only where a source
-states one), and is named by a content hash of its parsed document (canonical JSON, as
-``saxaul.methodology.load`` does), so re-wrapping a comment keeps the hash and changing any
-value changes it. Each refusal is a ``PackInvalid`` naming the field a person must fix.
+source, so a file is checked for shape (the JSON Schemas in ``saxaul/packs/schema/``, so an
+editor or CI can check it without Saxaul), then for meaning (shares in (0, 1], unique ids, every
+cited source present, a sink only where a source states one), and is named by a content hash of
+its parsed document (canonical JSON, as ``saxaul.methodology.load`` does), so re-wrapping a
+comment keeps the hash and changing any value — a source's title or address included — changes
+it. A published version is never edited: balls and trees record the version that timed or
+priced them, so a correction is a new version beside it (``energy@1.0.1`` beside ``1.0.0``).
+Each refusal is a ``PackInvalid`` naming the field a person must fix.
 
 Reading, parsing, the schema gate, source citations and the shipped-file layout are the
 shared path of every versioned data file (``saxaul.datafiles``); this module adds only what

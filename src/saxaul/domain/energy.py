@@ -1,8 +1,8 @@
 """Energy balls: the lifecycle rules (collect, steal, expire), in their one home.
 
 Why pure functions: the same steal reaches us from the API, the CLI and the simulator, all through
-one service function that loads the ball, calls ``steal`` here and records what it returns (STYLE,
-"A rule's one home"). Each function takes ``now`` and the rules as arguments and returns a NEW
+one service function that loads the ball, calls ``steal`` here and records what it returns (a rule
+has one home). Each function takes ``now`` and the rules as arguments and returns a NEW
 ``Ball`` plus the ledger ``Transfer``s to record; nothing here reads a clock or writes. A rule
 that forbids the move raises a ``DomainError`` subclass with a stable ``code`` and a ``detail`` a
 person understands.
@@ -14,8 +14,8 @@ giving away more than it holds; these rules decide who may take from it and when
 * it can be taken from only while ripe: ``ripens_at <= now < expires_at``;
 * the owner collects the whole remainder; a friend steals ``rules.steal_g(remaining)`` at most
   ``rules.steals_per_ball_per_friend`` times, never while the owner is covered;
-* from ``expires_at`` on, only ``expire`` moves it: the remainder goes to ``expired``, so no gram
-  vanishes (MEASURED §1.7 invariant 6).
+* from ``expires_at`` on, only ``expire`` moves it: the remainder goes to ``expired``, so a ball
+  never gives away more than its amount and no gram of it vanishes.
 
 Transfer ids are idempotency keys derived from what the request means, not from when it arrived:
 ``collect:<ball>``, ``steal:<ball>:<thief>:<n>`` (the thief's n-th steal of that ball),

@@ -1,14 +1,15 @@
 """The game's numbers as values: energy-ball rules and the species a user can plant.
 
 Why values and not constants: every game number (ripening, expiry, steal share, cover
-durations, watering steps, tree prices) is versioned data with a tag and a source
-(``shared/docs/ant-forest-facts.md`` §6 rule 5). The loader in ``saxaul.catalogue`` builds these
-from ``saxaul/packs/rules/energy/<version>/rules.toml`` and
+durations, watering steps, tree prices) is versioned data with a tag and a source, so changing
+one is a new version that anyone can read and cite. The loader in ``saxaul.catalogue`` builds
+these from ``saxaul/packs/rules/energy/<version>/rules.toml`` and
 ``saxaul/packs/catalogue/species/<version>/species.toml``; the domain only reads them.
 
 Why a species keeps its price and its sink apart: the energy cost is a *price* set to match an
-estimated lifetime sink, never a measured sink (PRODUCT.md), so ``Species.energy_cost_g`` and
-``Species.sink`` are separate fields and ``sink`` is ``None`` unless a source states one.
+estimated lifetime sink, never a measured sink, and reports must never present it as one, so
+``Species.energy_cost_g`` and ``Species.sink`` are separate fields and ``sink`` is ``None``
+unless a source states one.
 
 Example: with the shipped rules, a ripe ball holding 25 g loses ``steal_g(25) == 7`` g to a
 friend (30 % of 25 g = 7.5 g, rounded down to whole grams).
@@ -23,14 +24,14 @@ from enum import StrEnum
 
 
 class Tag(StrEnum):
-    """How well a game number is sourced (the tags of ``ant-forest-facts.md``)."""
+    """How well a game number is sourced (each data file's SOURCES.md explains the tags)."""
 
     SEED = "S"
     """Stated in the 2017 seed report itself."""
     PUBLIC = "P"
     """Found in a public secondary source (news, third-party compilations)."""
     UNCONFIRMED = "U"
-    """Commonly described, not confirmed in any stored source: a default to revisit."""
+    """Commonly described, not confirmed in any public source: a default to revisit."""
 
 
 class StealRounding(StrEnum):

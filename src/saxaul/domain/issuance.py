@@ -1,7 +1,8 @@
 """When a day's award appears as a ball: the next local day, never before it was scored.
 
-Why: in the programme a day's energy appears as one ball per behaviour the next day (facts §3),
-so a ball's clock starts at the following local midnight in the rules' zone. An award scored
+Why: in the programme a day's energy appears as one ball per behaviour the next day (commonly
+described, unconfirmed: ``packs/rules/energy/<version>/SOURCES.md``), so a ball's clock starts
+at the following local midnight in the rules' zone. An award scored
 later than that (a late import) starts its clock when scored, so nobody's ball ripens or expires
 before it could have been seen.
 

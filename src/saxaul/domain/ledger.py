@@ -4,7 +4,7 @@ The rule (its one home): energy moves only by a ``Transfer`` of whole grams > 0 
 account to another; its ``id`` is the idempotency key, so each id moves energy at most once; an
 account flagged ``must_not_go_negative`` is never debited below 0. Nothing is updated or deleted:
 a mistake is undone by a new transfer (``reversal`` or ``correction``). Every transfer debits one
-account and credits another by the same amount, so the balances always sum to 0 (MEASURED §1.7).
+account and credits another by the same amount, so the balances always sum to 0.
 
 ``post`` takes a batch and answers one ``TransferResult`` per transfer, in order, as TigerBeetle's
 ``create_transfers`` does: good transfers proceed, refused ones change nothing (errors as values).
@@ -209,8 +209,8 @@ class Balances(Mapping[str, int]):
     def apply(self, transfers: Iterable[Transfer]) -> Balances:
         """Fold already-accepted transfers in, unchecked: replaying stored entries, or a model.
 
-        Invariant 3 of MEASURED §1.7 says a cached balance equals the fold of its entries; this
-        is that fold. New transfers go through ``post``, which checks them first.
+        A cached balance must equal the fold of its account's entries (the ledger audit checks
+        it); this is that fold. New transfers go through ``post``, which checks them first.
         """
         by_account = dict(self._by_account)
         for transfer in transfers:
@@ -295,7 +295,8 @@ def post_together(
 
 
 def check_invariants(balances: Balances, accounts: Mapping[str, Account]) -> list[str]:
-    """Every broken ledger invariant (MEASURED §1.7, 1–2), as sentences; empty when sound.
+    """Every broken ledger invariant (Σ of all balances = 0; no never-negative account below 0),
+    as sentences; empty when sound.
 
     Detective twin of ``post``'s preventive checks, for scans of stored balances. Example:
     ``check_invariants(Balances({"user:u1": -3, "issuance": 3}), accounts)`` →

@@ -50,7 +50,7 @@ class CapPeriod(StrEnum):
 
 
 class SourceStatus(StrEnum):
-    """How well a number is sourced (the tags of ``shared/docs/emission-factors.md``)."""
+    """How well a number is sourced: the status tag every pack factor and source carries."""
 
     CONFIRMED = "C"
     """Seen in the publisher's own text."""

@@ -4,8 +4,8 @@ Why two ways in: a participant with enough energy plants alone (one ``plant`` tr
 species' cost into ``planted``); friends co-plant (合种) by pooling shares in the tree's own
 account ``tree:<id>`` until the cost is reached, when the pool moves to ``planted`` in one
 transfer. Either way the tree's status becomes ``promised``: the energy is spent and the partner
-owes a real tree with evidence (issue 4 fulfils it). A co-planting that is cancelled refunds each
-share by a compensating transfer; nothing is edited.
+owes a real tree with evidence (date, place, photo or survey). A co-planting that is cancelled
+refunds each share by a compensating transfer; nothing is edited.
 
 Example (saxaul costs 17,900 g): u1 starts co-planting t1 with u2; u1 pools 10,000 g
 (``pool:t1:u1:1 user:u1 → tree:t1``), u2 pools 7,900 g (``pool:t1:u2:1``) → the pool is full,

@@ -2,7 +2,7 @@
 
 Why a batch: the service layer loads everything a batch of moves needs in a handful of queries
 (locking the accounts it will debit), plays every move here, then writes all resulting transfers
-in one transaction (TigerBeetle's batching, MEASURED §1.7). A move the rules refuse is an
+in one transaction (TigerBeetle's batching). A move the rules refuse is an
 ``Outcome`` with its refusal and changes nothing; the others proceed, so one HTTP request is a
 batch of one and a benchmark's batch of 1,000 follows the very same rules.
 

@@ -3,8 +3,8 @@
 Why a detective check beside the preventive ones: ``domain.ledger.post`` and the database's
 constraints stop bad moves as they happen; this recomputes every balance from the transfers
 alone and compares, so a bug in the cache, a hand edit or a lost write is found, not assumed
-away (MEASURED §1.7). Run by ``saxaul ledger audit``, after each step of the stateful test and
-after the stress test.
+away. Run by ``saxaul ledger audit``, after each step of the stateful test and after the stress
+test.
 
 Checks: Σ over all accounts = 0; no never-negative account below 0 (``check_invariants``);
 each cached balance equals the sum of its transfers; every transfer names open accounts; no

@@ -1,9 +1,9 @@
 """Preview a rescore: what a new pack version would credit for the events already stored.
 
 Why a preview and not an edit: awards are history. Applying a new version is a new set of
-compensating entries (issue 3's ledger); before anyone decides, the operator sees, per
-behaviour, what is credited now, what the current method gives when every stored event is
-scored in one pass (cap order = event time), and what the candidate gives in the same pass.
+compensating entries in the energy ledger, never an edit; before anyone decides, the operator
+sees, per behaviour, what is credited now, what the current method gives when every stored event
+is scored in one pass (cap order = event time), and what the candidate gives in the same pass.
 """
 
 from __future__ import annotations

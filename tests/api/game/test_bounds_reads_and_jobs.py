@@ -144,7 +144,7 @@ def test_my_ledger_pages_back_newest_first(ripe: World) -> None:
 def test_the_species_catalogue_keeps_price_and_sink_apart(world: World) -> None:
     catalogue = world.get("u4", "/v1/species").json()
 
-    assert catalogue["catalogue"] == "species@1.0.0"
+    assert catalogue["catalogue"] == "species@1.0.1"
     saxaul = next(s for s in catalogue["species"] if s["id"] == "saxaul")
     assert (saxaul["name_zh"], saxaul["name_en"], saxaul["energy_cost_g"]) == (
         "梭梭",
