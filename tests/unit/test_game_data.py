@@ -75,11 +75,11 @@ def test_unknown_species_names_what_exists() -> None:
 # Balls and trees record the version that timed or priced them, so a published version's
 # values never change (a corrected source is a new version); comments and SOURCES.md may.
 PUBLISHED = {
-    "rules/energy/1.0.0/rules.toml": (
-        "sha256:80c631ba6d9cc823b9c196d4a3c129d5969a1ad18c0efeaa3b57e4dce748fb81"
+    "rules/energy/1.0.1/rules.toml": (
+        "sha256:d8e9146e1f3fef09713a50d1bd94773e2023cad8aef7ddab03030e7587c1ee0e"
     ),
-    "catalogue/species/1.0.0/species.toml": (
-        "sha256:5fa6fac77a777d290ea617303bafbce04fe061c08078425179d96c2bdf7a6db4"
+    "catalogue/species/1.0.1/species.toml": (
+        "sha256:68c7879a538f45f70df984f50d20165041d60a55873840eb50ee892922c10eeb"
     ),
 }
 

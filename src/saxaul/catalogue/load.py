@@ -7,7 +7,7 @@ cited source present, a sink only where a source states one), and is named by a 
 its parsed document (canonical JSON, as ``saxaul.methodology.load`` does), so re-wrapping a
 comment keeps the hash and changing any value — a source's title or address included — changes
 it. A published version is never edited: balls and trees record the version that timed or
-priced them, so a correction is a new version beside it (``energy@1.0.1`` beside ``1.0.0``).
+priced them, so a correction is a new version beside it (``energy@1.0.2`` beside ``1.0.1``).
 Each refusal is a ``PackInvalid`` naming the field a person must fix.
 
 Reading, parsing, the schema gate, source citations and the shipped-file layout are the
