@@ -77,7 +77,7 @@ def test_report_piped_is_a_headline_then_one_plain_line_per_behaviour(rt: Runtim
         "kg",
         "CO2e",
     ]
-    assert [row.split()[:3] for row in rows] == [["metro_ride", "ant-forest-2017@1.0.0", "4"]]
+    assert [row.split()[:3] for row in rows] == [["metro_ride", "ant-forest-2017@2.0.0", "4"]]
     assert not BOX & set(result.stdout) and "…" not in result.stdout
 
 
