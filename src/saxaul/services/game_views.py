@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from saxaul.domain import energy
@@ -21,7 +21,7 @@ from saxaul.domain.planting import Tree, TreeMode, TreeStatus
 from saxaul.domain.play import Outcome
 from saxaul.domain.protection import Cover
 from saxaul.services.runtime import Runtime
-from saxaul.services.view_json import JSON_NAME, from_json, to_json
+from saxaul.services.view_json import JSON_NAME, fields_of, from_json, to_json
 
 BallState = Literal["growing", "ripe", "empty", "expired"]
 
@@ -160,11 +160,6 @@ def ball_state(ball: Ball, now: dt.datetime) -> BallState:
     return "ripe" if ball.is_ripe(now) else "growing"
 
 
-def _fields_of(view: object) -> dict[str, Any]:
-    """A view's fields by name, not copied: to extend it into a view of a subclass."""
-    return {f.name: getattr(view, f.name) for f in fields(view)}  # type: ignore[arg-type]
-
-
 def ball_view(ball: Ball, now: dt.datetime) -> BallView:
     """A ball as its owner sees it ``now``."""
     return BallView(
@@ -191,7 +186,7 @@ def friend_ball_view(
 ) -> FriendBallView:
     """A friend's ball as ``viewer`` sees it ``now``."""
     return FriendBallView(
-        **_fields_of(ball_view(ball, now)),
+        **fields_of(ball_view(ball, now)),
         stealable_g=stealable_g(ball, viewer, now, rules, covered_until),
     )
 
@@ -359,4 +354,4 @@ class StatementView:
 
 def statement_entry(seq: int, transfer: Transfer) -> StatementEntry:
     """``transfer`` at ledger sequence number ``seq``."""
-    return StatementEntry(**_fields_of(transfer_view(transfer)), seq=seq)
+    return StatementEntry(**fields_of(transfer_view(transfer)), seq=seq)

@@ -17,12 +17,24 @@ import types
 from collections.abc import Mapping
 from dataclasses import MISSING, Field, fields, is_dataclass
 from enum import Enum
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 JSON_NAME = "json"
 """Field metadata naming the field in JSON when Python cannot (``from``)."""
 
-V = TypeVar("V")
+V = TypeVar("V", bound="DataclassInstance")
 
 
 def json_name(field: Field[Any]) -> str:
@@ -31,9 +43,14 @@ def json_name(field: Field[Any]) -> str:
     return name
 
 
-def to_json(view: object) -> dict[str, Any]:
-    """``view`` (a dataclass instance) as JSON-ready data."""
-    return {json_name(f): _plain(getattr(view, f.name)) for f in fields(view)}  # type: ignore[arg-type]
+def to_json(view: DataclassInstance) -> dict[str, Any]:
+    """``view`` as JSON-ready data."""
+    return {json_name(f): _plain(getattr(view, f.name)) for f in fields(view)}
+
+
+def fields_of(view: DataclassInstance) -> dict[str, Any]:
+    """``view``'s fields by name, values as they are: to extend it into a subclass's view."""
+    return {f.name: getattr(view, f.name) for f in fields(view)}
 
 
 def from_json(cls: type[V], data: Mapping[str, Any]) -> V:
@@ -41,7 +58,7 @@ def from_json(cls: type[V], data: Mapping[str, Any]) -> V:
     hints = get_type_hints(cls)
     values = {
         f.name: _typed(hints[f.name], data[json_name(f)])
-        for f in fields(cls)  # type: ignore[arg-type]
+        for f in fields(cls)
         if json_name(f) in data or (f.default is MISSING and f.default_factory is MISSING)
     }
     return cls(**values)
