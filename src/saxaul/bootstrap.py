@@ -8,11 +8,18 @@ at import time; the API builds it in its lifespan, the CLI per command, tests pe
 
 from __future__ import annotations
 
+from saxaul.catalogue import shipped_energy_rules
 from saxaul.config import Settings
 from saxaul.domain.clock import Clock
+from saxaul.domain.game_rules import EnergyRules
 from saxaul.services.methodology import active_programme, register_packs
 from saxaul.services.runtime import Runtime, SystemClock
 from saxaul.services.schema import migrate
+
+
+def energy_rules() -> EnergyRules:
+    """The game rules a bootstrapped runtime plays by: the newest shipped version."""
+    return shipped_energy_rules()
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
@@ -26,6 +33,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         choices=programme.choices,
         chunk_rows=settings.chunk_rows,
         import_lease_seconds=settings.import_lease_seconds,
+        rules=energy_rules(),
     )
     register_packs(rt)
     return rt

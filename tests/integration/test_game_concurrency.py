@@ -260,10 +260,10 @@ def test_a_double_clicked_plant_plants_one_tree(
     answers = race([lambda: play_request(rt, move, "plant", body, "key-1")] * 8, threads=8)
 
     no_errors(answers)
-    assert sorted(a["replayed"] for a in answers) == [False] + [True] * 7
-    first = next(a for a in answers if not a["replayed"])
-    assert all({**a, "replayed": False} == first for a in answers)
-    assert [t["id"] for t in first["transfers"]] == ["plant:t-double"]
+    assert sorted(a.replayed for a in answers) == [False] + [True] * 7
+    first = next(a for a in answers if not a.replayed)
+    assert all(dataclasses.replace(a, replayed=False) == first for a in answers)
+    assert [t.id for t in first.transfers] == ["plant:t-double"]
     with rt.db.engine.connect() as conn:
         assert conn.execute(sa.select(trees.c.id)).scalars().all() == ["t-double"]
     assert count_transfers(rt, "plant") == 1
@@ -291,7 +291,7 @@ def test_a_retried_watering_waters_once_and_the_daily_limit_holds(
     answers = race([lambda: play_request(rt, move, "water", body, "w-1")] * 8, threads=8)
 
     no_errors(answers)
-    assert sorted(a["replayed"] for a in answers) == [False] + [True] * 7
+    assert sorted(a.replayed for a in answers) == [False] + [True] * 7
     assert count_transfers(rt, "water") == 1
     assert (cached(rt, participant_account_id("g")), cached(rt, participant_account_id("r"))) == (
         RIDES * RIDE_G - 18,

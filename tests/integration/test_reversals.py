@@ -55,9 +55,8 @@ def reverse(rt: Runtime, *requests: ReversalRequest) -> list[ReversalResult]:
 
 def only_ball(rt: Runtime, user: str) -> str:
     """The id of ``user``'s one live ball."""
-    (ball,) = my_forest(rt, user)["balls"]
-    ball_id: str = ball["id"]
-    return ball_id
+    (ball,) = my_forest(rt, user).balls
+    return ball.id
 
 
 def ball(rt: Runtime, ball_id: str) -> Ball:
@@ -71,7 +70,7 @@ def ball(rt: Runtime, ball_id: str) -> Ball:
 def energy(rt: Runtime, user: str) -> tuple[int, int]:
     """(spendable grams, grams owed) of ``user``."""
     forest = my_forest(rt, user)
-    return forest["energy_g"], forest["owed_g"]
+    return forest.energy_g, forest.owed_g
 
 
 def played(rt: Runtime, *moves: Move) -> None:
@@ -266,7 +265,7 @@ def test_an_unknown_event_is_not_recorded_so_it_can_be_sent_again(forest: Runtim
     (applied,) = reverse(forest, request)
 
     assert (applied.status, applied.clawback.from_ball_g) == ("applied", RIDE_G)
-    assert my_forest(forest, "u1")["balls"] == []
+    assert my_forest(forest, "u1").balls == ()
     assert_sound(forest)
 
 

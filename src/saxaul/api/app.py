@@ -33,8 +33,10 @@ from saxaul.api.routers import (
     reporting,
     reversals,
 )
-from saxaul.bootstrap import bootstrap
+from saxaul.api.schemas.game import rules_keywords
+from saxaul.bootstrap import bootstrap, energy_rules
 from saxaul.config import Settings
+from saxaul.domain.game_rules import EnergyRules
 from saxaul.jobs import Scheduler
 from saxaul.services.runtime import Runtime
 
@@ -60,11 +62,17 @@ unstorable text in any parameter (422) before routing, and a bug is a 500."""
 
 
 class SaxaulAPI(FastAPI):
-    """FastAPI whose OpenAPI document also declares the ``Problem`` schema.
+    """FastAPI whose OpenAPI document also declares the ``Problem`` schema and the game's rules.
 
     Why: error responses are documented as ``application/problem+json`` by reference (see
     ``problems.problem_responses``), and FastAPI only emits component schemas for JSON bodies.
+    The values the rules offer (watering steps, cover hours) are data of the rules the app plays
+    by, known only once it is built, so they join the request schemas here.
     """
+
+    def __init__(self, *, rules: EnergyRules, **options: Any) -> None:
+        super().__init__(**options)
+        self.rules = rules
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI document, with ``Problem`` and its parts under ``components.schemas``."""
@@ -74,6 +82,9 @@ class SaxaulAPI(FastAPI):
             problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(problem.pop("$defs", {}))
             schemas["Problem"] = problem
+        for model, keywords in rules_keywords(self.rules).items():
+            for name, declared in keywords.items():
+                schemas[model]["properties"][name].update(declared)
         return document
 
 
@@ -82,7 +93,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     The scheduled jobs (``saxaul.jobs``) run while the app serves when ``settings.jobs`` is on
     and the app built its own runtime: a runtime passed in belongs to a caller that decides
-    when balls are minted (a test, or the demo playing on simulated days).
+    when balls are minted (a test, or the demo playing on simulated days). The document
+    declares the game rules of that runtime, or else those ``bootstrap`` plays by.
     """
     settings = settings or Settings()
     owns_jobs = settings.jobs and runtime is None
@@ -103,6 +115,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 rt.db.dispose()
 
     app = SaxaulAPI(
+        rules=energy_rules() if runtime is None else runtime.rules,
         title="Saxaul",
         version=__version__,
         description=DESCRIPTION,

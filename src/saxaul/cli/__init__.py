@@ -24,6 +24,7 @@ from saxaul.cli.render import import_progress, print_import, print_packs, print_
 from saxaul.cli.render_reversals import print_reversals
 from saxaul.config import Settings
 from saxaul.domain.errors import DomainError
+from saxaul.methodology import pack_to_dict
 from saxaul.services import (
     api_keys,
     import_runs,
@@ -168,15 +169,16 @@ def methodology_show(
 ) -> None:
     """A pack whole: behaviours, factors with sources, caps, test vectors."""
     try:
-        document = methodology.pack_document(ref)
+        pack = methodology.resolve_pack(ref)
     except DomainError as exc:
         _fail(exc)
         return
+    document = pack_to_dict(pack)
     if as_json:
         _print_json(document)
         return
-    console.print(f"[bold]{document['id']}@{document['version']}[/] — {document['title']}")
-    console.print(document.get("summary", ""))
+    console.print(f"[bold]{pack.ref}[/] — {pack.title}")
+    console.print(pack.summary)
     table = Table("behaviour", "名称", "formula", "factors", "caps")
     for b in document["behaviours"]:
         table.add_row(

@@ -42,13 +42,12 @@ def print_play(console: Console, log: PlayLog) -> None:
         f"expiry job: {log.expired_balls:,} uncollected balls, {log.expired_g:,} g → expired "
         "account (nothing vanishes · 过期能量不会消失)"
     )
-    if log.tree is not None:
-        species = log.tree["species"]
-        assert isinstance(species, dict)
+    tree = log.tree
+    if tree is not None:
         console.print(
-            f"co-planting {log.tree['id']}: {species['name_zh']} {species['name_en']}, "
-            f"{log.tree['pooled_g']:,}/{log.tree['cost_g']:,} g pooled by "
-            f"{len(log.tree['members'])} friends, status {log.tree['status']}"  # type: ignore[arg-type]
+            f"co-planting {tree.id}: {tree.species.name_zh} {tree.species.name_en}, "
+            f"{tree.pooled_g:,}/{tree.cost_g:,} g pooled by "
+            f"{len(tree.members)} friends, status {tree.status}"
         )
 
 

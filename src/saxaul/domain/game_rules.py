@@ -88,6 +88,11 @@ class EnergyRules:
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
 
+    @property
+    def protection_hours(self) -> tuple[int, ...]:
+        """The covers offered, in whole hours."""
+        return tuple(int(cover // dt.timedelta(hours=1)) for cover in self.protection_covers)
+
     def provenance_of(self, rule: str) -> Provenance:
         """Tag, source and note of one rule (by its name in ``rules.toml``), for display."""
         for name, provenance in self.provenance:

@@ -47,7 +47,7 @@ def protect(
     Example with the shipped rules (24, 72 or 168 h): ``protect("u1", 24, 03-01 08:00, …,
     covered_until=None)`` → a cover until 03-02 08:00; asked again at 09:00 → ``already_covered``.
     """
-    offered = tuple(int(cover // dt.timedelta(hours=1)) for cover in rules.protection_covers)
+    offered = rules.protection_hours
     if hours not in offered:
         choices = ", ".join(f"{h} h" for h in offered)
         raise ProtectRefused(

@@ -8,13 +8,24 @@ only to friends, a tree only to its planters, a ledger statement only to its own
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from saxaul.domain.accounts import ball_account_id, debt_account_id, participant_account_id
 from saxaul.domain.energy import Ball
 from saxaul.domain.errors import Forbidden, NotFound
 from saxaul.domain.play import local_week_start
-from saxaul.services.game_views import ball_view, stealable_g, transfer_view, tree_view
+from saxaul.services.game_views import (
+    ForestView,
+    FriendForestView,
+    LeaderboardView,
+    Rank,
+    SpeciesProgress,
+    StatementView,
+    TreeView,
+    ball_view,
+    friend_ball_view,
+    statement_entry,
+    tree_view,
+)
 from saxaul.services.runtime import Runtime
 from saxaul.store import balls_repo, covers_repo, friends_repo, ledger_repo, trees_repo
 from saxaul.store.tables import BIGINT_MAX
@@ -26,16 +37,16 @@ STATEMENT_SEQ_MAX = BIGINT_MAX
 """Largest ledger sequence number (``before`` of a page): ``ledger_transfers.seq`` is 8 bytes."""
 
 
-def _next_ripening(balls: dict[str, Ball], now: dt.datetime) -> str | None:
+def _next_ripening(balls: dict[str, Ball], now: dt.datetime) -> dt.datetime | None:
     upcoming = [ball.ripens_at for ball in balls.values() if ball.ripens_at > now]
-    return min(upcoming).isoformat() if upcoming else None
+    return min(upcoming) if upcoming else None
 
 
 def _owed(conn: UnitOfWork, user: str) -> int:
     return ledger_repo.owed(conn, [user]).get(user, 0)
 
 
-def my_forest(rt: Runtime, user: str) -> dict[str, Any]:
+def my_forest(rt: Runtime, user: str) -> ForestView:
     """The caller's energy, live balls, cover, debt and progress towards each species."""
     now = rt.clock.now()
     with rt.db.reading() as conn:
@@ -43,28 +54,28 @@ def my_forest(rt: Runtime, user: str) -> dict[str, Any]:
         balls = balls_repo.live_balls(conn, user, now)
         cover = covers_repo.covered_until(conn, [user], now).get(user)
         owed = _owed(conn, user)
-    return {
-        "user_id": user,
-        "energy_g": balance,
-        "owed_g": owed,
-        "covered_until": None if cover is None else cover.isoformat(),
-        "next_ripens_at": _next_ripening(balls, now),
-        "balls": [ball_view(ball, now) for ball in balls.values()],
-        "progress": [
-            {
-                "species_id": species.id,
-                "name_zh": species.name_zh,
-                "name_en": species.name_en,
-                "cost_g": species.energy_cost_g,
-                "share": round(min(1.0, balance / species.energy_cost_g), 4),
-            }
+    return ForestView(
+        user_id=user,
+        energy_g=balance,
+        owed_g=owed,
+        covered_until=cover,
+        next_ripens_at=_next_ripening(balls, now),
+        balls=tuple(ball_view(ball, now) for ball in balls.values()),
+        progress=tuple(
+            SpeciesProgress(
+                species_id=species.id,
+                name_zh=species.name_zh,
+                name_en=species.name_en,
+                cost_g=species.energy_cost_g,
+                share=round(min(1.0, balance / species.energy_cost_g), 4),
+            )
             for species in sorted(rt.species.species, key=lambda s: s.energy_cost_g)
-        ],
-        "rules": rt.rules.ref,
-    }
+        ),
+        rules=rt.rules.ref,
+    )
 
 
-def friend_forest(rt: Runtime, viewer: str, owner: str) -> dict[str, Any]:
+def friend_forest(rt: Runtime, viewer: str, owner: str) -> FriendForestView:
     """A friend's live balls, each with what the viewer could steal from it right now."""
     now = rt.clock.now()
     with rt.db.reading() as conn:
@@ -76,28 +87,24 @@ def friend_forest(rt: Runtime, viewer: str, owner: str) -> dict[str, Any]:
             )
         balls = balls_repo.live_balls(conn, owner, now)
         cover = covers_repo.covered_until(conn, [owner], now).get(owner)
-    views = []
-    for ball in balls.values():
-        view = ball_view(ball, now)
-        view["stealable_g"] = stealable_g(ball, viewer, now, rt.rules, cover)
-        views.append(view)
-    return {
-        "user_id": owner,
-        "covered_until": None if cover is None else cover.isoformat(),
-        "stealable_now": sum(1 for view in views if view["stealable_g"] > 0),
-        "next_ripens_at": _next_ripening(balls, now),
-        "balls": views,
-    }
+    views = tuple(friend_ball_view(ball, viewer, now, rt.rules, cover) for ball in balls.values())
+    return FriendForestView(
+        user_id=owner,
+        covered_until=cover,
+        stealable_now=sum(1 for view in views if view.stealable_g > 0),
+        next_ripens_at=_next_ripening(balls, now),
+        balls=views,
+    )
 
 
-def my_trees(rt: Runtime, user: str) -> list[dict[str, Any]]:
+def my_trees(rt: Runtime, user: str) -> list[TreeView]:
     """Every tree the caller plants or co-plants, with certificates for promised ones."""
     with rt.db.reading() as conn:
         trees = trees_repo.trees_of(conn, user)
     return [tree_view(tree, rt) for tree in trees.values()]
 
 
-def tree(rt: Runtime, user: str, tree_id: str) -> dict[str, Any]:
+def tree(rt: Runtime, user: str, tree_id: str) -> TreeView:
     """One tree, for its planters only (others are told it does not exist)."""
     with rt.db.reading() as conn:
         found = trees_repo.load_trees(conn, [tree_id]).get(tree_id)
@@ -106,7 +113,7 @@ def tree(rt: Runtime, user: str, tree_id: str) -> dict[str, Any]:
     return tree_view(found, rt)
 
 
-def leaderboard(rt: Runtime, user: str) -> dict[str, Any]:
+def leaderboard(rt: Runtime, user: str) -> LeaderboardView:
     """The caller and their friends ranked by energy gained this week and by trees."""
     now = rt.clock.now()
     since = local_week_start(now, rt.rules)
@@ -115,23 +122,21 @@ def leaderboard(rt: Runtime, user: str) -> dict[str, Any]:
         energy = ledger_repo.energy_since(conn, people, since)
         trees = trees_repo.promised_trees(conn, people)
 
-    def ranked(scores: dict[str, int]) -> list[dict[str, Any]]:
+    def ranked(scores: dict[str, int]) -> tuple[Rank, ...]:
         order = sorted(people, key=lambda p: (-scores.get(p, 0), p))
-        return [
-            {"rank": n, "user_id": p, "value": scores.get(p, 0), "me": p == user}
+        return tuple(
+            Rank(rank=n, user_id=p, value=scores.get(p, 0), me=p == user)
             for n, p in enumerate(order, start=1)
-        ]
+        )
 
-    return {
-        "week_starts": since.isoformat(),
-        "energy_this_week_g": ranked(energy),
-        "trees": ranked(trees),
-    }
+    return LeaderboardView(
+        week_starts=since, energy_this_week_g=ranked(energy), trees=ranked(trees)
+    )
 
 
 def ledger_statement(
     rt: Runtime, user: str, limit: int = 100, before: int | None = None
-) -> dict[str, Any]:
+) -> StatementView:
     """The caller's transfers, newest first: their energy account, their balls and their debt.
 
     ``before`` pages back: pass the previous page's ``next_before``.
@@ -142,7 +147,7 @@ def ledger_statement(
         own = {participant_account_id(user), debt_account_id(user)}
         own.update(ball_account_id(ball_id) for ball_id in balls_repo.live_balls(conn, user, now))
         rows = ledger_repo.statement(conn, own, limit, before)
-    return {
-        "transfers": [{"seq": seq, **transfer_view(t)} for seq, t in rows],
-        "next_before": rows[-1][0] if len(rows) == limit else None,
-    }
+    return StatementView(
+        transfers=tuple(statement_entry(seq, t) for seq, t in rows),
+        next_before=rows[-1][0] if len(rows) == limit else None,
+    )

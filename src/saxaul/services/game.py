@@ -16,6 +16,7 @@ in the same transaction and replayed to a retry (``store.idempotency``), so a do
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from saxaul.domain.accounts import (
@@ -37,7 +38,7 @@ from saxaul.domain.play import (
     needs,
     steal_targets,
 )
-from saxaul.services.game_views import outcome_view
+from saxaul.services.game_views import MoveAnswer, outcome_view
 from saxaul.services.runtime import Runtime
 from saxaul.store import balls_repo, covers_repo, friends_repo, ledger_repo, trees_repo
 from saxaul.store.idempotency import Keyed, answer_once
@@ -122,7 +123,7 @@ def _refund_recipients(conn: WriteUnitOfWork, moves: Sequence[Move]) -> set[str]
 
 def play_request(
     rt: Runtime, move: Move, operation: str, body: Mapping[str, Any], key: str | None
-) -> dict[str, Any]:
+) -> MoveAnswer:
     """Play one participant's move; with ``key``, a retry gets the first answer back.
 
     A refusal raises (nothing is stored, so the same key may be retried once the cause is
@@ -130,13 +131,16 @@ def play_request(
     """
     request = None if key is None else Keyed(move.actor, key, operation, body)
 
-    def work(conn: WriteUnitOfWork) -> dict[str, Any]:
-        def attempt() -> dict[str, Any]:
+    def work(conn: WriteUnitOfWork) -> MoveAnswer:
+        def attempt() -> MoveAnswer:
             (outcome,) = play_in(conn, rt, [move])
             if outcome.refusal is not None:
                 raise outcome.refusal
             return outcome_view(outcome, rt)
 
-        return answer_once(conn, request, attempt, to_us(rt.clock.now()))
+        answer, replayed = answer_once(
+            conn, request, attempt, MoveAnswer.from_json, to_us(rt.clock.now())
+        )
+        return replace(answer, replayed=replayed)
 
     return rt.db.write(work)

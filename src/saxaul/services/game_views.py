@@ -1,26 +1,157 @@
-"""What a participant sees of balls, trees, covers and moves: plain JSON-ready dicts.
+"""What a participant sees of balls, trees, covers, moves and forests: typed views.
 
 Why here and not in the API: the answer to a move is stored with it (``services.game``) and
-replayed to a retried request byte for byte, so it must be built below the HTTP layer; the CLI
-and the demo print the same shapes. Names of species come in Chinese and English.
+replayed to a retried request, so it must be built below the HTTP layer, and it turns into the
+JSON it is stored as and back (``view_json``); the CLI and the demo read the same views, and the
+API maps each onto its response schema. Names of species come in Chinese and English.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from saxaul.domain import energy
 from saxaul.domain.energy import Ball, EnergyRefused
-from saxaul.domain.game_rules import EnergyRules, Provenance, SpeciesCatalogue
-from saxaul.domain.ledger import Transfer
-from saxaul.domain.planting import Tree, TreeStatus
+from saxaul.domain.game_rules import EnergyRules
+from saxaul.domain.ledger import Transfer, TransferKind
+from saxaul.domain.planting import Tree, TreeMode, TreeStatus
 from saxaul.domain.play import Outcome
 from saxaul.domain.protection import Cover
 from saxaul.services.runtime import Runtime
+from saxaul.services.view_json import JSON_NAME, fields_of, from_json, to_json
+
+BallState = Literal["growing", "ripe", "empty", "expired"]
 
 
-def ball_state(ball: Ball, now: dt.datetime) -> str:
+@dataclass(frozen=True, slots=True)
+class Take:
+    """One take from a ball (a collect or a steal), or one share pooled into a tree."""
+
+    user_id: str
+    grams: int
+
+
+@dataclass(frozen=True, slots=True)
+class BallView:
+    """A ball with its times, what is left, and who took what."""
+
+    id: str
+    owner: str
+    behaviour: str
+    amount_g: int
+    remaining_g: int
+    state: BallState
+    created_at: dt.datetime
+    ripens_at: dt.datetime
+    expires_at: dt.datetime
+    taken_by: tuple[Take, ...]
+    expired_g: int
+
+
+@dataclass(frozen=True, slots=True)
+class FriendBallView(BallView):
+    """A friend's ball, with what the viewer could steal from it now (0: nothing)."""
+
+    stealable_g: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpeciesName:
+    """A species by name."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    scientific_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """The certificate of a promised tree, in Chinese and English."""
+
+    number: str
+    species_zh: str
+    species_en: str
+    region_zh: str
+    region_en: str
+    partner_zh: str
+    partner_en: str
+    planting: str
+    planting_zh: str
+
+
+@dataclass(frozen=True, slots=True)
+class TreeView:
+    """A tree: its species, how far its funding has got, its planters and certificate."""
+
+    id: str
+    species: SpeciesName
+    catalogue: str
+    mode: TreeMode
+    status: TreeStatus
+    cost_g: int
+    pooled_g: int
+    progress: float
+    initiator: str
+    members: tuple[str, ...]
+    shares: tuple[Take, ...]
+    created_at: dt.datetime
+    promised_at: dt.datetime | None
+    certificate: Certificate | None
+
+
+@dataclass(frozen=True, slots=True)
+class CoverView:
+    """A protection cover."""
+
+    user_id: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    hours: int
+
+
+@dataclass(frozen=True, slots=True)
+class TransferView:
+    """One ledger transfer."""
+
+    id: str
+    kind: TransferKind
+    from_: str = field(metadata={JSON_NAME: "from"})
+    to: str
+    amount_g: int
+    at: dt.datetime
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class MoveAnswer:
+    """The answer to an applied move: its transfers and the ball, tree or cover it changed.
+
+    ``replayed``: this is the answer stored for an earlier request with the same
+    Idempotency-Key, and nothing moved again.
+    """
+
+    move: str
+    transfers: tuple[TransferView, ...]
+    ball: BallView | None = None
+    tree: TreeView | None = None
+    cover: CoverView | None = None
+    replayed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer as plain JSON, as stored for a replay."""
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MoveAnswer:
+        """The answer ``to_json`` stored."""
+        return from_json(cls, data)
+
+
+def ball_state(ball: Ball, now: dt.datetime) -> BallState:
     """``growing`` (not ripe yet), ``ripe``, ``empty`` (all taken) or ``expired``."""
     if ball.is_expired(now):
         return "expired"
@@ -29,21 +160,35 @@ def ball_state(ball: Ball, now: dt.datetime) -> str:
     return "ripe" if ball.is_ripe(now) else "growing"
 
 
-def ball_view(ball: Ball, now: dt.datetime) -> dict[str, Any]:
-    """A ball with its times, what is left, and who took what."""
-    return {
-        "id": ball.id,
-        "owner": ball.owner,
-        "behaviour": ball.behaviour,
-        "amount_g": ball.amount_g,
-        "remaining_g": ball.remaining_g,
-        "state": ball_state(ball, now),
-        "created_at": ball.created_at.isoformat(),
-        "ripens_at": ball.ripens_at.isoformat(),
-        "expires_at": ball.expires_at.isoformat(),
-        "taken_by": [{"user_id": user, "grams": grams} for user, grams in ball.taken_by],
-        "expired_g": ball.expired_g,
-    }
+def ball_view(ball: Ball, now: dt.datetime) -> BallView:
+    """A ball as its owner sees it ``now``."""
+    return BallView(
+        id=ball.id,
+        owner=ball.owner,
+        behaviour=ball.behaviour,
+        amount_g=ball.amount_g,
+        remaining_g=ball.remaining_g,
+        state=ball_state(ball, now),
+        created_at=ball.created_at,
+        ripens_at=ball.ripens_at,
+        expires_at=ball.expires_at,
+        taken_by=tuple(Take(user, grams) for user, grams in ball.taken_by),
+        expired_g=ball.expired_g,
+    )
+
+
+def friend_ball_view(
+    ball: Ball,
+    viewer: str,
+    now: dt.datetime,
+    rules: EnergyRules,
+    covered_until: dt.datetime | None,
+) -> FriendBallView:
+    """A friend's ball as ``viewer`` sees it ``now``."""
+    return FriendBallView(
+        **fields_of(ball_view(ball, now)),
+        stealable_g=stealable_g(ball, viewer, now, rules, covered_until),
+    )
 
 
 def stealable_g(
@@ -70,123 +215,143 @@ def stealable_g(
     return transfer.amount_g
 
 
-def tree_view(tree: Tree, rt: Runtime) -> dict[str, Any]:
+def tree_view(tree: Tree, rt: Runtime) -> TreeView:
     """A tree with its species (zh/en), progress, planters and, once promised, its certificate."""
     species = rt.species.get(tree.species_id)
-    view: dict[str, Any] = {
-        "id": tree.id,
-        "species": {
-            "id": species.id,
-            "name_zh": species.name_zh,
-            "name_en": species.name_en,
-            "scientific_name": species.scientific_name,
-        },
-        "catalogue": tree.catalogue,
-        "mode": tree.mode.value,
-        "status": tree.status.value,
-        "cost_g": tree.cost_g,
-        "pooled_g": tree.pooled_g,
-        "progress": round(tree.pooled_g / tree.cost_g, 4),
-        "initiator": tree.initiator,
-        "members": list(tree.members),
-        "shares": [{"user_id": user, "grams": grams} for user, grams in tree.shares],
-        "created_at": tree.created_at.isoformat(),
-        "promised_at": None if tree.promised_at is None else tree.promised_at.isoformat(),
-        "certificate": None,
-    }
+    certificate = None
     if tree.status is TreeStatus.PROMISED:
-        view["certificate"] = {
-            "number": f"SX-{tree.id}",
-            "species_zh": species.name_zh,
-            "species_en": species.name_en,
-            "region_zh": species.region.name_zh,
-            "region_en": species.region.name_en,
-            "partner_zh": species.partner.name_zh,
-            "partner_en": species.partner.name_en,
-            "planting": "promised: the partner will plant it and add evidence",
-            "planting_zh": "已承诺：合作伙伴将种下并提交凭证",
-        }
-    return view
+        certificate = Certificate(
+            number=f"SX-{tree.id}",
+            species_zh=species.name_zh,
+            species_en=species.name_en,
+            region_zh=species.region.name_zh,
+            region_en=species.region.name_en,
+            partner_zh=species.partner.name_zh,
+            partner_en=species.partner.name_en,
+            planting="promised: the partner will plant it and add evidence",
+            planting_zh="已承诺：合作伙伴将种下并提交凭证",
+        )
+    return TreeView(
+        id=tree.id,
+        species=SpeciesName(species.id, species.name_zh, species.name_en, species.scientific_name),
+        catalogue=tree.catalogue,
+        mode=tree.mode,
+        status=tree.status,
+        cost_g=tree.cost_g,
+        pooled_g=tree.pooled_g,
+        progress=round(tree.pooled_g / tree.cost_g, 4),
+        initiator=tree.initiator,
+        members=tree.members,
+        shares=tuple(Take(user, grams) for user, grams in tree.shares),
+        created_at=tree.created_at,
+        promised_at=tree.promised_at,
+        certificate=certificate,
+    )
 
 
-def cover_view(cover: Cover) -> dict[str, Any]:
+def cover_view(cover: Cover) -> CoverView:
     """A protection cover."""
-    return {
-        "user_id": cover.user_id,
-        "starts_at": cover.starts_at.isoformat(),
-        "ends_at": cover.ends_at.isoformat(),
-        "hours": cover.hours,
-    }
+    return CoverView(cover.user_id, cover.starts_at, cover.ends_at, cover.hours)
 
 
-def transfer_view(transfer: Transfer) -> dict[str, Any]:
+def transfer_view(transfer: Transfer) -> TransferView:
     """One ledger transfer."""
-    return {
-        "id": transfer.id,
-        "kind": transfer.kind.value,
-        "from": transfer.debit_account,
-        "to": transfer.credit_account,
-        "amount_g": transfer.amount_g,
-        "at": transfer.at.isoformat(),
-        "reference": transfer.reference,
-    }
+    return TransferView(
+        id=transfer.id,
+        kind=transfer.kind,
+        from_=transfer.debit_account,
+        to=transfer.credit_account,
+        amount_g=transfer.amount_g,
+        at=transfer.at,
+        reference=transfer.reference,
+    )
 
 
-def outcome_view(outcome: Outcome, rt: Runtime) -> dict[str, Any]:
+def outcome_view(outcome: Outcome, rt: Runtime) -> MoveAnswer:
     """The answer to an applied move: its transfers and the ball, tree or cover it changed."""
-    view: dict[str, Any] = {
-        "move": type(outcome.move).__name__.lower(),
-        "transfers": [transfer_view(t) for t in outcome.transfers],
-    }
     subject = outcome.subject
-    if isinstance(subject, Ball):
-        view["ball"] = ball_view(subject, rt.clock.now())
-    elif isinstance(subject, Tree):
-        view["tree"] = tree_view(subject, rt)
-    elif isinstance(subject, Cover):
-        view["cover"] = cover_view(subject)
-    return view
+    return MoveAnswer(
+        move=type(outcome.move).__name__.lower(),
+        transfers=tuple(transfer_view(t) for t in outcome.transfers),
+        ball=ball_view(subject, rt.clock.now()) if isinstance(subject, Ball) else None,
+        tree=tree_view(subject, rt) if isinstance(subject, Tree) else None,
+        cover=cover_view(subject) if isinstance(subject, Cover) else None,
+    )
 
 
-def _provenance(provenance: Provenance) -> dict[str, str]:
-    return {"tag": provenance.tag.value, "source": provenance.source_id, "note": provenance.note}
+# ---------------------------------------------------------------- reads
 
 
-def catalogue_view(catalogue: SpeciesCatalogue) -> dict[str, Any]:
-    """The species a participant can plant: names (zh/en), price, region, partner and sink.
+@dataclass(frozen=True, slots=True)
+class SpeciesProgress:
+    """How far the caller's energy goes towards one species (``share``: capped at 1)."""
 
-    Why every number carries its tag and source: a tree's price is set by the programme and its
-    CO2 sink is a separate estimate, and most of them are unconfirmed; the app must be able to
-    say so next to each, never present a price as a measured sink.
-    """
-    return {
-        "catalogue": catalogue.ref,
-        "species": [
-            {
-                "id": species.id,
-                "name_zh": species.name_zh,
-                "name_en": species.name_en,
-                "scientific_name": species.scientific_name,
-                "energy_cost_g": species.energy_cost_g,
-                "cost_provenance": _provenance(species.cost_provenance),
-                "region": {
-                    "name_zh": species.region.name_zh,
-                    "name_en": species.region.name_en,
-                    **_provenance(species.region.provenance),
-                },
-                "partner": {
-                    "name_zh": species.partner.name_zh,
-                    "name_en": species.partner.name_en,
-                    **_provenance(species.partner.provenance),
-                },
-                "sink": None
-                if species.sink is None
-                else {"kg_co2": str(species.sink.kg_co2), **_provenance(species.sink.provenance)},
-            }
-            for species in catalogue.species
-        ],
-        "sources": [
-            {"id": source.id, "title": source.title, "address": source.address}
-            for source in catalogue.sources
-        ],
-    }
+    species_id: str
+    name_zh: str
+    name_en: str
+    cost_g: int
+    share: float
+
+
+@dataclass(frozen=True, slots=True)
+class ForestView:
+    """The caller's forest: energy, live balls, cover, debt, progress and the rules in force."""
+
+    user_id: str
+    energy_g: int
+    owed_g: int
+    covered_until: dt.datetime | None
+    next_ripens_at: dt.datetime | None
+    balls: tuple[BallView, ...]
+    progress: tuple[SpeciesProgress, ...]
+    rules: str
+
+
+@dataclass(frozen=True, slots=True)
+class FriendForestView:
+    """A friend's forest, with what the viewer could steal right now."""
+
+    user_id: str
+    covered_until: dt.datetime | None
+    stealable_now: int
+    next_ripens_at: dt.datetime | None
+    balls: tuple[FriendBallView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rank:
+    """One place on a leaderboard."""
+
+    rank: int
+    user_id: str
+    value: int
+    me: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardView:
+    """The caller and their friends, ranked by energy gained this week and by trees."""
+
+    week_starts: dt.datetime
+    energy_this_week_g: tuple[Rank, ...]
+    trees: tuple[Rank, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StatementEntry(TransferView):
+    """A transfer on the caller's statement, with its place in the ledger."""
+
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatementView:
+    """A page of the caller's transfers, newest first; ``next_before`` pages back."""
+
+    transfers: tuple[StatementEntry, ...]
+    next_before: int | None
+
+
+def statement_entry(seq: int, transfer: Transfer) -> StatementEntry:
+    """``transfer`` at ledger sequence number ``seq``."""
+    return StatementEntry(**fields_of(transfer_view(transfer)), seq=seq)

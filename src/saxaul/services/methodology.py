@@ -11,7 +11,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import PackConflict, ProgrammeInvalid
@@ -150,11 +149,6 @@ def list_packs(active: Sequence[Pack]) -> list[PackListing]:
         )
         for p in sorted(shipped_packs(), key=lambda p: (p.id, p.version))
     ]
-
-
-def pack_document(ref: str) -> dict[str, Any]:
-    """A pack whole, as JSON-able data (``saxaul methodology show --json``)."""
-    return pack_to_dict(resolve_pack(ref))
 
 
 def packs_to_verify(ref: str | None) -> tuple[Pack, ...]:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from saxaul.domain.play import Collect, CoPlant, Move, Outcome, Pool, Protect, Steal, Water
 from saxaul.services import forest, friends, game
 from saxaul.services.balls import expire_balls, mint_balls
+from saxaul.services.game_views import TreeView
 from saxaul.services.runtime import Runtime
 from saxaul.sim.clock import DemoClock
 
@@ -37,7 +38,7 @@ class PlayLog:
     grams: dict[str, int] = field(default_factory=dict)
     expired_balls: int = 0
     expired_g: int = 0
-    tree: dict[str, object] | None = None
+    tree: TreeView | None = None
 
     def count(self, outcomes: Sequence[Outcome]) -> None:
         """Tally applied and refused moves by kind (refusals by code) and grams by transfer."""
@@ -91,10 +92,7 @@ def morning(
     """One morning: eager friends steal, then owners collect most of their ripe balls (some
     are left for later, and for friends to find), water and protect."""
     circle = _friend_map(rt, players)
-    ripe = {
-        p: [b["id"] for b in forest.my_forest(rt, p)["balls"] if b["state"] == "ripe"]
-        for p in players
-    }
+    ripe = {p: [b.id for b in forest.my_forest(rt, p).balls if b.state == "ripe"] for p in players}
     thefts: list[Move] = [
         Steal(thief, ball_id)
         for thief in players
@@ -115,7 +113,7 @@ def morning(
 
 def co_plant(rt: Runtime, players: Sequence[str], log: PlayLog, species_id: str) -> None:
     """The player with most energy starts a co-planting with their friends; all pool in."""
-    energy = {p: forest.my_forest(rt, p)["energy_g"] for p in players}
+    energy = {p: forest.my_forest(rt, p).energy_g for p in players}
     lead = max(players, key=lambda p: (energy[p], p))
     circle = sorted(_friend_map(rt, [lead])[lead], key=lambda p: -energy[p])[:9]
     tree_id = f"demo-{lead}"

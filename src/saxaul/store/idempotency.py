@@ -7,8 +7,9 @@ does nothing; the same key with a different request is refused (``idempotency_ke
 never played as a second action. A refused request stores nothing, so its key may be sent
 again once the cause is fixed.
 
-Example: ``answer_once(uow, Keyed("u1", "k1", "plant", {"species_id": "saxaul"}), play, at)``
-→ ``{…, "replayed": False}``; the same call again → ``{…, "replayed": True}`` without ``play``.
+Example: ``answer_once(uow, Keyed("u1", "k1", "plant", {"species_id": "saxaul"}), play,
+MoveAnswer.from_json, at)`` → ``(answer, False)``; the same call again → ``(answer, True)``
+without ``play``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import insert, select
 
@@ -25,7 +26,16 @@ from saxaul.domain.errors import Conflict, DomainError
 from saxaul.store.tables import requests
 from saxaul.store.uow import WriteUnitOfWork
 
-Answer = dict[str, Any]
+
+class Storable(Protocol):
+    """An answer that can be stored: it turns itself into plain JSON (read back by a decoder)."""
+
+    def to_json(self) -> Mapping[str, Any]:
+        """The answer as JSON-ready data."""
+        ...
+
+
+A = TypeVar("A", bound=Storable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +57,14 @@ class Keyed:
 
 
 def answer_once(
-    uow: WriteUnitOfWork, request: Keyed | None, work: Callable[[], Answer], at_us: int
-) -> Answer:
-    """``work``'s answer, stored under ``request``'s key; a retry gets the stored one instead.
+    uow: WriteUnitOfWork,
+    request: Keyed | None,
+    work: Callable[[], A],
+    decode: Callable[[Mapping[str, Any]], A],
+    at_us: int,
+) -> tuple[A, bool]:
+    """``work``'s answer, stored under ``request``'s key; a retry gets the stored one instead,
+    read back by ``decode``. The flag says whether the answer is such a replay.
 
     ``work`` runs in ``uow`` and raises a ``DomainError`` to refuse. Without a key it simply
     runs. The write unit of work holds the locks ``work`` needs, so two racing sends of one
@@ -58,17 +73,17 @@ def answer_once(
     what it wrote (the tree exists, the ball is empty) — finds it after its refusal.
     """
     if request is None:
-        return {**work(), "replayed": False}
+        return work(), False
     digest = request.digest
     earlier = _replay(uow, request, digest)
     if earlier is not None:
-        return earlier
+        return decode(earlier), True
     try:
         answer = work()
     except DomainError:
         earlier = _replay(uow, request, digest)
         if earlier is not None:
-            return earlier
+            return decode(earlier), True
         raise
     uow.execute(
         insert(requests).values(
@@ -76,15 +91,15 @@ def answer_once(
             key=request.key,
             operation=request.operation,
             body_hash=digest,
-            response=json.dumps(answer, default=str),
+            response=json.dumps(answer.to_json()),
             created_at_us=at_us,
         )
     )
-    return {**answer, "replayed": False}
+    return answer, False
 
 
-def _replay(uow: WriteUnitOfWork, request: Keyed, digest: str) -> Answer | None:
-    """The answer stored for ``request``'s key, marked replayed; a conflict for another body."""
+def _replay(uow: WriteUnitOfWork, request: Keyed, digest: str) -> dict[str, Any] | None:
+    """The answer stored for ``request``'s key, as JSON; a conflict for another body."""
     earlier = uow.execute(
         select(requests.c.body_hash, requests.c.response).where(
             requests.c.user_id == request.user, requests.c.key == request.key
@@ -99,5 +114,5 @@ def _replay(uow: WriteUnitOfWork, request: Keyed, digest: str) -> Answer | None:
             code="idempotency_key_reused",
             field="Idempotency-Key",
         )
-    stored: Answer = json.loads(earlier.response)
-    return {**stored, "replayed": True}
+    stored: dict[str, Any] = json.loads(earlier.response)
+    return stored

@@ -40,7 +40,6 @@ from saxaul.api.schemas.game import (
 )
 from saxaul.services import forest, game_requests
 from saxaul.services.forest import STATEMENT_MAX, STATEMENT_SEQ_MAX
-from saxaul.services.game_views import catalogue_view
 
 router = APIRouter(tags=["game"])
 
@@ -291,4 +290,4 @@ def get_ledger(
 )
 def get_species(rt: RuntimeDep, me: ParticipantDep) -> CatalogueOut:
     """Names in Chinese and English, price, region, partner and sink, each with its source."""
-    return CatalogueOut.model_validate(catalogue_view(rt.species))
+    return CatalogueOut.of(rt.species)

@@ -9,7 +9,7 @@ Example: ``GET /v1/methodology/packs/ant-forest-2017@1.0.0`` → the pack in its
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
 
@@ -17,7 +17,7 @@ from saxaul.api.deps import OPERATOR_ONLY, RuntimeDep
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.methodology import PackDocument, PackListingOut
 from saxaul.services.methodology import list_packs
-from saxaul.services.packs_view import shipped_pack_document
+from saxaul.services.packs_view import shipped_pack
 
 router = APIRouter(
     prefix="/v1/methodology/packs", tags=["methodology"], dependencies=[OPERATOR_ONLY]
@@ -52,6 +52,6 @@ def get_pack(
             examples=["ant-forest-2017@1.0.0"],
         ),
     ],
-) -> dict[str, Any]:
+) -> PackDocument:
     """The pack whole: sources, factors, behaviours with caps, and its test vectors."""
-    return shipped_pack_document(rt, ref)
+    return PackDocument.of(shipped_pack(rt, ref))

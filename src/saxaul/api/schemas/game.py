@@ -1,24 +1,34 @@
 """Shapes of the forest game: what a participant sends for a move, and what they read back.
 
 Why every input is bounded here: a request is refused (422, naming the field) before it reaches
-the game, so no id, amount or list can be large enough to cost the server anything. The output
-models describe the plain dicts ``services.game_views`` builds (and ``services.game`` replays to
-a retried request), so the OpenAPI document shows every field.
+the game, so no id, amount or list can be large enough to cost the server anything. The values
+the game's rules offer (watering steps, cover hours) are versioned data, so they are declared in
+the document from the rules the app runs (``rules_keywords``), never written here. The output
+models are read from the typed views of ``services.game_views`` (``from_attributes``), so the
+OpenAPI document shows every field.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from saxaul.domain.game_rules import (
+    EnergyRules,
+    Partner,
+    Provenance,
+    Region,
+    SinkEstimate,
+    Species,
+    SpeciesCatalogue,
+)
 from saxaul.domain.planting import MAX_CO_PLANTERS
+from saxaul.services.game_requests import GRAMS_MAX
 
 MAX_ID = 128
-MAX_AMOUNT_G = 1_000_000
-MAX_HOURS = 10_000
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID)]
 
@@ -31,9 +41,7 @@ class WaterIn(BaseModel):
 
     amount_g: int = Field(
         strict=True,
-        ge=1,
-        le=MAX_AMOUNT_G,
-        description="Grams, a JSON integer; the shipped rules offer 10, 18 or 66.",
+        description="Grams, a JSON integer: one of the watering steps of the rules in force.",
     )
 
 
@@ -42,9 +50,7 @@ class CoverIn(BaseModel):
 
     hours: int = Field(
         strict=True,
-        ge=1,
-        le=MAX_HOURS,
-        description="Hours, a JSON integer; the shipped rules offer 24, 72 or 168.",
+        description="Hours, a JSON integer: one of the covers the rules in force offer.",
     )
 
 
@@ -74,22 +80,41 @@ class PoolIn(BaseModel):
     amount_g: int = Field(
         strict=True,
         ge=1,
-        le=MAX_AMOUNT_G,
+        le=GRAMS_MAX,
         description="Grams, a JSON integer, at most what the tree still needs.",
     )
+
+
+def rules_keywords(rules: EnergyRules) -> dict[str, dict[str, dict[str, Any]]]:
+    """The JSON Schema keywords ``rules`` set on request fields, by model and field name.
+
+    Why declared rather than validated here: the game refuses any other value itself, with the
+    steps or covers it offers (``not_a_step``, ``not_a_cover``: 422), so the document states the
+    rule's values from the same data and the rule keeps its one home.
+    """
+    return {
+        WaterIn.__name__: {"amount_g": {"enum": list(rules.watering_steps_g)}},
+        CoverIn.__name__: {"hours": {"enum": list(rules.protection_hours)}},
+    }
 
 
 # ---------------------------------------------------------------- what moves touch
 
 
-class TakeOut(BaseModel):
+class ViewOut(BaseModel):
+    """An answer read from a service's typed view, attribute by attribute."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class TakeOut(ViewOut):
     """One take from a ball (a collect or a steal), or one share pooled into a tree."""
 
     user_id: str
     grams: int
 
 
-class BallOut(BaseModel):
+class BallOut(ViewOut):
     """An energy ball: its times, what is left and who took what."""
 
     id: str
@@ -111,7 +136,7 @@ class FriendBallOut(BallOut):
     stealable_g: int = Field(description="0 while not ripe, already stolen, or covered.")
 
 
-class SpeciesNameOut(BaseModel):
+class SpeciesNameOut(ViewOut):
     """A species by name."""
 
     id: str
@@ -120,7 +145,7 @@ class SpeciesNameOut(BaseModel):
     scientific_name: str
 
 
-class CertificateOut(BaseModel):
+class CertificateOut(ViewOut):
     """The certificate of a promised tree, in Chinese and English."""
 
     number: str
@@ -134,7 +159,7 @@ class CertificateOut(BaseModel):
     planting_zh: str
 
 
-class TreeOut(BaseModel):
+class TreeOut(ViewOut):
     """A tree: its species, how far its funding has got, its planters and certificate."""
 
     id: str
@@ -153,7 +178,7 @@ class TreeOut(BaseModel):
     certificate: CertificateOut | None = Field(description="Once the tree is promised.")
 
 
-class CoverOut(BaseModel):
+class CoverOut(ViewOut):
     """A protection cover: nobody can steal from its owner while it lasts."""
 
     user_id: str
@@ -162,10 +187,10 @@ class CoverOut(BaseModel):
     hours: int
 
 
-class TransferOut(BaseModel):
+class TransferOut(ViewOut):
     """One ledger transfer: whole grams from one account to another."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
 
     id: str = Field(description="The transfer's idempotency key, e.g. `collect:<ball>`.")
     kind: str = Field(description="`collect`, `steal`, `water`, `pool`, `plant`, …")
@@ -176,7 +201,7 @@ class TransferOut(BaseModel):
     reference: str = Field(description="What it is about: a ball, a tree, a friend.")
 
 
-class MoveOut(BaseModel):
+class MoveOut(ViewOut):
     """The answer to an applied move: its transfers and the ball, tree or cover it changed."""
 
     move: str = Field(description="`collect`, `steal`, `water`, `protect`, `plant`, …")
@@ -193,7 +218,7 @@ class MoveOut(BaseModel):
 # ---------------------------------------------------------------- reads
 
 
-class ProgressOut(BaseModel):
+class ProgressOut(ViewOut):
     """How far the caller's energy goes towards one species."""
 
     species_id: str
@@ -203,7 +228,7 @@ class ProgressOut(BaseModel):
     share: float = Field(description="Energy over cost, capped at 1.")
 
 
-class ForestOut(BaseModel):
+class ForestOut(ViewOut):
     """The caller's forest: energy, live balls, cover, debt and progress."""
 
     user_id: str
@@ -216,7 +241,7 @@ class ForestOut(BaseModel):
     rules: str = Field(description="The energy rules `id@version` in force.")
 
 
-class FriendForestOut(BaseModel):
+class FriendForestOut(ViewOut):
     """A friend's forest, with what the caller could steal right now."""
 
     user_id: str
@@ -226,7 +251,7 @@ class FriendForestOut(BaseModel):
     balls: list[FriendBallOut]
 
 
-class RankOut(BaseModel):
+class RankOut(ViewOut):
     """One place on a leaderboard."""
 
     rank: int
@@ -235,7 +260,7 @@ class RankOut(BaseModel):
     me: bool
 
 
-class LeaderboardOut(BaseModel):
+class LeaderboardOut(ViewOut):
     """The caller and their friends, ranked by energy gained this week and by trees."""
 
     week_starts: dt.datetime
@@ -249,14 +274,14 @@ class StatementEntryOut(TransferOut):
     seq: int
 
 
-class StatementOut(BaseModel):
+class StatementOut(ViewOut):
     """A page of the caller's transfers, newest first."""
 
     transfers: list[StatementEntryOut]
     next_before: int | None = Field(description="Pass as `before` for the next page.")
 
 
-class ProvenanceOut(BaseModel):
+class ProvenanceOut(ViewOut):
     """How well one number is sourced."""
 
     tag: Literal["S", "P", "U"] = Field(
@@ -265,6 +290,16 @@ class ProvenanceOut(BaseModel):
     source: str = Field(description="The id of a source in `sources`.")
     note: str
 
+    @staticmethod
+    def fields_of(provenance: Provenance) -> dict[str, Any]:
+        """The provenance fields, to go beside the numbers or names they qualify."""
+        return {"tag": provenance.tag, "source": provenance.source_id, "note": provenance.note}
+
+    @classmethod
+    def of(cls, provenance: Provenance) -> ProvenanceOut:
+        """How ``provenance``'s number is sourced."""
+        return cls(**cls.fields_of(provenance))
+
 
 class NamedOut(ProvenanceOut):
     """A region or partner, by name, with its provenance."""
@@ -272,11 +307,21 @@ class NamedOut(ProvenanceOut):
     name_zh: str
     name_en: str
 
+    @classmethod
+    def named(cls, place: Region | Partner) -> NamedOut:
+        """A region or partner with the provenance of its name."""
+        return cls(name_zh=place.name_zh, name_en=place.name_en, **cls.fields_of(place.provenance))
+
 
 class SinkOut(ProvenanceOut):
     """A sourced estimate of one plant's lifetime CO2 sink (never derived from its price)."""
 
     kg_co2: Decimal
+
+    @classmethod
+    def estimate(cls, sink: SinkEstimate) -> SinkOut:
+        """``sink`` with its provenance."""
+        return cls(kg_co2=sink.kg_co2, **cls.fields_of(sink.provenance))
 
 
 class SpeciesOut(SpeciesNameOut):
@@ -288,8 +333,23 @@ class SpeciesOut(SpeciesNameOut):
     partner: NamedOut
     sink: SinkOut | None
 
+    @classmethod
+    def of(cls, species: Species) -> SpeciesOut:
+        """``species`` with the provenance of its price, region, partner and sink."""
+        return cls(
+            id=species.id,
+            name_zh=species.name_zh,
+            name_en=species.name_en,
+            scientific_name=species.scientific_name,
+            energy_cost_g=species.energy_cost_g,
+            cost_provenance=ProvenanceOut.of(species.cost_provenance),
+            region=NamedOut.named(species.region),
+            partner=NamedOut.named(species.partner),
+            sink=None if species.sink is None else SinkOut.estimate(species.sink),
+        )
 
-class SourceOut(BaseModel):
+
+class SourceOut(ViewOut):
     """A document or address a provenance tag points to."""
 
     id: str
@@ -297,9 +357,23 @@ class SourceOut(BaseModel):
     address: str
 
 
-class CatalogueOut(BaseModel):
+class CatalogueOut(ViewOut):
     """The species catalogue in force."""
 
     catalogue: str = Field(description="`id@version`.")
     species: list[SpeciesOut]
     sources: list[SourceOut]
+
+    @classmethod
+    def of(cls, catalogue: SpeciesCatalogue) -> CatalogueOut:
+        """The catalogue as a participant reads it.
+
+        Why every number carries its tag and source: a tree's price is set by the programme and
+        its CO2 sink is a separate estimate, and most of them are unconfirmed; the app must be
+        able to say so next to each, never present a price as a measured sink.
+        """
+        return cls(
+            catalogue=catalogue.ref,
+            species=[SpeciesOut.of(species) for species in catalogue.species],
+            sources=[SourceOut.model_validate(source) for source in catalogue.sources],
+        )

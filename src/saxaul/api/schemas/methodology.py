@@ -13,6 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from saxaul.methodology.load import pack_to_dict
+from saxaul.services.packs_view import ShippedPack
+
 
 class PackListingOut(BaseModel):
     """One shipped pack in the catalogue."""
@@ -58,3 +61,8 @@ class PackDocument(BaseModel):
     )
     content_hash: str = Field(description="`sha256:` hash of the pack's canonical content.")
     active: bool = Field(description="Whether the programme scores with this pack now.")
+
+    @classmethod
+    def of(cls, shipped: ShippedPack) -> PackDocument:
+        """The pack in its file's shape (``pack_to_dict``, that shape's one home) and ``active``."""
+        return cls.model_validate(pack_to_dict(shipped.pack) | {"active": shipped.active})
