@@ -70,23 +70,27 @@ OWNERSHIP_TESTS: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     ("DELETE", "/v1/me/friends/{user_id}"): ("test_friends.test_removing_a_stranger_is_404",),
     ("POST", "/v1/me/balls/{ball_id}/collect"): (
-        "test_game.test_nobody_collects_another_players_ball",
+        "game.test_collecting_and_stealing.test_nobody_collects_another_players_ball",
     ),
     ("GET", "/v1/friends/{user_id}/forest"): (
-        "test_game.test_nobody_steals_or_looks_without_friendship",
+        "game.test_collecting_and_stealing.test_nobody_steals_or_looks_without_friendship",
     ),
     ("POST", "/v1/friends/{user_id}/balls/{ball_id}/steal"): (
-        "test_game.test_nobody_steals_or_looks_without_friendship",
-        "test_game.test_a_ball_must_belong_to_the_friend_named_in_the_path",
+        "game.test_collecting_and_stealing.test_nobody_steals_or_looks_without_friendship",
+        "game.test_collecting_and_stealing.test_a_ball_must_belong_to_the_friend_named_in_the_path",
     ),
-    ("POST", "/v1/friends/{user_id}/water"): ("test_game.test_watering_refusals",),
-    ("GET", "/v1/trees/{tree_id}"): ("test_game.test_nobody_reads_a_tree_they_do_not_plant",),
+    ("POST", "/v1/friends/{user_id}/water"): (
+        "game.test_watering_and_planting.test_watering_refusals",
+    ),
+    ("GET", "/v1/trees/{tree_id}"): (
+        "game.test_watering_and_planting.test_nobody_reads_a_tree_they_do_not_plant",
+    ),
     ("POST", "/v1/trees/{tree_id}/pool"): (
-        "test_game.test_nobody_pools_into_or_cancels_a_tree_they_do_not_plant",
+        "game.test_watering_and_planting.test_nobody_pools_into_or_cancels_a_tree_they_do_not_plant",
     ),
     ("POST", "/v1/trees/{tree_id}/cancel"): (
-        "test_game.test_nobody_pools_into_or_cancels_a_tree_they_do_not_plant",
-        "test_game.test_co_planting_pooling_and_cancelling",
+        "game.test_watering_and_planting.test_nobody_pools_into_or_cancels_a_tree_they_do_not_plant",
+        "game.test_watering_and_planting.test_co_planting_pooling_and_cancelling",
     ),
 }
 """For each participant route whose path names a resource (a ball, a friend, a tree): the tests
@@ -142,7 +146,7 @@ def test_every_participant_route_naming_a_resource_has_an_ownership_test() -> No
     assert sorted(OWNERSHIP_TESTS.keys() - named) == [], "OWNERSHIP_TESTS names other routes"
     for route, tests in OWNERSHIP_TESTS.items():
         for name in tests:
-            module, _, function = name.partition(".")
+            module, _, function = name.rpartition(".")
             found = getattr(importlib.import_module(f"tests.api.{module}"), function, None)
             assert callable(found) and function.startswith("test_"), f"{route}: no test {name}"
 

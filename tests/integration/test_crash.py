@@ -122,9 +122,12 @@ def _imports(engine: sa.Engine) -> list[tuple[object, ...]]:
 def test_killed_at_every_point_then_rerun_gives_clean_totals(
     database_url: str, tmp_path: Path
 ) -> None:
-    files = write_scenario(tmp_path / "data", users=500, events=8_000, days=1, seed=3, fmt="csv")
-    people, events = files[0], _with_nul_rows(files[1])
     clean = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'clean.db'}", chunk_rows=CHUNK))
+    scored = methodology.scored_behaviours(clean)
+    files = write_scenario(
+        tmp_path / "data", users=500, events=8_000, days=1, seed=3, fmt="csv", behaviours=scored
+    )
+    people, events = files[0], _with_nul_rows(files[1])
     participants.import_participants(clean, people)
     imports.import_events(clean, events)
     crashed = bootstrap(Settings(database_url=database_url, chunk_rows=CHUNK))
