@@ -73,9 +73,9 @@ def balls_for(rt: Runtime, plan: dict[str, int], day: dt.date) -> int:
     return mint_balls(rt).balls
 
 
-def bus_trips(rt: Runtime, user: str, trips: int, day: dt.date) -> None:
-    """Import one event of ``trips`` bus rides of ``user`` on local ``day`` (trips × 80 g)."""
-    event = {
+def bus_trip_event(user: str, trips: int, day: dt.date) -> dict[str, object]:
+    """One event of ``trips`` bus rides of ``user`` on local ``day``."""
+    return {
         "event_id": f"{user}-{day.isoformat()}-bus",
         "source": "transit",
         "user_id": user,
@@ -83,4 +83,9 @@ def bus_trips(rt: Runtime, user: str, trips: int, day: dt.date) -> None:
         "occurred_at": f"{day.isoformat()}T18:00:00+08:00",
         "quantity": trips,
     }
+
+
+def bus_trips(rt: Runtime, user: str, trips: int, day: dt.date) -> None:
+    """Import one event of ``trips`` bus rides of ``user`` on local ``day`` (trips × 80 g)."""
+    event = bus_trip_event(user, trips, day)
     import_event_body(rt, json.dumps([event]).encode(), "application/json", max_rows=10)

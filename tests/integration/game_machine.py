@@ -59,7 +59,7 @@ from saxaul.services.reversals import reverse_events
 from saxaul.services.runtime import Runtime
 from saxaul.store.tables import awards, balls, covers, ledger_accounts, trees
 from tests.conftest import FakeClock
-from tests.game_world import enrol, metro_rides
+from tests.game_world import bus_trip_event, enrol, metro_rides
 from tests.integration.game_model import (
     BAD_COVER_H,
     BAD_WATER_G,
@@ -80,18 +80,6 @@ from tests.integration.game_model import (
 )
 
 RuntimeFactory = Callable[[FakeClock], tuple[Runtime, Callable[[], None]]]
-
-
-def bus_trips(user: str, trips: int, day: dt.date) -> dict[str, object]:
-    """One event of ``trips`` bus rides of ``user`` on local ``day``."""
-    return {
-        "event_id": f"{user}-{day.isoformat()}-bus",
-        "source": "transit",
-        "user_id": user,
-        "behaviour": "bus_ride",
-        "occurred_at": f"{day.isoformat()}T18:00:00+08:00",
-        "quantity": trips,
-    }
 
 
 def import_events(rt: Runtime, events: list[dict[str, object]]) -> None:
@@ -165,7 +153,7 @@ class GameMachine(RuleBasedStateMachine):
                 self.model.import_rides(user, [str(r["event_id"]) for r in rides], day, self.now)
             if is_rich:
                 yesterday = today - dt.timedelta(days=1)
-                events.append(bus := bus_trips(user, RICH_TRIPS, yesterday))
+                events.append(bus := bus_trip_event(user, RICH_TRIPS, yesterday))
                 self.model.import_bus(user, str(bus["event_id"]), RICH_TRIPS, yesterday, self.now)
         if events:
             import_events(self.rt, events)
