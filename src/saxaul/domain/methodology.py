@@ -309,13 +309,31 @@ def attribute_text(attributes: str | None, name: str) -> str | None:
     ``"4401"`` and ``4401`` are one account); anything else (absent, empty, too long, a float,
     a boolean, null, an object, a list, text that is not a JSON object) is ``None``.
     """
+    return _text(_document(attributes), name)
+
+
+def attribute_instant(attributes: str | None, name: str) -> dt.datetime | None:
+    """The attribute ``name`` as an instant, if it is RFC 3339 text with an offset.
+
+    Example: ``"2026-01-06T09:00:00+08:00"`` → 2026-01-06 01:00 UTC. A date without a time, a
+    time without an offset, or an impossible date (``2026-02-30``) is ``None``.
+    """
+    return _instant(_document(attributes), name)
+
+
+def _document(attributes: str | None) -> dict[str, object]:
+    """The attributes as a JSON object; empty when there are none or they are not an object."""
     if attributes is None:
-        return None
+        return {}
     try:
         document = json.loads(attributes)
     except ValueError:
-        return None
-    value = document.get(name) if isinstance(document, dict) else None
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _text(document: dict[str, object], name: str) -> str | None:
+    value = document.get(name)
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -325,19 +343,53 @@ def attribute_text(attributes: str | None, name: str) -> str | None:
     return None
 
 
-def attribute_instant(attributes: str | None, name: str) -> dt.datetime | None:
-    """The attribute ``name`` as an instant, if it is RFC 3339 text with an offset.
-
-    Example: ``"2026-01-06T09:00:00+08:00"`` → 2026-01-06 01:00 UTC. A date without a time, a
-    time without an offset, or an impossible date (``2026-02-30``) is ``None``.
-    """
-    text = attribute_text(attributes, name)
+def _instant(document: dict[str, object], name: str) -> dt.datetime | None:
+    text = _text(document, name)
     if text is None or _INSTANT.fullmatch(text) is None:
         return None
     try:
         return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
     except ValueError:
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFacts:
+    """What a behaviour's attribute rules read from one event's attributes.
+
+    Why one value: the attributes are JSON text, and parsing it is most of what the rules cost,
+    so both scorers read each text once here; ``rule_status`` and ``claim_key`` are this value's
+    two faces. ``missing``: an attribute a rule keys on is absent or unusable.
+    """
+
+    claim: str | None
+    after: dt.datetime | None
+    missing: bool
+
+    def status_at(self, occurred_at: dt.datetime) -> EventStatus | None:
+        """Why the rules refuse an event at ``occurred_at`` before any arithmetic, or ``None``."""
+        if self.missing:
+            return EventStatus.MISSING_ATTRIBUTE
+        if self.after is not None and occurred_at < self.after:
+            return EventStatus.TOO_EARLY
+        return None
+
+
+def rule_facts(behaviour: Behaviour, attributes: str | None) -> RuleFacts:
+    """The facts ``behaviour``'s ``one_per`` and ``earns_after`` rules need, parsed once."""
+    if behaviour.one_per is None and behaviour.earns_after is None:
+        return RuleFacts(None, None, missing=False)
+    document = _document(attributes)
+    claim = after = None
+    if behaviour.one_per is not None:
+        value = _text(document, behaviour.one_per.attribute)
+        claim = None if value is None else f"{behaviour.id}/{behaviour.one_per.attribute}={value}"
+    if behaviour.earns_after is not None:
+        after = _instant(document, behaviour.earns_after)
+    missing = (behaviour.one_per is not None and claim is None) or (
+        behaviour.earns_after is not None and after is None
+    )
+    return RuleFacts(claim, after, missing)
 
 
 def rule_status(
@@ -350,15 +402,7 @@ def rule_status(
     Whether this event is the first for its key (``ALREADY_CLAIMED``) depends on the other
     events, so the scorers decide that (``claim_key``).
     """
-    if behaviour.one_per is not None and claim_key(behaviour, attributes) is None:
-        return EventStatus.MISSING_ATTRIBUTE
-    if behaviour.earns_after is not None:
-        after = attribute_instant(attributes, behaviour.earns_after)
-        if after is None:
-            return EventStatus.MISSING_ATTRIBUTE
-        if occurred_at < after:
-            return EventStatus.TOO_EARLY
-    return None
+    return rule_facts(behaviour, attributes).status_at(occurred_at)
 
 
 def claim_key(behaviour: Behaviour, attributes: str | None) -> str | None:
@@ -367,7 +411,4 @@ def claim_key(behaviour: Behaviour, attributes: str | None) -> str | None:
     ``None`` for a behaviour without the rule, or an event without a usable attribute value.
     Cap usage is carried between batches under this key in place of the behaviour id.
     """
-    if behaviour.one_per is None:
-        return None
-    value = attribute_text(attributes, behaviour.one_per.attribute)
-    return None if value is None else f"{behaviour.id}/{behaviour.one_per.attribute}={value}"
+    return rule_facts(behaviour, attributes).claim

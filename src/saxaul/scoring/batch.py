@@ -28,7 +28,7 @@ from typing import TypeVar
 import polars as pl
 
 from saxaul.domain.events import EventStatus
-from saxaul.domain.methodology import CapPeriod, attribute_instant, claim_key, rule_status
+from saxaul.domain.methodology import CapPeriod, rule_facts
 from saxaul.scoring.table import EVENTS_SCHEMA, USAGE_SCHEMA, BehaviourTable
 from saxaul.scoring.zones import ZoneOffsets, local_date
 
@@ -140,9 +140,8 @@ def _rule_columns(events: pl.DataFrame, table: BehaviourTable) -> pl.DataFrame:
     """``rule_status`` and ``claim_key`` of every event whose behaviour has attribute rules.
 
     The attributes are read once per distinct (behaviour, attributes) text, by the domain's
-    own ``claim_key`` and ``rule_status``; only the instant comparison is per event: an event
-    ``rule_status`` calls too early at the attribute's instant is too early whenever it
-    occurred before that instant, so comparing with it here is the same rule.
+    own ``rule_facts`` (what ``claim_key`` and ``rule_status`` read); only the instant
+    comparison is per event, vectorised here exactly as ``RuleFacts.status_at`` makes it.
     """
     ruled = [bid for bid, (_, behaviour) in table.index.items() if behaviour.attribute_rules]
     if not ruled:
@@ -151,16 +150,10 @@ def _rule_columns(events: pl.DataFrame, table: BehaviourTable) -> pl.DataFrame:
     texts = subject.select("behaviour", "attributes").unique()
     statuses, claims, instants = [], [], []
     for behaviour_id, attributes in texts.iter_rows():
-        behaviour = table.index[behaviour_id][1]
-        after = (
-            None
-            if behaviour.earns_after is None
-            else attribute_instant(attributes, behaviour.earns_after)
-        )
-        status = rule_status(behaviour, after or _NEVER, attributes)
-        statuses.append(None if status is None else status.value)
-        claims.append(claim_key(behaviour, attributes))
-        instants.append(after)
+        facts = rule_facts(table.index[behaviour_id][1], attributes)
+        statuses.append(EventStatus.MISSING_ATTRIBUTE.value if facts.missing else None)
+        claims.append(facts.claim)
+        instants.append(facts.after)
     texts = texts.with_columns(
         pl.Series("status", statuses, pl.String),
         pl.Series("claim", claims, pl.String),
@@ -178,11 +171,6 @@ def _rule_columns(events: pl.DataFrame, table: BehaviourTable) -> pl.DataFrame:
         )
         .pipe(conform, RULES_SCHEMA)
     )
-
-
-_NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
-"""An instant no attribute precedes: ``rule_status`` at the attribute's own instant is never
-``too_early``, leaving the comparison to each event."""
 
 
 def _ordinal(date: pl.Expr) -> pl.Expr:
