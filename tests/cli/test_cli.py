@@ -88,3 +88,18 @@ def test_import_then_rescore_dry_run_and_quarantine(tmp_path: Path) -> None:
     listed = json.loads(runner.invoke(app, ["quarantine", "list", "--json"]).stdout)
     assert listed["total"] == 5
     assert {row["code"] for row in listed["rows"]} >= {"invalid_timestamp", "malformed_row"}
+
+
+def test_simulated_files_import_without_unknown_behaviours(tmp_path: Path) -> None:
+    out = tmp_path / "sim"
+    simulated = runner.invoke(
+        app, ["simulate", "--out", str(out), "--users", "40", "--events", "2000", "--days", "1"]
+    )
+    assert simulated.exit_code == 0, simulated.output
+    files = [out / "participants.csv", *sorted(out.glob("events-*"))]
+    imported = runner.invoke(app, ["import", "--json", *map(str, files)])
+    assert imported.exit_code == 0, imported.output
+    listed = json.loads(
+        runner.invoke(app, ["quarantine", "list", "--code", "unknown_behaviour", "--json"]).stdout
+    )
+    assert listed["total"] == 0
