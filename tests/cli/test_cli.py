@@ -103,3 +103,19 @@ def test_simulated_files_import_without_unknown_behaviours(tmp_path: Path) -> No
         runner.invoke(app, ["quarantine", "list", "--code", "unknown_behaviour", "--json"]).stdout
     )
     assert listed["total"] == 0
+
+
+def test_a_file_row_of_a_passed_over_behaviour_says_which_pack_scores_it(
+    tmp_path: Path,
+) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,source,user_id,behaviour,occurred_at,quantity\n"
+        "k1,app,u1,metro_km,2026-03-01T08:15:00+08:00,4.2\n"
+    )
+    result = runner.invoke(app, ["import", "--json", str(events)])
+    assert result.exit_code == 0, result.output
+    [rejection] = json.loads(result.stdout)["rejections"]
+    assert rejection["code"] == "unknown_behaviour"
+    assert "scores as 'metro_ride' under ant-forest-2017; send metro_ride" in rejection["reason"]
+    assert "SAXAUL_ACTIVITY_PACKS=metro_trip=shenzhen-public-transit-2021" in rejection["reason"]

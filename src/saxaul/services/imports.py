@@ -127,6 +127,7 @@ def import_events(rt: Runtime, path: Path, *, progress: Progress | None = None) 
             iter_event_chunks(
                 path,
                 known_behaviours=table.behaviour_ids,
+                refusal=rt.programme.refusal,
                 chunk_rows=rt.chunk_rows,
                 skip_rows=skip,
             )
@@ -146,7 +147,11 @@ def import_event_body(
     """
     table = BehaviourTable.from_packs(rt.packs, dict(rt.choices))
     chunk = parse_event_body(
-        body, content_type, known_behaviours=table.behaviour_ids, max_rows=max_rows
+        body,
+        content_type,
+        known_behaviours=table.behaviour_ids,
+        refusal=rt.programme.refusal,
+        max_rows=max_rows,
     )
     digest = hashlib.sha256(body).hexdigest()
     summary = ImportSummary(name=f"http:{digest[:12]}")
