@@ -78,7 +78,9 @@ def print_summary(
     headline = (
         f"Participants {totals.participants:,} ({totals.consenting:,} consenting to "
         f"scoring) · events {totals.events:,} ({totals.scored:,} scored, "
-        f"{totals.no_consent:,} without consent) · awards {totals.awards:,} · "
+        f"{totals.no_consent:,} without consent, {totals.not_effective:,} before their pack "
+        f"was in force, {totals.ineligible:,} ineligible under a pack rule) · "
+        f"awards {totals.awards:,} · "
         f"avoided {totals.avoided_mg / 1e9:,.3f} t CO2e · green energy {totals.energy_g:,} g"
     )
     numbers = [
