@@ -52,7 +52,8 @@ def import_participants(
     with rt.db.bulk() as bulk, run_import(rt, bulk, *identity) as run:
         summary.import_id, summary.run = run.import_id, run.message
         lease = run.lease
-        for chunk in iter_participant_chunks(path, chunk_rows=rt.chunk_rows):
+        chunks = iter_participant_chunks(path, chunk_rows=rt.chunk_rows, skip_rows=run.from_row)
+        for chunk in chunks:
             now_us = to_us(rt.clock.now())
             frame = chunk.accepted.with_columns(
                 pl.col("enrolled_at").dt.epoch("us").alias("enrolled_at_us"),
@@ -64,7 +65,9 @@ def import_participants(
             )
             lease = renewed(rt, lease)
             with bulk.transaction():
-                if not repo.renew_lease(bulk, lease):
+                # the resume cursor moves with the rows, as for events: `imports list` shows
+                # it, and a killed run resumes after the last committed chunk
+                if not repo.advance_import(bulk, lease, chunk.end_row, run.counters):
                     raise taken_over(lease.import_id)
                 repo.upsert_participants(bulk, frame)
                 repo.quarantine_rows(
