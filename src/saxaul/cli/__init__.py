@@ -114,9 +114,13 @@ def import_(
         with import_progress(err, path.name, imports.file_rows(path)) as advance:
             try:
                 if file_kind == "participants":
-                    result: Any = participants.import_participants(rt, path, progress=advance)
+                    result: Any = participants.import_participants(
+                        rt, path, progress=advance, claimed=advance.claimed
+                    )
                 else:
-                    result = imports.import_events(rt, path, progress=advance)
+                    result = imports.import_events(
+                        rt, path, progress=advance, claimed=advance.claimed
+                    )
             except DomainError as exc:
                 _fail(exc)
         results.append({"kind": file_kind, **dataclasses.asdict(result)})

@@ -20,7 +20,7 @@ from saxaul.domain.participants import ConsentScope
 from saxaul.ingest.events import file_sha256
 from saxaul.ingest.participants import iter_participant_chunks
 from saxaul.services.import_runs import renewed, run_import, taken_over
-from saxaul.services.imports import Progress, sample_rejections
+from saxaul.services.imports import Claimed, Progress, sample_rejections
 from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
 from saxaul.store import participants_repo
@@ -43,7 +43,11 @@ class ParticipantImportSummary:
 
 
 def import_participants(
-    rt: Runtime, path: Path, *, progress: Progress | None = None
+    rt: Runtime,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    claimed: Claimed | None = None,
 ) -> ParticipantImportSummary:
     """Upsert participants and demographics from a file; bad rows go to quarantine."""
     started = time.perf_counter()
@@ -51,6 +55,8 @@ def import_participants(
     identity = ("participants", file_sha256(path), path.name)
     with rt.db.bulk() as bulk, run_import(rt, bulk, *identity) as run:
         summary.import_id, summary.run = run.import_id, run.message
+        if claimed:
+            claimed(run.message, run.from_row)
         lease = run.lease
         chunks = iter_participant_chunks(path, chunk_rows=rt.chunk_rows, skip_rows=run.from_row)
         for chunk in chunks:
