@@ -221,3 +221,20 @@ def test_a_nul_in_an_event_is_quarantined(
     assert rejection["reason"].startswith("event_id contains a NUL character (U+0000)")
     page = client.get(f"/v1/quarantine?import_id={result['import_id']}", headers=auth).json()
     assert page["items"][0]["raw"].count("\\u0000") == 1
+
+
+def test_a_passed_over_behaviour_is_refused_with_what_to_send_instead(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    body = [ride("k1", behaviour="metro_km"), ride("k2", behaviour="teleport")]
+
+    result = client.post("/v1/events", json=body, headers=auth).json()
+
+    passed_over, unknown = (r["reason"] for r in result["rejections"])
+    assert passed_over == (
+        "behaviour 'metro_km' (shenzhen-public-transit-2021) measures metro_trip, which this "
+        "programme scores as 'metro_ride' under ant-forest-2017; send metro_ride, or choose the "
+        "pack with SAXAUL_ACTIVITY_PACKS=metro_trip=shenzhen-public-transit-2021"
+    )
+    assert "not scored by any active methodology pack" not in unknown
+    assert "'teleport'" in unknown and "metro_ride" in unknown and "walking" in unknown

@@ -88,3 +88,57 @@ def test_import_then_rescore_dry_run_and_quarantine(tmp_path: Path) -> None:
     listed = json.loads(runner.invoke(app, ["quarantine", "list", "--json"]).stdout)
     assert listed["total"] == 5
     assert {row["code"] for row in listed["rows"]} >= {"invalid_timestamp", "malformed_row"}
+
+
+def test_simulated_files_import_without_unknown_behaviours(tmp_path: Path) -> None:
+    out = tmp_path / "sim"
+    simulated = runner.invoke(
+        app, ["simulate", "--out", str(out), "--users", "40", "--events", "2000", "--days", "1"]
+    )
+    assert simulated.exit_code == 0, simulated.output
+    files = [out / "participants.csv", *sorted(out.glob("events-*"))]
+    imported = runner.invoke(app, ["import", "--json", *map(str, files)])
+    assert imported.exit_code == 0, imported.output
+    listed = json.loads(
+        runner.invoke(app, ["quarantine", "list", "--code", "unknown_behaviour", "--json"]).stdout
+    )
+    assert listed["total"] == 0
+
+
+def test_a_file_row_of_a_passed_over_behaviour_says_which_pack_scores_it(
+    tmp_path: Path,
+) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,source,user_id,behaviour,occurred_at,quantity\n"
+        "k1,app,u1,metro_km,2026-03-01T08:15:00+08:00,4.2\n"
+    )
+    result = runner.invoke(app, ["import", "--json", str(events)])
+    assert result.exit_code == 0, result.output
+    [rejection] = json.loads(result.stdout)["rejections"]
+    assert rejection["code"] == "unknown_behaviour"
+    assert "scores as 'metro_ride' under ant-forest-2017; send metro_ride" in rejection["reason"]
+    assert "SAXAUL_ACTIVITY_PACKS=metro_trip=shenzhen-public-transit-2021" in rejection["reason"]
+
+
+def _rides_file(tmp_path: Path) -> Path:
+    path = tmp_path / "rides.csv"
+    path.write_text(
+        "event_id,source,user_id,behaviour,occurred_at\n"
+        + "".join(f"r{i},app,u1,metro_ride,2026-03-01T08:{i:02d}:00+08:00\n" for i in range(3))
+    )
+    return path
+
+
+def test_import_says_which_run_it_is_before_the_rows_are_read(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["import", str(_rides_file(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "started import 1" in result.stderr
+    assert result.output.index("started import 1") < result.output.index("events import")
+
+
+def test_import_json_keeps_the_run_line_off_stdout(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["import", "--json", str(_rides_file(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["run"] == "started import 1"
+    assert "started import 1" in result.stderr

@@ -15,8 +15,9 @@ from saxaul.bootstrap import bootstrap
 from saxaul.cli import app
 from saxaul.cli.render import print_packs, print_summary
 from saxaul.config import Settings
-from saxaul.services import methodology, reporting
+from saxaul.services import imports, methodology, participants, reporting
 from saxaul.services.runtime import Runtime
+from saxaul.sim.scenario import write_scenario
 from tests.game_world import enrol, rides
 
 runner = CliRunner()
@@ -93,3 +94,33 @@ def test_at_80_columns_the_tables_fit_and_cut_nothing(rt: Runtime) -> None:
     for pack in packs:
         assert pack.ref in text, "a pack id is never folded or cut"
     assert "metro_ride" in text and "ant-forest-2017@1.0.0" in text
+
+
+def test_the_report_headline_accounts_for_every_event(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'sum.db'}"
+    runtime = bootstrap(Settings(database_url=url))
+    files = write_scenario(
+        tmp_path / "d",
+        users=200,
+        events=6000,
+        days=1,
+        seed=5,
+        behaviours=methodology.scored_behaviours(runtime),
+    )
+    for path in files[:1]:
+        participants.import_participants(runtime, path)
+    for path in files[1:]:
+        imports.import_events(runtime, path)
+
+    totals, behaviours = reporting.summary(runtime)
+    parts = (totals.scored, totals.no_consent, totals.not_effective, totals.ineligible)
+    assert totals.ineligible > 0 and totals.no_consent > 0
+    assert sum(parts) == totals.events
+
+    console, out = _terminal(200)
+    print_summary(console, totals, behaviours)
+    assert (
+        f"events {totals.events:,} ({totals.scored:,} scored, {totals.no_consent:,} without "
+        f"consent, {totals.not_effective:,} before their pack was in force, "
+        f"{totals.ineligible:,} ineligible under a pack rule)"
+    ) in out.getvalue()

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
-from saxaul.services import imports, methodology, participants, quarantine
+from saxaul.services import import_runs, imports, methodology, participants, quarantine
 from saxaul.services.runtime import Runtime
 from saxaul.sim.scenario import write_scenario
 from tests.integration.totals import snapshot
@@ -139,3 +139,13 @@ def test_resending_an_id_with_other_fields_is_a_conflict(runtime: Runtime, tmp_p
     with runtime.db.engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT quantity FROM events WHERE event_id = 'm0'"))
         assert stored.scalar_one() == 1.0
+
+
+def test_a_done_participants_import_lists_every_row_committed(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    users = [f"p{i:07d}" for i in range(2_500)]  # three chunks of at most 1,000
+    _enrol(runtime, tmp_path, *users)
+
+    [listed] = import_runs.list_imports(runtime)
+    assert (listed.kind, listed.status, listed.rows_committed) == ("participants", "done", 2_500)

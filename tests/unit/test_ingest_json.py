@@ -122,7 +122,7 @@ def test_http_json_array() -> None:
     assert chunk.accepted["event_id"].to_list() == ["e0"]
     (rejection,) = chunk.rejected
     assert (rejection.line, rejection.code) == (1, RejectCode.UNKNOWN_BEHAVIOUR)
-    assert "saxaul methodology list" in rejection.reason
+    assert rejection.reason == "behaviour 'rocket' is not one of the accepted values"
 
 
 def test_http_ndjson() -> None:

@@ -42,6 +42,19 @@ def test_the_chosen_pack_alone_scores_the_activity() -> None:
     assert programme([AF, SZ], choices).passed_over() == {"metro_ride": SZ.id, "ebus_km": AF.id}
 
 
+def test_a_refused_behaviour_is_told_what_the_programme_scores_instead() -> None:
+    chosen = programme([AF, SZ], {"metro_trip": SZ.id, "bus_trip": AF.id})
+
+    assert chosen.refusal("metro_ride") == (
+        f"behaviour 'metro_ride' ({AF.id}) measures metro_trip, which this programme scores as "
+        f"'metro_km' under {SZ.id}; send metro_km, or choose the pack with "
+        f"SAXAUL_ACTIVITY_PACKS=metro_trip={AF.id}"
+    )
+    unknown = chosen.refusal("rocket")
+    assert unknown.startswith("behaviour 'rocket' is not scored by this programme; send one of:")
+    assert "metro_km" in unknown and "metro_ride" not in unknown
+
+
 def test_one_trip_sent_as_both_behaviours_earns_one_award() -> None:
     trip = [
         ScoringEvent(0, "rider", "metro_ride", AT, 1.0),

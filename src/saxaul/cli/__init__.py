@@ -114,9 +114,13 @@ def import_(
         with import_progress(err, path.name, imports.file_rows(path)) as advance:
             try:
                 if file_kind == "participants":
-                    result: Any = participants.import_participants(rt, path, progress=advance)
+                    result: Any = participants.import_participants(
+                        rt, path, progress=advance, claimed=advance.claimed
+                    )
                 else:
-                    result = imports.import_events(rt, path, progress=advance)
+                    result = imports.import_events(
+                        rt, path, progress=advance, claimed=advance.claimed
+                    )
             except DomainError as exc:
                 _fail(exc)
         results.append({"kind": file_kind, **dataclasses.asdict(result)})
@@ -394,9 +398,30 @@ def simulate(
     days: Annotated[int, typer.Option(min=1, max=366)] = 3,
     seed: int = 2016,
     fmt: Annotated[str, typer.Option("--format", help="csv | ndjson | parquet | mixed")] = "mixed",
+    all_behaviours: Annotated[
+        bool,
+        typer.Option(
+            "--all-behaviours",
+            help="also write behaviours the configured programme does not score (they import "
+            "as unknown_behaviour rejections)",
+        ),
+    ] = False,
 ) -> None:
-    """Write a synthetic pilot population and its events (no personal data involved)."""
-    written = write_scenario(out, users=users, events=events, days=days, seed=seed, fmt=fmt)
+    """Write a synthetic pilot population and its events (no personal data involved).
+
+    By default only the behaviours the configured programme (SAXAUL_PACKS,
+    SAXAUL_ACTIVITY_PACKS) scores, so the files import without refusals.
+    """
+    behaviours = None
+    if not all_behaviours:
+        settings = Settings()
+        try:
+            behaviours = methodology.configured_behaviours(settings.packs, settings.activity_packs)
+        except DomainError as exc:
+            _fail(exc)
+    written = write_scenario(
+        out, users=users, events=events, days=days, seed=seed, fmt=fmt, behaviours=behaviours
+    )
     for path in written:
         console.print(f"wrote {path}")
 

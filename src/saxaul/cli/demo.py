@@ -70,7 +70,9 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
 
     console.print(Rule("1 · enrol participants (consent first · 先同意后计分)"))
     with import_progress(err, files[0].name, imports.file_rows(files[0])) as advance:
-        enrolled = participants.import_participants(rt, files[0], progress=advance)
+        enrolled = participants.import_participants(
+            rt, files[0], progress=advance, claimed=advance.claimed
+        )
     print_import(console, "participants", enrolled)
 
     console.print(Rule("2 · import events (exactly once · 恰好一次)"))
@@ -79,7 +81,7 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
         next_day = START + dt.timedelta(days=min(day, DAYS - 1) + 1)
         clock.set(local(next_day, 0, rt.rules.timezone) + HALF_HOUR)
         with import_progress(err, path.name, imports.file_rows(path)) as advance:
-            result = imports.import_events(rt, path, progress=advance)
+            result = imports.import_events(rt, path, progress=advance, claimed=advance.claimed)
         print_import(console, "events", result)
         if result.rows_read >= 10_000:
             console.print(f"  → {result.rows_read / result.seconds:,.0f} events/s end to end")

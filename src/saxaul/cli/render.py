@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -13,6 +13,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -24,11 +25,28 @@ from saxaul.reports.awards import BehaviourTotal, ProgrammeTotals
 from saxaul.services.methodology import PackListing
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProgressBar:
+    """A running progress bar: call it with the rows done; ``claimed`` starts it at a row."""
+
+    bar: Progress
+    task: TaskID
+
+    def __call__(self, rows: int) -> None:
+        self.bar.advance(self.task, rows)
+
+    def claimed(self, run: str, from_row: int) -> None:
+        """Say which import this run is at once (above the bar, on its stream: stderr, so
+        ``--json`` stdout stays JSON), and count the rows earlier runs committed as done."""
+        self.bar.console.print(escape(run))
+        self.bar.update(self.task, completed=from_row)
+
+
 @contextlib.contextmanager
 def import_progress(
     console: Console, label: str, total: int | None, unit: str = "rows"
-) -> Iterator[Callable[[int], None]]:
-    """A progress bar over rows (or another ``unit``); yields the function that advances it."""
+) -> Iterator[ProgressBar]:
+    """A progress bar over rows (or another ``unit``) on ``console``."""
     with Progress(
         TextColumn(f"[bold]{label}"),
         BarColumn(),
@@ -38,14 +56,14 @@ def import_progress(
         TimeRemainingColumn(),
         console=console,
     ) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda rows: bar.advance(task, rows)
+        yield ProgressBar(bar, bar.add_task(label, total=total))
 
 
 def print_import(console: Console, kind: str, result: Any) -> None:
-    """An import summary as a two-column table, then what to do about refusals."""
-    if result.run:
-        console.print(escape(result.run))
+    """An import summary as a two-column table, then what to do about refusals.
+
+    The run line (``result.run``) is not repeated: ``ProgressBar.claimed`` said it already.
+    """
     table = Table(title=f"{kind} import: {result.name}", show_header=False)
     for key, value in dataclasses.asdict(result).items():
         if key not in ("rejections", "name", "run"):
@@ -78,7 +96,9 @@ def print_summary(
     headline = (
         f"Participants {totals.participants:,} ({totals.consenting:,} consenting to "
         f"scoring) · events {totals.events:,} ({totals.scored:,} scored, "
-        f"{totals.no_consent:,} without consent) · awards {totals.awards:,} · "
+        f"{totals.no_consent:,} without consent, {totals.not_effective:,} before their pack "
+        f"was in force, {totals.ineligible:,} ineligible under a pack rule) · "
+        f"awards {totals.awards:,} · "
         f"avoided {totals.avoided_mg / 1e9:,.3f} t CO2e · green energy {totals.energy_g:,} g"
     )
     numbers = [

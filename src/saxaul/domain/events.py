@@ -31,6 +31,11 @@ class EventStatus(StrEnum):
     ``one_per`` attribute in this period (a second bill for one account in one month)."""
 
 
+INELIGIBLE = (EventStatus.MISSING_ATTRIBUTE, EventStatus.TOO_EARLY, EventStatus.ALREADY_CLAIMED)
+"""Statuses of events a pack's attribute rules refused: kept, with the reason, earning 0.
+Summaries count them as one ``ineligible`` figure beside scored, no consent and not in force."""
+
+
 class RejectCode(StrEnum):
     """Why a row was refused at the door (kept in quarantine with its line and reason)."""
 

@@ -4,7 +4,8 @@ Packs declare, per behaviour, the real-world ``activity`` it measures (``metro_t
 ``walk``). Two active packs measuring one activity would pay twice for one trip — a ride as
 ant-forest's ``metro_ride`` (per trip) and again as Shenzhen's ``metro_km`` (per km) — so a
 programme chooses one pack per shared activity, and the other packs' behaviours for it are
-not scored at all (their events are refused as an unknown behaviour, and quarantined).
+not scored at all (their events are refused as an unknown behaviour, and quarantined, with
+a reason naming the behaviour scored instead: ``Programme.refusal``).
 
 Example: packs ant-forest-2017 (``metro_ride``: metro_trip, ``walking``: walk) and
 shenzhen-public-transit-2021 (``metro_km``: metro_trip) with choices
@@ -52,6 +53,34 @@ class Programme:
             for behaviour in pack.behaviours
             if behaviour.activity in chosen and chosen[behaviour.activity] != pack.id
         }
+
+    def refusal(self, behaviour_id: str) -> str:
+        """Why an event naming ``behaviour_id`` is not scored, and what to send instead.
+
+        A passed-over behaviour's sender usually meant the same real activity, so the reason
+        names the behaviour the programme scores for it and the choice that would switch
+        packs; for any other id, the ids that are scored.
+        """
+        chosen = dict(self.choices)
+        scored = self.scored()
+        for pack in self.packs:
+            for behaviour in pack.behaviours:
+                activity = behaviour.activity
+                if (
+                    behaviour.id != behaviour_id
+                    or activity is None
+                    or chosen.get(activity, pack.id) == pack.id
+                ):
+                    continue
+                instead = [b.id for p, b in scored if b.activity == activity]
+                return (
+                    f"behaviour '{behaviour_id}' ({pack.id}) measures {activity}, which this "
+                    f"programme scores as {' or '.join(repr(i) for i in instead)} under "
+                    f"{chosen[activity]}; send {' or '.join(instead)}, or choose the pack with "
+                    f"SAXAUL_ACTIVITY_PACKS={activity}={pack.id}"
+                )
+        ids = ", ".join(sorted(b.id for _, b in scored))
+        return f"behaviour '{behaviour_id}' is not scored by this programme; send one of: {ids}"
 
 
 def measured(packs: Sequence[Pack]) -> dict[str, dict[str, list[str]]]:

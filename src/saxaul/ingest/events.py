@@ -22,7 +22,7 @@ repeat with the same payload is dropped and counted; with another payload it is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +32,7 @@ import polars_hash as plh
 from saxaul.domain.events import RejectCode, Rejection
 from saxaul.ingest.attributes import attributes_check
 from saxaul.ingest.checks import (
+    Describer,
     FieldCheck,
     Problem,
     code,
@@ -79,6 +80,9 @@ NULL_TEXT = "\x00"
 PAYLOAD_VERSION = "saxaul.event.v1"
 """First hashed field: a change to the rendering below must change this version."""
 
+Refusal = Callable[[str], str]
+"""An unknown behaviour id → why it is refused and what to send instead (``Programme.refusal``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class EventChunk:
@@ -103,6 +107,7 @@ def iter_event_chunks(
     path: Path,
     *,
     known_behaviours: frozenset[str] | None,
+    refusal: Refusal | None = None,
     chunk_rows: int = 500_000,
     skip_rows: int = 0,
     fmt: str | None = None,
@@ -115,11 +120,16 @@ def iter_event_chunks(
     for raw in iter_raw_chunks(
         path, EVENT_FIELDS, EVENT_REQUIRED, fmt=fmt, chunk_rows=chunk_rows, skip_rows=skip_rows
     ):
-        yield validate_events(raw, known_behaviours=known_behaviours)
+        yield validate_events(raw, known_behaviours=known_behaviours, refusal=refusal)
 
 
 def parse_event_body(
-    body: bytes, content_type: str, *, known_behaviours: frozenset[str] | None, max_rows: int
+    body: bytes,
+    content_type: str,
+    *,
+    known_behaviours: frozenset[str] | None,
+    refusal: Refusal | None = None,
+    max_rows: int,
 ) -> EventChunk:
     """An HTTP bulk body (``application/json`` array or ``application/x-ndjson``) as one chunk.
 
@@ -127,11 +137,17 @@ def parse_event_body(
     JSON, not an array, or more than ``max_rows`` rows.
     """
     raw = raw_chunk_from_body(body, content_type, EVENT_FIELDS, max_rows=max_rows)
-    return validate_events(raw, known_behaviours=known_behaviours)
+    return validate_events(raw, known_behaviours=known_behaviours, refusal=refusal)
 
 
-def validate_events(raw: RawChunk, *, known_behaviours: frozenset[str] | None) -> EventChunk:
-    """Check every row of a raw chunk, key the good ones and settle in-chunk duplicates."""
+def validate_events(
+    raw: RawChunk, *, known_behaviours: frozenset[str] | None, refusal: Refusal | None = None
+) -> EventChunk:
+    """Check every row of a raw chunk, key the good ones and settle in-chunk duplicates.
+
+    ``refusal`` gives the reason for a behaviour outside ``known_behaviours``: the programme
+    knows why (another pack was chosen for its activity) and what to send instead.
+    """
     frame = raw.frame
     checks = [
         text_check(frame, "event_id", max_chars=MAX_CHARS["event_id"], required=True),
@@ -154,7 +170,7 @@ def validate_events(raw: RawChunk, *, known_behaviours: frozenset[str] | None) -
         attributes_check(frame),
     ]
     keys = (dedupe_key().alias("dedupe_key"), payload_hash().alias("payload_hash"))
-    good, rejected = run_checks(raw, checks, _describe, derive=keys)
+    good, rejected = run_checks(raw, checks, _describer(refusal), derive=keys)
     kept, dropped, conflicts = split_duplicates(
         good, "dedupe_key", "payload_hash", carry=("source", "event_id")
     )
@@ -217,8 +233,6 @@ def _currency_check(frame: pl.DataFrame) -> FieldCheck:
 
 
 _REASONS = {
-    ("behaviour", Problem.UNKNOWN): "behaviour '{value}' is not scored by any active methodology "
-    "pack; see `saxaul methodology list` for the valid ids",
     (
         "quantity",
         Problem.NOT_NUMBER,
@@ -235,8 +249,16 @@ _REASONS = {
 }
 
 
-def _describe(field: str, problem: Problem, value: object) -> tuple[RejectCode, str]:
-    return describe_common(field, problem, value, _REASONS)
+def _describer(refusal: Refusal | None) -> Describer:
+    """The reasons above, and the programme's own for a behaviour it does not score."""
+
+    def describe(field: str, problem: Problem, value: object) -> tuple[RejectCode, str]:
+        code, reason = describe_common(field, problem, value, _REASONS)
+        if refusal is not None and (field, problem) == ("behaviour", Problem.UNKNOWN):
+            return code, refusal(str(value))
+        return code, reason
+
+    return describe
 
 
 def _conflict(raw: RawChunk, row: dict[str, object]) -> Rejection:

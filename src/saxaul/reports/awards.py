@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
+from saxaul.domain.events import INELIGIBLE, EventStatus
 from saxaul.domain.participants import ConsentScope
 from saxaul.store.tables import awards, events, participants
 from saxaul.store.uow import UnitOfWork
@@ -37,6 +38,9 @@ class ProgrammeTotals:
     events: int
     scored: int
     no_consent: int
+    not_effective: int
+    ineligible: int
+    """Together with scored, no_consent and not_effective: every event (each has one status)."""
     awards: int
     avoided_mg: int
     energy_g: int
@@ -109,8 +113,10 @@ def programme_totals(conn: UnitOfWork) -> ProgrammeTotals:
     ev = conn.execute(
         select(
             func.count(),
-            func.sum(case((events.c.status == "scored", 1), else_=0)),
-            func.sum(case((events.c.status == "no_consent", 1), else_=0)),
+            _status_count(EventStatus.SCORED),
+            _status_count(EventStatus.NO_CONSENT),
+            _status_count(EventStatus.NOT_EFFECTIVE),
+            _status_count(*INELIGIBLE),
         ).select_from(events)
     ).one()
     aw = conn.execute(
@@ -122,7 +128,13 @@ def programme_totals(conn: UnitOfWork) -> ProgrammeTotals:
         events=int(ev[0]),
         scored=int(ev[1] or 0),
         no_consent=int(ev[2] or 0),
+        not_effective=int(ev[3] or 0),
+        ineligible=int(ev[4] or 0),
         awards=int(aw[0]),
         avoided_mg=int(aw[1] or 0),
         energy_g=int(aw[2] or 0),
     )
+
+
+def _status_count(*statuses: EventStatus) -> ColumnElement[int]:
+    return func.sum(case((events.c.status.in_([str(s) for s in statuses]), 1), else_=0))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from saxaul.domain.events import EventStatus, RejectCode, Rejection
+from saxaul.domain.events import INELIGIBLE, EventStatus, RejectCode, Rejection
 from saxaul.domain.units import MG_PER_G
 from saxaul.ingest.events import EventChunk
 from saxaul.scoring.kernel import cap_groups, score
@@ -28,9 +28,6 @@ from saxaul.services.import_runs import taken_over
 from saxaul.store import ingest_repo as repo
 from saxaul.store.bulk import BulkConnection, UniqueViolation
 from saxaul.store.ingest_repo import Lease
-
-INELIGIBLE = (EventStatus.MISSING_ATTRIBUTE, EventStatus.TOO_EARLY, EventStatus.ALREADY_CLAIMED)
-"""Statuses of events a pack's attribute rules refused: kept, with the reason, earning 0."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,10 @@ from saxaul.services.import_runs import renewed, run_import
 from saxaul.services.runtime import Runtime
 
 Progress = Callable[[int], None]
+"""Told the data rows of each chunk as it is committed."""
+Claimed = Callable[[str, int], None]
+"""Told (what this run does with the import, the data row it starts at) once the run holds the
+import, before the first chunk: a killed or slow run has already said which import it is."""
 REJECTION_SAMPLE = 20
 T = TypeVar("T")
 
@@ -118,7 +122,13 @@ def prefetched(items: Iterator[T]) -> Iterator[T]:
         return
 
 
-def import_events(rt: Runtime, path: Path, *, progress: Progress | None = None) -> ImportSummary:
+def import_events(
+    rt: Runtime,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    claimed: Claimed | None = None,
+) -> ImportSummary:
     """Import one events file (CSV, NDJSON, JSON array or Parquet) exactly once."""
     table = BehaviourTable.from_packs(rt.packs, dict(rt.choices))
 
@@ -127,13 +137,15 @@ def import_events(rt: Runtime, path: Path, *, progress: Progress | None = None) 
             iter_event_chunks(
                 path,
                 known_behaviours=table.behaviour_ids,
+                refusal=rt.programme.refusal,
                 chunk_rows=rt.chunk_rows,
                 skip_rows=skip,
             )
         )
 
     summary = ImportSummary(name=str(path))
-    return _import(rt, table, summary, ("events", file_sha256(path), path.name), chunks, progress)
+    identity = ("events", file_sha256(path), path.name)
+    return _import(rt, table, summary, identity, chunks, progress, claimed)
 
 
 def import_event_body(
@@ -146,7 +158,11 @@ def import_event_body(
     """
     table = BehaviourTable.from_packs(rt.packs, dict(rt.choices))
     chunk = parse_event_body(
-        body, content_type, known_behaviours=table.behaviour_ids, max_rows=max_rows
+        body,
+        content_type,
+        known_behaviours=table.behaviour_ids,
+        refusal=rt.programme.refusal,
+        max_rows=max_rows,
     )
     digest = hashlib.sha256(body).hexdigest()
     summary = ImportSummary(name=f"http:{digest[:12]}")
@@ -160,6 +176,7 @@ def _import(
     identity: tuple[str, str, str],
     chunks: Callable[[int], Iterable[EventChunk]],
     progress: Progress | None = None,
+    claimed: Claimed | None = None,
 ) -> ImportSummary:
     """Claim the import named by ``identity`` = (kind, sha256, name) (``import_runs``), commit
     each chunk ``chunks(skip_rows)`` yields, then mark the import done — or failed."""
@@ -168,6 +185,8 @@ def _import(
         summary.import_id = run.import_id
         summary.run = run.message
         summary.resumed_from_row = run.from_row
+        if claimed:
+            claimed(run.message, run.from_row)
         totals = dict(run.counters)  # cumulative over runs: a re-run adds only duplicates
         lease = run.lease
         for chunk in chunks(run.from_row):

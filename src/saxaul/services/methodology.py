@@ -74,6 +74,16 @@ def scored_behaviours(rt: Runtime) -> frozenset[str]:
     return BehaviourTable.from_packs(rt.packs, dict(rt.choices)).behaviour_ids
 
 
+def configured_behaviours(packs_spec: str, choices_spec: str) -> frozenset[str]:
+    """``scored_behaviours`` of the configured programme, without opening the database.
+
+    The simulator only writes files, so it should not create or migrate a database to learn
+    which behaviours the programme it feeds will accept.
+    """
+    chosen = active_programme(packs_spec, choices_spec)
+    return BehaviourTable.from_packs(chosen.packs, dict(chosen.choices)).behaviour_ids
+
+
 def _parse_choices(spec: str) -> dict[str, str]:
     """``"metro_trip=shenzhen-public-transit-2021, walk=ant-forest-2017"`` → a mapping."""
     choices: dict[str, str] = {}

@@ -20,7 +20,7 @@ from saxaul.domain.participants import ConsentScope
 from saxaul.ingest.events import file_sha256
 from saxaul.ingest.participants import iter_participant_chunks
 from saxaul.services.import_runs import renewed, run_import, taken_over
-from saxaul.services.imports import Progress, sample_rejections
+from saxaul.services.imports import Claimed, Progress, sample_rejections
 from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
 from saxaul.store import participants_repo
@@ -43,7 +43,11 @@ class ParticipantImportSummary:
 
 
 def import_participants(
-    rt: Runtime, path: Path, *, progress: Progress | None = None
+    rt: Runtime,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    claimed: Claimed | None = None,
 ) -> ParticipantImportSummary:
     """Upsert participants and demographics from a file; bad rows go to quarantine."""
     started = time.perf_counter()
@@ -51,8 +55,11 @@ def import_participants(
     identity = ("participants", file_sha256(path), path.name)
     with rt.db.bulk() as bulk, run_import(rt, bulk, *identity) as run:
         summary.import_id, summary.run = run.import_id, run.message
+        if claimed:
+            claimed(run.message, run.from_row)
         lease = run.lease
-        for chunk in iter_participant_chunks(path, chunk_rows=rt.chunk_rows):
+        chunks = iter_participant_chunks(path, chunk_rows=rt.chunk_rows, skip_rows=run.from_row)
+        for chunk in chunks:
             now_us = to_us(rt.clock.now())
             frame = chunk.accepted.with_columns(
                 pl.col("enrolled_at").dt.epoch("us").alias("enrolled_at_us"),
@@ -64,7 +71,9 @@ def import_participants(
             )
             lease = renewed(rt, lease)
             with bulk.transaction():
-                if not repo.renew_lease(bulk, lease):
+                # the resume cursor moves with the rows, as for events: `imports list` shows
+                # it, and a killed run resumes after the last committed chunk
+                if not repo.advance_import(bulk, lease, chunk.end_row, run.counters):
                     raise taken_over(lease.import_id)
                 repo.upsert_participants(bulk, frame)
                 repo.quarantine_rows(

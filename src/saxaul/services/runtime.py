@@ -13,6 +13,7 @@ from saxaul.catalogue import shipped_energy_rules, shipped_species
 from saxaul.domain.clock import Clock
 from saxaul.domain.game_rules import EnergyRules, SpeciesCatalogue
 from saxaul.domain.methodology import Pack
+from saxaul.domain.programme import Programme
 from saxaul.store.uow import Database
 
 
@@ -40,3 +41,8 @@ class Runtime:
     take the import over (a dead owner on the same host is taken over at once)."""
     rules: EnergyRules = field(default_factory=shipped_energy_rules)
     species: SpeciesCatalogue = field(default_factory=shipped_species)
+
+    @property
+    def programme(self) -> Programme:
+        """The active packs with their choices, as the domain reasons about them."""
+        return Programme(self.packs, self.choices)

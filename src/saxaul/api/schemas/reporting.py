@@ -15,6 +15,14 @@ class ProgrammeTotalsOut(BaseModel):
     events: int = Field(description="Events stored.")
     scored: int = Field(description="Events scored under a methodology pack.")
     no_consent: int = Field(description="Events kept but not scored for lack of consent.")
+    not_effective: int = Field(
+        description="Events kept but not scored: their pack was not in force on their date."
+    )
+    ineligible: int = Field(
+        description="Events kept but not scored: a pack rule refused them (a second bill for "
+        "one account in a month, a credit before the visit, a missing attribute). With "
+        "`scored`, `no_consent` and `not_effective`, every event stored."
+    )
     awards: int = Field(description="Awards (one per user, day and behaviour scored).")
     avoided_mg: int = Field(description="Avoided emissions credited, in milligrams CO2e.")
     energy_g: int = Field(description="Green energy credited, in grams.")
