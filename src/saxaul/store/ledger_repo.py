@@ -132,34 +132,26 @@ def moves_since(
     conn: UnitOfWork, users: Collection[str], since: dt.datetime
 ) -> tuple[Counter[str], Counter[str]]:
     """Steals made and waterings given by each of ``users`` since ``since`` (their local day)."""
-    steals: Counter[str] = Counter()
-    waterings: Counter[str] = Counter()
     if not users:
-        return steals, waterings
+        return Counter(), Counter()
     ids = sorted(accounts.participant_account_id(user) for user in users)
-    at_us = to_us(since)
     t = ledger_transfers.c
-    for row in conn.execute(
-        select(t.credit_account, func.count())
-        .where(
-            setwise.any_of(conn, t.credit_account, ids),
-            t.at_us >= at_us,
-            t.kind == TransferKind.STEAL.value,
-        )
-        .group_by(t.credit_account)
-    ):
-        steals[accounts.key_of(row[0], AccountKind.PARTICIPANT)] = int(row[1])
-    for row in conn.execute(
-        select(t.debit_account, func.count())
-        .where(
-            setwise.any_of(conn, t.debit_account, ids),
-            t.at_us >= at_us,
-            t.kind == TransferKind.WATER.value,
-        )
-        .group_by(t.debit_account)
-    ):
-        waterings[accounts.key_of(row[0], AccountKind.PARTICIPANT)] = int(row[1])
+    steals = _moves_by(conn, t.credit_account, TransferKind.STEAL, ids, to_us(since))
+    waterings = _moves_by(conn, t.debit_account, TransferKind.WATER, ids, to_us(since))
     return steals, waterings
+
+
+def _moves_by(
+    conn: UnitOfWork, side: Column[str], kind: TransferKind, ids: list[str], at_us: int
+) -> Counter[str]:
+    """Transfers of ``kind`` since ``at_us`` per participant on ``side`` (thief or giver)."""
+    t = ledger_transfers.c
+    rows = conn.execute(
+        select(side, func.count())
+        .where(setwise.any_of(conn, side, ids), t.at_us >= at_us, t.kind == kind.value)
+        .group_by(side)
+    )
+    return Counter({accounts.key_of(row[0], AccountKind.PARTICIPANT): int(row[1]) for row in rows})
 
 
 _APPEND_PG = text(
