@@ -17,7 +17,7 @@ from saxaul.domain.issuance import appears_at
 from saxaul.domain.ledger import Transfer
 from saxaul.services.runtime import Runtime
 from saxaul.store import ball_bulk, balls_repo, ledger_repo
-from saxaul.store.uow import WriteUnitOfWork
+from saxaul.store.uow import WriteUnitOfWork, bulk_transaction
 
 BATCH = 10_000
 """Balls per transaction: bounds memory and lock time, not a game number."""
@@ -38,7 +38,7 @@ def mint_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
     total = JobResult(0, 0)
     with rt.db.bulk() as bulk:
         while True:
-            with bulk.transaction():
+            with bulk_transaction(bulk):
                 pending = ball_bulk.pending_awards(bulk, batch)
                 minted = [
                     energy.new_ball(

@@ -28,6 +28,7 @@ from saxaul.services.import_runs import taken_over
 from saxaul.store import ingest_repo as repo
 from saxaul.store.bulk import BulkConnection, UniqueViolation
 from saxaul.store.ingest_repo import Lease
+from saxaul.store.uow import bulk_transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ def commit_chunk(
         "rejected": len(chunk.rejected),
     }
     try:
-        with bulk.transaction():
+        with bulk_transaction(bulk):
             if repo.any_stored(bulk, events["dedupe_key"]):
                 raise UniqueViolation("a re-send: go straight to the exact path")
             counts |= _write(bulk, table, target, events)
@@ -67,7 +68,7 @@ def commit_chunk(
             return counts, list(chunk.rejected)
     except UniqueViolation:
         pass
-    with bulk.transaction():
+    with bulk_transaction(bulk):
         fresh, refused, duplicates = _split_against_store(bulk, events)
         counts |= _write(bulk, table, target, fresh)
         counts["duplicates"] += duplicates

@@ -40,6 +40,7 @@ from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
 from saxaul.store.bulk import BulkConnection
 from saxaul.store.ingest_repo import ImportCursor, Lease
+from saxaul.store.uow import bulk_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ def run_import(
     """Claim the import of this content for one run; mark it done, or failed with the error."""
     owner = owner_token()
     now_us = to_us(rt.clock.now())
-    with bulk.transaction():
+    with bulk_transaction(bulk):
         run = _claim(rt, bulk, (kind, content_sha256, name), owner, now_us)
     _ACTIVE.add(owner)
     try:
@@ -138,7 +139,7 @@ def run_import(
         _mark_failed(rt, bulk, run.lease, exc)
         raise
     else:
-        with bulk.transaction():
+        with bulk_transaction(bulk):
             if not repo.finish_import(bulk, run.lease, to_us(rt.clock.now())):
                 raise taken_over(run.import_id)
     finally:
@@ -198,7 +199,7 @@ def _mark_failed(rt: Runtime, bulk: BulkConnection, lease: Lease, exc: BaseExcep
     detail = exc.detail if isinstance(exc, DomainError) else str(exc)
     error = f"{type(exc).__name__}: {detail}"[:ERROR_MAX_CHARS]
     try:
-        with bulk.transaction():
+        with bulk_transaction(bulk):
             repo.fail_import(bulk, lease, error, to_us(rt.clock.now()))
     except Exception:
         logger.exception("could not mark import %d failed", lease.import_id)

@@ -24,6 +24,7 @@ from saxaul.services.imports import Claimed, Progress, sample_rejections
 from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
 from saxaul.store import participants_repo
+from saxaul.store.uow import bulk_transaction
 
 
 @dataclass(slots=True)
@@ -70,7 +71,7 @@ def import_participants(
                 pl.lit(now_us).alias("updated_at_us"),
             )
             lease = renewed(rt, lease)
-            with bulk.transaction():
+            with bulk_transaction(bulk):
                 # the resume cursor moves with the rows, as for events: `imports list` shows
                 # it, and a killed run resumes after the last committed chunk
                 if not repo.advance_import(bulk, lease, chunk.end_row, run.counters):

@@ -13,8 +13,7 @@ spend it. The lock is released at commit or rollback.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -80,21 +79,23 @@ class BulkConnection:
     ) -> None:
         self.close()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[BulkConnection]:
-        """A write transaction holding the ingest lock; commits on success, else rolls back."""
+    def begin_locked(self) -> None:
+        """Begin a write transaction holding the ingest lock (``store.uow.bulk_transaction``
+        decides when; this only knows how, per engine)."""
         if self.sqlite:
             self._cur.execute("BEGIN IMMEDIATE")
         else:
             self._cur.execute("BEGIN")
             self._cur.execute(f"SELECT pg_advisory_xact_lock({INGEST_LOCK_ID})")
             self._cur.fetchall()
-        try:
-            yield self
-        except BaseException:
-            self._cur.execute("ROLLBACK")
-            raise
+
+    def commit(self) -> None:
+        """Commit the open transaction."""
         self._cur.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """Roll the open transaction back."""
+        self._cur.execute("ROLLBACK")
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> None:
         """Run one statement (``?`` placeholders on SQLite, ``$1`` on PostgreSQL)."""

@@ -1,6 +1,6 @@
 """What the import use case reads and writes, as set-based SQL over staged Arrow frames.
 
-Every function here runs inside the caller's ``BulkConnection.transaction()``: the chunk's
+Every function here runs inside the caller's ``store.uow.bulk_transaction``: the chunk's
 events, awards, balls, cap usage, quarantine rows and the import's resume cursor commit
 together or not at all, so a SIGKILL between chunks loses nothing and duplicates nothing.
 """

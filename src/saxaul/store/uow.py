@@ -87,11 +87,29 @@ class Database:
         raise AssertionError("unreachable")
 
     def bulk(self) -> BulkConnection:
-        """A connection for Arrow bulk reads and writes (imports, minting), in its own
-        transactions (``BulkConnection.transaction``: the ingest lock, no retries — a chunk
-        that collides takes its exact path instead)."""
+        """A connection for Arrow bulk reads and writes (imports, minting); its transactions
+        are ``bulk_transaction``'s."""
         return BulkConnection(self.url)
 
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, or before a forked worker starts)."""
         self.engine.dispose()
+
+
+@contextlib.contextmanager
+def bulk_transaction(bulk: BulkConnection) -> Iterator[BulkConnection]:
+    """One bulk write transaction under the ingest lock: committed when the block ends,
+    rolled back if it raises.
+
+    Why no retries here, unlike ``Database.write``: imports and minting serialise on the ingest
+    lock, so they cannot lose a race to each other; a chunk whose events collide with stored
+    ones is rolled back and takes its exact path instead (``services.event_chunks``), which is
+    a different write, not the same one again.
+    """
+    bulk.begin_locked()
+    try:
+        yield bulk
+    except BaseException:
+        bulk.rollback()
+        raise
+    bulk.commit()
