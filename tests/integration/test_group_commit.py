@@ -9,6 +9,7 @@ a refusal: only that request fails.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from saxaul.domain.play import Collect, Move, Plant, Steal
 from saxaul.services import game_batch
 from saxaul.services.game_batch import play_request
 from saxaul.services.runtime import Runtime
+from saxaul.store.idempotency import Keyed, save_answers, stored_answers
 from saxaul.store.uow import WriteUnitOfWork
 from tests.conftest import FakeClock
 from tests.game_world import RIDE_G, enrol
@@ -138,3 +140,29 @@ def test_a_request_that_breaks_its_batch_fails_alone(
 def _code(result: Any) -> str | None:
     assert isinstance(result, DomainError), result
     return result.code
+
+
+def test_stored_answers_match_whole_keys_not_a_users_and_a_keys_cross_product(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    @dataclasses.dataclass
+    class Answer:
+        said: str
+
+        def to_json(self) -> dict[str, str]:
+            return {"said": self.said}
+
+    a1, b2 = Keyed("a", "1", "collect", {"x": 1}), Keyed("b", "2", "collect", {"x": 2})
+    rt.db.write(
+        lambda uow: save_answers(uow, [(a1, Answer("a1")), (b2, Answer("b2"))], clock.now())
+    )
+    a2, b1 = Keyed("a", "2", "collect", {"x": 2}), Keyed("b", "1", "collect", {"x": 1})
+    again = Keyed("a", "1", "collect", {"x": 1})
+    other = Keyed("b", "2", "collect", {"x": 3})
+
+    with rt.db.reading() as uow:
+        found = stored_answers(uow, [a2, b1, again, other])
+
+    assert set(found) == {again, other}
+    assert found[again] == {"said": "a1"}
+    assert isinstance(found[other], Conflict) and found[other].code == "idempotency_key_reused"

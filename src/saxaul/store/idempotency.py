@@ -29,7 +29,7 @@ from sqlalchemy import insert, select
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import Conflict
-from saxaul.store.setwise import any_of
+from saxaul.store.setwise import pair_of
 from saxaul.store.tables import requests
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
@@ -77,9 +77,9 @@ def stored_answers(uow: UnitOfWork, keyed: Collection[Keyed]) -> dict[Keyed, Rep
     if not keyed:
         return {}
     rows = uow.execute(
-        select(requests.c.user_id, requests.c.key, requests.c.body_hash, requests.c.response)
-        .where(any_of(uow, requests.c.user_id, {r.user for r in keyed}))
-        .where(any_of(uow, requests.c.key, {r.key for r in keyed}))
+        select(requests.c.user_id, requests.c.key, requests.c.body_hash, requests.c.response).where(
+            pair_of(uow, requests.c.user_id, requests.c.key, {(r.user, r.key) for r in keyed})
+        )
     )
     stored = {(row.user_id, row.key): (row.body_hash, row.response) for row in rows}
     found: dict[Keyed, Replay] = {}
