@@ -268,7 +268,14 @@ async def _play(
         started = clock()
         try:
             answer = await conn.send(request)
-        except (OSError, TimeoutError, asyncio.IncompleteReadError, ProtocolError) as exc:
+        except (
+            OSError,
+            TimeoutError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            ProtocolError,
+            ValueError,  # a malformed status or length
+        ) as exc:
             tally.error(f"{method} {path}: {type(exc).__name__}: {exc}")
             await asyncio.sleep(RETRY_AFTER_FAILURE_S)
             continue
