@@ -12,6 +12,7 @@ from saxaul.catalogue import shipped_energy_rules
 from saxaul.config import Settings
 from saxaul.domain.clock import Clock
 from saxaul.domain.game_rules import EnergyRules
+from saxaul.services.auth_cache import AuthCache
 from saxaul.services.methodology import active_programme, register_packs
 from saxaul.services.runtime import Runtime, SystemClock
 from saxaul.services.schema import migrate
@@ -26,6 +27,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     """Build the runtime the use cases share."""
     db = migrate(settings.database_url)
     programme = active_programme(settings.packs, settings.activity_packs)
+    lifetime_us = round(settings.auth_cache_s * 1_000_000)
     rt = Runtime(
         db=db,
         clock=clock or SystemClock(),
@@ -34,6 +36,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         chunk_rows=settings.chunk_rows,
         import_lease_seconds=settings.import_lease_seconds,
         rules=energy_rules(),
+        sessions=AuthCache(lifetime_us, settings.auth_cache_entries),
+        operator_keys=AuthCache(lifetime_us, settings.auth_cache_entries),
     )
     register_packs(rt)
     return rt

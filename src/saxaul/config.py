@@ -64,6 +64,21 @@ class Settings(BaseSettings):
         "valid bodies nest 2 deep, and the bound keeps every parser far from Python's recursion "
         "limit.",
     )
+    auth_cache_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="Seconds a process trusts a participant token or operator key it has just "
+        "checked without reading the database again. A token ended by logout, or a key revoked, "
+        "in this process is refused at once; one ended in another process (another worker, the "
+        "CLI) is refused at most this long after. 0 reads the database on every request.",
+    )
+    auth_cache_entries: int = Field(
+        default=10_000,
+        ge=1,
+        description="Most tokens and keys each process remembers (only valid ones are kept; the "
+        "oldest are forgotten first).",
+    )
     host: str = Field(default="127.0.0.1", description="Address `saxaul serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `saxaul serve` binds.")
     jobs: bool = Field(

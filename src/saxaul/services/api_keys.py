@@ -2,6 +2,10 @@
 
 Why SHA-256 and not a password hash: the secret is 32 random bytes (256 bits), so a fast hash
 is not guessable, and every bulk request can be checked without a deliberate slow-down.
+A key found live is remembered in ``rt.operator_keys`` for ``SAXAUL_AUTH_CACHE_S`` seconds, as
+participant tokens are (``services.participant_auth`` says why): revoking a key refuses it at
+once in the revoking process and at most that long after in any other.
+
 Example: ``create_api_key(rt, "ingest-bot")`` → ``"sxk_3q…"``; only its hash is stored.
 """
 
@@ -50,10 +54,14 @@ def authenticate(rt: Runtime, secret: str) -> ApiPrincipal:
     """The principal of a presented key; refuses unknown and revoked keys alike."""
     if not secret.startswith(PREFIX) or len(secret) > 128:
         raise Unauthorised("this is not a Saxaul API key; create one with `saxaul apikey create`")
-    with rt.db.reading() as conn:
-        key = auth_repo.live_api_key(conn, _digest(secret))
+    digest, now_us = _digest(secret), to_us(rt.clock.now())
+    key = rt.operator_keys.get(digest, now_us)
     if key is None:
-        raise Unauthorised("unknown or revoked API key; ask the operator for a current one")
+        with rt.db.reading() as conn:
+            key = auth_repo.live_api_key(conn, digest)
+        if key is None:
+            raise Unauthorised("unknown or revoked API key; ask the operator for a current one")
+        rt.operator_keys.put(digest, key, now_us)
     return ApiPrincipal(key_id=key.id, name=key.name, role=key.role)
 
 
@@ -61,3 +69,4 @@ def revoke_api_key(rt: Runtime, name: str) -> None:
     """Revoke a key by name, effective immediately."""
     at_us = to_us(rt.clock.now())
     rt.db.write(lambda conn: auth_repo.revoke_api_key(conn, name, at_us))
+    rt.operator_keys.evict_where(lambda key: key.name == name)
