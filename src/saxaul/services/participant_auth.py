@@ -106,6 +106,13 @@ def issue_token(rt: Runtime, user_id: str, ttl: dt.timedelta = DEFAULT_TTL) -> I
     return _issue(rt, user_id, ttl)
 
 
+def remembered_participant(rt: Runtime, token: str) -> ParticipantPrincipal | None:
+    """The participant of a token this process found live a moment ago, without any I/O;
+    ``None`` means "ask ``authenticate_participant``", never "refused"."""
+    user_id = rt.sessions.get(_digest(token), to_us(rt.clock.now()))
+    return None if user_id is None else ParticipantPrincipal(user_id=user_id)
+
+
 def authenticate_participant(rt: Runtime, token: str) -> ParticipantPrincipal:
     """The participant a presented token belongs to; refuses unknown, ended and expired ones."""
     if not token.startswith(PREFIX) or len(token) > 128:
@@ -113,15 +120,16 @@ def authenticate_participant(rt: Runtime, token: str) -> ParticipantPrincipal:
             "this is not a participant token; log in with POST /v1/auth/login",
             detail_zh="这不是参与者登录凭证，请先登录",
         )
+    remembered = remembered_participant(rt, token)
+    if remembered is not None:
+        return remembered
     digest, now_us = _digest(token), to_us(rt.clock.now())
-    user_id = rt.sessions.get(digest, now_us)
-    if user_id is None:
-        with rt.db.reading() as conn:
-            live = auth_repo.live_session(conn, digest, now_us)
-        if live is None:
-            raise Unauthorised(_LOG_IN_AGAIN, detail_zh=_LOG_IN_AGAIN_ZH)
-        user_id, expires_us = live
-        rt.sessions.put(digest, user_id, now_us, expires_us)
+    with rt.db.reading() as conn:
+        live = auth_repo.live_session(conn, digest, now_us)
+    if live is None:
+        raise Unauthorised(_LOG_IN_AGAIN, detail_zh=_LOG_IN_AGAIN_ZH)
+    user_id, expires_us = live
+    rt.sessions.put(digest, user_id, now_us, expires_us)
     return ParticipantPrincipal(user_id=user_id)
 
 
