@@ -81,6 +81,15 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `saxaul serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `saxaul serve` binds.")
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="Server processes `saxaul serve` starts. By default one per CPU core on "
+        "PostgreSQL (one Python process uses one core), and 1 on SQLite (one writer at a "
+        "time anyway, and one process queues its writers fairly where several would contend "
+        "in SQLite's busy handler). The scheduled jobs run in one of them only.",
+    )
     jobs: bool = Field(
         default=True,
         description="Whether the server mints and expires energy balls itself (one server per "
