@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         "time anyway, and one process queues its writers fairly where several would contend "
         "in SQLite's busy handler). The scheduled jobs run in one of them only.",
     )
+    access_log: bool = Field(
+        default=True,
+        description="Whether `saxaul serve` logs a line per request. Off, a server answers "
+        "about 10-20 % more small requests (measured on 2 cores); a reverse proxy in front "
+        "usually logs them anyway.",
+    )
     jobs: bool = Field(
         default=True,
         description="Whether the server mints and expires energy balls itself (one server per "

@@ -106,3 +106,15 @@ def test_several_workers_find_the_database_migrated_before_they_start(
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'serve.db'}")
     assert "alembic_version" in sa.inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_the_access_log_is_on_unless_turned_off(
+    served: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert served["access_log"] is True
+    assert runner.invoke(app, ["serve", "--no-access-log"]).exit_code == 0
+    assert served["access_log"] is False
+    monkeypatch.setenv("SAXAUL_ACCESS_LOG", "false")
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert served["access_log"] is False

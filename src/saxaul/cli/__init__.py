@@ -444,6 +444,14 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    access_log: Annotated[
+        bool | None,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="log a line per request (default: SAXAUL_ACCESS_LOG, else on)",
+            show_default=False,
+        ),
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -458,7 +466,13 @@ def serve(
     """Serve the HTTP API (OpenAPI docs at /docs) and run the scheduled ball jobs."""
     from saxaul.cli.serving import serve as run_server
 
-    chosen = {"host": host, "port": port, "jobs": jobs, "workers": workers}
+    chosen = {
+        "host": host,
+        "port": port,
+        "jobs": jobs,
+        "access_log": access_log,
+        "workers": workers,
+    }
     run_server(Settings().model_copy(update={k: v for k, v in chosen.items() if v is not None}))
 
 

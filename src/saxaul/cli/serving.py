@@ -45,6 +45,7 @@ def serve(settings: Settings) -> None:
         workers=workers,
         http="httptools",
         loop="uvloop",
+        access_log=settings.access_log,
     )
 
 
