@@ -12,6 +12,7 @@ from saxaul.catalogue import shipped_energy_rules
 from saxaul.config import Settings
 from saxaul.domain.clock import Clock
 from saxaul.domain.game_rules import EnergyRules
+from saxaul.services.auth_cache import AuthCache
 from saxaul.services.group_commit import GroupCommit
 from saxaul.services.methodology import active_programme, register_packs
 from saxaul.services.runtime import Runtime, SystemClock
@@ -27,6 +28,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     """Build the runtime the use cases share."""
     db = migrate(settings.database_url)
     programme = active_programme(settings.packs, settings.activity_packs)
+    lifetime_us = round(settings.auth_cache_s * 1_000_000)
     rt = Runtime(
         db=db,
         clock=clock or SystemClock(),
@@ -39,6 +41,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
             window_s=settings.group_commit_window_ms / 1000,
             max_items=settings.group_commit_max_moves,
         ),
+        sessions=AuthCache(lifetime_us, settings.auth_cache_entries),
+        operator_keys=AuthCache(lifetime_us, settings.auth_cache_entries),
     )
     register_packs(rt)
     return rt

@@ -69,6 +69,46 @@ def test_nul_anywhere_in_a_json_body_is_refused(client: TestClient, me: Headers)
     assert assert_problem(co_plant, 422, "invalid_request")["field"] == "friends.1"
 
 
+@pytest.mark.parametrize(
+    "escaped",
+    ["\\uD800", "\\udfff", "\\u0000", "a\\\\\\u0000"],
+    ids=["upper-surrogate", "lower-surrogate", "nul", "nul-after-a-backslash"],
+)
+def test_every_spelling_of_an_unstorable_escape_is_refused(
+    client: TestClient, escaped: str
+) -> None:
+    body = '{"user_id": "' + escaped + '", "password": "correct horse"}'
+
+    response = client.post(
+        "/v1/auth/login", content=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert assert_problem(response, 422, "invalid_request")["field"] == "user_id"
+
+
+@pytest.mark.parametrize(
+    "escaped", ["\\ud83c\\udf33", "\\\\u0000"], ids=["paired-surrogates", "escaped-backslash"]
+)
+def test_escapes_that_spell_storable_text_pass_the_door(client: TestClient, escaped: str) -> None:
+    body = '{"user_id": "' + escaped + '", "password": "correct horse"}'
+
+    response = client.post(
+        "/v1/auth/login", content=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert_problem(response, 401, "unauthorised")
+
+
+def test_a_chunked_body_without_a_length_is_checked_too(client: TestClient) -> None:
+    body = json.dumps({"user_id": "a\u0000b", "password": "correct horse"}).encode()
+
+    response = client.post(
+        "/v1/auth/login", content=iter([body]), headers={"Content-Type": "application/json"}
+    )
+
+    assert assert_problem(response, 422, "invalid_request")["field"] == "user_id"
+
+
 @BOTH_STORES
 def test_nul_in_a_path_or_query_parameter_is_refused(
     client: TestClient, me: Headers, auth: Headers

@@ -5,6 +5,11 @@ caller (``require_operator`` for operator keys, ``require_participant`` for part
 so a handler cannot forget it, and the body limit is enforced before a single byte is parsed.
 Handlers declare what they need with the ``Annotated`` aliases below.
 
+Why the dependencies are ``async``: FastAPI runs a plain ``def`` dependency on a worker thread,
+and each hop to a thread and back costs more than what these do (read ``app.state``, look a
+token up in memory). Only the work that may block (a credential not in ``rt.sessions`` or
+``rt.operator_keys``, which reads the store) goes to a thread.
+
 Example: ``def opt_out(user_id: str, rt: RuntimeDep, operator: OperatorDep) -> None`` gets the
 runtime the lifespan built and the principal of the ``Authorization: Bearer sxk_…`` key, or the
 request is refused with 401 before the handler runs.
@@ -19,13 +24,18 @@ from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import RouteContext
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from saxaul.api.metrics import EventCounters
 from saxaul.api.problems import RequestTooLargeError, UnsupportedMediaTypeError
 from saxaul.config import Settings
 from saxaul.domain.errors import Unauthorised
-from saxaul.services.api_keys import ApiPrincipal, authenticate
-from saxaul.services.participant_auth import ParticipantPrincipal, authenticate_participant
+from saxaul.services.api_keys import ApiPrincipal, authenticate, remembered_key
+from saxaul.services.participant_auth import (
+    ParticipantPrincipal,
+    authenticate_participant,
+    remembered_participant,
+)
 from saxaul.services.runtime import Runtime
 
 JSON_ARRAY = "application/json"
@@ -47,19 +57,19 @@ _participant_bearer = HTTPBearer(
 )
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     """The runtime the app's lifespan built (or was given)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_event_counters(request: Request) -> EventCounters:
+async def get_event_counters(request: Request) -> EventCounters:
     """This app's event counters (its own Prometheus registry, never the global one)."""
     counters: EventCounters = request.app.state.event_counters
     return counters
@@ -70,7 +80,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 EventCountersDep = Annotated[EventCounters, Depends(get_event_counters)]
 
 
-def require_operator(
+async def require_operator(
     rt: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiPrincipal:
@@ -80,7 +90,11 @@ def require_operator(
             "this endpoint needs an operator API key: send `Authorization: Bearer sxk_…` "
             "(create one with `saxaul apikey create NAME`)"
         )
-    return authenticate(rt, credentials.credentials)
+    secret = credentials.credentials
+    remembered = remembered_key(rt, secret)
+    if remembered is not None:
+        return remembered
+    return await run_in_threadpool(authenticate, rt, secret)
 
 
 OperatorDep = Annotated[ApiPrincipal, Depends(require_operator)]
@@ -88,7 +102,7 @@ OPERATOR_ONLY = Depends(require_operator)
 """Router-level guard: ``APIRouter(dependencies=[OPERATOR_ONLY])`` protects every route on it."""
 
 
-def participant_token(
+async def participant_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_participant_bearer)],
 ) -> str:
     """The presented participant token, unchecked; 401 when there is none."""
@@ -105,13 +119,16 @@ ParticipantTokenDep = Annotated[str, Depends(participant_token)]
 """The raw token, for the one handler that acts on the token itself (logout)."""
 
 
-def require_participant(rt: RuntimeDep, token: ParticipantTokenDep) -> ParticipantPrincipal:
+async def require_participant(rt: RuntimeDep, token: ParticipantTokenDep) -> ParticipantPrincipal:
     """The participant of the presented token; 401 when missing, unknown, ended or expired.
 
     Why there is no user id to compare: participant routes act on ``principal.user_id`` only
     (``/v1/me/…``), so a valid token can never reach another participant's data.
     """
-    return authenticate_participant(rt, token)
+    remembered = remembered_participant(rt, token)
+    if remembered is not None:
+        return remembered
+    return await run_in_threadpool(authenticate_participant, rt, token)
 
 
 ParticipantDep = Annotated[ParticipantPrincipal, Depends(require_participant)]

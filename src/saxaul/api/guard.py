@@ -13,6 +13,13 @@ before routing, against the route it will reach:
 - a NUL character or an unpaired surrogate (not storable Unicode) in a path parameter, a query
   parameter, or a string or key of a JSON body → 422 ``invalid_request`` naming the field.
 
+Why it costs next to nothing on most requests: it runs before every request, so the common case
+does no parsing it need not. A path or query is parsed only when its text holds a NUL (or, for
+a path, anything unstorable), and only then is the route matched to name the field; a request
+without a body is not matched at all; what each route decides is worked out once; and a valid
+JSON body is walked string by string only when its bytes hold an escape that can spell a NUL
+or a surrogate.
+
 Bulk bodies (the routes that read ``UploadDep``) are the ingest layer's: it bounds them itself
 and quarantines a bad row while the good rows proceed, so only their path and query are checked
 here. Example: ``POST /v1/auth/login {"user_id": "a\\u0000b", …}`` → 422 with ``"field":
@@ -24,6 +31,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -41,6 +49,10 @@ _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _SQUARE = bytes.maketrans(b"{}", b"[]")
 _JSON_TYPES = ("application/json",)
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF][0-9a-fA-F]{2})")
+"""The only way valid JSON in strict UTF-8 spells a NUL or a surrogate: a ``\\u`` escape. A body
+without one needs no walk over its strings (one with an escaped backslash before ``u0000``, or
+with paired surrogates, is walked and found storable)."""
 
 
 class RequestGuard:
@@ -48,20 +60,24 @@ class RequestGuard:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._known: tuple[_Route, ...] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
-        route, path_params = _match(scope)
-        invalid = _bad_parameters(scope, path_params)
+        invalid = _bad_parameters(scope, self._routes(scope))
         if invalid:
-            await _refuse(request, invalid, scope, receive, send)
+            await _refuse(Request(scope), invalid, scope, receive, send)
             return
-        if route is None or reads_upload(route):
+        if not _has_body(scope):
             await self.app(scope, receive, send)
             return
+        route, _ = _match(scope, self._routes(scope))
+        if route is None or not route.checks_body:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         settings: Settings = scope["app"].state.settings
         limit, max_depth = settings.http_max_json_bytes, settings.http_max_json_depth
         body = await _read_body(request, receive, limit)
@@ -82,25 +98,61 @@ class RequestGuard:
                 return
         await self.app(scope, _replay(body, receive), send)
 
+    def _routes(self, scope: Scope) -> tuple[_Route, ...]:
+        """The app's routes with what each decides, worked out on the first request only.
 
-def _match(scope: Scope) -> tuple[RouteContext | None, dict[str, Any]]:
-    """The API route the request will reach and its path parameters, if any route fits."""
-    for route in iter_route_contexts(scope["app"].routes):
-        match, child = route.matches(scope)
+        Why once: listing the routes builds a context per route, and whether a route takes a
+        bulk body means walking its dependencies; neither changes once the app serves.
+        """
+        if self._known is None:
+            self._known = tuple(
+                _Route(route, hasattr(route, "dependant") and not reads_upload(route))
+                for route in iter_route_contexts(scope["app"].routes)
+            )
+        return self._known
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """A route, and whether its JSON body is this guard's to check (an API route, not bulk)."""
+
+    context: RouteContext
+    checks_body: bool
+
+
+def _has_body(scope: Scope) -> bool:
+    """Whether the request may carry a body: HTTP/1 sends none without a length or chunking."""
+    headers: dict[bytes, bytes] = dict(scope["headers"])
+    declared = headers.get(b"content-length")
+    if declared is not None:
+        return declared.strip() != b"0"
+    version: str = scope.get("http_version", "1.1")
+    return b"transfer-encoding" in headers or not version.startswith("1")
+
+
+def _match(scope: Scope, routes: tuple[_Route, ...]) -> tuple[_Route | None, dict[str, Any]]:
+    """The route the request will reach and its path parameters, if any route fits."""
+    for route in routes:
+        match, child = route.context.matches(scope)
         if match is Match.FULL:
-            found = route if hasattr(route, "dependant") else None
-            return found, dict(child.get("path_params", {}))
+            return route, dict(child.get("path_params", {}))
     return None, {}
 
 
-def _bad_parameters(scope: Scope, path_params: dict[str, Any]) -> list[InvalidParameter]:
-    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    found = [
-        _unstorable(name, str(value), "path")
-        for name, value in path_params.items()
-        if isinstance(value, str) and not _storable(value)
-    ]
-    for name, value in query:
+def _bad_parameters(scope: Scope, routes: tuple[_Route, ...]) -> list[InvalidParameter]:
+    """Unstorable path and query parameters, named; the route is matched only to name one."""
+    found: list[InvalidParameter] = []
+    if not _storable(scope["path"]):
+        _, path_params = _match(scope, routes)
+        found = [
+            _unstorable(name, str(value), "path")
+            for name, value in path_params.items()
+            if isinstance(value, str) and not _storable(value)
+        ]
+    raw_query: bytes = scope.get("query_string", b"")
+    if b"%00" not in raw_query and b"\x00" not in raw_query:
+        return found  # decoding (latin-1, or UTF-8 with replacement) yields no surrogate either
+    for name, value in parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True):
         if not _storable(name):
             found.append(_unstorable(name, name, "query"))
         elif not _storable(value):
@@ -140,6 +192,8 @@ def _bad_json(body: bytes) -> list[InvalidParameter]:
         return [_body_problem(f"the body is not UTF-8 (byte {exc.start} is not)")]
     except ValueError as exc:
         return [_body_problem(f"the body is not valid JSON: {exc}")]
+    if not _UNSTORABLE_ESCAPE.search(body):
+        return []
     return [
         _unstorable(name, value, "body")
         for name, value in _strings(document, ())

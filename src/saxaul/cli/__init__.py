@@ -447,15 +447,36 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    access_log: Annotated[
+        bool | None,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="log a line per request (default: SAXAUL_ACCESS_LOG, else on)",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="server processes (default: SAXAUL_WORKERS, else one per CPU core on "
+            "PostgreSQL and 1 on SQLite)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs) and run the scheduled ball jobs."""
-    import uvicorn
+    from saxaul.cli.serving import serve as run_server
 
-    from saxaul.api.app import create_app
-
-    chosen = {"host": host, "port": port, "jobs": jobs}
-    settings = Settings().model_copy(update={k: v for k, v in chosen.items() if v is not None})
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    chosen = {
+        "host": host,
+        "port": port,
+        "jobs": jobs,
+        "access_log": access_log,
+        "workers": workers,
+    }
+    run_server(Settings().model_copy(update={k: v for k, v in chosen.items() if v is not None}))
 
 
 @app.command("demo")

@@ -2,6 +2,10 @@
 
 Why SHA-256 and not a password hash: the secret is 32 random bytes (256 bits), so a fast hash
 is not guessable, and every bulk request can be checked without a deliberate slow-down.
+A key found live is remembered in ``rt.operator_keys`` for ``SAXAUL_AUTH_CACHE_S`` seconds, as
+participant tokens are (``services.participant_auth`` says why): revoking a key refuses it at
+once in the revoking process and at most that long after in any other.
+
 Example: ``create_api_key(rt, "ingest-bot")`` → ``"sxk_3q…"``; only its hash is stored.
 """
 
@@ -46,14 +50,26 @@ def create_api_key(rt: Runtime, name: str, role: str = "operator") -> str:
     return secret
 
 
+def remembered_key(rt: Runtime, secret: str) -> ApiPrincipal | None:
+    """The principal of a key this process found live a moment ago, without any I/O; ``None``
+    means "ask ``authenticate``", never "refused"."""
+    key = rt.operator_keys.get(_digest(secret), to_us(rt.clock.now()))
+    return None if key is None else ApiPrincipal(key_id=key.id, name=key.name, role=key.role)
+
+
 def authenticate(rt: Runtime, secret: str) -> ApiPrincipal:
     """The principal of a presented key; refuses unknown and revoked keys alike."""
     if not secret.startswith(PREFIX) or len(secret) > 128:
         raise Unauthorised("this is not a Saxaul API key; create one with `saxaul apikey create`")
+    remembered = remembered_key(rt, secret)
+    if remembered is not None:
+        return remembered
+    digest, now_us = _digest(secret), to_us(rt.clock.now())
     with rt.db.reading() as conn:
-        key = auth_repo.live_api_key(conn, _digest(secret))
+        key = auth_repo.live_api_key(conn, digest)
     if key is None:
         raise Unauthorised("unknown or revoked API key; ask the operator for a current one")
+    rt.operator_keys.put(digest, key, now_us)
     return ApiPrincipal(key_id=key.id, name=key.name, role=key.role)
 
 
@@ -61,3 +77,4 @@ def revoke_api_key(rt: Runtime, name: str) -> None:
     """Revoke a key by name, effective immediately."""
     at_us = to_us(rt.clock.now())
     rt.db.write(lambda conn: auth_repo.revoke_api_key(conn, name, at_us))
+    rt.operator_keys.evict_where(lambda key: key.name == name)

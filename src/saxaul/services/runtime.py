@@ -15,7 +15,9 @@ from saxaul.domain.clock import Clock
 from saxaul.domain.game_rules import EnergyRules, SpeciesCatalogue
 from saxaul.domain.methodology import Pack
 from saxaul.domain.programme import Programme
+from saxaul.services.auth_cache import AuthCache
 from saxaul.services.group_commit import GroupCommit
+from saxaul.store.auth_repo import StoredKey
 from saxaul.store.uow import Database
 
 if TYPE_CHECKING:
@@ -49,6 +51,11 @@ class Runtime:
     """Where concurrent move requests wait to be played together (``services.game_batch``)."""
     rules: EnergyRules = field(default_factory=shipped_energy_rules)
     species: SpeciesCatalogue = field(default_factory=shipped_species)
+    sessions: AuthCache[str] = field(default_factory=AuthCache)
+    """Participant tokens checked a moment ago (digest → user id); ``bootstrap`` sizes it from
+    the settings, and a runtime built without it reads the store for every token."""
+    operator_keys: AuthCache[StoredKey] = field(default_factory=AuthCache)
+    """Operator API keys checked a moment ago (digest → key), sized like ``sessions``."""
 
     @property
     def programme(self) -> Programme:

@@ -92,16 +92,17 @@ def insert_session(
     )
 
 
-def session_user(conn: UnitOfWork, token_hash: str, now_us: int) -> str | None:
-    """The participant of the live (unrevoked, unexpired) session ``token_hash``, if any."""
-    user: str | None = conn.execute(
-        select(sessions.c.user_id).where(
+def live_session(conn: UnitOfWork, token_hash: str, now_us: int) -> tuple[str, int] | None:
+    """The participant of the live (unrevoked, unexpired) session ``token_hash`` and when it
+    expires (µs), if there is one."""
+    row = conn.execute(
+        select(sessions.c.user_id, sessions.c.expires_at_us).where(
             sessions.c.token_hash == token_hash,
             sessions.c.revoked_at_us.is_(None),
             sessions.c.expires_at_us > now_us,
         )
-    ).scalar()
-    return user
+    ).first()
+    return None if row is None else (row.user_id, row.expires_at_us)
 
 
 def revoke_session(conn: WriteUnitOfWork, token_hash: str, at_us: int) -> None:

@@ -60,7 +60,7 @@ def post_logout(rt: RuntimeDep, participant: ParticipantDep, token: ParticipantT
     response_model=MeOut,
     responses=problem_responses("unauthorised"),
 )
-def get_me(participant: ParticipantDep) -> MeOut:
+async def get_me(participant: ParticipantDep) -> MeOut:
     """The participant the presented token belongs to."""
     return MeOut(user_id=participant.user_id)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
+from starlette.concurrency import run_in_threadpool
 
 from saxaul.api.deps import ParticipantDep, RuntimeDep
 from saxaul.api.problems import problem_responses
@@ -38,9 +39,10 @@ OtherUser = Annotated[
     response_model=FriendListOut,
     responses=problem_responses("unauthorised"),
 )
-def get_friends(rt: RuntimeDep, me: ParticipantDep) -> FriendListOut:
+async def get_friends(rt: RuntimeDep, me: ParticipantDep) -> FriendListOut:
     """Your friends, the invitations you received and the ones you sent, oldest first."""
-    return FriendListOut.model_validate(friends.list_friends(rt, me.user_id))
+    listed = await run_in_threadpool(friends.list_friends, rt, me.user_id)
+    return FriendListOut.model_validate(listed)
 
 
 @router.post(
@@ -51,12 +53,12 @@ def get_friends(rt: RuntimeDep, me: ParticipantDep) -> FriendListOut:
         "unauthorised", "not_found", "already_friends", "own_account", "invalid_request"
     ),
 )
-def post_invitation(rt: RuntimeDep, me: ParticipantDep, body: InvitationIn) -> InvitationOut:
+async def post_invitation(rt: RuntimeDep, me: ParticipantDep, body: InvitationIn) -> InvitationOut:
     """Invite a participant by user id; if they already invited you, you become friends.
 
     Sending the same invitation again answers it unchanged.
     """
-    stored = friends.invite(rt, me.user_id, body.user_id)
+    stored = await run_in_threadpool(friends.invite, rt, me.user_id, body.user_id)
     return InvitationOut(user_id=body.user_id, status=stored.status, since=stored.since)
 
 
@@ -66,9 +68,9 @@ def post_invitation(rt: RuntimeDep, me: ParticipantDep, body: InvitationIn) -> I
     response_model=FriendOut,
     responses=problem_responses("unauthorised", "not_found", "invalid_request"),
 )
-def post_accept(rt: RuntimeDep, me: ParticipantDep, inviter: OtherUser) -> FriendOut:
+async def post_accept(rt: RuntimeDep, me: ParticipantDep, inviter: OtherUser) -> FriendOut:
     """Accept the invitation ``inviter`` sent you; accepting again answers the same friendship."""
-    stored = friends.accept(rt, me.user_id, inviter)
+    stored = await run_in_threadpool(friends.accept, rt, me.user_id, inviter)
     return FriendOut(user_id=inviter, since=stored.since)
 
 
@@ -79,6 +81,6 @@ def post_accept(rt: RuntimeDep, me: ParticipantDep, inviter: OtherUser) -> Frien
     response_class=Response,
     responses=problem_responses("unauthorised", "not_found", "invalid_request"),
 )
-def delete_friend(rt: RuntimeDep, me: ParticipantDep, user_id: OtherUser) -> None:
+async def delete_friend(rt: RuntimeDep, me: ParticipantDep, user_id: OtherUser) -> None:
     """End the friendship with ``user_id``, or the pending invitation between you, either way."""
-    friends.remove(rt, me.user_id, user_id)
+    await run_in_threadpool(friends.remove, rt, me.user_id, user_id)

@@ -10,6 +10,10 @@ attempt landed, and only the key lets the server answer the first result instead
 twice. Collect and steal are safe to repeat without one (the
 ledger's transfer ids stop a second take), so there it is optional.
 
+Why the handlers are ``async`` and send only the service call to a thread: a plain ``def``
+handler is run on a worker thread and its answer is validated on another, and every hop costs
+more than the HTTP work itself; here each request makes one hop, for the work that blocks.
+
 Example: ``POST /v1/me/balls/a17/collect`` → ``{"move": "collect", "transfers": [{"id":
 "collect:a17", "from": "ball:a17", "to": "user:u1", "amount_g": 52, …}], "ball": {…},
 "replayed": false}``; collecting it again → ``409 nothing_to_take``.
@@ -20,6 +24,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
+from starlette.concurrency import run_in_threadpool
 
 from saxaul.api.deps import ParticipantDep, RuntimeDep
 from saxaul.api.problems import problem_responses
@@ -72,9 +77,9 @@ _MOVE = ("unauthorised", "idempotency_key_reused", "exceeds_balance", "invalid_r
     response_model=ForestOut,
     responses=problem_responses("unauthorised"),
 )
-def get_my_forest(rt: RuntimeDep, me: ParticipantDep) -> ForestOut:
+async def get_my_forest(rt: RuntimeDep, me: ParticipantDep) -> ForestOut:
     """Your energy, your balls still growing or ripe, your cover, and progress to each species."""
-    return ForestOut.model_validate(forest.my_forest(rt, me.user_id))
+    return ForestOut.model_validate(await run_in_threadpool(forest.my_forest, rt, me.user_id))
 
 
 @router.post(
@@ -85,11 +90,12 @@ def get_my_forest(rt: RuntimeDep, me: ParticipantDep) -> ForestOut:
         *_MOVE, "not_found", "not_owner", "not_ripe", "expired", "nothing_to_take"
     ),
 )
-def post_collect(
+async def post_collect(
     rt: RuntimeDep, me: ParticipantDep, ball_id: BallId, key: OptionalKey = None
 ) -> MoveOut:
     """Move what is left in your ripe ball into your energy. Someone else's ball is `not_owner`."""
-    return MoveOut.model_validate(game_requests.collect(rt, me.user_id, ball_id, key))
+    answer = await run_in_threadpool(game_requests.collect, rt, me.user_id, ball_id, key)
+    return MoveOut.model_validate(answer)
 
 
 @router.get(
@@ -98,9 +104,12 @@ def post_collect(
     response_model=FriendForestOut,
     responses=problem_responses("unauthorised", "not_friends", "invalid_request"),
 )
-def get_friend_forest(rt: RuntimeDep, me: ParticipantDep, user_id: FriendId) -> FriendForestOut:
+async def get_friend_forest(
+    rt: RuntimeDep, me: ParticipantDep, user_id: FriendId
+) -> FriendForestOut:
     """A friend's live balls, each with what you could steal now; only friends may look."""
-    return FriendForestOut.model_validate(forest.friend_forest(rt, me.user_id, user_id))
+    view = await run_in_threadpool(forest.friend_forest, rt, me.user_id, user_id)
+    return FriendForestOut.model_validate(view)
 
 
 @router.post(
@@ -120,7 +129,7 @@ def get_friend_forest(rt: RuntimeDep, me: ParticipantDep, user_id: FriendId) -> 
         "daily_limit",
     ),
 )
-def post_steal(
+async def post_steal(
     rt: RuntimeDep,
     me: ParticipantDep,
     user_id: FriendId,
@@ -128,7 +137,8 @@ def post_steal(
     key: OptionalKey = None,
 ) -> MoveOut:
     """Take a share of a friend's ripe ball, once per ball; a ball not theirs is `not_found`."""
-    return MoveOut.model_validate(game_requests.steal(rt, me.user_id, user_id, ball_id, key))
+    answer = await run_in_threadpool(game_requests.steal, rt, me.user_id, user_id, ball_id, key)
+    return MoveOut.model_validate(answer)
 
 
 @router.post(
@@ -139,11 +149,13 @@ def post_steal(
         *_MOVE, "own_account", "not_friends", "not_a_step", "insufficient_energy", "daily_limit"
     ),
 )
-def post_water(
+async def post_water(
     rt: RuntimeDep, me: ParticipantDep, user_id: FriendId, body: WaterIn, key: RequiredKey
 ) -> MoveOut:
     """Give a friend one watering step of your energy, a few times a day."""
-    answer = game_requests.water(rt, me.user_id, user_id, body.amount_g, key)
+    answer = await run_in_threadpool(
+        game_requests.water, rt, me.user_id, user_id, body.amount_g, key
+    )
     return MoveOut.model_validate(answer)
 
 
@@ -153,9 +165,12 @@ def post_water(
     response_model=MoveOut,
     responses=problem_responses(*_MOVE, "not_a_cover", "already_covered"),
 )
-def post_cover(rt: RuntimeDep, me: ParticipantDep, body: CoverIn, key: RequiredKey) -> MoveOut:
+async def post_cover(
+    rt: RuntimeDep, me: ParticipantDep, body: CoverIn, key: RequiredKey
+) -> MoveOut:
     """Nobody can steal from you while it lasts; one cover at a time."""
-    return MoveOut.model_validate(game_requests.protect(rt, me.user_id, body.hours, key))
+    answer = await run_in_threadpool(game_requests.protect, rt, me.user_id, body.hours, key)
+    return MoveOut.model_validate(answer)
 
 
 @router.get(
@@ -164,9 +179,10 @@ def post_cover(rt: RuntimeDep, me: ParticipantDep, body: CoverIn, key: RequiredK
     response_model=list[TreeOut],
     responses=problem_responses("unauthorised"),
 )
-def get_my_trees(rt: RuntimeDep, me: ParticipantDep) -> list[TreeOut]:
+async def get_my_trees(rt: RuntimeDep, me: ParticipantDep) -> list[TreeOut]:
     """Every tree you plant or co-plant, newest first, with certificates for promised ones."""
-    return [TreeOut.model_validate(tree) for tree in forest.my_trees(rt, me.user_id)]
+    trees = await run_in_threadpool(forest.my_trees, rt, me.user_id)
+    return [TreeOut.model_validate(tree) for tree in trees]
 
 
 @router.post(
@@ -175,12 +191,13 @@ def get_my_trees(rt: RuntimeDep, me: ParticipantDep) -> list[TreeOut]:
     response_model=MoveOut,
     responses=problem_responses(*_MOVE, "unknown_species", "insufficient_energy", "already_exists"),
 )
-def post_tree(rt: RuntimeDep, me: ParticipantDep, body: PlantIn, key: RequiredKey) -> MoveOut:
+async def post_tree(rt: RuntimeDep, me: ParticipantDep, body: PlantIn, key: RequiredKey) -> MoveOut:
     """Spend a species' whole cost now; the tree is promised to its partner at once.
 
     The tree's id comes from you and your Idempotency-Key, so a retry names the same tree.
     """
-    return MoveOut.model_validate(game_requests.plant(rt, me.user_id, body.species_id, key))
+    answer = await run_in_threadpool(game_requests.plant, rt, me.user_id, body.species_id, key)
+    return MoveOut.model_validate(answer)
 
 
 @router.post(
@@ -196,11 +213,13 @@ def post_tree(rt: RuntimeDep, me: ParticipantDep, body: PlantIn, key: RequiredKe
         "already_exists",
     ),
 )
-def post_co_planting(
+async def post_co_planting(
     rt: RuntimeDep, me: ParticipantDep, body: CoPlantIn, key: RequiredKey
 ) -> MoveOut:
     """A tree you and your friends fund together by pooling; no energy moves yet."""
-    answer = game_requests.co_plant(rt, me.user_id, body.species_id, body.friends, key)
+    answer = await run_in_threadpool(
+        game_requests.co_plant, rt, me.user_id, body.species_id, body.friends, key
+    )
     return MoveOut.model_validate(answer)
 
 
@@ -210,9 +229,9 @@ def post_co_planting(
     response_model=TreeOut,
     responses=problem_responses("unauthorised", "not_found", "invalid_request"),
 )
-def get_tree(rt: RuntimeDep, me: ParticipantDep, tree_id: TreeId) -> TreeOut:
+async def get_tree(rt: RuntimeDep, me: ParticipantDep, tree_id: TreeId) -> TreeOut:
     """A tree you plant or co-plant; anyone else's is `not_found`, as if it did not exist."""
-    return TreeOut.model_validate(forest.tree(rt, me.user_id, tree_id))
+    return TreeOut.model_validate(await run_in_threadpool(forest.tree, rt, me.user_id, tree_id))
 
 
 @router.post(
@@ -227,11 +246,13 @@ def get_tree(rt: RuntimeDep, me: ParticipantDep, tree_id: TreeId) -> TreeOut:
         "insufficient_energy",
     ),
 )
-def post_pool(
+async def post_pool(
     rt: RuntimeDep, me: ParticipantDep, tree_id: TreeId, body: PoolIn, key: RequiredKey
 ) -> MoveOut:
     """Add your share; the share that reaches the tree's cost plants it."""
-    answer = game_requests.pool(rt, me.user_id, tree_id, body.amount_g, key)
+    answer = await run_in_threadpool(
+        game_requests.pool, rt, me.user_id, tree_id, body.amount_g, key
+    )
     return MoveOut.model_validate(answer)
 
 
@@ -241,9 +262,12 @@ def post_pool(
     response_model=MoveOut,
     responses=problem_responses(*_MOVE, "not_found", "not_funding", "not_initiator"),
 )
-def post_cancel(rt: RuntimeDep, me: ParticipantDep, tree_id: TreeId, key: RequiredKey) -> MoveOut:
+async def post_cancel(
+    rt: RuntimeDep, me: ParticipantDep, tree_id: TreeId, key: RequiredKey
+) -> MoveOut:
     """Only its initiator, while it is funding; every share goes back to whoever pooled it."""
-    return MoveOut.model_validate(game_requests.cancel(rt, me.user_id, tree_id, key))
+    answer = await run_in_threadpool(game_requests.cancel, rt, me.user_id, tree_id, key)
+    return MoveOut.model_validate(answer)
 
 
 @router.get(
@@ -252,9 +276,10 @@ def post_cancel(rt: RuntimeDep, me: ParticipantDep, tree_id: TreeId, key: Requir
     response_model=LeaderboardOut,
     responses=problem_responses("unauthorised"),
 )
-def get_leaderboard(rt: RuntimeDep, me: ParticipantDep) -> LeaderboardOut:
+async def get_leaderboard(rt: RuntimeDep, me: ParticipantDep) -> LeaderboardOut:
     """You and your friends, by energy gained this (local) week and by trees planted."""
-    return LeaderboardOut.model_validate(forest.leaderboard(rt, me.user_id))
+    board = await run_in_threadpool(forest.leaderboard, rt, me.user_id)
+    return LeaderboardOut.model_validate(board)
 
 
 @router.get(
@@ -263,7 +288,7 @@ def get_leaderboard(rt: RuntimeDep, me: ParticipantDep) -> LeaderboardOut:
     response_model=StatementOut,
     responses=problem_responses("unauthorised", "invalid_request"),
 )
-def get_ledger(
+async def get_ledger(
     rt: RuntimeDep,
     me: ParticipantDep,
     limit: Annotated[
@@ -279,7 +304,8 @@ def get_ledger(
     ] = None,
 ) -> StatementOut:
     """Every transfer of your energy, your balls and your debt, newest first."""
-    return StatementOut.model_validate(forest.ledger_statement(rt, me.user_id, limit, before))
+    page = await run_in_threadpool(forest.ledger_statement, rt, me.user_id, limit, before)
+    return StatementOut.model_validate(page)
 
 
 @router.get(
@@ -288,6 +314,6 @@ def get_ledger(
     response_model=CatalogueOut,
     responses=problem_responses("unauthorised"),
 )
-def get_species(rt: RuntimeDep, me: ParticipantDep) -> CatalogueOut:
+async def get_species(rt: RuntimeDep, me: ParticipantDep) -> CatalogueOut:
     """Names in Chinese and English, price, region, partner and sink, each with its source."""
     return CatalogueOut.of(rt.species)
