@@ -95,3 +95,17 @@ def test_an_interrupted_batch_leaves_no_submitter_waiting() -> None:
     assert all(isinstance(r, KeyboardInterrupt) for r in results)
     with pytest.raises(KeyboardInterrupt):
         gc.submit(1, run=run)
+
+
+def test_a_leader_interrupted_while_its_own_item_waits_hands_the_queue_on() -> None:
+    gc: GroupCommit[int, int] = GroupCommit(window_s=0.2)
+
+    def run(batch: Sequence[int]) -> list[int | Exception]:
+        if 0 in batch:
+            raise KeyboardInterrupt
+        return list(batch)
+
+    results = _race(6, lambda n: gc.submit(n, run=run, key="same" if n in (0, 5) else None))
+
+    assert gc.submit(9, run=run) == 9, "the queue still moves after the interruption"
+    assert isinstance(results[0], KeyboardInterrupt)

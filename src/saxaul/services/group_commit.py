@@ -32,6 +32,7 @@ threads runs a few batches; ``gc.stats`` counts them.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -45,13 +46,16 @@ RunBatch = Callable[[Sequence[T]], Sequence[R | Exception]]
 
 @dataclass(eq=False, slots=True)
 class _Waiting(Generic[T, R]):
-    """One submitted item waiting for its batch, then its result."""
+    """One submitted item waiting for its batch (or its turn to lead), then its result."""
 
     item: T
     key: Hashable | None
     result: R | None = None
     error: BaseException | None = None
     done: bool = False
+    lead: bool = False
+    """Set when the batch before hands this item's thread the next batch to run."""
+    wake: threading.Event = field(default_factory=threading.Event)
 
     def settle(self, result: R | BaseException) -> None:
         if isinstance(result, BaseException):
@@ -59,6 +63,7 @@ class _Waiting(Generic[T, R]):
         else:
             self.result = result
         self.done = True
+        self.wake.set()
 
 
 @dataclass(slots=True)
@@ -74,7 +79,12 @@ class BatchStats:
 
 @dataclass(eq=False)
 class GroupCommit(Generic[T, R]):
-    """One process's queue of requests of one kind, and the one batch that may run at a time."""
+    """One process's queue of requests of one kind, and the one batch that may run at a time.
+
+    Why each waiter sleeps on its own event: when a batch ends, only its items' threads and
+    the one thread that leads the next batch wake up — not every waiting thread (with a shared
+    condition, each batch would wake them all to find most of them still waiting).
+    """
 
     window_s: float = 0.0
     """How long the first request of an idle server waits for others before playing."""
@@ -83,38 +93,53 @@ class GroupCommit(Generic[T, R]):
     stats: BatchStats = field(default_factory=BatchStats)
     _queue: list[_Waiting[T, R]] = field(default_factory=list)
     _running: bool = False
-    _changed: threading.Condition = field(default_factory=threading.Condition)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def submit(self, item: T, run: RunBatch[T, R], key: Hashable | None = None) -> R:
         """``item``'s result once its batch has run (``run`` runs the batch); raise its error."""
         waiting: _Waiting[T, R] = _Waiting(item, key)
-        with self._changed:
+        with self._lock:
             self._queue.append(waiting)
-            while not waiting.done:
-                if self._running:
-                    self._changed.wait()
-                    continue
-                if self.window_s and len(self._queue) < self.max_items:
-                    self._changed.wait(self.window_s)
-                    if waiting.done or self._running:
-                        continue
-                self._running = True
-                batch = self._take()
-                self._changed.release()
-                try:
-                    self._run(batch, run)
-                except BaseException as error:  # interrupted: no item may wait for ever
-                    for other in batch:
-                        if not other.done:
-                            other.settle(error)
-                    raise
-                finally:
-                    self._changed.acquire()
-                    self._running = False
-                    self._changed.notify_all()
+            waiting.lead = not self._running
+            self._running = True
+        gather = waiting.lead and self.window_s > 0
+        while not waiting.done:
+            if not waiting.lead:
+                waiting.wake.wait()
+                waiting.wake.clear()
+                continue
+            if gather:
+                time.sleep(self.window_s)
+                gather = False
+            self._lead(run, waiting)
         if waiting.error is not None:
             raise waiting.error
         return waiting.result  # type: ignore[return-value]  # settled: a result, not None
+
+    def _lead(self, run: RunBatch[T, R], leader: _Waiting[T, R]) -> None:
+        """Run the next batch, then hand the one after to the first item still queued (the
+        leader keeps it when its own item was left for later)."""
+        with self._lock:
+            batch = self._take()
+        try:
+            self._run(batch, run)
+        except BaseException as error:  # interrupted: no item may wait for ever
+            with self._lock:
+                if leader in self._queue:  # its thread leaves: the next one leads
+                    self._queue.remove(leader)
+            for other in (*batch, leader):
+                if not other.done:
+                    other.settle(error)
+            raise
+        finally:
+            with self._lock:
+                leader.lead = not leader.done and bool(self._queue)
+                successor = None if leader.lead or not self._queue else self._queue[0]
+                if successor is not None:
+                    successor.lead = True
+                self._running = leader.lead or successor is not None
+            if successor is not None:
+                successor.wake.set()
 
     def _take(self) -> list[_Waiting[T, R]]:
         """The next batch: queued items in order, at most ``max_items``, never two with the
