@@ -67,7 +67,10 @@ def play_in(conn: WriteUnitOfWork, rt: Runtime, moves: Sequence[Move]) -> list[O
     trees = trees_repo.load_trees(conn, need.trees)
     stored_trees = set(trees)  # the table adds the trees it creates to ``trees``
     targets = steal_targets(moves, balls)
-    steals, waterings = ledger_repo.moves_since(conn, need.counted, local_day_start(now, rt.rules))
+    debtors = {key_of(a, AccountKind.DEBT) for a in accounts if a in debts}
+    steals, waterings, owed = ledger_repo.day_facts(
+        conn, need.counted, debtors, local_day_start(now, rt.rules)
+    )
     covered = need.protecting | {owner for _, owner in targets}
     table = Table(
         now=now,
@@ -81,9 +84,7 @@ def play_in(conn: WriteUnitOfWork, rt: Runtime, moves: Sequence[Move]) -> list[O
         covered_until=covers_repo.covered_until(conn, covered, now),
         steals_today=steals,
         waterings_today=waterings,
-        owed_g=ledger_repo.owed(
-            conn, {key_of(a, AccountKind.DEBT) for a in accounts if a in debts}
-        ),
+        owed_g=owed,
     )
     outcomes = table.play_all(moves)
     ledger_repo.open_accounts(conn, table.opened.values(), dict.fromkeys(table.opened, 0), at_us)
