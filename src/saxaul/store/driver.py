@@ -67,13 +67,15 @@ class Sql:
 
 def rows(conn: UnitOfWork, sql: Sql, *params: Any) -> list[tuple[Any, ...]]:
     """The rows ``sql`` answers for ``params`` (a list parameter is one array or JSON value)."""
-    raw = conn.connection.dbapi_connection
+    raw: Any = conn.connection.dbapi_connection
     try:
         if conn.dialect.name == "postgresql":
-            with raw.cursor() as cursor:  # type: ignore[union-attr]
+            with raw.cursor() as cursor:
                 cursor.execute(sql.postgresql, params)
-                return cursor.fetchall() if cursor.description else []
-        return raw.query(sql.sqlite, [_sqlite_value(v) for v in params])  # type: ignore[union-attr]
+                answered: list[tuple[Any, ...]] = cursor.fetchall() if cursor.description else []
+                return answered
+        found: list[tuple[Any, ...]] = raw.query(sql.sqlite, [_sqlite_value(v) for v in params])
+        return found
     except conn.dialect.loaded_dbapi.Error as error:
         raise _translated(conn, sql, params, error) from error
 
@@ -91,10 +93,10 @@ def execute_columns(conn: WriteUnitOfWork, sql: Sql, columns: Sequence[Sequence[
     """
     if not columns or not columns[0]:
         return
-    raw = conn.connection.dbapi_connection
+    raw: Any = conn.connection.dbapi_connection
     try:
         if conn.dialect.name == "postgresql":
-            with raw.cursor() as cursor:  # type: ignore[union-attr]
+            with raw.cursor() as cursor:
                 cursor.execute(sql.postgresql, [list(column) for column in columns])
             return
         batch = pa.record_batch(
@@ -104,7 +106,7 @@ def execute_columns(conn: WriteUnitOfWork, sql: Sql, columns: Sequence[Sequence[
             ],
             names=[f"p{n}" for n in range(len(columns))],
         )
-        raw.execute_batch(sql.sqlite, batch)  # type: ignore[union-attr]
+        raw.execute_batch(sql.sqlite, batch)
     except conn.dialect.loaded_dbapi.Error as error:
         raise _translated(conn, sql, columns, error) from error
 
@@ -113,7 +115,18 @@ def _sqlite_value(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, list) else value
 
 
-def _translated(conn: UnitOfWork, sql: Sql, params: Any, error: Exception) -> Exception:
-    """The SQLAlchemy exception SQLAlchemy itself would have raised for the driver's ``error``."""
+def _translated(conn: UnitOfWork, sql: Sql, params: Any, error: Any) -> Exception:
+    """The SQLAlchemy exception SQLAlchemy itself would have raised for the driver's ``error``.
+
+    A lost connection is invalidated as SQLAlchemy would, so the retry that ``store.uow``
+    makes next checks out a live one instead of failing on the dead one again.
+    """
     text = sql.postgresql if conn.dialect.name == "postgresql" else sql.sqlite
-    return DBAPIError.instance(text, params, error, conn.dialect.loaded_dbapi.Error)
+    lost = conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, None)
+    if lost:
+        conn.invalidate(error)
+    base: type[Exception] = conn.dialect.loaded_dbapi.Error
+    translated: Exception = DBAPIError.instance(
+        text, params, error, base, connection_invalidated=lost
+    )
+    return translated
