@@ -54,3 +54,19 @@ def test_a_list_is_one_parameter_and_a_percent_sign_is_text_on_both_engines(
     with runtime.db.reading() as uow:
         assert driver.rows(uow, found, many) == [("t7",)]
         assert driver.rows(uow, found, []) == []
+
+
+def test_writes_sent_together_fail_as_one_at_the_end_of_the_pipeline(runtime: Runtime) -> None:
+    """In a pipeline (one round trip on PostgreSQL) a repeated id still fails the unit of work
+    with SQLAlchemy's error, and nothing of the block is kept."""
+    runtime.db.write(lambda uow: ledger_repo.append_transfers(uow, [_gift("t1", 5)], ()))
+
+    def work(uow: WriteUnitOfWork) -> None:
+        with driver.pipeline(uow):
+            ledger_repo.append_transfers(uow, [_gift("t2", 1)], ())
+            ledger_repo.append_transfers(uow, [_gift("t1", 1)], ())
+
+    with pytest.raises(IntegrityError):
+        runtime.db.write(work)
+    with runtime.db.reading() as uow:
+        assert driver.rows(uow, Sql.of("SELECT id FROM ledger_transfers")) == [("t1",)]

@@ -41,6 +41,7 @@ from saxaul.domain.play import (
 from saxaul.services.game_views import MoveAnswer, outcome_view
 from saxaul.services.runtime import Runtime
 from saxaul.store import balls_repo, covers_repo, friends_repo, ledger_repo, trees_repo
+from saxaul.store.driver import pipeline
 from saxaul.store.idempotency import Keyed, answer_once
 from saxaul.store.uow import WriteUnitOfWork
 
@@ -87,10 +88,13 @@ def play_in(conn: WriteUnitOfWork, rt: Runtime, moves: Sequence[Move]) -> list[O
         owed_g=owed,
     )
     outcomes = table.play_all(moves)
-    ledger_repo.open_accounts(conn, table.opened.values(), dict.fromkeys(table.opened, 0), at_us)
-    ledger_repo.append_transfers(conn, table.transfers, set(balances) | set(table.opened))
-    covers_repo.save_covers(conn, table.covers)
-    trees_repo.save_trees(conn, table.changed_trees, stored_trees)
+    with pipeline(conn):
+        ledger_repo.open_accounts(
+            conn, table.opened.values(), dict.fromkeys(table.opened, 0), at_us
+        )
+        ledger_repo.append_transfers(conn, table.transfers, set(balances) | set(table.opened))
+        covers_repo.save_covers(conn, table.covers)
+        trees_repo.save_trees(conn, table.changed_trees, stored_trees)
     return outcomes
 
 

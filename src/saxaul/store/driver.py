@@ -21,8 +21,9 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,6 +110,27 @@ def execute_columns(conn: WriteUnitOfWork, sql: Sql, columns: Sequence[Sequence[
         raw.execute_batch(sql.sqlite, batch)
     except conn.dialect.loaded_dbapi.Error as error:
         raise _translated(conn, sql, columns, error) from error
+
+
+@contextlib.contextmanager
+def pipeline(conn: WriteUnitOfWork) -> Iterator[None]:
+    """Send the block's writes (``execute``, ``execute_columns``) without waiting for each.
+
+    On PostgreSQL the statements go out in psycopg's pipeline mode and are answered together
+    when the block ends, in order: a batch's writes cost one round trip instead of one each,
+    and an error (a transfer id seen before) is raised there, as SQLAlchemy's. Reads inside
+    the block would wait for their own answer, so the block should only write. On SQLite,
+    which has no round trips, it changes nothing.
+    """
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    raw: Any = conn.connection.dbapi_connection
+    try:
+        with raw.pipeline():
+            yield
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise _translated(conn, Sql("pipeline", "pipeline"), (), error) from error
 
 
 def _sqlite_value(value: Any) -> Any:
