@@ -70,3 +70,17 @@ def test_writes_sent_together_fail_as_one_at_the_end_of_the_pipeline(runtime: Ru
         runtime.db.write(work)
     with runtime.db.reading() as uow:
         assert driver.rows(uow, Sql.of("SELECT id FROM ledger_transfers")) == [("t1",)]
+
+
+def test_reads_asked_together_answer_as_each_alone(runtime: Runtime) -> None:
+    runtime.db.write(
+        lambda uow: ledger_repo.append_transfers(uow, [_gift("t1", 5), _gift("t2", 7)], ())
+    )
+    amounts = Sql.of("SELECT amount_g FROM ledger_transfers WHERE id {any} ORDER BY id")
+    grams = driver.Read(amounts, (["t1", "t2", "t9"],), lambda found: [g for (g,) in found])
+    nothing = driver.Read(None, (), lambda found: len(found))
+
+    with runtime.db.reading() as uow:
+        assert driver.read_all(uow, grams, nothing) == ([5, 7], 0)
+        assert driver.read_all(uow, nothing, grams) == (0, [5, 7])
+        assert driver.read(uow, grams) == [5, 7]

@@ -19,7 +19,7 @@ from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.energy import Ball
 from saxaul.domain.ledger import AccountKind, TransferKind
 from saxaul.store import driver
-from saxaul.store.driver import Sql
+from saxaul.store.driver import Read, Sql
 from saxaul.store.tables import balls, ledger_accounts
 from saxaul.store.uow import UnitOfWork
 
@@ -49,10 +49,19 @@ def load_balls(
     conn: UnitOfWork, ball_ids: Collection[str], balances: Mapping[str, int]
 ) -> dict[str, Ball]:
     """The balls with these ids: remaining from the (locked) balance, takes from history."""
+    return driver.read(conn, balls_read(ball_ids, balances))
+
+
+def balls_read(ball_ids: Collection[str], balances: Mapping[str, int]) -> Read[dict[str, Ball]]:
+    """``load_balls`` as a ``Read``, to be sent with others (``driver.read_all``)."""
     if not ball_ids:
-        return {}
+        return Read(None, (), lambda _: {})
+    return Read(_LOAD, (sorted(ball_ids),), lambda found: _balls(found, balances))
+
+
+def _balls(found: driver.Rows, balances: Mapping[str, int]) -> dict[str, Ball]:
     loaded: dict[str, tuple[tuple[Any, ...], list[tuple[str, str, int]]]] = {}
-    for row in driver.rows(conn, _LOAD, sorted(ball_ids)):
+    for row in found:
         ball_id, kind, credit, grams = row[0], row[7], row[8], row[9]
         _, takes = loaded.setdefault(ball_id, (row, []))
         if kind:

@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.protection import Cover
 from saxaul.store import driver
-from saxaul.store.driver import Sql
+from saxaul.store.driver import Read, Sql
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
 _COVERED = Sql.of(
@@ -30,10 +30,18 @@ def covered_until(
     conn: UnitOfWork, users: Collection[str], now: dt.datetime
 ) -> dict[str, dt.datetime]:
     """The end of each user's cover still running at ``now``."""
+    return driver.read(conn, covered_read(users, now))
+
+
+def covered_read(users: Collection[str], now: dt.datetime) -> Read[dict[str, dt.datetime]]:
+    """``covered_until`` as a ``Read``, to be sent with others (``driver.read_all``)."""
     if not users:
-        return {}
-    rows = driver.rows(conn, _COVERED, sorted(users), to_us(now))
-    return {user: from_us(ends_us) for user, ends_us in rows}
+        return Read(None, (), lambda _: {})
+    return Read(
+        _COVERED,
+        (sorted(users), to_us(now)),
+        lambda found: {user: from_us(ends_us) for user, ends_us in found},
+    )
 
 
 def save_covers(conn: WriteUnitOfWork, new_covers: Iterable[Cover]) -> None:

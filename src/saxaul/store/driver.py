@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 import pyarrow as pa
 from sqlalchemy.exc import DBAPIError
@@ -35,6 +35,12 @@ from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 _POSTGRESQL = {"p": "%s", "any": "= ANY(CAST(%s AS TEXT[]))", "lock": "FOR UPDATE"}
 _SQLITE = {"p": "?", "any": "IN (SELECT value FROM json_each(?))", "lock": ""}
 _ARROW = {"text": pa.string(), "bigint": pa.int64()}
+
+T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
+C = TypeVar("C")
+Rows = list[tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,55 @@ class Sql:
             f"INSERT INTO {table} ({names}) VALUES ({marks}) {tail}".rstrip(),
             tuple(kind for _, kind in columns),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Read(Generic[T]):
+    """A query and what its rows become: run alone (``read``) or sent with others
+    (``read_all``). Without ``sql`` there is nothing to ask (an empty list of ids) and the
+    value is ``parse([])``."""
+
+    sql: Sql | None
+    params: tuple[Any, ...]
+    parse: Callable[[Rows], T]
+
+
+def read(conn: UnitOfWork, query: Read[T]) -> T:
+    """The value of one ``Read``."""
+    if query.sql is None:
+        return query.parse([])
+    return query.parse(rows(conn, query.sql, *query.params))
+
+
+@overload
+def read_all(conn: UnitOfWork, a: Read[A], b: Read[B], /) -> tuple[A, B]: ...
+@overload
+def read_all(conn: UnitOfWork, a: Read[A], b: Read[B], c: Read[C], /) -> tuple[A, B, C]: ...
+def read_all(conn: UnitOfWork, *queries: Read[Any]) -> tuple[Any, ...]:
+    """The values of independent reads, asked together: on PostgreSQL they go out in one
+    pipeline and cost one round trip; on SQLite they run one after another."""
+    if conn.dialect.name != "postgresql":
+        return tuple(read(conn, query) for query in queries)
+    raw: Any = conn.connection.dbapi_connection
+    answers: list[Rows] = []
+    try:
+        with raw.pipeline():
+            cursors = [_sent(raw, query) for query in queries]
+            for cursor in cursors:
+                answers.append([] if cursor is None else cursor.fetchall())
+                if cursor is not None:
+                    cursor.close()
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise _translated(conn, Sql("pipeline", "pipeline"), (), error) from error
+    return tuple(query.parse(found) for query, found in zip(queries, answers, strict=True))
+
+
+def _sent(raw: Any, query: Read[Any]) -> Any:
+    if query.sql is None:
+        return None
+    cursor = raw.cursor()
+    cursor.execute(query.sql.postgresql, query.params)
+    return cursor
 
 
 def rows(conn: UnitOfWork, sql: Sql, *params: Any) -> list[tuple[Any, ...]]:

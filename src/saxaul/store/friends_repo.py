@@ -29,7 +29,7 @@ from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.friends import Friendship, FriendshipStatus, pair
 from saxaul.store import driver
 from saxaul.store.conflicts import insert_on_conflict
-from saxaul.store.driver import Sql
+from saxaul.store.driver import Read, Sql
 from saxaul.store.tables import friendships
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
@@ -124,11 +124,17 @@ def accepted_pairs(conn: UnitOfWork, pairs: Iterable[tuple[str, str]]) -> set[fr
     Example: ``accepted_pairs(conn, [("u2", "u1"), ("u1", "u3")]) == {frozenset({"u1", "u2"})}``
     when only u1 and u2 are friends. A pair of a user with themself is never friends.
     """
+    return driver.read(conn, pairs_read(pairs))
+
+
+def pairs_read(pairs: Iterable[tuple[str, str]]) -> Read[set[frozenset[str]]]:
+    """``accepted_pairs`` as a ``Read``, to be sent with others (``driver.read_all``)."""
     keys = sorted({pair(a, b) for a, b in pairs if a != b})
     if not keys:
-        return set()
-    rows = driver.rows(conn, _ACCEPTED_PAIRS, json.dumps(keys))
-    return {frozenset(row) for row in rows}
+        return Read(None, (), lambda _: set())
+    return Read(
+        _ACCEPTED_PAIRS, (json.dumps(keys),), lambda found: {frozenset(row) for row in found}
+    )
 
 
 def friends_of(conn: UnitOfWork, user: str) -> list[str]:

@@ -23,7 +23,7 @@ from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.ledger import Account, AccountKind, Transfer, TransferKind
 from saxaul.store import driver, setwise
 from saxaul.store.conflicts import insert_on_conflict
-from saxaul.store.driver import Sql
+from saxaul.store.driver import Read, Sql
 from saxaul.store.tables import ledger_accounts, ledger_transfers, participants
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
@@ -129,26 +129,38 @@ def _facts_sql() -> Sql:
 _FACTS = _facts_sql()
 
 
+DayFacts = tuple[Counter[str], Counter[str], dict[str, int]]
+
+
 def day_facts(
     conn: UnitOfWork,
     counted: Collection[str],
     debtors: Collection[str],
     since: dt.datetime | None,
-) -> tuple[Counter[str], Counter[str], dict[str, int]]:
+) -> DayFacts:
     """In one statement: the steals made and waterings given since ``since`` (their local day;
     ``None`` when ``counted`` is empty) by each of ``counted``, and what each of ``debtors``
     owes (``owed``)."""
+    return driver.read(conn, day_facts_read(counted, debtors, since))
+
+
+def day_facts_read(
+    counted: Collection[str], debtors: Collection[str], since: dt.datetime | None
+) -> Read[DayFacts]:
+    """``day_facts`` as a ``Read``, to be sent with others (``driver.read_all``)."""
     if not counted and not debtors:
-        return Counter(), Counter(), {}
+        return Read(None, (), lambda _: (Counter(), Counter(), {}))
     players = sorted(accounts.participant_account_id(user) for user in counted)
     debts = sorted(accounts.debt_account_id(user) for user in debtors)
     at_us = 0 if since is None else to_us(since)
+    return Read(_FACTS, (players, at_us, players, at_us, debts, debts), _day_facts)
+
+
+def _day_facts(found: driver.Rows) -> DayFacts:
     steals: Counter[str] = Counter()
     waterings: Counter[str] = Counter()
     sums: dict[str, dict[str, int]] = {"credit": {}, "debit": {}}
-    for tag, account_id, value in driver.rows(
-        conn, _FACTS, players, at_us, players, at_us, debts, debts
-    ):
+    for tag, account_id, value in found:
         if tag == "steal":
             steals[accounts.key_of(account_id, AccountKind.PARTICIPANT)] = int(value)
         elif tag == "water":

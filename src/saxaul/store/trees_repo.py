@@ -17,7 +17,7 @@ from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.ledger import AccountKind, TransferKind
 from saxaul.domain.planting import Tree, TreeMode, TreeStatus
 from saxaul.store import driver, setwise
-from saxaul.store.driver import Sql
+from saxaul.store.driver import Read, Sql
 from saxaul.store.tables import tree_members, trees
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
@@ -75,10 +75,19 @@ _UPDATE = Sql(
 
 def load_trees(conn: UnitOfWork, tree_ids: Collection[str]) -> dict[str, Tree]:
     """The trees with these ids, with their planters and pooled shares in order."""
+    return driver.read(conn, trees_read(tree_ids))
+
+
+def trees_read(tree_ids: Collection[str]) -> Read[dict[str, Tree]]:
+    """``load_trees`` as a ``Read``, to be sent with others (``driver.read_all``)."""
     if not tree_ids:
-        return {}
+        return Read(None, (), lambda _: {})
+    return Read(_LOAD, (sorted(tree_ids),), _trees)
+
+
+def _trees(found: driver.Rows) -> dict[str, Tree]:
     out: dict[str, Tree] = {}
-    for row in driver.rows(conn, _LOAD, sorted(tree_ids)):
+    for row in found:
         tree_id, species_id, catalogue, cost_g, initiator, mode, status = row[:7]
         created_us, promised_us, members, shares = row[7:]
         out[tree_id] = Tree(
