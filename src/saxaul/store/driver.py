@@ -97,7 +97,8 @@ def read_all(conn: UnitOfWork, a: Read[A], b: Read[B], c: Read[C], /) -> tuple[A
 def read_all(conn: UnitOfWork, *queries: Read[Any]) -> tuple[Any, ...]:
     """The values of independent reads, asked together: on PostgreSQL they go out in one
     pipeline and cost one round trip; on SQLite they run one after another."""
-    if conn.dialect.name != "postgresql":
+    asked = sum(query.sql is not None for query in queries)
+    if conn.dialect.name != "postgresql" or asked < 2:
         return tuple(read(conn, query) for query in queries)
     raw: Any = conn.connection.dbapi_connection
     answers: list[Rows] = []
