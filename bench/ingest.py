@@ -12,7 +12,7 @@ Every figure is printed with the machine, durability and library versions (ratio
 side by side hold across machines; absolute numbers drift).
 
 Run from the repository root: ``python -m bench.ingest [--events N] [--users U]`` (progress on
-stderr, JSON on stdout). PostgreSQL is ``SAXAUL_BENCH_POSTGRES_URL`` (``bench/scratch.py``)
+stderr, JSON on stdout). PostgreSQL is ``SAXAUL_BENCH_POSTGRES_URL`` (``saxaul.loadtest.scratch``)
 unless ``--postgres-url`` says otherwise; ``--postgres-url ''`` measures SQLite only.
 """
 
@@ -32,14 +32,14 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from bench.report import durability, machine
-from bench.scratch import postgres_url as default_postgres_url
-from bench.scratch import scratch_database
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
 from saxaul.domain.clock import to_us
 from saxaul.domain.methodology import CapUsage, apply_caps, event_mg, rate_mg_per_unit
 from saxaul.domain.units import day_ordinal
+from saxaul.loadtest.machine import durability, machine
+from saxaul.loadtest.scratch import postgres_url as default_postgres_url
+from saxaul.loadtest.scratch import scratch_database
 from saxaul.scoring.kernel import empty_prior, score
 from saxaul.scoring.table import BehaviourTable
 from saxaul.services import imports, participants

@@ -2,8 +2,8 @@
 
 Run from the repository root: ``python -m bench.ledger [--players N] [--seconds S] [--json]``
 (progress on stderr, the result on stdout: a table, or JSON with ``--json``). PostgreSQL is
-``SAXAUL_BENCH_POSTGRES_URL`` (``bench/scratch.py``) unless ``--postgres-url`` says otherwise;
-``--postgres-url ''`` measures SQLite only.
+``SAXAUL_BENCH_POSTGRES_URL`` (``saxaul.loadtest.scratch``) unless ``--postgres-url`` says
+otherwise; ``--postgres-url ''`` measures SQLite only.
 
 Why this shape: absolute numbers drift between runs and machines, ratios measured side by side
 hold, so pgbench's TPC-B runs on the same PostgreSQL in the same job and every figure is also
@@ -15,11 +15,12 @@ What is measured, per engine (SQLite WAL + ``synchronous=FULL``; PostgreSQL with
 durability) × mode × distribution:
 
 * **service, batch B** — K threads each call ``services.game.play(rt, batch)`` with B moves
-  (``bench/ledger_workload.py``);
-* **http** — the real app under uvicorn in a subprocess, one move per request
+  (``bench/ledger_workload.py``, moves from ``saxaul.loadtest.moves``);
+* **http** — the real server in a subprocess (``saxaul.loadtest.server``), one move per request
   (``bench/ledger_http.py``).
 
-The world each engine plays in is built untimed through the services (``bench/ledger_world.py``).
+The world each engine plays in is built untimed through the services
+(``saxaul.loadtest.world``).
 After every cell ``ledger_audit.audit`` must find nothing, or the benchmark fails.
 """
 
@@ -37,9 +38,20 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.ledger_http import HttpUnavailable, http_cell, issue_tokens, require_game_routes, serve
-from bench.ledger_workload import MIX, BenchConfig, Cell, Tally, cell_figures, service_cell
-from bench.ledger_world import (
+from bench.ledger_http import http_cell
+from bench.ledger_workload import BenchConfig, Cell, Tally, cell_figures, service_cell
+from bench.report import format_ledger_summary
+from saxaul.bootstrap import bootstrap
+from saxaul.catalogue import shipped_energy_rules
+from saxaul.config import Settings
+from saxaul.domain.clock import to_us
+from saxaul.loadtest.http_game import issue_tokens
+from saxaul.loadtest.machine import durability, machine
+from saxaul.loadtest.moves import HTTP_ROUTES, MIX
+from saxaul.loadtest.pgbench import run_pgbench
+from saxaul.loadtest.scratch import postgres_url, scratch_database
+from saxaul.loadtest.server import HttpUnavailable, require_routes, serve
+from saxaul.loadtest.world import (
     METRO_BY_KM,
     ZIPF_S,
     BenchFailed,
@@ -49,13 +61,6 @@ from bench.ledger_world import (
     build_world,
     make_graph,
 )
-from bench.pgbench_anchor import run_pgbench
-from bench.report import durability, format_ledger_summary, machine
-from bench.scratch import postgres_url, scratch_database
-from saxaul.bootstrap import bootstrap
-from saxaul.catalogue import shipped_energy_rules
-from saxaul.config import Settings
-from saxaul.domain.clock import to_us
 from saxaul.services.balls import expire_balls
 from saxaul.services.ledger_audit import LedgerAudit, audit
 from saxaul.services.runtime import Runtime
@@ -124,7 +129,7 @@ def _http_cells(
     }
     with serve(url, log) as base:
         try:
-            require_game_routes(base)
+            require_routes(base, (path for _, path in HTTP_ROUTES.values()))
         except HttpUnavailable as missing:
             log(f"  HTTP mode NOT RUN on {engine}: {missing}")
             setup["unavailable"] = str(missing)

@@ -1,16 +1,13 @@
-"""The ledger benchmark's workload: seeded streams of game moves, played by worker threads.
+"""The ledger benchmark's workload: seeded move streams (``saxaul.loadtest.moves``), played by
+worker threads.
 
-The mix per worker: 40 % steal, 25 % collect, 15 % water, 10 % protect, 10 % trees (3 % solo
-plant, 2 % co-plant, 5 % pool into the stream's co-plantings). A **service** cell runs K
-threads that each call ``services.game.play(rt, batch)`` with B moves (one transaction per
-batch, retried on a race) for a fixed time. Refused moves (already stolen, daily limit, not
-enough energy, …) are normal game answers, counted apart from applied ones.
+A **service** cell runs K threads that each call ``services.game.play(rt, batch)`` with B moves
+(one transaction per batch, retried on a race) for a fixed time. Refused moves (already stolen,
+daily limit, not enough energy, …) are normal game answers, counted apart from applied ones.
 """
 
 from __future__ import annotations
 
-import itertools
-import random
 import statistics
 import threading
 import time
@@ -20,25 +17,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.ledger_world import CO_SPECIES, SOLO_SPECIES, World
-from bench.scratch import postgres_url
-from saxaul.domain.play import Collect, CoPlant, Move, Outcome, Plant, Pool, Protect, Steal, Water
+from saxaul.domain.play import Outcome
+from saxaul.loadtest.moves import MoveStream, move_name
+from saxaul.loadtest.scratch import postgres_url
+from saxaul.loadtest.world import World
 from saxaul.services import game
-from saxaul.services.game_requests import tree_id_for
 from saxaul.services.runtime import Runtime
-
-MIX: tuple[tuple[str, int], ...] = (
-    ("steal", 40),
-    ("collect", 25),
-    ("water", 15),
-    ("protect", 10),
-    ("plant", 3),
-    ("co_plant", 2),
-    ("pool", 5),
-)
-"""Share of each move in the stream, in percent (the tree moves together make 10 %)."""
-COVER_HOURS = 24
-"""Covers last one day, so they end before the next cell's simulated day begins."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,80 +39,6 @@ class BenchConfig:
     pgbench: bool = True
     pgbench_seconds: int = 30
     seed: int = 2016
-
-
-@dataclass(slots=True)
-class _Planting:
-    tree_id: str
-    members: tuple[str, ...]
-    needed_g: int
-
-
-class MoveStream:
-    """A seeded stream of moves for one worker of one cell, each with its Idempotency-Key.
-
-    Why per worker: each thread draws from its own generator, so the stream a worker plays is
-    the same on every engine and every run, whatever the interleaving. Trees get ids derived
-    from the actor and key (``game_requests.tree_id_for``), as an HTTP plant would, so the
-    service and HTTP modes play the very same moves.
-    """
-
-    def __init__(self, world: World, distribution: str, day: int, seed: int, tag: str) -> None:
-        self._rng = random.Random(seed)
-        self._graph = world.graph
-        self._friends = world.graph.friends(distribution)
-        self._balls = world.balls[day]
-        self._zipf = distribution == "zipf"
-        self._tag = tag
-        self._count = 0
-        self._plantings: list[_Planting] = []
-        self._kinds = [kind for kind, _ in MIX]
-        self._cum = list(itertools.accumulate(share for _, share in MIX))
-        self._co_cost = world.co_cost_g
-
-    def take(self, n: int) -> list[tuple[Move, str]]:
-        """The next ``n`` moves with their keys."""
-        return [self.next() for _ in range(n)]
-
-    def _actor(self) -> str:
-        if self._zipf:
-            return self._rng.choices(self._graph.hot, cum_weights=self._graph.cum_weights)[0]
-        return self._rng.choice(self._graph.players)
-
-    def _friend(self, actor: str) -> str:
-        friends = self._friends[actor]
-        return self._rng.choice(friends) if friends else actor
-
-    def next(self) -> tuple[Move, str]:
-        """One move: its kind drawn from ``MIX``, its actor from the cell's distribution."""
-        self._count += 1
-        key = f"{self._tag}-{self._count}"
-        kind = self._rng.choices(self._kinds, cum_weights=self._cum)[0]
-        actor = self._actor()
-        rng = self._rng
-        if kind == "pool" and self._plantings:
-            planting = rng.choice(self._plantings[-50:])
-            amount = min(rng.randint(300, 3_000), planting.needed_g)
-            planting.needed_g -= amount
-            if planting.needed_g <= 0:
-                self._plantings.remove(planting)
-            return Pool(rng.choice(planting.members), planting.tree_id, amount), key
-        if kind in ("pool", "co_plant"):
-            friends = self._friends[actor]
-            chosen = tuple(rng.sample(friends, min(len(friends), rng.randint(2, 4))))
-            tree_id = tree_id_for(actor, key)
-            self._plantings.append(_Planting(tree_id, (actor, *chosen), self._co_cost))
-            return CoPlant(actor, CO_SPECIES, chosen, tree_id), key
-        if kind == "steal":
-            friend = self._friend(actor)
-            return Steal(actor, rng.choice(self._balls.get(friend) or ("none",))), key
-        if kind == "collect":
-            return Collect(actor, rng.choice(self._balls.get(actor) or ("none",))), key
-        if kind == "water":
-            return Water(actor, self._friend(actor), rng.choice((10, 18, 66))), key
-        if kind == "protect":
-            return Protect(actor, COVER_HOURS), key
-        return Plant(actor, SOLO_SPECIES, tree_id_for(actor, key)), key
 
 
 @dataclass(slots=True)
@@ -165,10 +75,6 @@ class Cell:
     def name(self) -> str:
         """The mode's key in the results: ``service_b1``, ``service_b100``, ``http``."""
         return "http" if self.mode == "http" else f"service_b{self.batch}"
-
-
-def move_name(move: Move) -> str:
-    return "co_plant" if isinstance(move, CoPlant) else type(move).__name__.lower()
 
 
 def run_workers(

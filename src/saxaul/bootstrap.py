@@ -12,6 +12,7 @@ from saxaul.catalogue import shipped_energy_rules
 from saxaul.config import Settings
 from saxaul.domain.clock import Clock
 from saxaul.domain.game_rules import EnergyRules
+from saxaul.services.group_commit import GroupCommit
 from saxaul.services.methodology import active_programme, register_packs
 from saxaul.services.runtime import Runtime, SystemClock
 from saxaul.services.schema import migrate
@@ -34,6 +35,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         chunk_rows=settings.chunk_rows,
         import_lease_seconds=settings.import_lease_seconds,
         rules=energy_rules(),
+        moves=GroupCommit(
+            window_s=settings.group_commit_window_ms / 1000,
+            max_items=settings.group_commit_max_moves,
+        ),
     )
     register_packs(rt)
     return rt

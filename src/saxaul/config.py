@@ -64,6 +64,21 @@ class Settings(BaseSettings):
         "valid bodies nest 2 deep, and the bound keeps every parser far from Python's recursion "
         "limit.",
     )
+    group_commit_window_ms: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=100.0,
+        description="How long the first game move request of an idle server waits for others to "
+        "share its transaction. 0 plays it at once; under load, requests that arrive while a "
+        "batch is being played share the next one anyway.",
+    )
+    group_commit_max_moves: int = Field(
+        default=256,
+        ge=1,
+        le=10_000,
+        description="Most game move requests played in one transaction (group commit): bounds "
+        "the locks one transaction holds and how long a request waits behind a batch.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `saxaul serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `saxaul serve` binds.")
     jobs: bool = Field(

@@ -1,9 +1,10 @@
 """The state machine that plays the forest game through the real services and the model.
 
 Each rule draws moves (collect, steal, water, protect, plant, co-plant, pool, cancel, refunds,
-friends, imports, the mint and expiry jobs), plays them through ``services.game.play`` and
-friends on a real ``Runtime`` with a fake clock, and on ``game_model.Model``; each step checks
-every decision, every gram moved and every transfer, and the invariants check every cached
+friends, imports, the mint and expiry jobs), plays them through ``services.game.play`` — in
+turns, through the batches of participants' requests, ``services.game_batch`` — and friends on
+a real ``Runtime`` with a fake clock, and on ``game_model.Model``; each step checks every
+decision, every gram moved and every transfer, and the invariants check every cached
 balance, the audit and the trees and covers after each step.
 
 The ``event`` labels name what a run reached (each refusal code, plants, refunds, debts and
@@ -53,6 +54,8 @@ from saxaul.domain.reversal import ReversalRequest
 from saxaul.services import friends
 from saxaul.services.balls import expire_balls, mint_balls
 from saxaul.services.game import play
+from saxaul.services.game_batch import MoveRequest, play_together
+from saxaul.services.game_views import MoveAnswer
 from saxaul.services.imports import import_event_body
 from saxaul.services.ledger_audit import audit
 from saxaul.services.reversals import reverse_events
@@ -87,13 +90,33 @@ def import_events(rt: Runtime, events: list[dict[str, object]]) -> None:
     import_event_body(rt, json.dumps(events).encode(), "application/json", max_rows=10_000)
 
 
-def moved(outcome: Outcome) -> dict[str, int]:
-    """The net grams a move's transfers moved, per account."""
+Played = tuple[str, dict[str, int], int]
+"""What the service did with one move: its code ("ok" or the refusal's), the net grams it moved
+per account, and how many transfers it wrote."""
+
+
+def net(pairs: list[tuple[str, str, int]]) -> dict[str, int]:
+    """The net grams moved per account by (from, to, grams) transfers."""
     deltas: Counter[str] = Counter()
-    for transfer in outcome.transfers:
-        deltas[transfer.debit_account] -= transfer.amount_g
-        deltas[transfer.credit_account] += transfer.amount_g
+    for debit, credit, grams in pairs:
+        deltas[debit] -= grams
+        deltas[credit] += grams
     return {account: g for account, g in deltas.items() if g}
+
+
+def of_outcome(outcome: Outcome) -> Played:
+    """A move played by ``services.game.play``."""
+    code = "ok" if outcome.refusal is None else outcome.refusal.code
+    moves = [(t.debit_account, t.credit_account, t.amount_g) for t in outcome.transfers]
+    return code, net(moves), len(outcome.transfers)
+
+
+def of_request(result: MoveAnswer | DomainError) -> Played:
+    """A move played as a participant's request in a batch (``services.game_batch``)."""
+    if isinstance(result, DomainError):
+        return str(result.code), {}, 0
+    moves = [(t.from_, t.to, t.amount_g) for t in result.transfers]
+    return "ok", net(moves), len(result.transfers)
 
 
 def detail(move: Move, expected: Expect) -> str:
@@ -103,10 +126,6 @@ def detail(move: Move, expected: Expect) -> str:
     if isinstance(move, CancelTree) and expected.transfers > 1:
         return " (refunds)"
     return ""
-
-
-def code_of(outcome: Outcome) -> str:
-    return "ok" if outcome.refusal is None else outcome.refusal.code
 
 
 class GameMachine(RuleBasedStateMachine):
@@ -120,6 +139,7 @@ class GameMachine(RuleBasedStateMachine):
         self.workdir = workdir
         self.tags = itertools.count()
         self.tree_ids = itertools.count(1)
+        self.turns = itertools.count()
 
     def teardown(self) -> None:
         self.close()
@@ -331,21 +351,30 @@ class GameMachine(RuleBasedStateMachine):
     def check(self, moves: list[Move]) -> None:
         """Play ``moves`` as one batch on the service and the model; every outcome must agree:
         applied or refused with the same code, and the same grams moved between the same
-        accounts in the same number of transfers."""
-        outcomes = play(self.rt, moves)
-        assert [o.move for o in outcomes] == moves
-        for move, outcome in zip(moves, outcomes, strict=True):
+        accounts in the same number of transfers. Batches alternate between ``game.play`` and
+        the path participants' requests take (``game_batch.play_together``)."""
+        played = self.play(moves)
+        for move, (code, grams, transfers) in zip(moves, played, strict=True):
             before, settled = self.model.accounts(), self.model.settlements
             expected = self.model.play(move, self.now)
             after = self.model.accounts()
-            note(f"{move} → service {code_of(outcome)}, model {expected.code}")
+            note(f"{move} → service {code}, model {expected.code}")
             event(f"{type(move).__name__}: {expected.code}{detail(move, expected)}")
             if self.model.settlements > settled:
                 event("a credit repaid debt")
-            assert code_of(outcome) == expected.code, outcome.refusal
+            assert code == expected.code
             deltas = {a: after.get(a, 0) - before.get(a, 0) for a in after.keys() | before.keys()}
-            assert moved(outcome) == {a: g for a, g in deltas.items() if g}
-            assert len(outcome.transfers) == expected.transfers
+            assert grams == {a: g for a, g in deltas.items() if g}
+            assert transfers == expected.transfers
+
+    def play(self, moves: list[Move]) -> list[Played]:
+        if next(self.turns) % 2:
+            batch = [MoveRequest(move, None) for move in moves]
+            results = self.rt.db.write(lambda uow: play_together(uow, self.rt, batch))
+            return [of_request(result) for result in results]
+        outcomes = play(self.rt, moves)
+        assert [o.move for o in outcomes] == moves
+        return [of_outcome(outcome) for outcome in outcomes]
 
     @rule(data=st.data())
     def collect(self, data: st.DataObject) -> None:

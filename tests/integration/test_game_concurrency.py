@@ -33,7 +33,8 @@ from saxaul.domain.errors import Conflict, DomainError
 from saxaul.domain.ledger import AccountKind
 from saxaul.domain.play import Collect, Move, Outcome, Plant, Steal, Water
 from saxaul.services.balls import mint_balls
-from saxaul.services.game import play, play_request
+from saxaul.services.game import play
+from saxaul.services.game_batch import play_request
 from saxaul.services.imports import import_event_body
 from saxaul.services.ledger_audit import audit
 from saxaul.services.runtime import Runtime

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from saxaul import __version__
 from saxaul.api.guard import RequestGuard
-from saxaul.api.metrics import EventCounters
+from saxaul.api.metrics import EventCounters, MoveBatches
 from saxaul.api.problems import Problem, install_problem_handlers, problem_responses
 from saxaul.api.routers import (
     auth,
@@ -38,6 +38,7 @@ from saxaul.bootstrap import bootstrap, energy_rules
 from saxaul.config import Settings
 from saxaul.domain.game_rules import EnergyRules
 from saxaul.jobs import Scheduler
+from saxaul.services.group_commit import BatchStats
 from saxaul.services.runtime import Runtime
 
 DESCRIPTION = """\
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.state.settings = settings
     app.state.event_counters = EventCounters.create()
+    app.state.event_counters.registry.register(MoveBatches(lambda: _move_stats(app)))
     install_problem_handlers(app)
     app.add_middleware(RequestGuard)
     for router in (
@@ -141,3 +143,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     ):
         app.include_router(router, responses=GUARDED)
     return app
+
+
+def _move_stats(app: FastAPI) -> BatchStats | None:
+    """The group commit's counts once the lifespan has built the runtime."""
+    runtime: Runtime | None = getattr(app.state, "runtime", None)
+    return None if runtime is None else runtime.moves.stats

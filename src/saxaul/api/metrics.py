@@ -6,15 +6,20 @@ two apps in one process (tests, an embedded server) would share or clash over co
 
 Example: after one request with 3 new events, 1 re-sent and 1 bad row, ``/metrics`` shows
 ``saxaul_events_accepted_total 3.0``, ``saxaul_events_duplicate_total 1.0`` and
-``saxaul_events_rejected_total 1.0``.
+``saxaul_events_rejected_total 1.0``. The game's group commit is read as it is at each scrape
+(``saxaul_move_batches_total``, ``saxaul_move_requests_total``): their ratio is the mean batch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
 
+from saxaul.services.group_commit import BatchStats
 from saxaul.services.imports import ImportSummary
 
 
@@ -55,3 +60,35 @@ class EventCounters:
         self.accepted.inc(summary.new_events)
         self.duplicate.inc(summary.duplicates)
         self.rejected.inc(summary.rejected)
+
+
+class MoveBatches(Collector):
+    """The group commit's counts of this process, read at each scrape (they live on the runtime,
+    which the app's lifespan builds after the registry)."""
+
+    def __init__(self, stats: Callable[[], BatchStats | None]) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        """The counts, or nothing before the runtime exists."""
+        stats = self.stats()
+        if stats is None:
+            return
+        yield CounterMetricFamily(
+            "saxaul_move_batches",
+            "Transactions that played game move requests (group commit).",
+            value=stats.batches,
+        )
+        yield CounterMetricFamily(
+            "saxaul_move_requests",
+            "Game move requests played in those transactions.",
+            value=stats.items,
+        )
+        yield CounterMetricFamily(
+            "saxaul_move_requests_run_alone",
+            "Requests played again one by one after their batch failed with an error.",
+            value=stats.run_alone,
+        )
+        yield GaugeMetricFamily(
+            "saxaul_move_batch_largest", "Most requests played in one transaction.", stats.largest
+        )

@@ -1,4 +1,5 @@
-"""The ``saxaul`` command: serve, db, import(s), methodology, rescore, quarantine, energy, demo.
+"""The ``saxaul`` command: serve, db, import(s), methodology, rescore, quarantine, energy, demo,
+bench.
 
 Every command builds the runtime with ``bootstrap`` and calls services; nothing here holds a
 rule. Long work shows a progress bar; ``--json`` prints machine-readable output instead.
@@ -20,6 +21,7 @@ from rich.table import Column, Table
 
 from saxaul.bootstrap import bootstrap
 from saxaul.cli import demo as demo_job
+from saxaul.cli.bench import bench_app
 from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
 from saxaul.cli.render_reversals import print_reversals
 from saxaul.config import Settings
@@ -64,6 +66,7 @@ app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(participants_app, name="participants")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(reversals_app, name="reversals")
+app.add_typer(bench_app, name="bench")
 
 console = Console()
 err = Console(stderr=True)

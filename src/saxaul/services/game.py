@@ -8,16 +8,13 @@ between account locks taken in different statements); the loser's transaction is
 whole and ``store.uow`` plays the batch again against what the winner wrote. A refused move is
 not an error here: it is an ``Outcome`` with its refusal, and nothing of it was written.
 
-Requests carry an idempotency key (``play_request``): the first answer is stored with the move
-in the same transaction and replayed to a retry (``store.idempotency``), so a double-clicked
-"plant" plants one tree.
+Participants' requests reach ``play_in`` in batches too, gathered from concurrent requests
+(``services.game_batch``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import replace
-from typing import Any
+from collections.abc import Collection, Sequence
 
 from saxaul.domain.accounts import (
     debt_account_id,
@@ -38,11 +35,9 @@ from saxaul.domain.play import (
     needs,
     steal_targets,
 )
-from saxaul.services.game_views import MoveAnswer, outcome_view
 from saxaul.services.runtime import Runtime
 from saxaul.store import balls_repo, covers_repo, friends_repo, ledger_repo, trees_repo
 from saxaul.store.driver import pipeline, read_all
-from saxaul.store.idempotency import Keyed, answer_once
 from saxaul.store.uow import WriteUnitOfWork
 
 
@@ -132,28 +127,3 @@ def _refund_recipients(conn: WriteUnitOfWork, moves: Sequence[Move]) -> set[str]
     return {
         user for tree in trees_repo.load_trees(conn, cancelled).values() for user in tree.members
     }
-
-
-def play_request(
-    rt: Runtime, move: Move, operation: str, body: Mapping[str, Any], key: str | None
-) -> MoveAnswer:
-    """Play one participant's move; with ``key``, a retry gets the first answer back.
-
-    A refusal raises (nothing is stored, so the same key may be retried once the cause is
-    fixed); the same key sent with a different request is a conflict, never a second move.
-    """
-    request = None if key is None else Keyed(move.actor, key, operation, body)
-
-    def work(conn: WriteUnitOfWork) -> MoveAnswer:
-        def attempt() -> MoveAnswer:
-            (outcome,) = play_in(conn, rt, [move])
-            if outcome.refusal is not None:
-                raise outcome.refusal
-            return outcome_view(outcome, rt)
-
-        answer, replayed = answer_once(
-            conn, request, attempt, MoveAnswer.from_json, to_us(rt.clock.now())
-        )
-        return replace(answer, replayed=replayed)
-
-    return rt.db.write(work)

@@ -1,7 +1,7 @@
 """One participant's move per request, as the HTTP API (or any other client) asks for it.
 
 Why below the HTTP layer: a request's operation name and body are hashed together with its
-Idempotency-Key (``game.play_request``), and its answer is stored and replayed to a retry, so
+Idempotency-Key (``game_batch.play_request``), and its answer is stored and replayed to a retry, so
 what a request *means* is fixed here once rather than rebuilt by each caller. Why a planted
 tree's id comes from the caller and their key: a retried "plant" then names the very same tree,
 so even a retry that races the first attempt can never plant a second one.
@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Sequence
 
 from saxaul.domain.play import CancelTree, Collect, CoPlant, Plant, Pool, Protect, Steal, Water
-from saxaul.services.game import play_request
+from saxaul.services.game_batch import play_request
 from saxaul.services.game_views import MoveAnswer
 from saxaul.services.runtime import Runtime
 from saxaul.store.tables import BIGINT_MAX

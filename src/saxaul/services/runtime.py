@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from saxaul.catalogue import shipped_energy_rules, shipped_species
 from saxaul.domain.clock import Clock
 from saxaul.domain.game_rules import EnergyRules, SpeciesCatalogue
 from saxaul.domain.methodology import Pack
 from saxaul.domain.programme import Programme
+from saxaul.services.group_commit import GroupCommit
 from saxaul.store.uow import Database
+
+if TYPE_CHECKING:
+    from saxaul.services.game_batch import MoveRequest
+    from saxaul.services.game_views import MoveAnswer
 
 
 class SystemClock:
@@ -39,6 +45,8 @@ class Runtime:
     import_lease_seconds: int = 300
     """How long an import's owner may go without committing a chunk before another run may
     take the import over (a dead owner on the same host is taken over at once)."""
+    moves: GroupCommit[MoveRequest, MoveAnswer] = field(default_factory=GroupCommit, compare=False)
+    """Where concurrent move requests wait to be played together (``services.game_batch``)."""
     rules: EnergyRules = field(default_factory=shipped_energy_rules)
     species: SpeciesCatalogue = field(default_factory=shipped_species)
 

@@ -7,24 +7,31 @@ does nothing; the same key with a different request is refused (``idempotency_ke
 never played as a second action. A refused request stores nothing, so its key may be sent
 again once the cause is fixed.
 
-Example: ``answer_once(uow, Keyed("u1", "k1", "plant", {"species_id": "saxaul"}), play,
-MoveAnswer.from_json, at)`` → ``(answer, False)``; the same call again → ``(answer, True)``
-without ``play``.
+Why set-wise: requests are played in batches (``services.game_batch``), so the stored answers of a
+whole batch are looked up in one statement and the new ones written in one.
+
+Example: ``stored_answers(uow, [Keyed("u1", "k1", "plant", {"species_id": "saxaul"})])`` →
+``{}`` the first time; after ``save_answers(uow, [(that_request, answer)], now)`` it maps the
+request to ``answer.to_json()``, and the same key with another body to an
+``idempotency_key_reused`` conflict.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from sqlalchemy import insert, select
 
-from saxaul.domain.errors import Conflict, DomainError
+from saxaul.domain.clock import to_us
+from saxaul.domain.errors import Conflict
+from saxaul.store.setwise import pair_of
 from saxaul.store.tables import requests
-from saxaul.store.uow import WriteUnitOfWork
+from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
 
 class Storable(Protocol):
@@ -35,12 +42,12 @@ class Storable(Protocol):
         ...
 
 
-A = TypeVar("A", bound=Storable)
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Keyed:
-    """A request sent under an idempotency key: who, the key, and what it asks for."""
+    """A request sent under an idempotency key: who, the key, and what it asks for.
+
+    Compared by identity (its body is a mapping): a batch looks up the very requests it holds.
+    """
 
     user: str
     key: str
@@ -56,63 +63,66 @@ class Keyed:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def answer_once(
-    uow: WriteUnitOfWork,
-    request: Keyed | None,
-    work: Callable[[], A],
-    decode: Callable[[Mapping[str, Any]], A],
-    at_us: int,
-) -> tuple[A, bool]:
-    """``work``'s answer, stored under ``request``'s key; a retry gets the stored one instead,
-    read back by ``decode``. The flag says whether the answer is such a replay.
+Replay = Mapping[str, Any] | Conflict
+"""What a key already stored answers: the first answer as JSON, or the refusal of a key reused
+for a different request."""
 
-    ``work`` runs in ``uow`` and raises a ``DomainError`` to refuse. Without a key it simply
-    runs. The write unit of work holds the locks ``work`` needs, so two racing sends of one
-    request run one after the other: the second either finds the first's answer before it
-    starts, or — having read nothing yet, then waited on the first's locks and been refused by
-    what it wrote (the tree exists, the ball is empty) — finds it after its refusal.
+
+def stored_answers(uow: UnitOfWork, keyed: Collection[Keyed]) -> dict[Keyed, Replay]:
+    """For each request whose key has an answer stored, that answer (or the conflict when the
+    key was used for a different request); requests with no stored answer are left out.
+
+    One statement for the whole batch, its text fixed whatever the batch's size.
     """
-    if request is None:
-        return work(), False
-    digest = request.digest
-    earlier = _replay(uow, request, digest)
-    if earlier is not None:
-        return decode(earlier), True
-    try:
-        answer = work()
-    except DomainError:
-        earlier = _replay(uow, request, digest)
-        if earlier is not None:
-            return decode(earlier), True
-        raise
-    uow.execute(
-        insert(requests).values(
-            user_id=request.user,
-            key=request.key,
-            operation=request.operation,
-            body_hash=digest,
-            response=json.dumps(answer.to_json()),
-            created_at_us=at_us,
+    if not keyed:
+        return {}
+    rows = uow.execute(
+        select(requests.c.user_id, requests.c.key, requests.c.body_hash, requests.c.response).where(
+            pair_of(uow, requests.c.user_id, requests.c.key, {(r.user, r.key) for r in keyed})
         )
     )
-    return answer, False
+    stored = {(row.user_id, row.key): (row.body_hash, row.response) for row in rows}
+    found: dict[Keyed, Replay] = {}
+    for request in keyed:
+        earlier = stored.get((request.user, request.key))
+        if earlier is None:
+            continue
+        body_hash, response = earlier
+        found[request] = json.loads(response) if body_hash == request.digest else _reused()
+    return found
 
 
-def _replay(uow: WriteUnitOfWork, request: Keyed, digest: str) -> dict[str, Any] | None:
-    """The answer stored for ``request``'s key, as JSON; a conflict for another body."""
-    earlier = uow.execute(
-        select(requests.c.body_hash, requests.c.response).where(
-            requests.c.user_id == request.user, requests.c.key == request.key
-        )
-    ).first()
-    if earlier is None:
-        return None
-    if earlier.body_hash != digest:
-        raise Conflict(
-            "this Idempotency-Key was already used for a different request; "
-            "send a new key for a new action",
-            code="idempotency_key_reused",
-            field="Idempotency-Key",
-        )
-    stored: dict[str, Any] = json.loads(earlier.response)
-    return stored
+def save_answers(
+    uow: WriteUnitOfWork, answered: Sequence[tuple[Keyed, Storable]], at: dt.datetime
+) -> None:
+    """Store each request's first answer under its key, in the transaction of its work.
+
+    A key stored meanwhile by another transaction is a UNIQUE violation: ``Database.write``
+    then plays the whole batch again, and this time ``stored_answers`` finds it.
+    """
+    if not answered:
+        return
+    at_us = to_us(at)
+    uow.execute(
+        insert(requests),
+        [
+            {
+                "user_id": request.user,
+                "key": request.key,
+                "operation": request.operation,
+                "body_hash": request.digest,
+                "response": json.dumps(answer.to_json()),
+                "created_at_us": at_us,
+            }
+            for request, answer in answered
+        ],
+    )
+
+
+def _reused() -> Conflict:
+    return Conflict(
+        "this Idempotency-Key was already used for a different request; "
+        "send a new key for a new action",
+        code="idempotency_key_reused",
+        field="Idempotency-Key",
+    )

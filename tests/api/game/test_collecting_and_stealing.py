@@ -148,3 +148,18 @@ def test_a_cover_stops_stealing_until_it_ends(ripe: World) -> None:
     assert assert_problem(odd, 422, "not_a_cover")["detail_zh"] == (
         "没有 5 小时的保护罩；可选 24、72、168 小时"
     )
+
+
+def test_metrics_count_the_move_requests_and_the_transactions_that_played_them(
+    ripe: World,
+) -> None:
+    before = ripe.client.get("/metrics", headers=ripe.auth).text
+    assert "saxaul_move_requests_total 0.0" in before
+
+    assert ripe.post("u1", f"/v1/me/balls/{ripe.balls['u1']}/collect").status_code == 200
+    assert ripe.post("u1", "/v1/me/balls/no-such-ball/collect").status_code == 404
+
+    text = ripe.client.get("/metrics", headers=ripe.auth).text
+    assert "saxaul_move_requests_total 2.0" in text
+    assert "saxaul_move_batches_total 2.0" in text  # one at a time: nobody to share with
+    assert "saxaul_move_batch_largest 1.0" in text

@@ -1,11 +1,12 @@
-"""The ledger benchmark's world: players, two friend graphs, simulated days and their balls.
+"""The load tests' world: players, two friend graphs, simulated days and their balls.
 
 Set-up is untimed and goes through the services (see ``build_world``): N participants enrolled;
 two friend graphs (uniform, and Zipf-skewed so a few hot players are everybody's friend); a day
 of scored events per cell plus day 0, imported and minted as balls; day 0's big ball collected
 by every player so plants, pools and waterings can be paid for. Each cell plays on its own
 simulated day against that day's fresh balls, so no cell inherits another's leftovers (nor its
-daily limits or covers).
+daily limits or covers). The HTTP load plays at the real now, on every day ripe then, and aims
+some collects at a day that is not ripe yet.
 """
 
 from __future__ import annotations
@@ -133,25 +134,39 @@ class Timeline:
     Day ``j``'s events are imported at 23:00 local on that day, so its balls appear at the next
     midnight, ripen a day later and expire 72 h after that (shipped rules). Day 0 is collected
     in the set-up; service cell ``i`` plays at 08:00 local two days after its day ``i``; the
-    HTTP cells play at the real now, on the two days that are ripe then.
+    HTTP cells play at the real now, on the days that are ripe then. An unripe day, if asked
+    for, is yesterday: its balls appeared at today's midnight and ripen at tomorrow's.
     """
 
     days: tuple[dt.date, ...]
-    """Day 0 (starting energy) and one day per cell."""
+    """Day 0 (starting energy), one day per cell, then the unripe day if any."""
     http_days: tuple[int, ...]
     zone: str
     """The rules' time zone: balls appear at local midnight, daily limits count local days."""
+    unripe_day: int | None = None
+    """The day whose balls are still growing at the real now (yesterday), if any."""
 
     @staticmethod
-    def for_cells(service_cells: int, http_cells: int, today: dt.date, zone: str) -> Timeline:
-        """Days ending so that the last ``http_cells`` days are ripe and unexpired ``today``."""
+    def for_cells(
+        service_cells: int, http_cells: int, today: dt.date, zone: str, *, unripe: bool = False
+    ) -> Timeline:
+        """Days ending so that the last ``http_cells`` days are ripe and unexpired ``today``,
+        followed by yesterday when ``unripe``."""
         cells = service_cells + http_cells
-        # The last two days are today-3 and today-2: ripe since yesterday / today 00:00 and
-        # expiring two / three days from now, whatever the hour the benchmark runs.
+        # The cell days end at today-2: each ripe since today 00:00 or before and expiring at
+        # the coming local midnight or later, whatever the hour the benchmark runs (so at most
+        # three days are ripe and unexpired at once: today-4, today-3, today-2).
         last = today - dt.timedelta(days=2)
         first = last - dt.timedelta(days=cells)
         days = tuple(first + dt.timedelta(days=j) for j in range(cells + 1))
-        return Timeline(days, tuple(range(service_cells + 1, cells + 1)), zone)
+        if unripe:
+            days += (today - dt.timedelta(days=1),)
+        return Timeline(
+            days,
+            tuple(range(service_cells + 1, cells + 1)),
+            zone,
+            len(days) - 1 if unripe else None,
+        )
 
     def imported_at(self, day: int) -> dt.datetime:
         """When day ``day``'s events are imported (scored): 23:00 local that day."""
@@ -178,6 +193,8 @@ class World:
     """Each ball's owner (an HTTP steal names the forest it steals in)."""
     co_cost_g: int
     setup: dict[str, Any]
+    watering_steps_g: tuple[int, ...]
+    """The rules' watering steps: waterings give one of these (any other is ``not_a_step``)."""
 
 
 def build_world(
@@ -274,7 +291,7 @@ def build_world(
     figures["phase_seconds"] = phases
     log(f"  set-up: {figures}")
     cost = rt.species.get(CO_SPECIES).energy_cost_g
-    return World(graph, timeline, by_day, owner, cost, figures)
+    return World(graph, timeline, by_day, owner, cost, figures, rt.rules.watering_steps_g)
 
 
 def _mean_degree(adj: dict[str, tuple[str, ...]]) -> float:

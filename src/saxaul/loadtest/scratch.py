@@ -5,7 +5,7 @@ development server, ``postgresql://postgres@127.0.0.1:5432/test``); every harnes
 through ``postgres_url()`` as the default of its ``--postgres-url`` option. An empty value runs
 SQLite only. Each measurement gets its own schema (or database, for pgbench), dropped after.
 
-Example: ``SAXAUL_BENCH_POSTGRES_URL=postgresql://bench@db:5432/bench python -m bench.ledger``.
+Example: ``SAXAUL_BENCH_POSTGRES_URL=postgresql://bench@db:5432/bench saxaul bench http``.
 """
 
 from __future__ import annotations

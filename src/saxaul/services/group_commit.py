@@ -1,0 +1,151 @@
+"""Group commit: concurrent requests of one process gathered into shared transactions.
+
+Why: a request played alone pays a whole transaction — the statements that lock and read what
+it needs, and a commit — while a batch of a hundred pays about the same statements once when
+its work reads set-wise (``game.play_in`` does): the ledger benchmark plays batches of 100 moves
+at ten times the moves per second of single moves. So requests that arrive while a batch runs
+wait and form the next batch, and each still gets its own answer or its own error.
+
+How, without a thread of its own: requests queue on a ``GroupCommit``; whichever waiting request
+finds no batch running plays everything queued (its own request among them) through the batch
+function it was given, then wakes the others with their results. A lone request on an idle
+server is played at once; under load, batches grow with the load, up to ``max_items``.
+``window_s`` (0 by default) lets the first request of an idle server wait for company.
+
+What it guarantees to its callers, whatever the batch function:
+
+- results in order: each item gets the result at its own position;
+- *one bad item never fails its neighbours*: when the batch function raises, its items are run
+  again one by one, so the exception reaches only the item that causes it (the batch function
+  must therefore be safe to run again: a ``Database.write`` unit of work that rolled back is);
+- items with the same ``key`` never share a batch: the later one waits for the next batch, where
+  it sees what the first one committed (an idempotency key's stored answer).
+
+Every submitter of one ``GroupCommit`` passes an equivalent ``run`` (the runtime's moves are
+all played by ``game_batch.play_together``): whichever request leads plays the others' items
+with its own.
+
+Example: ``gc.submit(item, run=lambda batch: [answer(i) for i in batch], key=None)`` from 32
+threads runs a few batches; ``gc.stats`` counts them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+RunBatch = Callable[[Sequence[T]], Sequence[R | Exception]]
+"""Plays a batch: one result per item, in order — an answer, or the exception for that item."""
+
+
+@dataclass(eq=False, slots=True)
+class _Waiting(Generic[T, R]):
+    """One submitted item waiting for its batch, then its result."""
+
+    item: T
+    key: Hashable | None
+    result: R | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+    def settle(self, result: R | BaseException) -> None:
+        if isinstance(result, BaseException):
+            self.error = result
+        else:
+            self.result = result
+        self.done = True
+
+
+@dataclass(slots=True)
+class BatchStats:
+    """What one group commit has done in this process (for metrics and tests)."""
+
+    batches: int = 0
+    items: int = 0
+    largest: int = 0
+    run_alone: int = 0
+    """Items run again one by one after their batch raised."""
+
+
+@dataclass(eq=False)
+class GroupCommit(Generic[T, R]):
+    """One process's queue of requests of one kind, and the one batch that may run at a time."""
+
+    window_s: float = 0.0
+    """How long the first request of an idle server waits for others before playing."""
+    max_items: int = 256
+    """Most items in one batch: bounds its locks, its statements and its latency."""
+    stats: BatchStats = field(default_factory=BatchStats)
+    _queue: list[_Waiting[T, R]] = field(default_factory=list)
+    _running: bool = False
+    _changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def submit(self, item: T, run: RunBatch[T, R], key: Hashable | None = None) -> R:
+        """``item``'s result once its batch has run (``run`` runs the batch); raise its error."""
+        waiting: _Waiting[T, R] = _Waiting(item, key)
+        with self._changed:
+            self._queue.append(waiting)
+            while not waiting.done:
+                if self._running:
+                    self._changed.wait()
+                    continue
+                if self.window_s and len(self._queue) < self.max_items:
+                    self._changed.wait(self.window_s)
+                    if waiting.done or self._running:
+                        continue
+                self._running = True
+                batch = self._take()
+                self._changed.release()
+                try:
+                    self._run(batch, run)
+                except BaseException as error:  # interrupted: no item may wait for ever
+                    for other in batch:
+                        if not other.done:
+                            other.settle(error)
+                    raise
+                finally:
+                    self._changed.acquire()
+                    self._running = False
+                    self._changed.notify_all()
+        if waiting.error is not None:
+            raise waiting.error
+        return waiting.result  # type: ignore[return-value]  # settled: a result, not None
+
+    def _take(self) -> list[_Waiting[T, R]]:
+        """The next batch: queued items in order, at most ``max_items``, never two with the
+        same key (the later one stays queued for the next batch)."""
+        batch: list[_Waiting[T, R]] = []
+        keys: set[Hashable] = set()
+        left: list[_Waiting[T, R]] = []
+        for waiting in self._queue:
+            if len(batch) >= self.max_items or (waiting.key is not None and waiting.key in keys):
+                left.append(waiting)
+                continue
+            if waiting.key is not None:
+                keys.add(waiting.key)
+            batch.append(waiting)
+        self._queue = left
+        return batch
+
+    def _run(self, batch: Sequence[_Waiting[T, R]], run: RunBatch[T, R]) -> None:
+        """Run ``batch`` at once; if that raises, each item alone, so only its cause fails."""
+        try:
+            results = run([waiting.item for waiting in batch])
+        except Exception as error:
+            if len(batch) == 1:
+                batch[0].settle(error)
+                return
+            self.stats.run_alone += len(batch)
+            for waiting in batch:
+                self._run([waiting], run)
+            return
+        self.stats.batches += 1
+        self.stats.items += len(batch)
+        self.stats.largest = max(self.stats.largest, len(batch))
+        for waiting, result in zip(batch, results, strict=True):
+            waiting.settle(result)

@@ -1,0 +1,97 @@
+"""``GroupCommit`` without a database: batches form under load, and every item gets its own."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+
+import pytest
+
+from saxaul.services.group_commit import GroupCommit
+
+
+def _race(count: int, task: Callable[[int], object]) -> list[object]:
+    results: list[object] = [None] * count
+    start = threading.Barrier(count)
+
+    def work(n: int) -> None:
+        start.wait()
+        try:
+            results[n] = task(n)
+        except BaseException as error:  # the assertions look at it
+            results[n] = error
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a submitter hung"
+    return results
+
+
+def test_a_lone_item_is_run_at_once_in_a_batch_of_one() -> None:
+    gc: GroupCommit[int, int] = GroupCommit()
+    assert gc.submit(3, run=lambda batch: [n * 2 for n in batch]) == 6
+    assert (gc.stats.batches, gc.stats.items, gc.stats.largest) == (1, 1, 1)
+
+
+def test_racing_items_share_batches_and_each_gets_its_own_result() -> None:
+    gc: GroupCommit[int, int] = GroupCommit(window_s=0.2)
+    batches: list[Sequence[int]] = []
+
+    def run(batch: Sequence[int]) -> list[int | Exception]:
+        batches.append(list(batch))
+        return [ValueError(n) if n % 5 == 0 else n * n for n in batch]
+
+    results = _race(32, lambda n: gc.submit(n, run=run))
+
+    for n, result in enumerate(results):
+        if n % 5 == 0:
+            assert isinstance(result, ValueError) and result.args == (n,)
+        else:
+            assert result == n * n
+    assert sorted(n for batch in batches for n in batch) == list(range(32))
+    assert len(batches) < 32 and max(map(len, batches)) >= 8
+
+
+def test_items_with_one_key_never_share_a_batch_and_keep_their_order() -> None:
+    gc: GroupCommit[int, int] = GroupCommit(window_s=0.2)
+    batches: list[list[int]] = []
+
+    def run(batch: Sequence[int]) -> list[int | Exception]:
+        batches.append(list(batch))
+        return list(batch)
+
+    _race(12, lambda n: gc.submit(n, run=run, key="same" if n % 3 == 0 else None))
+
+    for batch in batches:
+        assert sum(1 for n in batch if n % 3 == 0) <= 1
+
+
+def test_a_batch_that_raises_is_run_again_item_by_item() -> None:
+    gc: GroupCommit[int, int] = GroupCommit(window_s=0.2)
+
+    def run(batch: Sequence[int]) -> list[int | Exception]:
+        if 7 in batch:
+            raise RuntimeError("7 breaks any batch it is in")
+        return list(batch)
+
+    results = _race(16, lambda n: gc.submit(n, run=run))
+
+    assert isinstance(results[7], RuntimeError)
+    assert [r for n, r in enumerate(results) if n != 7] == [n for n in range(16) if n != 7]
+    assert gc.stats.run_alone >= 2
+
+
+def test_an_interrupted_batch_leaves_no_submitter_waiting() -> None:
+    gc: GroupCommit[int, int] = GroupCommit(window_s=0.2)
+
+    def run(batch: Sequence[int]) -> list[int | Exception]:
+        raise KeyboardInterrupt
+
+    results = _race(8, lambda n: gc.submit(n, run=run))
+
+    assert all(isinstance(r, KeyboardInterrupt) for r in results)
+    with pytest.raises(KeyboardInterrupt):
+        gc.submit(1, run=run)
