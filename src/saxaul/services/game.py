@@ -37,6 +37,7 @@ from saxaul.domain.play import (
 )
 from saxaul.services.runtime import Runtime
 from saxaul.store import balls_repo, covers_repo, friends_repo, ledger_repo, trees_repo
+from saxaul.store.driver import pipeline, read_all
 from saxaul.store.uow import WriteUnitOfWork
 
 
@@ -49,7 +50,10 @@ def play_in(conn: WriteUnitOfWork, rt: Runtime, moves: Sequence[Move]) -> list[O
     """Load, play and write one batch on ``conn`` (inside the caller's transaction).
 
     Only what the batch's moves ask about is read (a batch of collects reads no friendships,
-    covers or daily counts), so a single move costs as few statements as it can.
+    covers or daily counts), so a single move costs as few statements as it can; and what does
+    not depend on another read is asked together (``read_all``: one round trip on PostgreSQL):
+    the lock, then balls, trees and today's counts, then friendships and covers (which need the
+    balls' owners), then every write in one pipeline, then the commit.
     """
     now = rt.clock.now()
     at_us = to_us(now)
@@ -58,12 +62,20 @@ def play_in(conn: WriteUnitOfWork, rt: Runtime, moves: Sequence[Move]) -> list[O
     debts = {debt_account_id(user) for user in need.users | refunded}
     refund_accounts = {participant_account_id(user) for user in refunded}
     accounts, balances = _lock(conn, need, need.accounts | refund_accounts | debts, at_us)
-    balls = balls_repo.load_balls(conn, need.balls, balances)
-    trees = trees_repo.load_trees(conn, need.trees)
+    debtors = {key_of(a, AccountKind.DEBT) for a in accounts if a in debts}
+    balls, trees, (steals, waterings, owed) = read_all(
+        conn,
+        balls_repo.balls_read(need.balls, balances),
+        trees_repo.trees_read(need.trees),
+        ledger_repo.day_facts_read(need.counted, debtors, local_day_start(now, rt.rules)),
+    )
     stored_trees = set(trees)  # the table adds the trees it creates to ``trees``
     targets = steal_targets(moves, balls)
-    steals, waterings = ledger_repo.moves_since(conn, need.counted, local_day_start(now, rt.rules))
-    covered = need.protecting | {owner for _, owner in targets}
+    friends, covered_until = read_all(
+        conn,
+        friends_repo.pairs_read(friend_pairs(need, targets)),
+        covers_repo.covered_read(need.protecting | {owner for _, owner in targets}, now),
+    )
     table = Table(
         now=now,
         rules=rt.rules,
@@ -72,19 +84,20 @@ def play_in(conn: WriteUnitOfWork, rt: Runtime, moves: Sequence[Move]) -> list[O
         balances=dict(balances),
         balls=balls,
         trees=trees,
-        friends=friends_repo.accepted_pairs(conn, friend_pairs(need, targets)),
-        covered_until=covers_repo.covered_until(conn, covered, now),
+        friends=friends,
+        covered_until=covered_until,
         steals_today=steals,
         waterings_today=waterings,
-        owed_g=ledger_repo.owed(
-            conn, {key_of(a, AccountKind.DEBT) for a in accounts if a in debts}
-        ),
+        owed_g=owed,
     )
     outcomes = table.play_all(moves)
-    ledger_repo.open_accounts(conn, table.opened.values(), dict.fromkeys(table.opened, 0), at_us)
-    ledger_repo.append_transfers(conn, table.transfers, set(balances) | set(table.opened))
-    covers_repo.save_covers(conn, table.covers)
-    trees_repo.save_trees(conn, table.changed_trees, stored_trees)
+    with pipeline(conn):
+        ledger_repo.open_accounts(
+            conn, table.opened.values(), dict.fromkeys(table.opened, 0), at_us
+        )
+        ledger_repo.append_transfers(conn, table.transfers, set(balances) | set(table.opened))
+        covers_repo.save_covers(conn, table.covers)
+        trees_repo.save_trees(conn, table.changed_trees, stored_trees)
     return outcomes
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
+from typing import Any
 
 from sqlalchemy import select
 
@@ -17,41 +18,57 @@ from saxaul.domain import accounts
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.energy import Ball
 from saxaul.domain.ledger import AccountKind, TransferKind
-from saxaul.store import setwise
-from saxaul.store.tables import balls, ledger_accounts, ledger_transfers
+from saxaul.store import driver
+from saxaul.store.driver import Read, Sql
+from saxaul.store.tables import balls, ledger_accounts
 from saxaul.store.uow import UnitOfWork
 
 _TAKES = (TransferKind.COLLECT, TransferKind.STEAL, TransferKind.EXPIRE, TransferKind.REVERSAL)
+
+
+def _load_sql() -> Sql:
+    takes = ", ".join(f"'{kind.value}'" for kind in _TAKES)
+    return Sql.of(
+        "SELECT b.id, b.owner, b.behaviour, b.amount_g, b.created_at_us, b.ripens_at_us, "
+        "b.expires_at_us, COALESCE(t.kind, ''), COALESCE(t.credit_account, ''), "
+        "COALESCE(t.amount_g, 0) FROM balls AS b "
+        f"LEFT JOIN ledger_transfers AS t ON t.reference = b.id AND t.kind IN ({takes}) "
+        f"AND t.debit_account LIKE '{accounts.prefix(AccountKind.BALL)}%' "
+        "WHERE b.id {any} ORDER BY b.id, t.seq"
+    )
+
+
+_LOAD = _load_sql()
+"""A ball's row once per take of it (or once with an empty take), takes in ledger order.
+
+Why ``COALESCE``: ADBC's SQLite reader types a column from its first rows, so a column that is
+NULL there (balls nobody took) and text further on would fail; an empty kind is no take."""
 
 
 def load_balls(
     conn: UnitOfWork, ball_ids: Collection[str], balances: Mapping[str, int]
 ) -> dict[str, Ball]:
     """The balls with these ids: remaining from the (locked) balance, takes from history."""
+    return driver.read(conn, balls_read(ball_ids, balances))
+
+
+def balls_read(ball_ids: Collection[str], balances: Mapping[str, int]) -> Read[dict[str, Ball]]:
+    """``load_balls`` as a ``Read``, to be sent with others (``driver.read_all``)."""
     if not ball_ids:
-        return {}
-    ids = sorted(ball_ids)
-    history: dict[str, list[tuple[str, str, int]]] = {ball_id: [] for ball_id in ids}
-    taken = (
-        select(
-            ledger_transfers.c.reference,
-            ledger_transfers.c.kind,
-            ledger_transfers.c.credit_account,
-            ledger_transfers.c.debit_account,
-            ledger_transfers.c.amount_g,
-        )
-        .where(
-            setwise.any_of(conn, ledger_transfers.c.reference, ids),
-            ledger_transfers.c.kind.in_([k.value for k in _TAKES]),
-            ledger_transfers.c.debit_account.like(accounts.prefix(AccountKind.BALL) + "%"),
-        )
-        .order_by(ledger_transfers.c.seq)
-    )
-    for row in conn.execute(taken):
-        history[row.reference].append((row.kind, row.credit_account, row.amount_g))
+        return Read(None, (), lambda _: {})
+    return Read(_LOAD, (sorted(ball_ids),), lambda found: _balls(found, balances))
+
+
+def _balls(found: driver.Rows, balances: Mapping[str, int]) -> dict[str, Ball]:
+    loaded: dict[str, tuple[tuple[Any, ...], list[tuple[str, str, int]]]] = {}
+    for row in found:
+        ball_id, kind, credit, grams = row[0], row[7], row[8], row[9]
+        _, takes = loaded.setdefault(ball_id, (row, []))
+        if kind:
+            takes.append((kind, credit, grams))
     out: dict[str, Ball] = {}
-    for row in conn.execute(select(balls).where(setwise.any_of(conn, balls.c.id, ids))):
-        takes = history[row.id]
+    for ball_id, (row, takes) in loaded.items():
+        _, owner, behaviour, amount_g, created_us, ripens_us, expires_us = row[:7]
         taken_by = tuple(
             (accounts.key_of(credit, AccountKind.PARTICIPANT), grams)
             for kind, credit, grams in takes
@@ -59,15 +76,15 @@ def load_balls(
         )
         expired_g = sum(g for kind, _, g in takes if kind == TransferKind.EXPIRE)
         reversed_g = sum(g for kind, _, g in takes if kind == TransferKind.REVERSAL)
-        out[row.id] = Ball(
-            id=row.id,
-            owner=row.owner,
-            behaviour=row.behaviour,
-            amount_g=row.amount_g - reversed_g,
-            created_at=from_us(row.created_at_us),
-            ripens_at=from_us(row.ripens_at_us),
-            expires_at=from_us(row.expires_at_us),
-            remaining_g=balances.get(accounts.ball_account_id(row.id), 0),
+        out[ball_id] = Ball(
+            id=ball_id,
+            owner=owner,
+            behaviour=behaviour,
+            amount_g=amount_g - reversed_g,
+            created_at=from_us(created_us),
+            ripens_at=from_us(ripens_us),
+            expires_at=from_us(expires_us),
+            remaining_g=balances.get(accounts.ball_account_id(ball_id), 0),
             taken_by=taken_by,
             expired_g=expired_g,
         )

@@ -10,8 +10,8 @@ and decides again instead of failing on a duplicate key.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
-from itertools import islice
 from typing import Any
 
 from sqlalchemy import (
@@ -21,20 +21,17 @@ from sqlalchemy import (
     delete,
     or_,
     select,
-    tuple_,
     union_all,
     update,
 )
 
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.friends import Friendship, FriendshipStatus, pair
+from saxaul.store import driver
 from saxaul.store.conflicts import insert_on_conflict
+from saxaul.store.driver import Read, Sql
 from saxaul.store.tables import friendships
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
-
-PAIRS_PER_QUERY = 1000
-"""``accepted_pairs`` asks about this many pairs per statement (2 parameters each), well under
-SQLite's 32 766 bound parameters; a steal or a tree screen asks about far fewer, in one query."""
 
 _ACCEPTED = FriendshipStatus.ACCEPTED.value
 _PENDING = FriendshipStatus.PENDING.value
@@ -110,23 +107,34 @@ def list_for(conn: UnitOfWork, user: str) -> list[Friendship]:
     return [_friendship(row) for row in rows]
 
 
+_ACCEPTED_PAIRS = Sql(
+    "SELECT f.user_low, f.user_high FROM jsonb_array_elements(CAST(%s AS JSONB)) AS p(v) "
+    "JOIN friendships AS f ON f.user_low = p.v ->> 0 AND f.user_high = p.v ->> 1 "
+    f"WHERE f.status = '{_ACCEPTED}'",
+    "SELECT f.user_low, f.user_high FROM json_each(?) AS p "
+    "JOIN friendships AS f ON f.user_low = p.value ->> 0 AND f.user_high = p.value ->> 1 "
+    f"WHERE f.status = '{_ACCEPTED}'",
+)
+"""The pairs come as one JSON document ``[[low, high], …]``: one parameter however many."""
+
+
 def accepted_pairs(conn: UnitOfWork, pairs: Iterable[tuple[str, str]]) -> set[frozenset[str]]:
     """Which of ``pairs`` are friends, each answered as ``frozenset({a, b})``, in one query.
 
     Example: ``accepted_pairs(conn, [("u2", "u1"), ("u1", "u3")]) == {frozenset({"u1", "u2"})}``
     when only u1 and u2 are friends. A pair of a user with themself is never friends.
     """
-    keys = iter(sorted({pair(a, b) for a, b in pairs if a != b}))
-    found: set[frozenset[str]] = set()
-    while batch := list(islice(keys, PAIRS_PER_QUERY)):
-        rows = conn.execute(
-            select(friendships.c.user_low, friendships.c.user_high).where(
-                friendships.c.status == _ACCEPTED,
-                tuple_(friendships.c.user_low, friendships.c.user_high).in_(batch),
-            )
-        )
-        found.update(frozenset((row.user_low, row.user_high)) for row in rows)
-    return found
+    return driver.read(conn, pairs_read(pairs))
+
+
+def pairs_read(pairs: Iterable[tuple[str, str]]) -> Read[set[frozenset[str]]]:
+    """``accepted_pairs`` as a ``Read``, to be sent with others (``driver.read_all``)."""
+    keys = sorted({pair(a, b) for a, b in pairs if a != b})
+    if not keys:
+        return Read(None, (), lambda _: set())
+    return Read(
+        _ACCEPTED_PAIRS, (json.dumps(keys),), lambda found: {frozenset(row) for row in found}
+    )
 
 
 def friends_of(conn: UnitOfWork, user: str) -> list[str]:

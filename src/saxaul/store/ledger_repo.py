@@ -16,13 +16,14 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 
-from sqlalchemy import Column, bindparam, func, insert, literal, select, text, update
+from sqlalchemy import func, literal, select
 
 from saxaul.domain import accounts
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.ledger import Account, AccountKind, Transfer, TransferKind
-from saxaul.store import setwise
+from saxaul.store import driver, setwise
 from saxaul.store.conflicts import insert_on_conflict
+from saxaul.store.driver import Read, Sql
 from saxaul.store.tables import ledger_accounts, ledger_transfers, participants
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
@@ -55,6 +56,19 @@ def open_participant_accounts(conn: WriteUnitOfWork, users: Collection[str], at_
     conn.execute(statement.on_conflict_do_nothing())
 
 
+_OPEN = Sql.insert(
+    "ledger_accounts",
+    [
+        ("id", "text"),
+        ("kind", "text"),
+        ("user_id", "text"),
+        ("balance_g", "bigint"),
+        ("opened_at_us", "bigint"),
+    ],
+    "ON CONFLICT DO NOTHING",
+)
+
+
 def open_accounts(
     conn: WriteUnitOfWork, accounts: Iterable[Account], balances: Mapping[str, int], at_us: int
 ) -> None:
@@ -63,18 +77,23 @@ def open_accounts(
     ``balances`` gives the opening cached balance of accounts that keep one; an account missing
     from it keeps none (system accounts: NULL, derived from transfers).
     """
-    rows = [
-        {
-            "id": account.id,
-            "kind": account.kind.value,
-            "user_id": account.user_id,
-            "balance_g": balances.get(account.id),
-            "opened_at_us": at_us,
-        }
-        for account in accounts
-    ]
-    if rows:
-        conn.execute(insert_on_conflict(conn, ledger_accounts).on_conflict_do_nothing(), rows)
+    opened = list(accounts)
+    driver.execute_columns(
+        conn,
+        _OPEN,
+        [
+            [a.id for a in opened],
+            [a.kind.value for a in opened],
+            [a.user_id for a in opened],
+            [balances.get(a.id) for a in opened],
+            [at_us] * len(opened),
+        ],
+    )
+
+
+_LOCK = Sql.of(
+    "SELECT id, kind, user_id, balance_g FROM ledger_accounts WHERE id {any} ORDER BY id {lock}"
+)
 
 
 def lock_accounts(
@@ -83,95 +102,110 @@ def lock_accounts(
     """The open accounts among ``account_ids`` and their cached balances, locked until commit."""
     if not account_ids:
         return {}, {}
-    query = (
-        select(
-            ledger_accounts.c.id,
-            ledger_accounts.c.kind,
-            ledger_accounts.c.user_id,
-            ledger_accounts.c.balance_g,
-        )
-        .where(setwise.any_of(conn, ledger_accounts.c.id, account_ids))
-        .order_by(ledger_accounts.c.id)
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
     accounts: dict[str, Account] = {}
     balances: dict[str, int] = {}
-    for row in conn.execute(query):
-        accounts[row.id] = Account(row.id, AccountKind(row.kind), row.user_id)
-        if row.balance_g is not None:
-            balances[row.id] = row.balance_g
+    for account_id, kind, user_id, balance_g in driver.rows(conn, _LOCK, sorted(account_ids)):
+        accounts[account_id] = Account(account_id, AccountKind(kind), user_id)
+        if balance_g is not None:
+            balances[account_id] = balance_g
     return accounts, balances
+
+
+def _facts_sql() -> Sql:
+    t = "FROM ledger_transfers WHERE"
+    steal, water = TransferKind.STEAL.value, TransferKind.WATER.value
+    return Sql.of(
+        f"SELECT 'steal', credit_account, count(*) {t} credit_account {{any}} "
+        f"AND at_us >= {{p}} AND kind = '{steal}' GROUP BY credit_account "
+        f"UNION ALL SELECT 'water', debit_account, count(*) {t} debit_account {{any}} "
+        f"AND at_us >= {{p}} AND kind = '{water}' GROUP BY debit_account "
+        f"UNION ALL SELECT 'credit', credit_account, sum(amount_g) {t} credit_account {{any}} "
+        "GROUP BY credit_account "
+        f"UNION ALL SELECT 'debit', debit_account, sum(amount_g) {t} debit_account {{any}} "
+        "GROUP BY debit_account"
+    )
+
+
+_FACTS = _facts_sql()
+
+
+DayFacts = tuple[Counter[str], Counter[str], dict[str, int]]
+
+
+def day_facts(
+    conn: UnitOfWork,
+    counted: Collection[str],
+    debtors: Collection[str],
+    since: dt.datetime | None,
+) -> DayFacts:
+    """In one statement: the steals made and waterings given since ``since`` (their local day;
+    ``None`` when ``counted`` is empty) by each of ``counted``, and what each of ``debtors``
+    owes (``owed``)."""
+    return driver.read(conn, day_facts_read(counted, debtors, since))
+
+
+def day_facts_read(
+    counted: Collection[str], debtors: Collection[str], since: dt.datetime | None
+) -> Read[DayFacts]:
+    """``day_facts`` as a ``Read``, to be sent with others (``driver.read_all``)."""
+    if not counted and not debtors:
+        return Read(None, (), lambda _: (Counter(), Counter(), {}))
+    players = sorted(accounts.participant_account_id(user) for user in counted)
+    debts = sorted(accounts.debt_account_id(user) for user in debtors)
+    at_us = 0 if since is None else to_us(since)
+    return Read(_FACTS, (players, at_us, players, at_us, debts, debts), _day_facts)
+
+
+def _day_facts(found: driver.Rows) -> DayFacts:
+    steals: Counter[str] = Counter()
+    waterings: Counter[str] = Counter()
+    sums: dict[str, dict[str, int]] = {"credit": {}, "debit": {}}
+    for tag, account_id, value in found:
+        if tag == "steal":
+            steals[accounts.key_of(account_id, AccountKind.PARTICIPANT)] = int(value)
+        elif tag == "water":
+            waterings[accounts.key_of(account_id, AccountKind.PARTICIPANT)] = int(value)
+        else:
+            sums[tag][account_id] = int(value)
+    owed: dict[str, int] = {}
+    for account_id in sums["credit"].keys() | sums["debit"].keys():
+        balance = sums["credit"].get(account_id, 0) - sums["debit"].get(account_id, 0)
+        if balance < 0:
+            owed[accounts.key_of(account_id, AccountKind.DEBT)] = -balance
+    return steals, waterings, owed
 
 
 def owed(conn: UnitOfWork, users: Collection[str]) -> dict[str, int]:
     """Grams each of ``users`` owes (the negated balance of ``debt:<user>``), where > 0."""
-    ids = [accounts.debt_account_id(user) for user in users]
-    if not ids:
-        return {}
-    credit = _sums(conn, ledger_transfers.c.credit_account, ids)
-    debit = _sums(conn, ledger_transfers.c.debit_account, ids)
-    out: dict[str, int] = {}
-    for account_id in set(credit) | set(debit):
-        balance = credit.get(account_id, 0) - debit.get(account_id, 0)
-        if balance < 0:
-            out[accounts.key_of(account_id, AccountKind.DEBT)] = -balance
-    return out
-
-
-def _sums(conn: UnitOfWork, column: Column[str], ids: list[str]) -> dict[str, int]:
-    rows = conn.execute(
-        select(column, func.sum(ledger_transfers.c.amount_g))
-        .where(setwise.any_of(conn, column, ids))
-        .group_by(column)
-    )
-    return {row[0]: int(row[1]) for row in rows}
+    return day_facts(conn, (), users, None)[2]
 
 
 def moves_since(
     conn: UnitOfWork, users: Collection[str], since: dt.datetime
 ) -> tuple[Counter[str], Counter[str]]:
     """Steals made and waterings given by each of ``users`` since ``since`` (their local day)."""
-    if not users:
-        return Counter(), Counter()
-    ids = sorted(accounts.participant_account_id(user) for user in users)
-    t = ledger_transfers.c
-    steals = _moves_by(conn, t.credit_account, TransferKind.STEAL, ids, to_us(since))
-    waterings = _moves_by(conn, t.debit_account, TransferKind.WATER, ids, to_us(since))
+    steals, waterings, _ = day_facts(conn, users, (), since)
     return steals, waterings
 
 
-def _moves_by(
-    conn: UnitOfWork, side: Column[str], kind: TransferKind, ids: list[str], at_us: int
-) -> Counter[str]:
-    """Transfers of ``kind`` since ``at_us`` per participant on ``side`` (thief or giver)."""
-    t = ledger_transfers.c
-    rows = conn.execute(
-        select(side, func.count())
-        .where(setwise.any_of(conn, side, ids), t.at_us >= at_us, t.kind == kind.value)
-        .group_by(side)
-    )
-    return Counter({accounts.key_of(row[0], AccountKind.PARTICIPANT): int(row[1]) for row in rows})
-
-
-_APPEND_PG = text(
-    "INSERT INTO ledger_transfers "
-    "(id, debit_account, credit_account, amount_g, kind, at_us, reference) SELECT * FROM unnest("
-    "CAST(:id AS TEXT[]), CAST(:debit AS TEXT[]), CAST(:credit AS TEXT[]), "
-    "CAST(:amount AS BIGINT[]), CAST(:kind AS TEXT[]), CAST(:at AS BIGINT[]), "
-    "CAST(:reference AS TEXT[]))"
+_APPEND = Sql.insert(
+    "ledger_transfers",
+    [
+        ("id", "text"),
+        ("debit_account", "text"),
+        ("credit_account", "text"),
+        ("amount_g", "bigint"),
+        ("kind", "text"),
+        ("at_us", "bigint"),
+        ("reference", "text"),
+    ],
 )
-
-_MOVE_BALANCES_PG = text(
+_MOVE_BALANCES = Sql(
     "UPDATE ledger_accounts AS a SET balance_g = a.balance_g + d.delta "
-    "FROM unnest(CAST(:account AS TEXT[]), CAST(:delta AS BIGINT[])) AS d(account, delta) "
-    "WHERE a.id = d.account"
-)
-
-_MOVE_BALANCE = (
-    update(ledger_accounts)
-    .where(ledger_accounts.c.id == bindparam("account"))
-    .values(balance_g=ledger_accounts.c.balance_g + bindparam("delta"))
+    "FROM unnest(CAST(%s AS TEXT[]), CAST(%s AS BIGINT[])) AS d(account, delta) "
+    "WHERE a.id = d.account",
+    "UPDATE ledger_accounts SET balance_g = balance_g + ?2 WHERE id = ?1",
+    ("text", "bigint"),
 )
 
 
@@ -180,11 +214,11 @@ def append_transfers(
 ) -> None:
     """Record transfers and move the cached balances of the ``cached`` accounts they touch.
 
-    On PostgreSQL two statements whatever the batch's size, the rows bound as one array per
-    column (an ``executemany`` of balance updates was ~280 statements a batch of 100 moves);
-    on SQLite an ``executemany`` each, which ADBC binds column-wise in one go (measured faster
-    there than ``json_each``). A transfer id seen before raises the database's unique
-    violation: the caller retries the batch, which then reads the winner's writes.
+    Two statements whatever the batch's size, the rows bound column-wise
+    (``driver.execute_columns``; an ``executemany`` of balance updates through SQLAlchemy was
+    ~280 statements a batch of 100 moves on PostgreSQL). A transfer id seen before raises the
+    database's unique violation: the caller retries the batch, which then reads the winner's
+    writes.
     """
     moved = list(transfers)
     if not moved:
@@ -193,46 +227,21 @@ def append_transfers(
     for transfer in moved:
         deltas[transfer.debit_account] -= transfer.amount_g
         deltas[transfer.credit_account] += transfer.amount_g
-    changed = [{"account": a, "delta": d} for a, d in sorted(deltas.items()) if d and a in cached]
-    if conn.dialect.name == "postgresql":
-        conn.execute(
-            _APPEND_PG,
-            {
-                "id": [t.id for t in moved],
-                "debit": [t.debit_account for t in moved],
-                "credit": [t.credit_account for t in moved],
-                "amount": [t.amount_g for t in moved],
-                "kind": [t.kind.value for t in moved],
-                "at": [to_us(t.at) for t in moved],
-                "reference": [t.reference for t in moved],
-            },
-        )
-        if changed:
-            conn.execute(
-                _MOVE_BALANCES_PG,
-                {
-                    "account": [c["account"] for c in changed],
-                    "delta": [c["delta"] for c in changed],
-                },
-            )
-        return
-    conn.execute(
-        insert(ledger_transfers),
+    changed = [(a, d) for a, d in sorted(deltas.items()) if d and a in cached]
+    driver.execute_columns(
+        conn,
+        _APPEND,
         [
-            {
-                "id": t.id,
-                "debit_account": t.debit_account,
-                "credit_account": t.credit_account,
-                "amount_g": t.amount_g,
-                "kind": t.kind.value,
-                "at_us": to_us(t.at),
-                "reference": t.reference,
-            }
-            for t in moved
+            [t.id for t in moved],
+            [t.debit_account for t in moved],
+            [t.credit_account for t in moved],
+            [t.amount_g for t in moved],
+            [t.kind.value for t in moved],
+            [to_us(t.at) for t in moved],
+            [t.reference for t in moved],
         ],
     )
-    if changed:
-        conn.execute(_MOVE_BALANCE, changed)
+    driver.execute_columns(conn, _MOVE_BALANCES, [[a for a, _ in changed], [d for _, d in changed]])
 
 
 def balance_of(conn: UnitOfWork, account_id: str) -> int:

@@ -4,8 +4,8 @@ Why: a batch of game moves looks up a few hundred accounts, balls and transfers.
 value at a time, each statement's text changes with the list's length (so PostgreSQL re-plans
 it) and each value is a separate driver conversion (ADBC builds an Arrow array per parameter).
 Sent as one array (``= ANY(:ids)``) or one JSON document (``json_each(?)``) the statement text
-is fixed and the cost is one conversion (docs/benchmarks.md, Ledger). ``ledger_repo`` writes a
-batch's transfers and balances the same way (``unnest`` of arrays, ``json_each``).
+is fixed and the cost is one conversion (docs/benchmarks.md, Ledger). The game's hot statements
+do the same in text written once per engine (``store.driver``).
 
 Example: ``conn.execute(select(t.c.id).where(any_of(conn, t.c.id, ["a", "b"])))`` renders
 ``id = ANY(%(p)s::VARCHAR[])`` on PostgreSQL and ``id IN (SELECT value FROM json_each(?))``
