@@ -127,7 +127,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.event_counters.registry.register(MoveBatches(lambda: _move_stats(app)))
     install_problem_handlers(app)
     app.add_middleware(RequestGuard)
+    # The game's routes first: Starlette tries routes in order, and move requests are the
+    # busiest by far (each route passed over is a regular expression tried per request).
     for router in (
+        game.router,
         events.router,
         quarantine.router,
         methodology.router,
@@ -136,7 +139,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         participants.router,
         auth.router,
         friends.router,
-        game.router,
         game_jobs.router,
         operations.health,
         operations.metrics,

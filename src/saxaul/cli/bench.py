@@ -53,6 +53,12 @@ def bench_http(
         int, typer.Option(min=0, help="pgbench TPC-B run beside it; 0: not run (no ratio)")
     ] = _DEFAULT.pgbench_seconds,
     pgbench_clients: Annotated[int, typer.Option(min=1)] = _DEFAULT.pgbench_clients,
+    moves_per_visit: Annotated[
+        int,
+        typer.Option(
+            min=1, help="moves a player makes in one sitting before the client turns to another"
+        ),
+    ] = _DEFAULT.moves_per_visit,
     seed: int = _DEFAULT.seed,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
@@ -65,6 +71,7 @@ def bench_http(
         workers=workers,
         pgbench_seconds=pgbench_seconds,
         pgbench_clients=pgbench_clients,
+        moves_per_visit=moves_per_visit,
         seed=seed,
     )
     result = run_http_bench(config, log=lambda line: print(line, file=sys.stderr, flush=True))

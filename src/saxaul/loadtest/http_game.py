@@ -98,6 +98,10 @@ REMEMBERED_STEALS = 64
 """A client steals again from one of its latest steals."""
 STRANGER_DRAWS = 20
 """Draws to find a player who is not the actor's friend (almost every draw is one)."""
+MOVES_PER_VISIT = 5
+"""Moves a player makes each time they open the app before the client turns to another of its
+players: a participant taps their ripe balls and visits a friend or two in one sitting, so the
+server sees a few requests under one token within seconds, not one request per token."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +117,7 @@ class HttpBenchConfig:
     pgbench_seconds: int = 10
     """0: pgbench is not run (no ratio)."""
     pgbench_clients: int = 32
+    moves_per_visit: int = MOVES_PER_VISIT
     seed: int = 2016
 
 
@@ -151,9 +156,13 @@ class GameStream(MoveStream):
         fresh: FreshBalls,
         seed: int,
         tag: str,
+        moves_per_visit: int = MOVES_PER_VISIT,
     ) -> None:
         super().__init__(world, "uniform", world.timeline.http_days[0], seed, tag, GAME_MIX)
         self._own = tuple(players)
+        self._visit = (self._own[0], 0)
+        """Who is playing now, and how many moves of their visit are left."""
+        self._moves_per_visit = moves_per_visit
         self._balls = ripe  # steals aim at any ripe ball of a friend, of every ripe day
         self._players = world.graph.players
         self._zipf_friends = world.graph.zipf  # stored as friendships too: no stranger there
@@ -166,7 +175,11 @@ class GameStream(MoveStream):
         """Collects drawn after this client's players' fresh balls ran out."""
 
     def _actor(self) -> str:
-        return self._rng.choice(self._own)
+        player, left = self._visit
+        if left <= 0:
+            player, left = self._rng.choice(self._own), self._moves_per_visit
+        self._visit = (player, left - 1)
+        return player
 
     def _kind(self) -> str:
         kind = super()._kind()
@@ -175,6 +188,9 @@ class GameStream(MoveStream):
     def _move(self, kind: str, actor: str, key: str) -> Move:
         rng = self._rng
         if kind == "collect":
+            own = self._fresh.take(actor)
+            if own is not None:
+                return Collect(actor, own)
             while self._collecting:
                 owner = rng.choice(self._collecting)
                 ball = self._fresh.take(owner)
@@ -309,6 +325,7 @@ async def _level(
     clients: int,
     seconds: float,
     seed: int,
+    moves_per_visit: int,
 ) -> tuple[LevelTally, float, list[GameStream]]:
     """``clients`` connections opened first, then played together for ``seconds``."""
     parts = urlsplit(base)
@@ -323,6 +340,7 @@ async def _level(
             fresh,
             zlib.crc32(f"{seed}:http:{clients}:{k}".encode()),
             f"c{clients}-{k}",
+            moves_per_visit,
         )
         for k in range(clients)
     ]
@@ -473,7 +491,16 @@ def _levels(
             log(f"{clients} clients, {config.seconds:g} s …")
             cpu = time.process_time()
             tally, seconds, streams = asyncio.run(
-                _level(base, world, fresh, tokens, clients, config.seconds, config.seed)
+                _level(
+                    base,
+                    world,
+                    fresh,
+                    tokens,
+                    clients,
+                    config.seconds,
+                    config.seed,
+                    config.moves_per_visit,
+                )
             )
             figures = level_figures(tally, seconds, pgbench_tps, streams, fresh)
             figures["client_cpu_s"] = round(time.process_time() - cpu, 2)
