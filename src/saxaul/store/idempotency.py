@@ -25,12 +25,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select
-
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import Conflict
-from saxaul.store.setwise import pair_of
-from saxaul.store.tables import requests
+from saxaul.store import driver
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
 
@@ -63,6 +60,26 @@ class Keyed:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_STORED = driver.Sql(
+    postgresql="SELECT user_id, key, body_hash, response FROM requests WHERE (user_id, key) IN "
+    "(SELECT * FROM unnest(CAST(%s AS TEXT[]), CAST(%s AS TEXT[])))",
+    sqlite="SELECT user_id, key, body_hash, response FROM requests WHERE (user_id, key) IN "
+    "(SELECT u.value, k.value FROM json_each(?) AS u JOIN json_each(?) AS k ON k.key = u.key)",
+)
+"""The stored answers of a batch's (user, key) pairs: two list parameters, zipped — whole
+pairs, not the cross product of the batch's users and keys."""
+_SAVE = driver.Sql.insert(
+    "requests",
+    [
+        ("user_id", "text"),
+        ("key", "text"),
+        ("operation", "text"),
+        ("body_hash", "text"),
+        ("response", "text"),
+        ("created_at_us", "bigint"),
+    ],
+)
+
 Replay = Mapping[str, Any] | Conflict
 """What a key already stored answers: the first answer as JSON, or the refusal of a key reused
 for a different request."""
@@ -72,16 +89,13 @@ def stored_answers(uow: UnitOfWork, keyed: Collection[Keyed]) -> dict[Keyed, Rep
     """For each request whose key has an answer stored, that answer (or the conflict when the
     key was used for a different request); requests with no stored answer are left out.
 
-    One statement for the whole batch, its text fixed whatever the batch's size.
+    One statement for the whole batch, its text constant whatever the batch's size.
     """
     if not keyed:
         return {}
-    rows = uow.execute(
-        select(requests.c.user_id, requests.c.key, requests.c.body_hash, requests.c.response).where(
-            pair_of(uow, requests.c.user_id, requests.c.key, {(r.user, r.key) for r in keyed})
-        )
-    )
-    stored = {(row.user_id, row.key): (row.body_hash, row.response) for row in rows}
+    pairs = sorted({(r.user, r.key) for r in keyed})
+    found_rows = driver.rows(uow, _STORED, [user for user, _ in pairs], [key for _, key in pairs])
+    stored = {(user, key): (body_hash, response) for user, key, body_hash, response in found_rows}
     found: dict[Keyed, Replay] = {}
     for request in keyed:
         earlier = stored.get((request.user, request.key))
@@ -103,18 +117,16 @@ def save_answers(
     if not answered:
         return
     at_us = to_us(at)
-    uow.execute(
-        insert(requests),
+    driver.execute_columns(
+        uow,
+        _SAVE,
         [
-            {
-                "user_id": request.user,
-                "key": request.key,
-                "operation": request.operation,
-                "body_hash": request.digest,
-                "response": json.dumps(answer.to_json()),
-                "created_at_us": at_us,
-            }
-            for request, answer in answered
+            [request.user for request, _ in answered],
+            [request.key for request, _ in answered],
+            [request.operation for request, _ in answered],
+            [request.digest for request, _ in answered],
+            [json.dumps(answer.to_json()) for _, answer in answered],
+            [at_us] * len(answered),
         ],
     )
 

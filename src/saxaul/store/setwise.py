@@ -18,7 +18,7 @@ import json
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Text, any_, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Text, any_, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 
@@ -31,26 +31,3 @@ def any_of(
         return target == any_(literal(ordered, type_=ARRAY(Text)))
     each = func.json_each(literal(json.dumps(ordered))).table_valued("value")
     return target.in_(select(each.c.value))
-
-
-def pair_of(
-    conn: Connection,
-    first: ColumnElement[Any],
-    second: ColumnElement[Any],
-    pairs: Collection[tuple[str, str]],
-) -> ColumnElement[bool]:
-    """``(first, second)`` is one of ``pairs`` (text values), bound as two parameters at most.
-
-    Why pairs and not ``any_of`` on each column: that would also match the cross product (a's
-    key with b's user), which a batch of players who number their keys alike makes large.
-    """
-    ordered = sorted(pairs)
-    if conn.dialect.name == "postgresql":
-        firsts = literal([a for a, _ in ordered], type_=ARRAY(Text))
-        seconds = literal([b for _, b in ordered], type_=ARRAY(Text))
-        zipped = select(func.unnest(firsts), func.unnest(seconds))
-        return tuple_(first, second).in_(zipped)
-    each = func.json_each(literal(json.dumps(ordered))).table_valued("value")
-    return tuple_(first, second).in_(
-        select(func.json_extract(each.c.value, "$[0]"), func.json_extract(each.c.value, "$[1]"))
-    )
