@@ -62,7 +62,7 @@ class Keyed:
 
 _STORED = driver.Sql(
     postgresql="SELECT user_id, key, body_hash, response FROM requests WHERE (user_id, key) IN "
-    "(SELECT * FROM unnest(CAST(%s AS TEXT[]), CAST(%s AS TEXT[])))",
+    "(SELECT * FROM unnest(CAST(%b AS TEXT[]), CAST(%b AS TEXT[])))",
     sqlite="SELECT user_id, key, body_hash, response FROM requests WHERE (user_id, key) IN "
     "(SELECT u.value, k.value FROM json_each(?) AS u JOIN json_each(?) AS k ON k.key = u.key)",
 )

@@ -202,7 +202,7 @@ _APPEND = Sql.insert(
 )
 _MOVE_BALANCES = Sql(
     "UPDATE ledger_accounts AS a SET balance_g = a.balance_g + d.delta "
-    "FROM unnest(CAST(%s AS TEXT[]), CAST(%s AS BIGINT[])) AS d(account, delta) "
+    "FROM unnest(CAST(%b AS TEXT[]), CAST(%b AS BIGINT[])) AS d(account, delta) "
     "WHERE a.id = d.account",
     "UPDATE ledger_accounts SET balance_g = balance_g + ?2 WHERE id = ?1",
     ("text", "bigint"),

@@ -39,7 +39,7 @@ def _load_sql() -> Sql:
         f"{tree}, COALESCE((SELECT json_agg(m.user_id ORDER BY m.joined_at_us, m.user_id) "
         f"{members})::text, '[]'), COALESCE((SELECT json_agg(json_build_array(s.debit_account, "
         f"s.amount_g) ORDER BY s.seq) {shares.replace('%', '%%')})::text, '[]') "
-        "FROM trees AS t WHERE t.id = ANY(CAST(%s AS TEXT[]))",
+        "FROM trees AS t WHERE t.id = ANY(CAST(%b AS TEXT[]))",
         f"{tree}, (SELECT json_group_array(m.user_id ORDER BY m.joined_at_us, m.user_id) "
         f"{members}), (SELECT json_group_array(json_array(s.debit_account, s.amount_g) "
         f"ORDER BY s.seq) {shares}) FROM trees AS t WHERE t.id IN (SELECT value FROM json_each(?))",
@@ -66,7 +66,7 @@ _INSERT_MEMBERS = Sql.insert(
 )
 _UPDATE = Sql(
     "UPDATE trees AS t SET status = d.status, promised_at_us = d.promised "
-    "FROM unnest(CAST(%s AS TEXT[]), CAST(%s AS TEXT[]), CAST(%s AS BIGINT[])) "
+    "FROM unnest(CAST(%b AS TEXT[]), CAST(%b AS TEXT[]), CAST(%b AS BIGINT[])) "
     "AS d(id, status, promised) WHERE t.id = d.id",
     "UPDATE trees SET status = ?2, promised_at_us = ?3 WHERE id = ?1",
     ("text", "text", "bigint"),
