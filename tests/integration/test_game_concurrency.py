@@ -34,7 +34,7 @@ from saxaul.domain.ledger import AccountKind
 from saxaul.domain.play import Collect, Move, Outcome, Plant, Steal, Water
 from saxaul.services.balls import mint_balls
 from saxaul.services.game import play
-from saxaul.services.game_batch import play_request
+from saxaul.services.game_batch import ask, play_request
 from saxaul.services.imports import import_event_body
 from saxaul.services.ledger_audit import audit
 from saxaul.services.runtime import Runtime
@@ -258,7 +258,7 @@ def test_a_double_clicked_plant_plants_one_tree(
     move = Plant("p", "caragana", "t-double")
     body = {"species_id": "caragana"}
 
-    answers = race([lambda: play_request(rt, move, "plant", body, "key-1")] * 8, threads=8)
+    answers = race([lambda: play_request(rt, ask(move, "plant", body, "key-1"))] * 8, threads=8)
 
     no_errors(answers)
     assert sorted(a.replayed for a in answers) == [False] + [True] * 7
@@ -270,7 +270,9 @@ def test_a_double_clicked_plant_plants_one_tree(
     assert count_transfers(rt, "plant") == 1
     assert cached(rt, participant_account_id("p")) == have - cost
     with pytest.raises(Conflict) as reused:  # the same key for another request
-        play_request(rt, Plant("p", "saxaul", "t-other"), "plant", {"species_id": "x"}, "key-1")
+        play_request(
+            rt, ask(Plant("p", "saxaul", "t-other"), "plant", {"species_id": "x"}, "key-1")
+        )
     assert reused.value.code == "idempotency_key_reused"
     assert_clean(rt)
 
@@ -289,7 +291,7 @@ def test_a_retried_watering_waters_once_and_the_daily_limit_holds(
     move = Water("g", "r", 18)
     body = {"friend": "r", "amount_g": 18}
 
-    answers = race([lambda: play_request(rt, move, "water", body, "w-1")] * 8, threads=8)
+    answers = race([lambda: play_request(rt, ask(move, "water", body, "w-1"))] * 8, threads=8)
 
     no_errors(answers)
     assert sorted(a.replayed for a in answers) == [False] + [True] * 7
@@ -304,7 +306,7 @@ def test_a_retried_watering_waters_once_and_the_daily_limit_holds(
     body10 = {"friend": "r", "amount_g": 10}
     results = race(
         [
-            lambda n=n: play_request(rt, Water("g", "r", 10), "water", body10, f"w-{n + 2}")
+            lambda n=n: play_request(rt, ask(Water("g", "r", 10), "water", body10, f"w-{n + 2}"))
             for n in range(8)
         ],
         threads=8,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from saxaul.services import forest, game_requests
 from saxaul.services.balls import mint_balls
+from saxaul.services.game_batch import MoveRequest, play_request
 from saxaul.services.game_views import MoveAnswer
 from saxaul.services.runtime import Runtime
 from tests.conftest import FakeClock
@@ -35,25 +36,25 @@ def test_every_move_replays_its_first_answer(
     mine = [ball.id for ball in forest.my_forest(rt, "u1").balls]
     (theirs,) = (ball.id for ball in forest.my_forest(rt, "u2").balls)
     co_planted = game_requests.tree_id_for("u1", "co")
-    moves: list[tuple[str, str, Callable[[str], MoveAnswer]]] = [
-        *((f"c{b}", "ball", lambda k, b=b: game_requests.collect(rt, "u1", b, k)) for b in mine),
-        ("s", "ball", lambda k: game_requests.steal(rt, "u1", "u2", theirs, k)),
-        ("p", "cover", lambda k: game_requests.protect(rt, "u1", 24, k)),
-        ("w", "", lambda k: game_requests.water(rt, "u1", "u2", 18, k)),
-        ("t", "tree", lambda k: game_requests.plant(rt, "u1", "saxaul", k)),
-        ("co", "tree", lambda k: game_requests.co_plant(rt, "u1", "caragana", ["u2"], k)),
-        ("po", "tree", lambda k: game_requests.pool(rt, "u1", co_planted, 500, k)),
-        ("x", "tree", lambda k: game_requests.cancel(rt, "u1", co_planted, k)),
+    moves: list[tuple[str, str, Callable[[str], MoveRequest]]] = [
+        *((f"c{b}", "ball", lambda k, b=b: game_requests.collect("u1", b, k)) for b in mine),
+        ("s", "ball", lambda k: game_requests.steal("u1", "u2", theirs, k)),
+        ("p", "cover", lambda k: game_requests.protect("u1", 24, k)),
+        ("w", "", lambda k: game_requests.water("u1", "u2", 18, k)),
+        ("t", "tree", lambda k: game_requests.plant("u1", "saxaul", k)),
+        ("co", "tree", lambda k: game_requests.co_plant("u1", "caragana", ["u2"], k)),
+        ("po", "tree", lambda k: game_requests.pool("u1", co_planted, 500, k)),
+        ("x", "tree", lambda k: game_requests.cancel("u1", co_planted, k)),
     ]
 
     for key, subject, move in moves:
-        first = move(key)
-        again = move(key)
+        first = play_request(rt, move(key))
+        again = play_request(rt, move(key))
 
         assert not first.replayed and again.replayed, first
         assert dataclasses.replace(again, replayed=False) == first
         assert MoveAnswer.from_json(first.to_json()) == first
         if subject:
             assert getattr(first, subject) is not None, first
-    planted = game_requests.plant(rt, "u1", "saxaul", "t")
+    planted = play_request(rt, game_requests.plant("u1", "saxaul", "t"))
     assert planted.tree is not None and planted.tree.certificate is not None

@@ -20,7 +20,7 @@ from saxaul.domain.accounts import participant_account_id
 from saxaul.domain.errors import Conflict, DomainError
 from saxaul.domain.play import Collect, Move, Plant, Steal
 from saxaul.services import game_batch
-from saxaul.services.game_batch import play_request
+from saxaul.services.game_batch import ask, play_request
 from saxaul.services.runtime import Runtime
 from saxaul.store.idempotency import Keyed, save_answers, stored_answers
 from saxaul.store.uow import WriteUnitOfWork
@@ -74,7 +74,7 @@ def test_32_racing_requests_share_transactions_and_each_gets_its_own_answer(
     random.Random(7).shuffle(requests)
 
     results = race(
-        [lambda r=r: play_request(rt, r[1], r[2], r[3], r[4]) for r in requests], threads=32
+        [lambda r=r: play_request(rt, ask(r[1], r[2], r[3], r[4])) for r in requests], threads=32
     )
 
     by_kind: dict[str, list[Any]] = {}
@@ -124,7 +124,10 @@ def test_a_request_that_breaks_its_batch_fails_alone(
     ball = {user: balls[0] for user, balls in owned.items()}
 
     results = race(
-        [lambda u=u: play_request(rt, Collect(u, ball[u]), "collect", {}, None) for u in users],
+        [
+            lambda u=u: play_request(rt, ask(Collect(u, ball[u]), "collect", {}, None))
+            for u in users
+        ],
         threads=8,
     )
 

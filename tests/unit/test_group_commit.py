@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Sequence
 
@@ -109,3 +110,30 @@ def test_a_leader_interrupted_while_its_own_item_waits_hands_the_queue_on() -> N
 
     assert gc.submit(9, run=run) == 9, "the queue still moves after the interruption"
     assert isinstance(results[0], KeyboardInterrupt)
+
+
+def test_coroutines_and_threads_share_batches_and_each_gets_its_own_result() -> None:
+    gc: GroupCommit[int, int] = GroupCommit(window_s=0.1)
+    batches: list[list[int]] = []
+
+    def run(batch: Sequence[int]) -> list[int | Exception]:
+        batches.append(list(batch))
+        return [ValueError(n) if n == 3 else -n for n in batch]
+
+    async def on_a_loop() -> list[object]:
+        return await asyncio.gather(
+            *(gc.submit_async(n, run=run) for n in range(16)), return_exceptions=True
+        )
+
+    threads = _race(9, lambda n: asyncio.run(on_a_loop()) if n == 0 else gc.submit(100 + n, run))
+
+    from_loop = threads[0]
+    assert isinstance(from_loop, list)
+    assert isinstance(from_loop[3], ValueError)
+    assert [r for n, r in enumerate(from_loop) if n != 3] == [-n for n in range(16) if n != 3]
+    assert threads[1:] == [-(100 + n) for n in range(1, 9)]
+    assert sorted(n for batch in batches for n in batch) == [
+        *range(16),
+        *range(101, 109),
+    ]
+    assert len(batches) < 24

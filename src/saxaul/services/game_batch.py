@@ -25,6 +25,7 @@ from saxaul.domain.errors import DomainError
 from saxaul.domain.play import Move
 from saxaul.services.game import play_in
 from saxaul.services.game_views import MoveAnswer, outcome_view
+from saxaul.services.group_commit import RunBatch
 from saxaul.services.runtime import Runtime
 from saxaul.store.idempotency import Keyed, Replay, save_answers, stored_answers
 from saxaul.store.uow import WriteUnitOfWork
@@ -38,21 +39,37 @@ class MoveRequest:
     keyed: Keyed | None
 
 
-def play_request(
-    rt: Runtime, move: Move, operation: str, body: Mapping[str, Any], key: str | None
-) -> MoveAnswer:
-    """Play one participant's move in the next batch; with ``key``, a retry gets the first
+def ask(move: Move, operation: str, body: Mapping[str, Any], key: str | None) -> MoveRequest:
+    """A participant's request for ``move``: with ``key``, its operation and body are what a
+    retry must repeat to get the first answer back (``store.idempotency``)."""
+    return MoveRequest(move, None if key is None else Keyed(move.actor, key, operation, body))
+
+
+def play_request(rt: Runtime, request: MoveRequest) -> MoveAnswer:
+    """Play one participant's move in the next batch; with a key, a retry gets the first
     answer back.
 
     A refusal raises (nothing is stored, so the same key may be retried once the cause is
     fixed); the same key sent with a different request is a conflict, never a second move.
     """
-    keyed = None if key is None else Keyed(move.actor, key, operation, body)
-    return rt.moves.submit(
-        MoveRequest(move, keyed),
-        run=lambda batch: rt.db.write(lambda uow: play_together(uow, rt, batch)),
-        key=None if keyed is None else (keyed.user, keyed.key),
-    )
+    return rt.moves.submit(request, _runner(rt), _key(request))
+
+
+async def play_request_async(rt: Runtime, request: MoveRequest) -> MoveAnswer:
+    """``play_request`` for a caller on an event loop (the HTTP API): it waits for its batch
+    without holding a thread."""
+    return await rt.moves.submit_async(request, _runner(rt), _key(request))
+
+
+def _runner(rt: Runtime) -> RunBatch[MoveRequest, MoveAnswer]:
+    """Plays a batch of requests in one unit of work."""
+    return lambda batch: rt.db.write(lambda uow: play_together(uow, rt, batch))
+
+
+def _key(request: MoveRequest) -> tuple[str, str] | None:
+    """What two requests must not share a batch by: the same participant's same key."""
+    keyed = request.keyed
+    return None if keyed is None else (keyed.user, keyed.key)
 
 
 def play_together(

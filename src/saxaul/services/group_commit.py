@@ -31,6 +31,7 @@ threads runs a few batches; ``gc.stats`` counts them.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
@@ -54,8 +55,10 @@ class _Waiting(Generic[T, R]):
     error: BaseException | None = None
     done: bool = False
     lead: bool = False
-    """Set when the batch before hands this item's thread the next batch to run."""
-    wake: threading.Event = field(default_factory=threading.Event)
+    """Set when the batch before hands this item's submitter the next batch to run."""
+    notify: Callable[[], None] = lambda: None
+    """Wakes the submitter (a thread's event, or an event loop's) to look at ``done`` and
+    ``lead``; called from whichever thread ran the batch."""
 
     def settle(self, result: R | BaseException) -> None:
         if isinstance(result, BaseException):
@@ -63,7 +66,12 @@ class _Waiting(Generic[T, R]):
         else:
             self.result = result
         self.done = True
-        self.wake.set()
+        self.notify()
+
+    def outcome(self) -> R:
+        if self.error is not None:
+            raise self.error
+        return self.result  # type: ignore[return-value]  # settled: a result, not None
 
 
 @dataclass(slots=True)
@@ -81,9 +89,10 @@ class BatchStats:
 class GroupCommit(Generic[T, R]):
     """One process's queue of requests of one kind, and the one batch that may run at a time.
 
-    Why each waiter sleeps on its own event: when a batch ends, only its items' threads and
-    the one thread that leads the next batch wake up — not every waiting thread (with a shared
-    condition, each batch would wake them all to find most of them still waiting).
+    Why each waiter sleeps on its own event: when a batch ends, only its items' submitters and
+    the one that leads the next batch wake up — not every waiting thread (with a shared
+    condition, each batch would wake them all to find most of them still waiting). Threads
+    (``submit``) and coroutines (``submit_async``) may share one queue.
     """
 
     window_s: float = 0.0
@@ -97,24 +106,55 @@ class GroupCommit(Generic[T, R]):
 
     def submit(self, item: T, run: RunBatch[T, R], key: Hashable | None = None) -> R:
         """``item``'s result once its batch has run (``run`` runs the batch); raise its error."""
-        waiting: _Waiting[T, R] = _Waiting(item, key)
-        with self._lock:
-            self._queue.append(waiting)
-            waiting.lead = not self._running
-            self._running = True
+        wake = threading.Event()
+        waiting = self._enqueue(item, key, wake.set)
         gather = waiting.lead and self.window_s > 0
         while not waiting.done:
             if not waiting.lead:
-                waiting.wake.wait()
-                waiting.wake.clear()
+                wake.wait()
+                wake.clear()
                 continue
             if gather:
                 time.sleep(self.window_s)
                 gather = False
             self._lead(run, waiting)
-        if waiting.error is not None:
-            raise waiting.error
-        return waiting.result  # type: ignore[return-value]  # settled: a result, not None
+        return waiting.outcome()
+
+    async def submit_async(self, item: T, run: RunBatch[T, R], key: Hashable | None = None) -> R:
+        """``submit`` for a caller on an event loop: it waits without holding a thread, and only
+        a request that leads a batch borrows one (the loop's default executor) to run it.
+
+        Why: an HTTP server on an event loop would otherwise hand every request to a worker
+        thread just to wait there; a thread hop per batch instead of per request is most of
+        what a served move costs besides its share of the batch.
+        """
+        loop = asyncio.get_running_loop()
+        wake = asyncio.Event()
+
+        def notify() -> None:
+            loop.call_soon_threadsafe(wake.set)
+
+        waiting = self._enqueue(item, key, notify)
+        gather = waiting.lead and self.window_s > 0
+        while not waiting.done:
+            if not waiting.lead:
+                await wake.wait()
+                wake.clear()
+                continue
+            if gather:
+                await asyncio.sleep(self.window_s)
+                gather = False
+            await asyncio.to_thread(self._lead, run, waiting)
+        return waiting.outcome()
+
+    def _enqueue(self, item: T, key: Hashable | None, notify: Callable[[], None]) -> _Waiting[T, R]:
+        """Queue ``item``; it leads the next batch when none is running."""
+        waiting: _Waiting[T, R] = _Waiting(item, key, notify=notify)
+        with self._lock:
+            self._queue.append(waiting)
+            waiting.lead = not self._running
+            self._running = True
+        return waiting
 
     def _lead(self, run: RunBatch[T, R], leader: _Waiting[T, R]) -> None:
         """Run the next batch, then hand the one after to the first item still queued (the
@@ -139,7 +179,7 @@ class GroupCommit(Generic[T, R]):
                     successor.lead = True
                 self._running = leader.lead or successor is not None
             if successor is not None:
-                successor.wake.set()
+                successor.notify()
 
     def _take(self) -> list[_Waiting[T, R]]:
         """The next batch: queued items in order, at most ``max_items``, never two with the

@@ -45,6 +45,7 @@ from saxaul.api.schemas.game import (
 )
 from saxaul.services import forest, game_requests
 from saxaul.services.forest import STATEMENT_MAX, STATEMENT_SEQ_MAX
+from saxaul.services.game_batch import play_request_async
 
 router = APIRouter(tags=["game"])
 
@@ -94,7 +95,7 @@ async def post_collect(
     rt: RuntimeDep, me: ParticipantDep, ball_id: BallId, key: OptionalKey = None
 ) -> MoveOut:
     """Move what is left in your ripe ball into your energy. Someone else's ball is `not_owner`."""
-    answer = await run_in_threadpool(game_requests.collect, rt, me.user_id, ball_id, key)
+    answer = await play_request_async(rt, game_requests.collect(me.user_id, ball_id, key))
     return MoveOut.model_validate(answer)
 
 
@@ -137,7 +138,7 @@ async def post_steal(
     key: OptionalKey = None,
 ) -> MoveOut:
     """Take a share of a friend's ripe ball, once per ball; a ball not theirs is `not_found`."""
-    answer = await run_in_threadpool(game_requests.steal, rt, me.user_id, user_id, ball_id, key)
+    answer = await play_request_async(rt, game_requests.steal(me.user_id, user_id, ball_id, key))
     return MoveOut.model_validate(answer)
 
 
@@ -153,8 +154,8 @@ async def post_water(
     rt: RuntimeDep, me: ParticipantDep, user_id: FriendId, body: WaterIn, key: RequiredKey
 ) -> MoveOut:
     """Give a friend one watering step of your energy, a few times a day."""
-    answer = await run_in_threadpool(
-        game_requests.water, rt, me.user_id, user_id, body.amount_g, key
+    answer = await play_request_async(
+        rt, game_requests.water(me.user_id, user_id, body.amount_g, key)
     )
     return MoveOut.model_validate(answer)
 
@@ -169,7 +170,7 @@ async def post_cover(
     rt: RuntimeDep, me: ParticipantDep, body: CoverIn, key: RequiredKey
 ) -> MoveOut:
     """Nobody can steal from you while it lasts; one cover at a time."""
-    answer = await run_in_threadpool(game_requests.protect, rt, me.user_id, body.hours, key)
+    answer = await play_request_async(rt, game_requests.protect(me.user_id, body.hours, key))
     return MoveOut.model_validate(answer)
 
 
@@ -196,7 +197,7 @@ async def post_tree(rt: RuntimeDep, me: ParticipantDep, body: PlantIn, key: Requ
 
     The tree's id comes from you and your Idempotency-Key, so a retry names the same tree.
     """
-    answer = await run_in_threadpool(game_requests.plant, rt, me.user_id, body.species_id, key)
+    answer = await play_request_async(rt, game_requests.plant(me.user_id, body.species_id, key))
     return MoveOut.model_validate(answer)
 
 
@@ -217,8 +218,8 @@ async def post_co_planting(
     rt: RuntimeDep, me: ParticipantDep, body: CoPlantIn, key: RequiredKey
 ) -> MoveOut:
     """A tree you and your friends fund together by pooling; no energy moves yet."""
-    answer = await run_in_threadpool(
-        game_requests.co_plant, rt, me.user_id, body.species_id, body.friends, key
+    answer = await play_request_async(
+        rt, game_requests.co_plant(me.user_id, body.species_id, body.friends, key)
     )
     return MoveOut.model_validate(answer)
 
@@ -250,8 +251,8 @@ async def post_pool(
     rt: RuntimeDep, me: ParticipantDep, tree_id: TreeId, body: PoolIn, key: RequiredKey
 ) -> MoveOut:
     """Add your share; the share that reaches the tree's cost plants it."""
-    answer = await run_in_threadpool(
-        game_requests.pool, rt, me.user_id, tree_id, body.amount_g, key
+    answer = await play_request_async(
+        rt, game_requests.pool(me.user_id, tree_id, body.amount_g, key)
     )
     return MoveOut.model_validate(answer)
 
@@ -266,7 +267,7 @@ async def post_cancel(
     rt: RuntimeDep, me: ParticipantDep, tree_id: TreeId, key: RequiredKey
 ) -> MoveOut:
     """Only its initiator, while it is funding; every share goes back to whoever pooled it."""
-    answer = await run_in_threadpool(game_requests.cancel, rt, me.user_id, tree_id, key)
+    answer = await play_request_async(rt, game_requests.cancel(me.user_id, tree_id, key))
     return MoveOut.model_validate(answer)
 
 
