@@ -79,6 +79,14 @@ class Settings(BaseSettings):
         description="Most game move requests played in one transaction (group commit): bounds "
         "the locks one transaction holds and how long a request waits behind a batch.",
     )
+    group_commit_batches: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="Batches of game moves one server process plays at once. By default 1 on "
+        "SQLite (one writer at a time anyway) and 4 on PostgreSQL, where a batch is played "
+        "while others wait for their commits.",
+    )
     auth_cache_s: float = Field(
         default=5.0,
         ge=0,

@@ -44,9 +44,10 @@ GATHER_S = 0.2
 they are certain to share batches on any machine."""
 
 
-@pytest.fixture
-def rt(runtime: Runtime) -> Runtime:
+@pytest.fixture(params=[1, 4], ids=["one-batch-at-a-time", "four-batches-at-once"])
+def rt(runtime: Runtime, request: pytest.FixtureRequest) -> Runtime:
     runtime.moves.window_s = GATHER_S
+    runtime.moves.concurrency = request.param
     return runtime
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -137,3 +138,33 @@ def test_coroutines_and_threads_share_batches_and_each_gets_its_own_result() -> 
         *range(101, 109),
     ]
     assert len(batches) < 24
+
+
+def test_batches_run_side_by_side_but_one_key_is_never_in_two_at_once() -> None:
+    gc: GroupCommit[int, int] = GroupCommit(concurrency=3)
+    in_flight: list[int] = []
+    most = running = most_running = 0
+    guard = threading.Lock()
+
+    def run(batch: Sequence[int]) -> list[int | Exception]:
+        nonlocal most, running, most_running
+        with guard:
+            running += 1
+            most_running = max(most_running, running)
+            keyed = [n for n in batch if n % 4 == 0]
+            assert not set(keyed) & set(in_flight) and len(keyed) <= 1
+            in_flight.extend(keyed)
+            most = max(most, len(in_flight))
+        time.sleep(0.02)
+        with guard:
+            running -= 1
+            for n in keyed:
+                in_flight.remove(n)
+        return [n + 1 for n in batch]
+
+    results = _race(24, lambda n: gc.submit(n, run=run, key="k" if n % 4 == 0 else None))
+
+    assert results == [n + 1 for n in range(24)]
+    assert gc.stats.items == 24
+    assert most <= 1
+    assert 2 <= most_running <= 3

@@ -99,9 +99,13 @@ class GroupCommit(Generic[T, R]):
     """How long the first request of an idle server waits for others before playing."""
     max_items: int = 256
     """Most items in one batch: bounds its locks, its statements and its latency."""
+    concurrency: int = 1
+    """Batches that may run at once. More than one lets a batch be played while another waits
+    for its commit (PostgreSQL); on SQLite, where writers queue anyway, one is enough."""
     stats: BatchStats = field(default_factory=BatchStats)
     _queue: list[_Waiting[T, R]] = field(default_factory=list)
-    _running: bool = False
+    _leaders: int = 0
+    _keys_in_flight: set[Hashable] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def submit(self, item: T, run: RunBatch[T, R], key: Hashable | None = None) -> R:
@@ -152,20 +156,26 @@ class GroupCommit(Generic[T, R]):
         waiting: _Waiting[T, R] = _Waiting(item, key, notify=notify)
         with self._lock:
             self._queue.append(waiting)
-            waiting.lead = not self._running
-            self._running = True
+            if self._leaders < self.concurrency:
+                self._leaders += 1
+                waiting.lead = True
         return waiting
 
     def _lead(self, run: RunBatch[T, R], leader: _Waiting[T, R]) -> None:
-        """Run the next batch, then hand the one after to the first item still queued (the
-        leader keeps it when its own item was left for later)."""
+        """Run the next batch, then hand the lead to the first queued item not leading yet (the
+        leader keeps it while its own item is still queued). With nothing it may take — every
+        queued item's key is in a batch in flight — it gives the lead up and waits."""
         with self._lock:
             batch = self._take()
+            if not batch:
+                leader.lead = False
+                self._leaders -= 1
+                return
         try:
             self._run(batch, run)
         except BaseException as error:  # interrupted: no item may wait for ever
             with self._lock:
-                if leader in self._queue:  # its thread leaves: the next one leads
+                if leader in self._queue:  # its submitter leaves: another one leads
                     self._queue.remove(leader)
             for other in (*batch, leader):
                 if not other.done:
@@ -173,26 +183,30 @@ class GroupCommit(Generic[T, R]):
             raise
         finally:
             with self._lock:
-                leader.lead = not leader.done and bool(self._queue)
-                successor = None if leader.lead or not self._queue else self._queue[0]
-                if successor is not None:
-                    successor.lead = True
-                self._running = leader.lead or successor is not None
+                self._keys_in_flight.difference_update(w.key for w in batch)
+                leader.lead = not leader.done and leader in self._queue
+                successor = None
+                if not leader.lead:
+                    successor = next((w for w in self._queue if not w.lead), None)
+                    if successor is None:
+                        self._leaders -= 1
+                    else:
+                        successor.lead = True
             if successor is not None:
                 successor.notify()
 
     def _take(self) -> list[_Waiting[T, R]]:
         """The next batch: queued items in order, at most ``max_items``, never two with the
-        same key (the later one stays queued for the next batch)."""
+        same key, nor one whose key is in a batch in flight (it waits for a later batch)."""
         batch: list[_Waiting[T, R]] = []
-        keys: set[Hashable] = set()
         left: list[_Waiting[T, R]] = []
+        taken = self._keys_in_flight
         for waiting in self._queue:
-            if len(batch) >= self.max_items or (waiting.key is not None and waiting.key in keys):
+            if len(batch) >= self.max_items or (waiting.key is not None and waiting.key in taken):
                 left.append(waiting)
                 continue
             if waiting.key is not None:
-                keys.add(waiting.key)
+                taken.add(waiting.key)
             batch.append(waiting)
         self._queue = left
         return batch

@@ -59,6 +59,11 @@ class Database:
         in growing steps and is unfair (p99 4–5× lower, bench/ledger.py). Unused on
         PostgreSQL."""
 
+    @property
+    def one_writer(self) -> bool:
+        """Whether write transactions run one at a time whatever the callers do (SQLite)."""
+        return self._sqlite
+
     @contextlib.contextmanager
     def reading(self) -> Iterator[UnitOfWork]:
         """A unit of work that only reads; it never retries and is never shared, so a block
