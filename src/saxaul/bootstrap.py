@@ -40,7 +40,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         moves=GroupCommit(
             window_s=settings.group_commit_window_ms / 1000,
             max_items=settings.group_commit_max_moves,
-            concurrency=settings.group_commit_batches or (1 if db.one_writer else 4),
+            concurrency=settings.group_commit_batches or (1 if db.one_writer else 2),
         ),
         sessions=AuthCache(lifetime_us, settings.auth_cache_entries),
         operator_keys=AuthCache(lifetime_us, settings.auth_cache_entries),

@@ -84,7 +84,7 @@ class Settings(BaseSettings):
         ge=1,
         le=64,
         description="Batches of game moves one server process plays at once. By default 1 on "
-        "SQLite (one writer at a time anyway) and 4 on PostgreSQL, where a batch is played "
+        "SQLite (one writer at a time anyway) and 2 on PostgreSQL, where a batch is played "
         "while others wait for their commits.",
     )
     auth_cache_s: float = Field(
