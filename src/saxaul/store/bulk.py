@@ -89,6 +89,24 @@ class BulkConnection:
             self._cur.execute(f"SELECT pg_advisory_xact_lock({INGEST_LOCK_ID})")
             self._cur.fetchall()
 
+    def hold_ingest_lock(self) -> None:
+        """Take the ingest lock for this session, across transactions (PostgreSQL; SQLite has
+        no lock that outlives a commit, and ``foreign_commits`` tells instead)."""
+        if not self.sqlite:
+            self._cur.execute(f"SELECT pg_advisory_lock({INGEST_LOCK_ID})")
+            self._cur.fetchall()
+
+    def release_ingest_lock(self) -> None:
+        """Give back what ``hold_ingest_lock`` took."""
+        if not self.sqlite:
+            self._cur.execute(f"SELECT pg_advisory_unlock({INGEST_LOCK_ID})")
+            self._cur.fetchall()
+
+    def foreign_commits(self) -> int:
+        """A number that changes when another connection commits to the database (SQLite's
+        ``data_version``); constant on PostgreSQL, where a run holds the ingest lock instead."""
+        return int(self.scalar("PRAGMA data_version")) if self.sqlite else 0
+
     def commit(self) -> None:
         """Commit the open transaction."""
         self._cur.execute("COMMIT")
