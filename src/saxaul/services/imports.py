@@ -102,15 +102,13 @@ def file_rows(path: Path) -> int | None:
     return count_rows(path)
 
 
-def staged(
-    items: Iterable[T], work: Callable[[T], U], *, name: str, handoff: bool = False
-) -> Generator[U, None, None]:
+def staged(items: Iterable[T], work: Callable[[T], U], *, name: str) -> Generator[U, None, None]:
     """Yield ``work(item)`` for each item, computed in a background thread one item ahead.
 
-    The thread holds at most one finished result besides the one it works on, so memory stays
-    bounded whatever the input's size. ``handoff``: start on the next item only once the
-    consumer has taken this one (what ``CarriedUsage.score_ahead`` needs). Errors are raised
-    in the consumer; a consumer that stops early stops the thread and closes ``items``.
+    The thread starts on the next item only once the consumer has taken this one, so each
+    stage of a pipeline holds one chunk and memory stays bounded whatever the input's size;
+    it is also what ``CarriedUsage.score_ahead`` needs. Errors are raised in the consumer; a
+    consumer that stops early stops the thread and closes ``items``.
     """
     slot: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=1)
     stop = threading.Event()
@@ -121,8 +119,7 @@ def staged(
                 if stop.is_set():
                     return
                 slot.put((True, work(item)))
-                if handoff:
-                    slot.join()
+                slot.join()
             slot.put((False, None))
         except BaseException as exc:
             slot.put((False, exc))
@@ -217,7 +214,7 @@ def _import(
         rt.db.bulk() as bulk,
         ingest_lock_held(bulk),
         run_import(rt, bulk, *identity) as run,
-        rt.db.bulk() as reader,
+        rt.db.bulk(lookups=True) as reader,
     ):
         summary.import_id = run.import_id
         summary.run = run.message
@@ -232,7 +229,6 @@ def _import(
             validated,
             lambda chunk: carried.score_ahead(reader, chunk),
             name="score-ahead",
-            handoff=True,
         )
         with contextlib.closing(scored):
             for item in scored:

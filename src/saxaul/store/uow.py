@@ -86,10 +86,10 @@ class Database:
                     raise
         raise AssertionError("unreachable")
 
-    def bulk(self) -> BulkConnection:
+    def bulk(self, *, lookups: bool = False) -> BulkConnection:
         """A connection for Arrow bulk reads and writes (imports, minting); its transactions
-        are ``bulk_transaction``'s."""
-        return BulkConnection(self.url)
+        are ``bulk_transaction``'s. ``lookups``: one that only reads beside a writer."""
+        return BulkConnection(self.url, lookups=lookups)
 
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, or before a forked worker starts)."""
