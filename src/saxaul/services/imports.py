@@ -119,6 +119,7 @@ def staged(items: Iterable[T], work: Callable[[T], U], *, name: str) -> Generato
                 if stop.is_set():
                     return
                 slot.put((True, work(item)))
+                del item  # a chunk is large: hold none while waiting for the next
                 slot.join()
             slot.put((False, None))
         except BaseException as exc:
@@ -136,6 +137,7 @@ def staged(items: Iterable[T], work: Callable[[T], U], *, name: str) -> Generato
             slot.task_done()
             if ok:
                 yield value  # type: ignore[misc]
+                del value
                 continue
             if value is not None:
                 raise value  # type: ignore[misc]
@@ -239,5 +241,6 @@ def _import(
                 sample_rejections(summary.rejections, rejected, item.chunk.location)
                 if progress:
                     progress(item.chunk.rows_read)
+                del item
     summary.seconds = time.perf_counter() - started
     return summary
