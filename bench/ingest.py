@@ -12,7 +12,10 @@ Every figure is printed with the machine, durability and library versions (ratio
 side by side hold across machines; absolute numbers drift).
 
 Run from the repository root: ``python -m bench.ingest [--events N] [--users U]`` (progress on
-stderr, JSON on stdout). PostgreSQL is ``SAXAUL_BENCH_POSTGRES_URL`` (``saxaul.loadtest.scratch``)
+stderr, JSON on stdout). ``--file-gb 10 [--file-format ndjson]`` measures instead one import of
+a generated file of that size (written day by day, never held in memory) in a child process,
+with its peak resident memory (``ru_maxrss``), to show memory does not grow with the file.
+PostgreSQL is ``SAXAUL_BENCH_POSTGRES_URL`` (``saxaul.loadtest.scratch``)
 unless ``--postgres-url`` says otherwise; ``--postgres-url ''`` measures SQLite only.
 """
 
@@ -22,6 +25,8 @@ import argparse
 import contextlib
 import datetime as dt
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -246,6 +251,103 @@ def run_ingest_bench(
     return result
 
 
+FILE_DAY_EVENTS = 1_000_000
+"""Events simulated per day of a generated file: one day's frame is all it holds in memory."""
+
+
+def write_events_file(
+    path: Path, fmt: str, target_bytes: int, people: pl.DataFrame, table: BehaviourTable
+) -> int:
+    """Append simulated days (new event ids each day) to ``path`` until it holds
+    ``target_bytes``; returns how many events it holds."""
+    written = 0
+    with path.open("wb") as out:
+        day = 0
+        while out.tell() < target_bytes:
+            frame = behaviour_events(
+                people,
+                events=FILE_DAY_EVENTS,
+                days=1,
+                start=START + dt.timedelta(days=day),
+                seed=1_000 + day,
+                behaviours=table.behaviour_ids,
+            )
+            if fmt == "csv":
+                frame.write_csv(out, include_header=day == 0)
+            else:
+                frame.write_ndjson(out)
+            written += frame.height
+            day += 1
+    return written
+
+
+def _import_in_child(url: str, path: Path, chunk_rows: int) -> tuple[dict[str, Any], int]:
+    """``saxaul import --json path`` in a child process: its summary and peak RSS in bytes."""
+    env = os.environ | {
+        "SAXAUL_DATABASE_URL": url,
+        "SAXAUL_PACKS": "",
+        "SAXAUL_CHUNK_ROWS": str(chunk_rows),
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "saxaul", "import", "--json", str(path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert child.stdout is not None
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise RuntimeError(f"the import exited with {child.returncode}")
+    return json.loads(output), usage.ru_maxrss * 1024  # Linux: kibibytes
+
+
+def run_file_bench(
+    *,
+    file_gb: float,
+    fmt: str,
+    users: int,
+    postgres_url: str | None,
+    chunk_rows: int | None = None,
+    log: Log = print,
+) -> dict[str, Any]:
+    """Generate a file of ``file_gb`` GB, import it once per backend, report speed and peak RSS."""
+    programme = active_programme("", "")
+    table = BehaviourTable.from_packs(programme.packs, dict(programme.choices))
+    people = population(users, seed=11, start=START)
+    chunk_rows = chunk_rows or Settings().chunk_rows
+    result: dict[str, Any] = {"machine": machine(), "users": users, "chunk_rows": chunk_rows}
+    with tempfile.TemporaryDirectory(prefix="saxaul-bench-") as tmp:
+        work = Path(tmp)
+        people_path = work / "participants.csv"
+        people.drop("activity").write_csv(people_path)
+        path = work / f"events.{fmt}"
+        log(f"writing a {file_gb:g} GB {fmt} file …")
+        events = write_events_file(path, fmt, int(file_gb * 1e9), people, table)
+        result |= {"file_bytes": path.stat().st_size, "file_events": events, "format": fmt}
+        backends = ["sqlite", "postgresql"] if postgres_url else ["sqlite"]
+        for backend in backends:
+            with scratch_database(backend, work, postgres_url, "file") as url:
+                rt = bootstrap(Settings(database_url=url, packs="", chunk_rows=chunk_rows))
+                try:
+                    participants.import_participants(rt, people_path)
+                finally:
+                    rt.db.dispose()
+                log(f"{backend}: importing {events:,} events in a child process …")
+                summary, peak = _import_in_child(url, path, chunk_rows)
+            figures = {
+                "events": summary["rows_read"],
+                "seconds": round(summary["seconds"], 3),
+                "events_per_s": round(summary["rows_read"] / summary["seconds"]),
+                "peak_rss_mib": round(peak / (1 << 20)),
+            }
+            result[backend] = figures
+            log(f"  {backend}: {figures}")
+    result["measured_at_us"] = to_us(dt.datetime.now(dt.UTC))
+    return result
+
+
 def main() -> None:
     """Parse arguments, run, print JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -253,13 +355,29 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--postgres-url", default=default_postgres_url(), help="empty: SQLite only")
     parser.add_argument("--chunk-rows", type=int, default=None)
+    parser.add_argument(
+        "--file-gb", type=float, default=None, help="import a generated file of this size"
+    )
+    parser.add_argument("--file-format", choices=["csv", "ndjson"], default="csv")
     args = parser.parse_args()
+    log: Log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    if args.file_gb:
+        result = run_file_bench(
+            file_gb=args.file_gb,
+            fmt=args.file_format,
+            users=args.users,
+            postgres_url=args.postgres_url or None,
+            chunk_rows=args.chunk_rows,
+            log=log,
+        )
+        print(json.dumps(result, indent=2))
+        return
     result = run_ingest_bench(
         events=args.events,
         users=args.users,
         postgres_url=args.postgres_url or None,
         chunk_rows=args.chunk_rows,
-        log=lambda line: print(line, file=sys.stderr, flush=True),
+        log=log,
     )
     print(json.dumps(result, indent=2))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -149,3 +150,32 @@ def test_a_done_participants_import_lists_every_row_committed(
 
     [listed] = import_runs.list_imports(runtime)
     assert (listed.kind, listed.status, listed.rows_committed) == ("participants", "done", 2_500)
+
+
+def test_another_import_between_chunks_leaves_caps_exact(runtime: Runtime, tmp_path: Path) -> None:
+    """Cap usage carried between chunks must not miss another run's usage: SQLite sees the
+    other commit and scores against the store; PostgreSQL keeps the other run out until the
+    end."""
+    _enrol(runtime, tmp_path, "p0000001")
+    filler = [
+        EVENT | {"event_id": f"f{i}", "user_id": "nobody", "occurred_at": "2026-11-02T07:00:00Z"}
+        for i in range(998)
+    ]
+    first = _ndjson(tmp_path / "a.ndjson", [*_rides(0, 2), *filler, *_rides(2, 2)])
+    other = _ndjson(tmp_path / "b.ndjson", [r | {"source": "other"} for r in _rides(10, 2)])
+    done: list[imports.ImportSummary] = []
+    thread = threading.Thread(target=lambda: done.append(imports.import_events(runtime, other)))
+
+    def between_chunks(_rows: int) -> None:
+        if not thread.is_alive() and not done:
+            thread.start()
+            if runtime.db.url.startswith("sqlite"):
+                thread.join()  # SQLite: it commits between this run's chunks
+
+    summary = imports.import_events(runtime, first, progress=between_chunks)
+    thread.join()
+
+    assert summary.energy_g + done[0].energy_g == 5 * 52  # metro rides: five a day
+    with runtime.db.engine.connect() as conn:
+        counted = conn.execute(sa.text("SELECT counted FROM cap_usage")).scalar()
+    assert counted == 5

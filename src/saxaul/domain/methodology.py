@@ -344,7 +344,13 @@ def _text(document: dict[str, object], name: str) -> str | None:
 
 
 def _instant(document: dict[str, object], name: str) -> dt.datetime | None:
-    text = _text(document, name)
+    return instant_of(_text(document, name))
+
+
+def instant_of(text: str | None) -> dt.datetime | None:
+    """An attribute's text as an instant, if it is RFC 3339 with an offset (``attribute_instant``
+    after the JSON is read; the kernel reads the JSON itself and calls this per distinct text).
+    """
     if text is None or _INSTANT.fullmatch(text) is None:
         return None
     try:

@@ -72,9 +72,10 @@ def text_check(
 def timestamp_check(frame: pl.DataFrame, name: str, *, required: bool) -> FieldCheck:
     """An instant with an explicit offset, as UTC microseconds; naive times are refused.
 
-    Fast path: ``YYYY-MM-DDTHH:MM:SS`` plus a ``Z`` or ``±HH:MM`` offset, parsed as a fixed
-    format and a lookup of the offset (twice as fast as chrono's ``%+``). Anything else
-    (fractions, a space for ``T``, ``+08``) is RETRY: ``%+`` on those rows, then Python.
+    Fast path: ``YYYY-MM-DDTHH:MM:SS``, an optional fraction of 1–6 digits, and a ``Z`` or
+    ``±HH:MM`` offset, parsed as a fixed format, a padded integer and a lookup of the offset
+    (several times faster than chrono's ``%+``). Anything else (7–9 fraction digits, a space
+    for ``T``, ``+08``) is RETRY: ``%+`` on those rows, then Python.
     """
     expr, dtype = source(frame, name)
     missing = code(Problem.MISSING) if required else None
@@ -88,8 +89,15 @@ def timestamp_check(frame: pl.DataFrame, name: str, *, required: bool) -> FieldC
     text = as_text(expr, dtype)
     parsed = f"__parsed_{name}"
     local = text.str.slice(0, 19).str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S", strict=False)
-    minutes = text.str.slice(19).replace_strict(_OFFSETS, default=None, return_dtype=pl.Int64)
-    instant = (local - pl.duration(minutes=minutes)).dt.replace_time_zone("UTC")
+    rest = text.str.slice(19)
+    fractional = rest.str.starts_with(".")
+    fraction = rest.str.extract(_FRACTION, 1)
+    offset = pl.when(fractional).then(rest.str.extract(_FRACTION, 2)).otherwise(rest)
+    minutes = offset.replace_strict(_OFFSETS, default=None, return_dtype=pl.Int64)
+    micros = pl.when(fractional).then(fraction.str.pad_end(6, "0").cast(pl.Int64)).otherwise(0)
+    instant = (
+        local + pl.duration(microseconds=micros) - pl.duration(minutes=minutes)
+    ).dt.replace_time_zone("UTC")
     problem = (
         pl.when(is_blank(text))
         .then(missing)
@@ -115,6 +123,8 @@ def _offsets() -> dict[str, int]:
 
 
 _OFFSETS = _offsets()
+_FRACTION = r"^\.([0-9]{1,6})([^0-9].*)$"
+"""A fraction the fast path reads (microseconds at most), then the offset's text."""
 
 
 def _resolve_instants(values: pl.Series) -> tuple[pl.Series, pl.Series]:

@@ -6,10 +6,8 @@ the local day in the behaviour's pack time zone and its cap periods; ``no_consen
 the pack's effective dates and ``rule_status``; and ``event_mg`` as one float multiply, a
 floor and the per-event cap.
 
-Why the attribute rules run in Python: they read each event's JSON attributes, and only a few
-behaviours have them (a utility bill's account number, a hospital visit's time), so calling the
-domain's own ``rule_status`` and ``claim_key`` on those rows alone keeps the two scorers equal
-by construction at a cost measured in milliseconds per million events.
+The attribute rules' columns come from ``saxaul.scoring.rules`` (``rule_status`` and the
+claim key), computed once per batch: a caller that also needs ``cap_groups`` passes them in.
 
 Why integer keys: users and behaviours become row numbers of the participants and of the
 behaviour table, both sorted by id, so one Int64 per (user, behaviour, day or period) groups
@@ -28,7 +26,8 @@ from typing import TypeVar
 import polars as pl
 
 from saxaul.domain.events import EventStatus
-from saxaul.domain.methodology import CapPeriod, rule_facts
+from saxaul.domain.methodology import CapPeriod
+from saxaul.scoring.rules import rule_columns, with_attributes
 from saxaul.scoring.table import EVENTS_SCHEMA, USAGE_SCHEMA, BehaviourTable
 from saxaul.scoring.zones import ZoneOffsets, local_date
 
@@ -64,7 +63,11 @@ class Batch:
     """
 
     def __init__(
-        self, table: BehaviourTable, participants: pl.DataFrame, events: pl.DataFrame
+        self,
+        table: BehaviourTable,
+        participants: pl.DataFrame,
+        events: pl.DataFrame,
+        rules: pl.DataFrame | None = None,
     ) -> None:
         # A missing limit becomes the largest integer and a missing minimum the smallest, so
         # every comparison is null-free (gathering nullable columns measured 3× slower).
@@ -77,7 +80,7 @@ class Batch:
         self.users = participants.sort("user_id").with_row_index("uidx")
         self.timezones = table.timezones
         self.zones = ZoneOffsets.spanning(events["occurred_at"], self.timezones)
-        self.rules = _rule_columns(events, table)
+        self.rules = rule_columns(events, table) if rules is None else rules
 
     def attr(self, name: str, behaviour: pl.Expr | None = None) -> pl.Expr:
         """A behaviour-table column, read at each row's behaviour (default: column ``bidx``)."""
@@ -119,58 +122,6 @@ class Batch:
             pl.lit(self.users["user_id"]).gather(pl.col("uidx")).alias("user_id"),
             self.attr("behaviour").alias("behaviour"),
         ]
-
-
-RULES_SCHEMA: dict[str, pl.DataType] = {
-    "row": pl.Int64(),
-    "rule_status": pl.String(),
-    "claim": pl.String(),
-}
-"""Per event of a behaviour with attribute rules: why they refuse it (or null), its claim key."""
-
-
-def with_attributes(events: FrameT) -> FrameT:
-    """``events`` with an ``attributes`` column (all null if the caller had none)."""
-    if "attributes" in events.collect_schema().names():
-        return events
-    return events.with_columns(pl.lit(None, pl.String).alias("attributes"))
-
-
-def _rule_columns(events: pl.DataFrame, table: BehaviourTable) -> pl.DataFrame:
-    """``rule_status`` and ``claim_key`` of every event whose behaviour has attribute rules.
-
-    The attributes are read once per distinct (behaviour, attributes) text, by the domain's
-    own ``rule_facts`` (what ``claim_key`` and ``rule_status`` read); only the instant
-    comparison is per event, vectorised here exactly as ``RuleFacts.status_at`` makes it.
-    """
-    ruled = [bid for bid, (_, behaviour) in table.index.items() if behaviour.attribute_rules]
-    if not ruled:
-        return pl.DataFrame(schema=RULES_SCHEMA)
-    subject = with_attributes(events).filter(pl.col("behaviour").is_in(ruled))
-    texts = subject.select("behaviour", "attributes").unique()
-    statuses, claims, instants = [], [], []
-    for behaviour_id, attributes in texts.iter_rows():
-        facts = rule_facts(table.index[behaviour_id][1], attributes)
-        statuses.append(EventStatus.MISSING_ATTRIBUTE.value if facts.missing else None)
-        claims.append(facts.claim)
-        instants.append(facts.after)
-    texts = texts.with_columns(
-        pl.Series("status", statuses, pl.String),
-        pl.Series("claim", claims, pl.String),
-        pl.Series("after", instants, pl.Datetime("us", "UTC")),
-    )
-    too_early = pl.col("status").is_null() & (pl.col("occurred_at") < pl.col("after"))
-    return (
-        subject.join(texts, on=["behaviour", "attributes"], how="left", nulls_equal=True)
-        .select(
-            "row",
-            rule_status=pl.when(too_early)
-            .then(pl.lit(EventStatus.TOO_EARLY.value))
-            .otherwise("status"),
-            claim="claim",
-        )
-        .pipe(conform, RULES_SCHEMA)
-    )
 
 
 def _ordinal(date: pl.Expr) -> pl.Expr:

@@ -41,9 +41,9 @@ from saxaul.scoring.batch import (
     conform,
     placed,
     prior_by_group,
-    with_attributes,
     with_outcomes,
 )
+from saxaul.scoring.rules import with_attributes
 from saxaul.scoring.table import (
     AWARD_SCHEMA,
     EVENT_RESULT_SCHEMA,
@@ -300,14 +300,17 @@ def _claimed(per_event: pl.DataFrame, prior: pl.DataFrame) -> tuple[pl.DataFrame
     return events, claims.pipe(conform, USAGE_SCHEMA)
 
 
-def cap_groups(events: pl.DataFrame, table: BehaviourTable) -> pl.DataFrame:
+def cap_groups(
+    events: pl.DataFrame, table: BehaviourTable, rules: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The (user_id, behaviour, period_key) groups a batch may touch: load their usage as prior.
 
     Every event of a behaviour with a cap period counts, consented or not (over-fetching prior
     usage is harmless); so does every claim key (``behaviour`` = the key, the claim period).
-    Sorted, one row per group, with ``USAGE_SCHEMA``'s key columns.
+    Sorted, one row per group, with ``USAGE_SCHEMA``'s key columns. ``rules``: the events'
+    ``rule_columns``, when the caller has them already (it passes the same to ``score``).
     """
-    batch = Batch(table, empty_participants(), events)
+    batch = Batch(table, empty_participants(), events, rules)
     where = placed(with_attributes(events).lazy(), batch).join(
         batch.rules.lazy(), on="row", how="left"
     )
@@ -330,6 +333,8 @@ def score(
     participants: pl.DataFrame,
     prior: pl.DataFrame,
     table: BehaviourTable,
+    *,
+    rules: pl.DataFrame | None = None,
 ) -> ScoreResult:
     """Score a batch of events (schemas: ``EVENTS_SCHEMA``, ``PARTICIPANTS_SCHEMA``, ...).
 
@@ -337,9 +342,9 @@ def score(
     ascending, which saves a sort). ``participants`` and ``prior`` must have one row per key:
     an unknown behaviour or a repeated key raises rather than miscounts. ``prior`` is the
     usage of earlier batches, e.g. the previous call's ``usage``, so splitting a batch in
-    time never changes totals.
+    time never changes totals. ``rules``: the events' ``rule_columns`` if already computed.
     """
-    batch = Batch(table, participants, events)
+    batch = Batch(table, participants, events, rules)
     per_event = with_outcomes(events.lazy(), batch).collect(engine=_ENGINE)
     per_event, claims = _claimed(per_event, prior)
     ordered, in_cap_order = _in_award_order(per_event, batch)

@@ -11,10 +11,19 @@ conflicting payload, key collision), score only the new events, append them. New
 written once with no staging copy; re-sent data pays for one indexed lookup per event.
 Example: a re-run of a fully imported 500 000-row chunk → fast path refused → exact path finds
 500 000 duplicates → nothing but the cursor changes.
+
+Scored ahead: while chunk k is written, chunk k+1 is scored on another connection
+(``CarriedUsage.score_ahead``) against the cap usage chunk k leaves behind, carried in memory,
+and the stored usage of every other group (committed: chunk k+1 is scored only once chunk k is
+being written, so k − 1 has committed). Its transaction then only appends. That is exact while
+no other run writes usage between the chunks (``store.uow.ingest_lock_held``); once anything
+says otherwise — another connection committed (SQLite), a chunk met stored events — the run
+scores every later chunk inside its transaction again, as above.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import polars as pl
@@ -23,6 +32,7 @@ from saxaul.domain.events import INELIGIBLE, EventStatus, RejectCode, Rejection
 from saxaul.domain.units import MG_PER_G
 from saxaul.ingest.events import EventChunk
 from saxaul.scoring.kernel import cap_groups, score
+from saxaul.scoring.rules import rule_columns
 from saxaul.scoring.table import BehaviourTable
 from saxaul.services.import_runs import taken_over
 from saxaul.store import ingest_repo as repo
@@ -45,15 +55,98 @@ class ChunkTarget:
         return self.lease.import_id
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A scored batch of new events, ready to append: award ids count from 0 until the
+    transaction knows the first free one (``_append``)."""
+
+    rows: pl.DataFrame
+    """Event rows (``repo.EVENT_COLUMNS`` less ``import_id``), in dedupe-key order."""
+    awards: pl.DataFrame
+    usage: pl.DataFrame
+    prior: pl.DataFrame
+    """The usage the batch was scored against: which groups are stored already."""
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A validated chunk, its events numbered, and its outcome if it was scored ahead."""
+
+    chunk: EventChunk
+    events: pl.DataFrame
+    ahead: Outcome | None
+
+
+def numbered(chunk: EventChunk) -> Scored:
+    """A chunk as ``commit_chunk`` takes it, not scored ahead (its transaction scores it)."""
+    events = chunk.accepted.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
+    return Scored(chunk, events, None)
+
+
+class CarriedUsage:
+    """Cap usage carried from one chunk of a run to the next, and whether it still holds.
+
+    The scoring side (``score_ahead``, one thread) keeps the usage of the chunk before; the
+    writing side (``still_exact``, inside each chunk's transaction) watches for commits by
+    anyone else since its previous transaction. Either side may end the carrying for the run.
+    """
+
+    def __init__(self, table: BehaviourTable, marker: int) -> None:
+        self._table = table
+        self._marker = marker
+        self._exact = threading.Event()
+        self._exact.set()
+        self._usage = pl.DataFrame(schema=repo.USAGE_SCHEMA)
+
+    def stop(self) -> None:
+        """Score every later chunk of this run inside its own transaction."""
+        self._exact.clear()
+
+    def still_exact(self, bulk: BulkConnection) -> bool:
+        """Inside a chunk's transaction: whether chunks scored ahead may be appended as they
+        are (no other connection committed since this run's previous transaction)."""
+        marker = bulk.foreign_commits()
+        if marker != self._marker:
+            self._marker = marker
+            self.stop()
+        return self._exact.is_set()
+
+    def score_ahead(self, reader: BulkConnection, chunk: EventChunk) -> Scored:
+        """Score ``chunk`` against the carried usage and, for other groups, the stored usage
+        (read on ``reader``); call only once the previous chunk is being written."""
+        scored = numbered(chunk)
+        events = scored.events
+        if not self._exact.is_set() or events.height == 0:
+            return scored
+        if repo.any_stored(reader, events["dedupe_key"]):
+            return scored  # a re-send: its transaction takes the exact path
+        rules = rule_columns(events, self._table)
+        groups = cap_groups(events, self._table, rules)
+        carried = self._usage.join(groups, on=list(repo.USAGE_KEY), how="semi")
+        stored = repo.cap_usage_of(
+            reader, groups.join(carried, on=list(repo.USAGE_KEY), how="anti")
+        )
+        prior = pl.concat([carried, stored])
+        consent = repo.consent_of(reader, events["user_id"])
+        outcome = _outcome(self._table, events, consent, prior, rules)
+        self._usage = outcome.usage
+        return Scored(chunk, events, outcome)
+
+
 def commit_chunk(
     bulk: BulkConnection,
     table: BehaviourTable,
     target: ChunkTarget,
-    chunk: EventChunk,
+    scored: Scored,
     totals: dict[str, int],
+    carried: CarriedUsage | None = None,
 ) -> tuple[dict[str, int], list[Rejection]]:
-    """Commit ``chunk``; returns its counters and every row it refused (validation included)."""
-    events = chunk.accepted.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
+    """Commit a chunk; returns its counters and every row it refused (validation included).
+
+    ``carried``: the run's ``CarriedUsage`` when ``scored`` may have been scored ahead.
+    """
+    chunk, events = scored.chunk, scored.events
     counts = {
         "rows_read": chunk.rows_read,
         "duplicates": chunk.duplicates_in_chunk,
@@ -61,13 +154,21 @@ def commit_chunk(
     }
     try:
         with bulk_transaction(bulk):
+            exact = carried is not None and carried.still_exact(bulk)
             if repo.any_stored(bulk, events["dedupe_key"]):
                 raise UniqueViolation("a re-send: go straight to the exact path")
-            counts |= _write(bulk, table, target, events)
+            if exact and scored.ahead is not None:
+                counts |= _append(bulk, target, scored.ahead)
+            else:
+                counts |= _write(bulk, table, target, events)
             _close_chunk(bulk, target, chunk, chunk.rejected, totals, counts)
+            if scored.ahead is None and carried is not None and events.height:
+                carried.stop()  # the usage scored ahead of the next chunk missed this one's
             return counts, list(chunk.rejected)
     except UniqueViolation:
         pass
+    if carried is not None:
+        carried.stop()
     with bulk_transaction(bulk):
         fresh, refused, duplicates = _split_against_store(bulk, events)
         counts |= _write(bulk, table, target, fresh)
@@ -144,14 +245,24 @@ def _write(
     """Score ``events`` against stored consent and cap usage, then append everything."""
     if events.height == 0:
         return {}
+    rules = rule_columns(events, table)
     consent = repo.consent_of(bulk, events["user_id"])
-    prior = repo.cap_usage_of(bulk, cap_groups(events, table))
-    result = score(events, consent, prior, table)
-    awards = result.awards.with_row_index("id", offset=repo.next_award_id(bulk)).with_columns(
+    prior = repo.cap_usage_of(bulk, cap_groups(events, table, rules))
+    return _append(bulk, target, _outcome(table, events, consent, prior, rules))
+
+
+def _outcome(
+    table: BehaviourTable,
+    events: pl.DataFrame,
+    consent: pl.DataFrame,
+    prior: pl.DataFrame,
+    rules: pl.DataFrame,
+) -> Outcome:
+    """Score ``events``; their rows and awards as the tables take them (award ids from 0)."""
+    result = score(events, consent, prior, table, rules=rules)
+    awards = result.awards.with_row_index("id").with_columns(
         pl.col("id").cast(pl.Int64),
-        pl.lit(target.import_id).alias("import_id"),
         (pl.col("avoided_mg") // MG_PER_G).alias("energy_g"),  # whole grams, floor (units.py)
-        pl.lit(target.now_us).alias("created_at_us"),
     )
     rows = (
         events.join(result.events, on="row", how="left")
@@ -162,15 +273,13 @@ def _write(
         )
         .with_columns(
             pl.col("occurred_at").dt.epoch("us").alias("occurred_at_us"),
-            pl.lit(target.import_id).alias("import_id"),
             pl.when(pl.col("status") == str(EventStatus.SCORED)).then(pl.col("award_id")),
         )
+        .select(name for name in repo.EVENT_COLUMNS if name != "import_id")
+        .sort("dedupe_key")
     )
-    repo.insert_events(bulk, rows)
-    repo.insert_awards(bulk, awards)
-    repo.save_cap_usage(bulk, result.usage, prior)
     statuses = dict(result.events["status"].value_counts().iter_rows())
-    return {
+    counts = {
         "new_events": events.height,
         "scored": int(statuses.get(str(EventStatus.SCORED), 0)),
         "no_consent": int(statuses.get(str(EventStatus.NO_CONSENT), 0)),
@@ -181,3 +290,19 @@ def _write(
         "avoided_mg": int(awards["avoided_mg"].sum()),
         "energy_g": int(awards["energy_g"].sum()),
     }
+    return Outcome(rows, awards, result.usage, prior, counts)
+
+
+def _append(bulk: BulkConnection, target: ChunkTarget, outcome: Outcome) -> dict[str, int]:
+    """Append a scored batch inside the chunk's transaction, its award ids made real."""
+    first = repo.next_award_id(bulk)
+    import_id = pl.lit(target.import_id, pl.Int64).alias("import_id")
+    repo.insert_events(bulk, outcome.rows.with_columns(pl.col("award_id") + first, import_id))
+    repo.insert_awards(
+        bulk,
+        outcome.awards.with_columns(
+            pl.col("id") + first, import_id, pl.lit(target.now_us).alias("created_at_us")
+        ),
+    )
+    repo.save_cap_usage(bulk, outcome.usage, outcome.prior)
+    return outcome.counts

@@ -4,8 +4,9 @@ A file is read in fixed chunks (``Runtime.chunk_rows``); each chunk commits atom
 import's resume cursor (``event_chunks``). A re-run of a file, or of an import killed with
 SIGKILL or failed, resumes at the cursor (``import_runs`` says when a run may take an import
 over), and anything offered again is recognised by its dedupe key, so totals equal one clean
-import's. While one chunk is written, the next is read and validated in
-a background thread (both mostly run in Rust/C with the GIL released).
+import's. Three stages overlap, each in its own thread: reading and validating chunk k + 2,
+scoring chunk k + 1 (``event_chunks.CarriedUsage``) and writing chunk k; most of each runs in
+Rust or C with the GIL released, and a bounded hand-off between stages keeps memory flat.
 
 Example: ``import_events(rt, Path("day1.csv"))`` → ``ImportSummary(new_events=1_998_731,
 duplicates=0, rejected=1_269, scored=1_950_004, no_consent=48_727, energy_g=…)``.
@@ -13,11 +14,12 @@ duplicates=0, rejected=1_269, scored=1_950_004, no_consent=48_727, energy_g=…)
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -27,9 +29,10 @@ from saxaul.domain.events import Rejection
 from saxaul.ingest.events import EventChunk, file_sha256, iter_event_chunks, parse_event_body
 from saxaul.ingest.sniff import count_rows, detect_kind
 from saxaul.scoring.table import BehaviourTable
-from saxaul.services.event_chunks import ChunkTarget, commit_chunk
+from saxaul.services.event_chunks import CarriedUsage, ChunkTarget, commit_chunk
 from saxaul.services.import_runs import renewed, run_import
 from saxaul.services.runtime import Runtime
+from saxaul.store.uow import ingest_lock_held
 
 Progress = Callable[[int], None]
 """Told the data rows of each chunk as it is committed."""
@@ -38,6 +41,7 @@ Claimed = Callable[[str, int], None]
 import, before the first chunk: a killed or slow run has already said which import it is."""
 REJECTION_SAMPLE = 20
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass(slots=True)
@@ -98,28 +102,53 @@ def file_rows(path: Path) -> int | None:
     return count_rows(path)
 
 
-def prefetched(items: Iterator[T]) -> Iterator[T]:
-    """Yield ``items`` while a background thread produces the next one (errors re-raised)."""
+def staged(items: Iterable[T], work: Callable[[T], U], *, name: str) -> Generator[U, None, None]:
+    """Yield ``work(item)`` for each item, computed in a background thread one item ahead.
+
+    The thread starts on the next item only once the consumer has taken this one, so each
+    stage of a pipeline holds one chunk and memory stays bounded whatever the input's size;
+    it is also what ``CarriedUsage.score_ahead`` needs. Errors are raised in the consumer; a
+    consumer that stops early stops the thread and closes ``items``.
+    """
     slot: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
 
     def produce() -> None:
         try:
             for item in items:
-                slot.put((True, item))
+                if stop.is_set():
+                    return
+                slot.put((True, work(item)))
+                del item  # a chunk is large: hold none while waiting for the next
+                slot.join()
+            slot.put((False, None))
         except BaseException as exc:
             slot.put((False, exc))
-            return
-        slot.put((False, None))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
 
-    threading.Thread(target=produce, name="saxaul-read-ahead", daemon=True).start()
-    while True:
-        ok, value = slot.get()
-        if ok:
-            yield value  # type: ignore[misc]
-            continue
-        if value is not None:
-            raise value  # type: ignore[misc]
-        return
+    thread = threading.Thread(target=produce, name=f"saxaul-{name}", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, value = slot.get()
+            slot.task_done()
+            if ok:
+                yield value  # type: ignore[misc]
+                del value
+                continue
+            if value is not None:
+                raise value  # type: ignore[misc]
+            return
+    finally:
+        stop.set()
+        while thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                slot.get(timeout=0.05)
+                slot.task_done()
+        thread.join()
 
 
 def import_events(
@@ -133,14 +162,12 @@ def import_events(
     table = BehaviourTable.from_packs(rt.packs, dict(rt.choices))
 
     def chunks(skip: int) -> Iterator[EventChunk]:
-        return prefetched(
-            iter_event_chunks(
-                path,
-                known_behaviours=table.behaviour_ids,
-                refusal=rt.programme.refusal,
-                chunk_rows=rt.chunk_rows,
-                skip_rows=skip,
-            )
+        return iter_event_chunks(
+            path,
+            known_behaviours=table.behaviour_ids,
+            refusal=rt.programme.refusal,
+            chunk_rows=rt.chunk_rows,
+            skip_rows=skip,
         )
 
     summary = ImportSummary(name=str(path))
@@ -169,6 +196,10 @@ def import_event_body(
     return _import(rt, table, summary, ("http", digest, summary.name), lambda _skip: [chunk])
 
 
+def _same(chunk: EventChunk) -> EventChunk:
+    return chunk
+
+
 def _import(
     rt: Runtime,
     table: BehaviourTable,
@@ -181,7 +212,12 @@ def _import(
     """Claim the import named by ``identity`` = (kind, sha256, name) (``import_runs``), commit
     each chunk ``chunks(skip_rows)`` yields, then mark the import done — or failed."""
     started = time.perf_counter()
-    with rt.db.bulk() as bulk, run_import(rt, bulk, *identity) as run:
+    with (
+        rt.db.bulk() as bulk,
+        ingest_lock_held(bulk),
+        run_import(rt, bulk, *identity) as run,
+        rt.db.bulk(lookups=True) as reader,
+    ):
         summary.import_id = run.import_id
         summary.run = run.message
         summary.resumed_from_row = run.from_row
@@ -189,13 +225,22 @@ def _import(
             claimed(run.message, run.from_row)
         totals = dict(run.counters)  # cumulative over runs: a re-run adds only duplicates
         lease = run.lease
-        for chunk in chunks(run.from_row):
-            lease = renewed(rt, lease)
-            target = ChunkTarget(lease, chunk.end_row, to_us(rt.clock.now()))
-            counts, rejected = commit_chunk(bulk, table, target, chunk, totals)
-            summary.add(counts)
-            sample_rejections(summary.rejections, rejected, chunk.location)
-            if progress:
-                progress(chunk.rows_read)
+        carried = CarriedUsage(table, bulk.foreign_commits())
+        validated = staged(chunks(run.from_row), _same, name="read-ahead")
+        scored = staged(
+            validated,
+            lambda chunk: carried.score_ahead(reader, chunk),
+            name="score-ahead",
+        )
+        with contextlib.closing(scored):
+            for item in scored:
+                lease = renewed(rt, lease)
+                target = ChunkTarget(lease, item.chunk.end_row, to_us(rt.clock.now()))
+                counts, rejected = commit_chunk(bulk, table, target, item, totals, carried)
+                summary.add(counts)
+                sample_rejections(summary.rejections, rejected, item.chunk.location)
+                if progress:
+                    progress(item.chunk.rows_read)
+                del item
     summary.seconds = time.perf_counter() - started
     return summary

@@ -43,7 +43,7 @@ class Runtime:
     packs: tuple[Pack, ...]
     choices: tuple[tuple[str, str], ...] = ()
     """(activity, pack id) for each activity several active packs measure: the pack scoring it."""
-    chunk_rows: int = 1_000_000
+    chunk_rows: int = 500_000
     import_lease_seconds: int = 300
     """How long an import's owner may go without committing a chunk before another run may
     take the import over (a dead owner on the same host is taken over at once)."""

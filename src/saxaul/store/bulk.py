@@ -21,7 +21,7 @@ import adbc_driver_manager
 import polars as pl
 from sqlalchemy import BigInteger, Float, Integer, Table, Text
 
-from saxaul.store.engine import SQLITE_SETUP, bulk_uri, is_sqlite
+from saxaul.store.engine import SQLITE_LOOKUP_CACHE, SQLITE_SETUP, bulk_uri, is_sqlite
 
 INGEST_LOCK_ID = 0x5A58_0001  # "SX" + 1: the advisory lock every ingest transaction takes
 
@@ -49,7 +49,8 @@ def _is_unique_violation(exc: adbc_driver_manager.Error) -> bool:
 class BulkConnection:
     """An ADBC connection with explicit transactions and frame-in / frame-out helpers."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, lookups: bool = False) -> None:
+        """``lookups``: a connection for index probes only (SQLite: a small page cache)."""
         self.sqlite = is_sqlite(url)
         uri = bulk_uri(url)
         if self.sqlite:
@@ -59,7 +60,7 @@ class BulkConnection:
         self._conn: Any = driver.connect(uri, autocommit=True)
         self._cur: Any = self._conn.cursor()
         if self.sqlite:
-            for pragma in SQLITE_SETUP:
+            for pragma in (*SQLITE_SETUP, *([SQLITE_LOOKUP_CACHE] if lookups else [])):
                 self._cur.execute(pragma)
                 self._cur.fetchall()
 
@@ -88,6 +89,24 @@ class BulkConnection:
             self._cur.execute("BEGIN")
             self._cur.execute(f"SELECT pg_advisory_xact_lock({INGEST_LOCK_ID})")
             self._cur.fetchall()
+
+    def hold_ingest_lock(self) -> None:
+        """Take the ingest lock for this session, across transactions (PostgreSQL; SQLite has
+        no lock that outlives a commit, and ``foreign_commits`` tells instead)."""
+        if not self.sqlite:
+            self._cur.execute(f"SELECT pg_advisory_lock({INGEST_LOCK_ID})")
+            self._cur.fetchall()
+
+    def release_ingest_lock(self) -> None:
+        """Give back what ``hold_ingest_lock`` took."""
+        if not self.sqlite:
+            self._cur.execute(f"SELECT pg_advisory_unlock({INGEST_LOCK_ID})")
+            self._cur.fetchall()
+
+    def foreign_commits(self) -> int:
+        """A number that changes when another connection commits to the database (SQLite's
+        ``data_version``); constant on PostgreSQL, where a run holds the ingest lock instead."""
+        return int(self.scalar("PRAGMA data_version")) if self.sqlite else 0
 
     def commit(self) -> None:
         """Commit the open transaction."""

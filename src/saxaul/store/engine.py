@@ -36,6 +36,9 @@ SQLITE_SETUP = (
     "PRAGMA cache_size=-262144",
     "PRAGMA wal_autocheckpoint=16384",  # 256 MiB: fewer, larger checkpoints during imports
 )
+SQLITE_LOOKUP_CACHE = "PRAGMA cache_size=-16384"
+"""16 MiB for a connection that only probes indexes beside an import's writer (consent, a
+chunk's cap usage): with the writer's 256 MiB a run's memory would grow with the database."""
 
 
 def is_sqlite(url: str) -> bool:

@@ -91,10 +91,10 @@ class Database:
                     raise
         raise AssertionError("unreachable")
 
-    def bulk(self) -> BulkConnection:
+    def bulk(self, *, lookups: bool = False) -> BulkConnection:
         """A connection for Arrow bulk reads and writes (imports, minting); its transactions
-        are ``bulk_transaction``'s."""
-        return BulkConnection(self.url)
+        are ``bulk_transaction``'s. ``lookups``: one that only reads beside a writer."""
+        return BulkConnection(self.url, lookups=lookups)
 
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, or before a forked worker starts)."""
@@ -118,3 +118,19 @@ def bulk_transaction(bulk: BulkConnection) -> Iterator[BulkConnection]:
         bulk.rollback()
         raise
     bulk.commit()
+
+
+@contextlib.contextmanager
+def ingest_lock_held(bulk: BulkConnection) -> Iterator[BulkConnection]:
+    """Hold the ingest lock between ``bulk_transaction``s too, for one import run.
+
+    Why: a run carries cap usage in memory from one chunk to the next, which is exact only
+    while no other import writes usage in between. On PostgreSQL the lock keeps them out until
+    the run ends (its session dies with it); SQLite cannot hold a lock past a commit, so there
+    a run compares ``foreign_commits`` instead and reads usage from the store when it moved.
+    """
+    bulk.hold_ingest_lock()
+    try:
+        yield bulk
+    finally:
+        bulk.release_ingest_lock()
