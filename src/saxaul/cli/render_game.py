@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from saxaul.services.ledger_audit import LedgerAudit
-from saxaul.sim.forest_play import PlayLog
+from saxaul.sim.forest_play import RUSH_THREADS, PlayLog
 
 
 def demo_players(participants_csv: Path, count: int) -> list[str]:
@@ -36,6 +36,11 @@ def print_play(console: Console, log: PlayLog) -> None:
         )
         table.add_row(kind, f"{log.applied.get(kind, 0):,}", refused)
     console.print(table)
+    if log.rush_requests:
+        console.print(
+            f"morning rush: {log.rush_requests:,} steal requests from {RUSH_THREADS} players at "
+            f"once, played in {log.rush_transactions:,} transactions (group commit · 合并提交)"
+        )
     moved = ", ".join(f"{kind} {grams:,} g" for kind, grams in sorted(log.grams.items()))
     console.print(f"energy moved: {moved}")
     console.print(

@@ -3,8 +3,9 @@
 Why simulated players behave as they do: stealing is done first thing in the morning by a few
 eager friends (critics report alarm clocks set for it), most owners collect later, some water a
 friend, a few put on a cover, and the keenest friends pool their energy into one co-planted tree.
-Everything goes through the services — ``friends``, ``game.play`` in batches, the minting and
-expiry jobs — so the demo exercises exactly what the API serves.
+Everything goes through the services — ``friends``, ``game.play`` in batches, the morning rush
+as participants' own concurrent requests (``game_batch``, group commit), the minting and expiry
+jobs — so the demo exercises exactly what the API serves.
 """
 
 from __future__ import annotations
@@ -12,18 +13,23 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from saxaul.domain.play import Collect, CoPlant, Move, Outcome, Pool, Protect, Steal, Water
-from saxaul.services import forest, friends, game
+from saxaul.domain.errors import DomainError
+from saxaul.domain.play import Collect, CoPlant, Move, Outcome, Pool, Protect, Water
+from saxaul.services import forest, friends, game, game_batch, game_requests
 from saxaul.services.balls import expire_balls, mint_balls
-from saxaul.services.game_views import TreeView
+from saxaul.services.game_batch import MoveRequest
+from saxaul.services.game_views import MoveAnswer, TreeView
 from saxaul.services.runtime import Runtime
 from saxaul.sim.clock import DemoClock
 
 BATCH = 500
 """Moves per transaction: the demo plays in batches, as a busy server would."""
+RUSH_THREADS = 32
+"""Players tapping at the same moment in the morning rush: each sends its own requests."""
 
 
 @dataclass(slots=True)
@@ -39,6 +45,9 @@ class PlayLog:
     expired_balls: int = 0
     expired_g: int = 0
     tree: TreeView | None = None
+    rush_requests: int = 0
+    rush_transactions: int = 0
+    """The morning rushes' requests, and the transactions the group commit played them in."""
 
     def count(self, outcomes: Sequence[Outcome]) -> None:
         """Tally applied and refused moves by kind (refusals by code) and grams by transfer."""
@@ -49,8 +58,20 @@ class PlayLog:
                 for transfer in outcome.transfers:
                     self.grams[transfer.kind] = self.grams.get(transfer.kind, 0) + transfer.amount_g
             else:
-                key = f"{kind}:{outcome.refusal.code}"
-                self.refused[key] = self.refused.get(key, 0) + 1
+                self._refused(kind, outcome.refusal.code)
+
+    def count_request(self, kind: str, result: MoveAnswer | DomainError) -> None:
+        """Tally one participant's request as ``count`` tallies a move."""
+        if isinstance(result, DomainError):
+            self._refused(kind, result.code)
+            return
+        self.applied[kind] = self.applied.get(kind, 0) + 1
+        for transfer in result.transfers:
+            self.grams[transfer.kind] = self.grams.get(transfer.kind, 0) + transfer.amount_g
+
+    def _refused(self, kind: str, code: str | None) -> None:
+        key = f"{kind}:{code}"
+        self.refused[key] = self.refused.get(key, 0) + 1
 
 
 def local(day: dt.date, hour: int, zone: str) -> dt.datetime:
@@ -82,6 +103,28 @@ def _batched(rt: Runtime, moves: list[Move], log: PlayLog, advance: Callable[[in
         advance(len(chunk))
 
 
+def rush(
+    rt: Runtime, requests: list[MoveRequest], log: PlayLog, advance: Callable[[int], None]
+) -> None:
+    """The first minutes of a morning: every request a participant's own, ``RUSH_THREADS`` of
+    them at once, played as the HTTP API plays them (``game_batch``: group commit)."""
+
+    def send(request: MoveRequest) -> MoveAnswer | DomainError:
+        try:
+            return game_batch.play_request(rt, request)
+        except DomainError as refused:
+            return refused
+
+    batches = rt.moves.stats.batches
+    with ThreadPoolExecutor(RUSH_THREADS) as pool:
+        results = list(pool.map(send, requests))
+    for request, result in zip(requests, results, strict=True):
+        log.count_request(type(request.move).__name__.lower(), result)
+    log.rush_requests += len(requests)
+    log.rush_transactions += rt.moves.stats.batches - batches
+    advance(len(requests))
+
+
 def morning(
     rt: Runtime,
     players: Sequence[str],
@@ -93,14 +136,14 @@ def morning(
     are left for later, and for friends to find), water and protect."""
     circle = _friend_map(rt, players)
     ripe = {p: [b.id for b in forest.my_forest(rt, p).balls if b.state == "ripe"] for p in players}
-    thefts: list[Move] = [
-        Steal(thief, ball_id)
+    thefts = [
+        game_requests.steal(thief, friend, ball_id, None)
         for thief in players
         if rng.random() < 0.3
         for friend in circle[thief]
         for ball_id in ripe[friend][:2]
     ]
-    _batched(rt, thefts, log, advance)
+    rush(rt, thefts, log, advance)
     chores: list[Move] = []
     for p in players:
         chores.extend(Collect(p, ball_id) for ball_id in ripe[p] if rng.random() < 0.6)
