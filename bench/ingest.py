@@ -203,6 +203,13 @@ def _backend(
     return out
 
 
+def _programme_and_people(users: int) -> tuple[BehaviourTable, pl.DataFrame]:
+    """The shipped programme's behaviours, and the simulated participants the events are of."""
+    programme = active_programme("", "")
+    table = BehaviourTable.from_packs(programme.packs, dict(programme.choices))
+    return table, population(users, seed=11, start=START)
+
+
 def run_ingest_bench(
     *,
     events: int,
@@ -212,9 +219,7 @@ def run_ingest_bench(
     log: Log = print,
 ) -> dict[str, Any]:
     """Run the benchmark and return every figure (also logged as it goes)."""
-    programme = active_programme("", "")
-    table = BehaviourTable.from_packs(programme.packs, dict(programme.choices))
-    people = population(users, seed=11, start=START)
+    table, people = _programme_and_people(users)
     frame = behaviour_events(
         people, events=events, days=1, start=START, seed=11, behaviours=table.behaviour_ids
     )
@@ -313,9 +318,7 @@ def run_file_bench(
     log: Log = print,
 ) -> dict[str, Any]:
     """Generate a file of ``file_gb`` GB, import it once per backend, report speed and peak RSS."""
-    programme = active_programme("", "")
-    table = BehaviourTable.from_packs(programme.packs, dict(programme.choices))
-    people = population(users, seed=11, start=START)
+    table, people = _programme_and_people(users)
     chunk_rows = chunk_rows or Settings().chunk_rows
     result: dict[str, Any] = {"machine": machine(), "users": users, "chunk_rows": chunk_rows}
     with tempfile.TemporaryDirectory(prefix="saxaul-bench-") as tmp:

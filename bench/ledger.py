@@ -45,7 +45,7 @@ from saxaul.bootstrap import bootstrap
 from saxaul.catalogue import shipped_energy_rules
 from saxaul.config import Settings
 from saxaul.domain.clock import to_us
-from saxaul.loadtest.http_game import issue_tokens
+from saxaul.loadtest.http_game import audit_summary, issue_tokens
 from saxaul.loadtest.machine import durability, machine
 from saxaul.loadtest.moves import HTTP_ROUTES, MIX
 from saxaul.loadtest.pgbench import run_pgbench
@@ -62,7 +62,6 @@ from saxaul.loadtest.world import (
     make_graph,
 )
 from saxaul.services.balls import expire_balls
-from saxaul.services.ledger_audit import LedgerAudit, audit
 from saxaul.services.runtime import Runtime
 from saxaul.sim.clock import DemoClock
 
@@ -209,20 +208,10 @@ def run_ledger_bench(config: BenchConfig, log: Log = print) -> dict[str, Any]:
 
 def _checked_audit(rt: Runtime, label: str, log: Log) -> dict[str, Any]:
     """The ledger audit, printed; any problem stops the benchmark."""
-    started = time.perf_counter()
-    result: LedgerAudit = audit(rt)
-    summary = {
-        "ok": result.ok,
-        "seconds": round(time.perf_counter() - started, 2),
-        "accounts": result.accounts,
-        "transfers": result.transfers,
-        "issued_g": result.issued_g,
-        "by_kind_g": dict(sorted(result.by_kind.items())),
-        "problems": result.problems[:20],
-    }
+    summary = audit_summary(rt)
     log(f"  audit after {label}: {summary}")
-    if not result.ok:
-        raise BenchFailed(f"ledger audit after {label} found {len(result.problems)} problems")
+    if not summary["conserved"]:
+        raise BenchFailed(f"ledger audit after {label} found {len(summary['problems'])} problems")
     return summary
 
 

@@ -26,6 +26,6 @@ def test_ledger_bench_plays_every_cell_and_leaves_a_clean_ledger() -> None:
             assert figures["ops"] == figures["applied"] + figures["refused"]
             assert figures["applied"] > 0
             assert figures["ops_per_s"] > 0
-            assert figures["audit"]["ok"] and not figures["audit"]["problems"]
+            assert figures["audit"]["conserved"] and not figures["audit"]["problems"]
             assert figures["audit"]["by_kind_g"].get("planted", 0) >= 0
     assert "service_b100" in format_ledger_summary(result)
