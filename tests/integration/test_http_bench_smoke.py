@@ -19,8 +19,8 @@ def test_bench_http_plays_the_real_server_without_errors_and_conserves_energy(
 ) -> None:
     url = postgres_base.replace("postgresql+psycopg://", "postgresql://")
     pgbench_seconds = "1" if shutil.which("pgbench") else "0"
-    args = ["bench", "http", "--players", "120", "--clients", "2", "--clients", "8"]
-    args += ["--seconds", "2", "--pgbench-seconds", pgbench_seconds, "--postgres-url", url]
+    args = ["bench", "http", "--players", "600", "--clients", "2", "--clients", "8"]
+    args += ["--seconds", "1.5", "--pgbench-seconds", pgbench_seconds, "--postgres-url", url]
 
     result = CliRunner().invoke(app, [*args, "--json"])
 
