@@ -168,3 +168,29 @@ def test_batches_run_side_by_side_but_one_key_is_never_in_two_at_once() -> None:
     assert gc.stats.items == 24
     assert most <= 1
     assert 2 <= most_running <= 3
+
+
+def test_a_cancelled_waiter_leaves_the_queue_and_the_queue_moves_on() -> None:
+    gc: GroupCommit[str, str] = GroupCommit()
+    release = threading.Event()
+    ran: list[str] = []
+
+    def run(batch: Sequence[str]) -> list[str | Exception]:
+        if "a" in batch:
+            release.wait(timeout=10)
+        ran.extend(batch)
+        return [item.upper() for item in batch]
+
+    async def scenario() -> tuple[str, str]:
+        first = asyncio.create_task(gc.submit_async("a", run))
+        await asyncio.sleep(0.05)  # "a" leads, its batch held open
+        cancelled = asyncio.create_task(gc.submit_async("b", run))
+        later = asyncio.create_task(gc.submit_async("c", run))
+        await asyncio.sleep(0.05)
+        cancelled.cancel()
+        await asyncio.sleep(0.05)
+        release.set()
+        return await first, await asyncio.wait_for(later, timeout=10)
+
+    assert asyncio.run(scenario()) == ("A", "C")
+    assert ran == ["a", "c"]

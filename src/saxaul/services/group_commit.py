@@ -56,6 +56,8 @@ class _Waiting(Generic[T, R]):
     done: bool = False
     lead: bool = False
     """Set when the batch before hands this item's submitter the next batch to run."""
+    leading: bool = False
+    """Set while a batch this submitter leads is running (in whatever thread)."""
     notify: Callable[[], None] = lambda: None
     """Wakes the submitter (a thread's event, or an event loop's) to look at ``done`` and
     ``lead``; called from whichever thread ran the batch."""
@@ -140,16 +142,37 @@ class GroupCommit(Generic[T, R]):
 
         waiting = self._enqueue(item, key, notify)
         gather = waiting.lead and self.window_s > 0
-        while not waiting.done:
-            if not waiting.lead:
-                await wake.wait()
-                wake.clear()
-                continue
-            if gather:
-                await asyncio.sleep(self.window_s)
-                gather = False
-            await asyncio.to_thread(self._lead, run, waiting)
+        try:
+            while not waiting.done:
+                if not waiting.lead:
+                    await wake.wait()
+                    wake.clear()
+                    continue
+                if gather:
+                    await asyncio.sleep(self.window_s)
+                    gather = False
+                await asyncio.to_thread(self._lead, run, waiting)
+        except asyncio.CancelledError:
+            self._abandon(waiting)
+            raise
         return waiting.outcome()
+
+    def _abandon(self, waiting: _Waiting[T, R]) -> None:
+        """A cancelled submitter's item leaves the queue, and the lead it holds passes on (a
+        batch it leads that is still running passes it on when it ends)."""
+        with self._lock:
+            if waiting in self._queue:
+                self._queue.remove(waiting)
+            if not waiting.lead or waiting.leading:
+                return
+            waiting.lead = False
+            successor = next((w for w in self._queue if not w.lead), None)
+            if successor is None:
+                self._leaders -= 1
+            else:
+                successor.lead = True
+        if successor is not None:
+            successor.notify()
 
     def _enqueue(self, item: T, key: Hashable | None, notify: Callable[[], None]) -> _Waiting[T, R]:
         """Queue ``item``; it leads the next batch when none is running."""
@@ -171,6 +194,7 @@ class GroupCommit(Generic[T, R]):
                 leader.lead = False
                 self._leaders -= 1
                 return
+            leader.leading = True
         try:
             self._run(batch, run)
         except BaseException as error:  # interrupted: no item may wait for ever
@@ -184,6 +208,7 @@ class GroupCommit(Generic[T, R]):
         finally:
             with self._lock:
                 self._keys_in_flight.difference_update(w.key for w in batch)
+                leader.leading = False
                 leader.lead = not leader.done and leader in self._queue
                 successor = None
                 if not leader.lead:
