@@ -166,13 +166,19 @@ class GroupCommit(Generic[T, R]):
             if not waiting.lead or waiting.leading:
                 return
             waiting.lead = False
-            successor = next((w for w in self._queue if not w.lead), None)
-            if successor is None:
-                self._leaders -= 1
-            else:
-                successor.lead = True
+            successor = self._pass_lead()
         if successor is not None:
             successor.notify()
+
+    def _pass_lead(self) -> _Waiting[T, R] | None:
+        """Under the lock: make the first queued item not leading yet the next leader, or give
+        the lead up when there is none; returns the item whose submitter must be woken."""
+        successor = next((w for w in self._queue if not w.lead), None)
+        if successor is None:
+            self._leaders -= 1
+        else:
+            successor.lead = True
+        return successor
 
     def _enqueue(self, item: T, key: Hashable | None, notify: Callable[[], None]) -> _Waiting[T, R]:
         """Queue ``item``; it leads the next batch when none is running."""
@@ -210,13 +216,7 @@ class GroupCommit(Generic[T, R]):
                 self._keys_in_flight.difference_update(w.key for w in batch)
                 leader.leading = False
                 leader.lead = not leader.done and leader in self._queue
-                successor = None
-                if not leader.lead:
-                    successor = next((w for w in self._queue if not w.lead), None)
-                    if successor is None:
-                        self._leaders -= 1
-                    else:
-                        successor.lead = True
+                successor = None if leader.lead else self._pass_lead()
             if successor is not None:
                 successor.notify()
 
