@@ -244,12 +244,14 @@ class GroupCommit(Generic[T, R]):
             if len(batch) == 1:
                 batch[0].settle(error)
                 return
-            self.stats.run_alone += len(batch)
+            with self._lock:
+                self.stats.run_alone += len(batch)
             for waiting in batch:
                 self._run([waiting], run)
             return
-        self.stats.batches += 1
-        self.stats.items += len(batch)
-        self.stats.largest = max(self.stats.largest, len(batch))
+        with self._lock:  # batches may end side by side
+            self.stats.batches += 1
+            self.stats.items += len(batch)
+            self.stats.largest = max(self.stats.largest, len(batch))
         for waiting, result in zip(batch, results, strict=True):
             waiting.settle(result)

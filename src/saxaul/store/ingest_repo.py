@@ -177,11 +177,6 @@ def advance_import(
     )
 
 
-def renew_lease(bulk: BulkConnection, lease: Lease) -> bool:
-    """Renew the lease without moving the cursor; ``False`` when the import was taken over."""
-    return _owned_update(bulk, f"lease_until_us = {_params(bulk, 1)[0]}", [lease.until_us], lease)
-
-
 def finish_import(bulk: BulkConnection, lease: Lease, now_us: int) -> bool:
     """Mark an import done (a later run of the same content only finds duplicates);
     ``False`` when another run has taken it over."""

@@ -180,14 +180,6 @@ def owed(conn: UnitOfWork, users: Collection[str]) -> dict[str, int]:
     return day_facts(conn, (), users, None)[2]
 
 
-def moves_since(
-    conn: UnitOfWork, users: Collection[str], since: dt.datetime
-) -> tuple[Counter[str], Counter[str]]:
-    """Steals made and waterings given by each of ``users`` since ``since`` (their local day)."""
-    steals, waterings, _ = day_facts(conn, users, (), since)
-    return steals, waterings
-
-
 _APPEND = Sql.insert(
     "ledger_transfers",
     [
