@@ -8,6 +8,8 @@ at import time; the API builds it in its lifespan, the CLI per command, tests pe
 
 from __future__ import annotations
 
+import os
+
 from saxaul.catalogue import shipped_energy_rules
 from saxaul.config import Settings
 from saxaul.domain.clock import Clock
@@ -17,6 +19,7 @@ from saxaul.services.group_commit import GroupCommit
 from saxaul.services.methodology import active_programme, register_packs
 from saxaul.services.runtime import Runtime, SystemClock
 from saxaul.services.schema import migrate
+from saxaul.store.engine import is_sqlite
 
 
 def energy_rules() -> EnergyRules:
@@ -47,3 +50,13 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     )
     register_packs(rt)
     return rt
+
+
+def server_workers(settings: Settings) -> int:
+    """How many processes ``saxaul serve`` runs: the configured number, or one per core on
+    PostgreSQL and one on SQLite (``Settings.workers`` says why)."""
+    if settings.workers is not None:
+        return settings.workers
+    if is_sqlite(settings.database_url):
+        return 1
+    return os.cpu_count() or 1

@@ -23,17 +23,16 @@ import os
 
 import uvicorn
 
-from saxaul.bootstrap import bootstrap
+from saxaul.bootstrap import bootstrap, server_workers
 from saxaul.config import Settings
-from saxaul.store.engine import is_sqlite
 
 APP_FACTORY = "saxaul.api.app:create_app"
 """What each worker imports and calls (``create_app()`` reads ``SAXAUL_*``)."""
 
 
 def serve(settings: Settings) -> None:
-    """Serve until interrupted, in ``workers_for(settings)`` processes."""
-    workers = workers_for(settings)
+    """Serve until interrupted, in ``server_workers(settings)`` processes."""
+    workers = server_workers(settings)
     os.environ.update(as_environment(settings))
     if workers > 1:
         bootstrap(settings).db.dispose()
@@ -47,15 +46,6 @@ def serve(settings: Settings) -> None:
         loop="uvloop",
         access_log=settings.access_log,
     )
-
-
-def workers_for(settings: Settings) -> int:
-    """The configured number of workers, or the default ``Settings.workers`` describes."""
-    if settings.workers is not None:
-        return settings.workers
-    if is_sqlite(settings.database_url):
-        return 1
-    return os.cpu_count() or 1
 
 
 def as_environment(settings: Settings) -> dict[str, str]:
