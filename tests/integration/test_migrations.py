@@ -37,3 +37,21 @@ def test_downgrade_to_base_and_upgrade_again_gives_the_same_schema(database_url:
         assert _names(engine) == (tables, views)
     finally:
         engine.dispose()
+
+
+def test_the_migrated_schema_is_the_one_the_code_declares(database_url: str) -> None:
+    """Every table, column and index in ``store.tables`` is what the migrations create, so a
+    change to one without the other fails here rather than on an operator's upgrade."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from saxaul.store.tables import metadata
+
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        assert differences == []
+    finally:
+        engine.dispose()

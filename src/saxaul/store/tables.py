@@ -327,3 +327,220 @@ sessions = Table(
     Column("expires_at_us", BigInteger, nullable=False),
     Column("revoked_at_us", BigInteger, nullable=True),
 )
+
+# ---------------------------------------------------------------- partners (0005)
+#
+# Why ``mode`` on every partner-owned row: a partner's sandbox keys see and change sandbox rows
+# only, and live keys live rows only, so trying the platform out can never touch real trees.
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", Text, primary_key=True, comment="a slug chosen at sign-up, e.g. see-foundation"),
+    Column("name_en", Text, nullable=False),
+    Column("name_zh", Text, nullable=True),
+    Column("kind", Text, nullable=False, comment="ngo | business | operator"),
+    Column("status", Text, nullable=False, comment="pending | approved | suspended"),
+    Column("contact_email", Text, nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("decided_at_us", BigInteger, nullable=True),
+    Column("decided_by", Text, nullable=True, comment="the operator key that approved it"),
+    Column("decision_note", Text, nullable=True),
+)
+
+partner_members = Table(
+    "partner_members",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("partner_id", Text, ForeignKey("partners.id"), nullable=False),
+    Column("email", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("role", Text, nullable=False, comment="owner | admin | developer | viewer"),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("removed_at_us", BigInteger, nullable=True),
+    UniqueConstraint("partner_id", "email"),
+)
+
+partner_keys = Table(
+    "partner_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("partner_id", Text, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("key_hash", Text, nullable=False, unique=True, comment="sha256 of the secret"),
+    Column("mode", Text, nullable=False, comment="sandbox | live"),
+    Column("scopes", Text, nullable=False, comment="';'-joined sorted scopes"),
+    Column("member_id", Integer, nullable=True, comment="the member it acts for"),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("expires_at_us", BigInteger, nullable=True, comment="set when rotated: a grace period"),
+    Column("revoked_at_us", BigInteger, nullable=True),
+    Column("replaced_by", Integer, nullable=True, comment="the key that rotated this one out"),
+)
+
+# ---------------------------------------------------------------- projects, orders, evidence (0006)
+#
+# Why a row per promised tree in ``tree_liabilities``: a promised tree is a debt to the
+# participant until a partner evidences a living tree; its row says which project owes it and
+# how far it has got, so the platform can always count owed / ordered / planted / alive / lost.
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("partner_id", Text, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("mode", Text, nullable=False, comment="sandbox | live"),
+    Column("outcome", Text, nullable=False, comment="trees | land | other"),
+    Column("species_id", Text, nullable=True, comment="trees only: an id of the species catalogue"),
+    Column("unit", Text, nullable=False, comment="tree | m2 | another stated unit"),
+    Column("title_en", Text, nullable=False),
+    Column("title_zh", Text, nullable=True),
+    Column("site", Text, nullable=False, comment="JSON: name, region (zh/en), GeoJSON geometry"),
+    Column("capacity", BigInteger, nullable=False, comment="units contracted"),
+    Column("unit_cost_minor", BigInteger, nullable=True),
+    Column("currency", Text, nullable=True),
+    Column("energy_price_g", BigInteger, nullable=False, comment="energy per unit"),
+    Column("starts_on", Text, nullable=False, comment="ISO date"),
+    Column("ends_on", Text, nullable=True, comment="ISO date"),
+    Column("evidence_required", Text, nullable=False, comment="JSON list"),
+    Column("status", Text, nullable=False, comment="draft | open | closed"),
+    Column("source", Text, nullable=True, comment="catalogue id@version for default projects"),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("updated_at_us", BigInteger, nullable=False),
+)
+
+planting_orders = Table(
+    "planting_orders",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("partner_id", Text, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("project_id", Text, ForeignKey("projects.id"), nullable=False),
+    Column("mode", Text, nullable=False),
+    Column("status", Text, nullable=False, comment="proposed | accepted | declined | fulfilled"),
+    Column("units", BigInteger, nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("decided_at_us", BigInteger, nullable=True),
+)
+
+tree_liabilities = Table(
+    "tree_liabilities",
+    metadata,
+    Column("tree_id", Text, primary_key=True),
+    Column("species_id", Text, nullable=False),
+    Column("project_id", Text, nullable=True, index=True, comment="NULL: on the waiting list"),
+    Column("order_id", Text, nullable=True, index=True),
+    Column(
+        "status",
+        Text,
+        nullable=False,
+        comment="waiting | owed | ordered | planted | alive | lost",
+    ),
+    Column("replacements", Integer, nullable=False, default=0),
+    Column("promised_at_us", BigInteger, nullable=False),
+    Column("updated_at_us", BigInteger, nullable=False),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("partner_id", Text, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("order_id", Text, ForeignKey("planting_orders.id"), nullable=False, index=True),
+    Column("kind", Text, nullable=False, comment="planting | survival"),
+    Column("document", Text, nullable=False, comment="the report as canonical JSON"),
+    Column("sha256", Text, nullable=False),
+    Column("reported_at_us", BigInteger, nullable=False),
+)
+
+tree_evidence = Table(
+    "tree_evidence",
+    metadata,
+    Column("tree_id", Text, nullable=False),
+    Column("evidence_id", Integer, ForeignKey("evidence.id"), nullable=False),
+    Column("outcome", Text, nullable=False, comment="planted | alive | dead | replanted"),
+    PrimaryKeyConstraint("tree_id", "evidence_id"),
+    Index("ix_tree_evidence_evidence", "evidence_id"),
+)
+
+# ---------------------------------------------------------------- webhooks (0007)
+#
+# Why an outbox: a use case records the event in its own transaction (``webhook_events``), so
+# an event is never sent for work that rolled back, nor lost for work that committed; the
+# dispatcher delivers from the outbox afterwards, in order per subscription.
+
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("partner_id", Text, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("mode", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("event_types", Text, nullable=False, comment="';'-joined, sorted"),
+    Column("secret_version", Integer, nullable=False, default=1),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("disabled_at_us", BigInteger, nullable=True),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("id", Text, nullable=False, unique=True, comment="evt_…, sent to the receiver"),
+    Column("partner_id", Text, nullable=False, index=True),
+    Column("mode", Text, nullable=False),
+    Column("type", Text, nullable=False, comment="order.created, evidence.accepted, …"),
+    Column("payload", Text, nullable=False, comment="JSON"),
+    Column("created_at_us", BigInteger, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subscription_id", Integer, nullable=False),
+    Column("event_seq", BigInteger, nullable=False),
+    Column("status", Text, nullable=False, comment="pending | delivered | failed"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at_us", BigInteger, nullable=False),
+    Column("delivered_at_us", BigInteger, nullable=True),
+    UniqueConstraint("subscription_id", "event_seq"),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at_us"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("delivery_id", Integer, nullable=False, index=True),
+    Column("at_us", BigInteger, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("duration_us", BigInteger, nullable=False),
+)
+
+# ---------------------------------------------------------------- business scenarios (0008)
+
+scenarios = Table(
+    "scenarios",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("partner_id", Text, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("title", Text, nullable=False),
+    Column("fragment", Text, nullable=False, comment="the methodology fragment as canonical JSON"),
+    Column(
+        "status",
+        Text,
+        nullable=False,
+        comment="draft | submitted | approved | rejected | suspended",
+    ),
+    Column("sandbox_result", Text, nullable=True, comment="JSON of the last sandbox run"),
+    Column("budget_g", BigInteger, nullable=True, comment="energy the operator allows in total"),
+    Column("pack_id", Text, nullable=True),
+    Column("pack_version", Text, nullable=True),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("submitted_at_us", BigInteger, nullable=True),
+    Column("decided_at_us", BigInteger, nullable=True),
+    Column("decided_by", Text, nullable=True),
+    Column("decision_note", Text, nullable=True),
+)
