@@ -30,12 +30,14 @@ from saxaul.api.metrics import EventCounters
 from saxaul.api.problems import RequestTooLargeError, UnsupportedMediaTypeError
 from saxaul.config import Settings
 from saxaul.domain.errors import Unauthorised
+from saxaul.domain.partners import PartnerPrincipal, Scope
 from saxaul.services.api_keys import ApiPrincipal, authenticate, remembered_key
 from saxaul.services.participant_auth import (
     ParticipantPrincipal,
     authenticate_participant,
     remembered_participant,
 )
+from saxaul.services.partners import authenticate_partner
 from saxaul.services.runtime import Runtime
 
 JSON_ARRAY = "application/json"
@@ -132,6 +134,47 @@ async def require_participant(rt: RuntimeDep, token: ParticipantTokenDep) -> Par
 
 
 ParticipantDep = Annotated[ParticipantPrincipal, Depends(require_participant)]
+
+_partner_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="PartnerKey",
+    bearerFormat="sxp_test_… | sxp_live_…",
+    description="A partner API key: a sandbox key comes with sign-up (`POST /v1/partners`); "
+    "live keys exist once an operator has approved the organisation.",
+)
+
+
+async def require_partner(
+    rt: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_partner_bearer)],
+) -> PartnerPrincipal:
+    """The partner of the presented key; 401 when it is missing, unknown, revoked or expired.
+
+    Why the store is read every time (no cache): ``services.partners`` says why.
+    """
+    if credentials is None:
+        raise Unauthorised(
+            "this endpoint needs a partner API key: send `Authorization: Bearer sxp_…` "
+            "(sign up with POST /v1/partners)"
+        )
+    return await run_in_threadpool(authenticate_partner, rt, credentials.credentials)
+
+
+PartnerDep = Annotated[PartnerPrincipal, Depends(require_partner)]
+
+
+def partner_scope(scope: Scope) -> object:
+    """A dependency giving the partner principal of a key that holds ``scope`` (else 403).
+
+    Example: ``partner: Annotated[PartnerPrincipal, partner_scope(Scope.ORDERS_READ)]``.
+    """
+
+    async def scoped(principal: PartnerDep) -> PartnerPrincipal:
+        principal.require(scope)
+        return principal
+
+    scoped.__name__ = f"require_{scope.value.replace(':', '_')}"
+    return Depends(scoped)
 
 
 @dataclass(frozen=True, slots=True)
