@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,11 @@ import sqlalchemy as sa
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
 from saxaul.services.runtime import Runtime
+
+os.environ.setdefault(
+    "SAXAUL_SIGNING_KEY_FILE", str(Path(tempfile.mkdtemp(prefix="saxaul-keys-")) / "key.pem")
+)
+"""Settings built by tests sign with a throwaway key, never one in the working directory."""
 
 PG_URL = os.environ.get(
     "SAXAUL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -9,6 +9,7 @@ at import time; the API builds it in its lifespan, the CLI per command, tests pe
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from saxaul.catalogue import shipped_energy_rules
 from saxaul.config import Settings
@@ -16,6 +17,7 @@ from saxaul.domain.clock import Clock
 from saxaul.domain.game_rules import EnergyRules
 from saxaul.services.auth_cache import AuthCache
 from saxaul.services.group_commit import GroupCommit
+from saxaul.services.instance_keys import InstanceKeys
 from saxaul.services.methodology import active_programme, register_packs
 from saxaul.services.runtime import Runtime, SystemClock
 from saxaul.services.schema import migrate
@@ -47,6 +49,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         ),
         sessions=AuthCache(lifetime_us, settings.auth_cache_entries),
         operator_keys=AuthCache(lifetime_us, settings.auth_cache_entries),
+        keys=InstanceKeys(Path(settings.signing_key_file)),
     )
     register_packs(rt)
     return rt

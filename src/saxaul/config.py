@@ -121,6 +121,12 @@ class Settings(BaseSettings):
         "about 10-20 % more small requests (measured on 2 cores); a reverse proxy in front "
         "usually logs them anyway.",
     )
+    signing_key_file: str = Field(
+        default="./saxaul-signing-key.pem",
+        description="The instance's Ed25519 key (PEM, created on first use with mode 0600): it "
+        "signs tree certificates and webhook secrets are derived from it. Every process of one "
+        "instance must read the same file; back it up, and never publish it.",
+    )
     jobs: bool = Field(
         default=True,
         description="Whether the server mints and expires energy balls itself (one server per "

@@ -17,6 +17,7 @@ from saxaul.domain.methodology import Pack
 from saxaul.domain.programme import Programme
 from saxaul.services.auth_cache import AuthCache
 from saxaul.services.group_commit import GroupCommit
+from saxaul.services.instance_keys import InstanceKeys
 from saxaul.store.auth_repo import StoredKey
 from saxaul.store.uow import Database
 
@@ -56,6 +57,9 @@ class Runtime:
     the settings, and a runtime built without it reads the store for every token."""
     operator_keys: AuthCache[StoredKey] = field(default_factory=AuthCache)
     """Operator API keys checked a moment ago (digest → key), sized like ``sessions``."""
+    keys: InstanceKeys = field(default_factory=InstanceKeys, compare=False)
+    """The instance's signing key (``services.instance_keys``); ``bootstrap`` points it at
+    ``SAXAUL_SIGNING_KEY_FILE``, and a runtime built without it signs with a key of its own."""
 
     @property
     def programme(self) -> Programme:
