@@ -87,3 +87,8 @@ def budget_left_mg(budget_g: int, credited_mg: int) -> int:
     milligrams within the budget keeps the energy issued within it too.
     """
     return max(0, budget_g * MG_PER_G - credited_mg)
+
+
+BUDGET_MAX_G = 10**12
+"""The largest budget an operator may grant (a million tonnes of energy): its milligrams still
+fit a 64-bit sum with room to spare."""

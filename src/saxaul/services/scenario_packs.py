@@ -46,8 +46,8 @@ def fragment_document(fragment: Mapping[str, Any] | str) -> dict[str, Any]:
     return dict(fragment)
 
 
-def scenario_pack(partner_id: str, fragment: Mapping[str, Any], version: str) -> Pack:
-    """The fragment as pack ``scenario-<partner_id>@version``, validated by the pack loader.
+def pack_document(partner_id: str, fragment: Mapping[str, Any], version: str) -> dict[str, Any]:
+    """The fragment as the document of pack ``scenario-<partner_id>@version``.
 
     The fragment may leave out ``format``, ``id`` and ``version``; an ``id`` or ``version`` it
     does give must be the platform's, so nobody publishes under another's id by mistake.
@@ -62,7 +62,12 @@ def scenario_pack(partner_id: str, fragment: Mapping[str, Any], version: str) ->
                 f"is {fragment[key]!r}, but the platform sets it: the pack id of your scenarios "
                 f"is {pack_id!r} and versions are numbered at approval; leave {key} out",
             )
-    return pack_from_document({"format": FORMAT, **fragment, **given}, ORIGIN)
+    return {"format": FORMAT, **fragment, **given}
+
+
+def scenario_pack(partner_id: str, fragment: Mapping[str, Any], version: str) -> Pack:
+    """The fragment as pack ``scenario-<partner_id>@version``, validated by the pack loader."""
+    return pack_from_document(pack_document(partner_id, fragment, version), ORIGIN)
 
 
 def document_json(pack_document: Mapping[str, Any]) -> str:

@@ -119,6 +119,16 @@ def credited_mg_under(bulk: BulkConnection, pack_id: str, version: str) -> int:
     )
 
 
+def credited_mg(conn: UnitOfWork, pack_id: str, version: str) -> int:
+    """``credited_mg_under`` in a unit of work: what a scenario's budget has spent."""
+    spent = conn.execute(
+        select(func.coalesce(func.sum(awards.c.avoided_mg), 0)).where(
+            awards.c.pack_id == pack_id, awards.c.pack_version == version
+        )
+    ).scalar_one()
+    return int(spent)
+
+
 @dataclass(frozen=True, slots=True)
 class ImpactDay:
     """One local day of a scenario's live events."""
