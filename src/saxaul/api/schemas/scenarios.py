@@ -97,7 +97,7 @@ class ApproveIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    budget_g: int = Field(gt=0, le=BUDGET_MAX_G, examples=[50_000])
+    budget_g: int = Field(ge=1, le=BUDGET_MAX_G, examples=[50_000])
     note: str | None = Field(default=None, max_length=2000)
 
 
