@@ -57,6 +57,7 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "not_owner": ProblemKind(403, "Not the owner"),
     "own_ball": ProblemKind(403, "Your own ball"),
     "not_initiator": ProblemKind(403, "Not the initiator of this co-planting"),
+    "live_key_required": ProblemKind(403, "Live key required"),
     "not_found": ProblemKind(404, "Not found"),
     "method_not_allowed": ProblemKind(405, "Method not allowed"),
     "conflict": ProblemKind(409, "Conflict"),
@@ -72,6 +73,8 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "not_funding": ProblemKind(409, "Not funding"),
     "already_exists": ProblemKind(409, "Already exists"),
     "idempotency_key_reused": ProblemKind(409, "Idempotency-Key reused"),
+    "scenario_state": ProblemKind(409, "Scenario not in that state"),
+    "sandbox_required": ProblemKind(409, "Sandbox run required"),
     # the ledger refused a move's transfers (state changed under the request): try again
     "exists": ProblemKind(409, "Transfer exists"),
     "exists_with_different_fields": ProblemKind(409, "Transfer exists with different fields"),

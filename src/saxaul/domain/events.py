@@ -29,6 +29,9 @@ class EventStatus(StrEnum):
     ALREADY_CLAIMED = "already_claimed"
     """Kept but not scored: the user already earned for the same value of the behaviour's
     ``one_per`` attribute in this period (a second bill for one account in one month)."""
+    OVER_BUDGET = "over_budget"
+    """Kept but not credited: a business scenario's energy budget was spent before it
+    (``saxaul.domain.scenarios``); it still counts towards its behaviour's caps."""
 
 
 INELIGIBLE = (EventStatus.MISSING_ATTRIBUTE, EventStatus.TOO_EARLY, EventStatus.ALREADY_CLAIMED)

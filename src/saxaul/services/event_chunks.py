@@ -29,13 +29,16 @@ from dataclasses import dataclass
 import polars as pl
 
 from saxaul.domain.events import INELIGIBLE, EventStatus, RejectCode, Rejection
+from saxaul.domain.scenarios import budget_left_mg
 from saxaul.domain.units import MG_PER_G
 from saxaul.ingest.events import EventChunk
 from saxaul.scoring.kernel import cap_groups, score
 from saxaul.scoring.rules import rule_columns
 from saxaul.scoring.table import BehaviourTable
+from saxaul.services.credit_budget import CreditBudget, within_budget
 from saxaul.services.import_runs import taken_over
 from saxaul.store import ingest_repo as repo
+from saxaul.store import scenarios_repo
 from saxaul.store.bulk import BulkConnection, UniqueViolation
 from saxaul.store.ingest_repo import Lease
 from saxaul.store.uow import bulk_transaction
@@ -141,10 +144,13 @@ def commit_chunk(
     scored: Scored,
     totals: dict[str, int],
     carried: CarriedUsage | None = None,
+    budget: CreditBudget | None = None,
 ) -> tuple[dict[str, int], list[Rejection]]:
     """Commit a chunk; returns its counters and every row it refused (validation included).
 
     ``carried``: the run's ``CarriedUsage`` when ``scored`` may have been scored ahead.
+    ``budget``: the most the run's awards of one pack version may credit, all runs together
+    (``services.credit_budget``); such a chunk is scored inside its transaction.
     """
     chunk, events = scored.chunk, scored.events
     counts = {
@@ -157,10 +163,10 @@ def commit_chunk(
             exact = carried is not None and carried.still_exact(bulk)
             if repo.any_stored(bulk, events["dedupe_key"]):
                 raise UniqueViolation("a re-send: go straight to the exact path")
-            if exact and scored.ahead is not None:
+            if exact and scored.ahead is not None and budget is None:
                 counts |= _append(bulk, target, scored.ahead)
             else:
-                counts |= _write(bulk, table, target, events)
+                counts |= _write(bulk, table, target, events, budget)
             _close_chunk(bulk, target, chunk, chunk.rejected, totals, counts)
             if scored.ahead is None and carried is not None and events.height:
                 carried.stop()  # the usage scored ahead of the next chunk missed this one's
@@ -171,7 +177,7 @@ def commit_chunk(
         carried.stop()
     with bulk_transaction(bulk):
         fresh, refused, duplicates = _split_against_store(bulk, events)
-        counts |= _write(bulk, table, target, fresh)
+        counts |= _write(bulk, table, target, fresh, budget)
         counts["duplicates"] += duplicates
         counts["rejected"] += len(refused)
         rejected = [*chunk.rejected, *refused]
@@ -240,15 +246,31 @@ def _refusal(row: dict[str, object]) -> Rejection:
 
 
 def _write(
-    bulk: BulkConnection, table: BehaviourTable, target: ChunkTarget, events: pl.DataFrame
+    bulk: BulkConnection,
+    table: BehaviourTable,
+    target: ChunkTarget,
+    events: pl.DataFrame,
+    budget: CreditBudget | None = None,
 ) -> dict[str, int]:
-    """Score ``events`` against stored consent and cap usage, then append everything."""
+    """Score ``events`` against stored consent and cap usage (and what is left of
+    ``budget``), then append everything."""
     if events.height == 0:
         return {}
     rules = rule_columns(events, table)
     consent = repo.consent_of(bulk, events["user_id"])
     prior = repo.cap_usage_of(bulk, cap_groups(events, table, rules))
-    return _append(bulk, target, _outcome(table, events, consent, prior, rules))
+    outcome = _outcome(table, events, consent, prior, rules)
+    if budget is not None:
+        outcome = _within(bulk, outcome, budget)
+    return _append(bulk, target, outcome)
+
+
+def _within(bulk: BulkConnection, outcome: Outcome, budget: CreditBudget) -> Outcome:
+    """``outcome`` crediting no more than what is left of ``budget`` now (ingest lock held)."""
+    spent = scenarios_repo.credited_mg_under(bulk, budget.pack_id, budget.pack_version)
+    left = budget_left_mg(budget.budget_g, spent)
+    rows, awards, counts = within_budget(outcome.rows, outcome.awards, outcome.counts, left)
+    return Outcome(rows, awards, outcome.usage, outcome.prior, counts)
 
 
 def _outcome(

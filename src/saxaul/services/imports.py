@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,7 +30,8 @@ from saxaul.domain.events import Rejection
 from saxaul.ingest.events import EventChunk, file_sha256, iter_event_chunks, parse_event_body
 from saxaul.ingest.sniff import count_rows, detect_kind
 from saxaul.scoring.table import BehaviourTable
-from saxaul.services.event_chunks import CarriedUsage, ChunkTarget, commit_chunk
+from saxaul.services.credit_budget import CreditBudget
+from saxaul.services.event_chunks import CarriedUsage, ChunkTarget, commit_chunk, numbered
 from saxaul.services.import_runs import renewed, run_import
 from saxaul.services.runtime import Runtime
 from saxaul.store.uow import ingest_lock_held
@@ -62,6 +64,8 @@ class ImportSummary:
     not_effective: int = 0
     ineligible: int = 0
     """Kept but refused by a pack's attribute rules (status says why: ``already_claimed``, …)."""
+    over_budget: int = 0
+    """Kept but not credited: a business scenario's budget was spent (``credit_budget``)."""
     awards: int = 0
     balls: int = 0
     avoided_mg: int = 0
@@ -175,25 +179,47 @@ def import_events(
     return _import(rt, table, summary, identity, chunks, progress, claimed)
 
 
+@dataclass(frozen=True, slots=True)
+class BodyScope:
+    """What a bulk request other than the programme's own may carry, and how it is scored:
+    a business scenario's live events (``services.scenario_events``)."""
+
+    kind: str
+    """The ``imports.kind`` its requests are recorded under."""
+    table: BehaviourTable
+    accepted: frozenset[str]
+    """The behaviour ids the request may name; any other row is refused with ``refusal``."""
+    refusal: Callable[[str], str]
+    budget: CreditBudget
+
+
 def import_event_body(
-    rt: Runtime, body: bytes, content_type: str, *, max_rows: int
+    rt: Runtime, body: bytes, content_type: str, *, max_rows: int, scope: BodyScope | None = None
 ) -> ImportSummary:
     """Import one HTTP bulk request (JSON array or NDJSON) exactly once.
 
     The request's identity is its content hash: retrying the same body is harmless, and each
     event is deduplicated by (source, event_id) in any case.
     """
-    table = BehaviourTable.from_packs(rt.packs, dict(rt.choices))
+    table = BehaviourTable.from_packs(rt.packs, dict(rt.choices)) if scope is None else scope.table
     chunk = parse_event_body(
         body,
         content_type,
-        known_behaviours=table.behaviour_ids,
-        refusal=rt.programme.refusal,
+        known_behaviours=table.behaviour_ids if scope is None else scope.accepted,
+        refusal=rt.programme.refusal if scope is None else scope.refusal,
         max_rows=max_rows,
     )
     digest = hashlib.sha256(body).hexdigest()
-    summary = ImportSummary(name=f"http:{digest[:12]}")
-    return _import(rt, table, summary, ("http", digest, summary.name), lambda _skip: [chunk])
+    kind = "http" if scope is None else scope.kind
+    summary = ImportSummary(name=f"{kind}:{digest[:12]}")
+    return _import(
+        rt,
+        table,
+        summary,
+        (kind, digest, summary.name),
+        lambda _skip: [chunk],
+        budget=None if scope is None else scope.budget,
+    )
 
 
 def _same(chunk: EventChunk) -> EventChunk:
@@ -208,9 +234,13 @@ def _import(
     chunks: Callable[[int], Iterable[EventChunk]],
     progress: Progress | None = None,
     claimed: Claimed | None = None,
+    budget: CreditBudget | None = None,
 ) -> ImportSummary:
     """Claim the import named by ``identity`` = (kind, sha256, name) (``import_runs``), commit
-    each chunk ``chunks(skip_rows)`` yields, then mark the import done — or failed."""
+    each chunk ``chunks(skip_rows)`` yields, then mark the import done — or failed.
+
+    With a ``budget`` no chunk is scored ahead: each is scored inside its transaction, where
+    what the budget has left is read under the ingest lock."""
     started = time.perf_counter()
     with (
         rt.db.bulk() as bulk,
@@ -225,18 +255,18 @@ def _import(
             claimed(run.message, run.from_row)
         totals = dict(run.counters)  # cumulative over runs: a re-run adds only duplicates
         lease = run.lease
-        carried = CarriedUsage(table, bulk.foreign_commits())
+        carried = None if budget else CarriedUsage(table, bulk.foreign_commits())
         validated = staged(chunks(run.from_row), _same, name="read-ahead")
         scored = staged(
             validated,
-            lambda chunk: carried.score_ahead(reader, chunk),
+            numbered if carried is None else partial(carried.score_ahead, reader),
             name="score-ahead",
         )
         with contextlib.closing(scored):
             for item in scored:
                 lease = renewed(rt, lease)
                 target = ChunkTarget(lease, item.chunk.end_row, to_us(rt.clock.now()))
-                counts, rejected = commit_chunk(bulk, table, target, item, totals, carried)
+                counts, rejected = commit_chunk(bulk, table, target, item, totals, carried, budget)
                 summary.add(counts)
                 sample_rejections(summary.rejections, rejected, item.chunk.location)
                 if progress:
