@@ -213,7 +213,9 @@ def test_a_suspended_partners_live_keys_are_refused_at_once(
     assert client.get("/v1/partner", headers=live).status_code == 200
 
 
-def test_a_rotated_key_works_until_its_grace_period_ends(client: TestClient, rt: Runtime) -> None:
+def test_a_rotated_key_works_until_its_grace_period_ends(
+    client: TestClient, clock: FakeClock
+) -> None:
     owner = bearer(sign_up(client)["key"]["secret"])
     old = new_key(client, owner, name="ci", scopes=["projects:read"])
 
