@@ -23,6 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from saxaul.bootstrap import bootstrap
+from saxaul.cli.tables import print_plain
 from saxaul.config import Settings
 from saxaul.domain.clock import from_us
 from saxaul.domain.errors import DomainError
@@ -103,15 +104,28 @@ def partners_list(
     as_json: JsonOpt = False,
 ) -> None:
     """Partners by id: kind, status, contact and the last decision."""
-    rows = partners.list_partners(_runtime(), status, limit)
+    stored = partners.list_partners(_runtime(), status, limit)
     if as_json:
-        _print_json([_partner_json(p) for p in rows])
+        _print_json([_partner_json(p) for p in stored])
         return
-    table = Table("partner", "name", "kind", "status", "contact", "note")
-    for p in rows:
-        name = p.name_en if p.name_zh is None else f"{p.name_en} / {p.name_zh}"
-        note = escape(p.decision_note or "")
-        table.add_row(p.id, escape(name), p.kind, p.status, escape(p.contact_email), note)
+    headers = ("partner", "name", "kind", "status", "contact", "note")
+    rows = [
+        (
+            p.id,
+            p.name_en if p.name_zh is None else f"{p.name_en} / {p.name_zh}",
+            p.kind,
+            p.status,
+            p.contact_email,
+            p.decision_note or "",
+        )
+        for p in stored
+    ]
+    if not console.is_terminal:
+        print_plain(console, headers, rows)
+        return
+    table = Table(*headers)
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
     console.print(table)
 
 
