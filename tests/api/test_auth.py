@@ -1,9 +1,10 @@
-"""Who may call what: every route is public, operator-only or participant-only, and tested so.
+"""Who may call what: every route is public, operator-only, participant-only or partner-only,
+and tested so.
 
 ``ROUTE_KINDS`` is the one classification. A new route fails ``test_every_route_is_classified``
 until its (method, path) is added there; from then on the refusal checks below cover it. Only
-the liveness probe and the login are public; the API's own documentation pages are open too
-but are not endpoints (``DOCS_PATHS``).
+the liveness probe, the login and a partner's sign-up are public; the API's own documentation
+pages are open too but are not endpoints (``DOCS_PATHS``).
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from saxaul.api.app import create_app
+from saxaul.domain.partners import PartnerKind
+from saxaul.services import partners
 from saxaul.services.api_keys import create_api_key, revoke_api_key
 from saxaul.services.runtime import Runtime
 
 from .helpers import assert_problem
 from .participant_tokens import participant_headers
 
-PUBLIC, OPERATOR, PARTICIPANT = "public", "operator", "participant"
+PUBLIC, OPERATOR, PARTICIPANT, PARTNER = "public", "operator", "participant", "partner"
 
 ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -61,6 +64,20 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("POST", "/v1/jobs/mint-balls"): OPERATOR,
     ("POST", "/v1/jobs/expire-balls"): OPERATOR,
     ("GET", "/v1/ledger/audit"): OPERATOR,
+    ("POST", "/v1/partners"): PUBLIC,
+    ("GET", "/v1/partner"): PARTNER,
+    ("GET", "/v1/partner/members"): PARTNER,
+    ("POST", "/v1/partner/members"): PARTNER,
+    ("DELETE", "/v1/partner/members/{member_id}"): PARTNER,
+    ("GET", "/v1/partner/keys"): PARTNER,
+    ("POST", "/v1/partner/keys"): PARTNER,
+    ("POST", "/v1/partner/keys/{key_id}/rotate"): PARTNER,
+    ("DELETE", "/v1/partner/keys/{key_id}"): PARTNER,
+    ("GET", "/v1/operator/partners"): OPERATOR,
+    ("POST", "/v1/operator/partners"): OPERATOR,
+    ("GET", "/v1/operator/partners/{partner_id}"): OPERATOR,
+    ("POST", "/v1/operator/partners/{partner_id}/approve"): OPERATOR,
+    ("POST", "/v1/operator/partners/{partner_id}/suspend"): OPERATOR,
 }
 """Every (method, path template) of the API and who may call it. Add new routes here."""
 
@@ -97,7 +114,13 @@ OWNERSHIP_TESTS: dict[tuple[str, str], tuple[str, ...]] = {
 (``module.function`` under ``tests/api``) proving a participant cannot reach someone else's."""
 
 DOCS_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
-SECURITY = {OPERATOR: [{"HTTPBearer": []}], PARTICIPANT: [{"ParticipantToken": []}]}
+SECURITY = {
+    OPERATOR: [{"HTTPBearer": []}],
+    PARTICIPANT: [{"ParticipantToken": []}],
+    PARTNER: [{"PartnerKey": []}],
+}
+NO_CREDENTIALS = frozenset({("GET", "/healthz"), ("POST", "/v1/partners")})
+"""Routes that read no credentials at all, so they never answer 401 (the login does)."""
 """The OpenAPI security requirement each kind of route must declare."""
 
 
@@ -151,14 +174,16 @@ def test_every_participant_route_naming_a_resource_has_an_ownership_test() -> No
             assert callable(found) and function.startswith("test_"), f"{route}: no test {name}"
 
 
-def test_only_the_probe_and_the_login_are_public() -> None:
+def test_only_the_probe_the_login_and_the_sign_up_are_public() -> None:
     public = {route for route, kind in ROUTE_KINDS.items() if kind == PUBLIC}
 
-    assert public == {("GET", "/healthz"), ("POST", "/v1/auth/login")}
-    assert set(ROUTE_KINDS.values()) == {PUBLIC, OPERATOR, PARTICIPANT}
+    assert public == {("GET", "/healthz"), ("POST", "/v1/auth/login"), ("POST", "/v1/partners")}
+    assert set(ROUTE_KINDS.values()) == {PUBLIC, OPERATOR, PARTICIPANT, PARTNER}
 
 
-@pytest.mark.parametrize(("method", "path"), _requests(OPERATOR) + _requests(PARTICIPANT))
+@pytest.mark.parametrize(
+    ("method", "path"), _requests(OPERATOR) + _requests(PARTICIPANT) + _requests(PARTNER)
+)
 def test_every_protected_route_refuses_an_anonymous_request(
     client: TestClient, method: str, path: str
 ) -> None:
@@ -187,6 +212,39 @@ def test_participant_routes_refuse_an_operator_key(
 
     body = assert_problem(response, 401, "unauthorised")
     assert "log in" in body["detail"] and body["detail_zh"]
+
+
+@pytest.fixture
+def partner(rt: Runtime) -> dict[str, str]:
+    """Headers carrying a valid (sandbox) partner key."""
+    application = partners.Application(
+        "auth-test", "Auth Test", None, PartnerKind.NGO, "owner@auth-test.example", "Owner"
+    )
+    _, key = partners.signup(rt, application)
+    return {"Authorization": f"Bearer {key.secret}"}
+
+
+@pytest.mark.parametrize(("method", "path"), _requests(PARTNER))
+def test_partner_routes_refuse_operator_keys_and_participant_tokens(
+    client: TestClient,
+    auth: dict[str, str],
+    participant: dict[str, str],
+    partner: dict[str, str],
+    method: str,
+    path: str,
+) -> None:
+    assert client.get("/v1/partner", headers=partner).status_code == 200
+
+    for headers in (auth, participant):
+        body = assert_problem(client.request(method, path, headers=headers), 401, "unauthorised")
+        assert "sxp_" in body["detail"]
+
+
+@pytest.mark.parametrize(("method", "path"), _requests(OPERATOR))
+def test_operator_routes_refuse_a_partner_key(
+    client: TestClient, partner: dict[str, str], method: str, path: str
+) -> None:
+    assert_problem(client.request(method, path, headers=partner), 401, "unauthorised")
 
 
 @pytest.mark.parametrize(
@@ -248,7 +306,7 @@ def test_openapi_documents_every_error_as_problem_json(client: TestClient) -> No
         for method, operation in operations.items():
             kind = ROUTE_KINDS[(method.upper(), path)]
             errors = {s: r for s, r in operation["responses"].items() if s[0] in "45"}
-            if path != "/healthz":
+            if (method.upper(), path) not in NO_CREDENTIALS:
                 assert "401" in errors, f"{method} {path} does not document 401"
             assert operation.get("security") == SECURITY.get(kind), f"{method} {path}"
             for status, response in errors.items():

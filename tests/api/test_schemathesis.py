@@ -40,10 +40,13 @@ from saxaul.api.app import create_app
 from saxaul.api.deps import NDJSON_TYPES, reads_upload
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
+from saxaul.domain.partners import Mode, PartnerKind, Scope
+from saxaul.services import partners
 from saxaul.services.api_keys import create_api_key
 from saxaul.services.balls import mint_balls
 from saxaul.services.participant_auth import issue_token, set_password
 from saxaul.services.runtime import Runtime
+from saxaul.store.uow import WriteUnitOfWork
 from tests.conftest import FakeClock, fresh_schema
 from tests.game_world import balls_for, befriend, bus_trips, enrol
 
@@ -77,11 +80,30 @@ class World:
         set_password(rt, ME, PASSWORD)
         self.operator = create_api_key(rt, "schemathesis")
         self.token = issue_token(rt, ME, dt.timedelta(days=30)).token
+        self.partner = "schemathesis-partner"
+        application = partners.Application(
+            self.partner, "Schemathesis", None, PartnerKind.NGO, "s@example.org", "Owner"
+        )
+        partners.signup(rt, application)
+        partners.decide(rt, self.partner, approve=True, by="schemathesis", note=None)
+
+    def partner_key(self) -> str:
+        """A fresh live key with every scope: a case that revokes or rotates a key (key ids
+        are small integers, so generated ones hit) must not lock the next cases out."""
+
+        def issue(uow: WriteUnitOfWork) -> partners.IssuedKey:
+            return partners.new_key(
+                uow, self.partner, "schemathesis", Mode.LIVE, frozenset(Scope), None, 0
+            )
+
+        return self.rt.db.write(issue).secret
 
     def headers(self, case: schemathesis.Case) -> dict[str, str]:
         """The credentials the operation's security scheme asks for (a fresh token to log out)."""
         security = case.operation.definition.raw.get("security", [])
         schemes = {name for requirement in security for name in requirement}
+        if "PartnerKey" in schemes:
+            return {"Authorization": f"Bearer {self.partner_key()}"}
         if "ParticipantToken" in schemes:
             token = self.token
             if case.operation.path == "/v1/auth/logout":

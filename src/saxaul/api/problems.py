@@ -58,6 +58,9 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "own_ball": ProblemKind(403, "Your own ball"),
     "not_initiator": ProblemKind(403, "Not the initiator of this co-planting"),
     "live_key_required": ProblemKind(403, "Live key required"),
+    # partners: what a key or role may not do, or an organisation not yet approved
+    "scope_not_allowed": ProblemKind(403, "Scope not allowed"),
+    "partner_not_approved": ProblemKind(403, "Partner not approved"),
     "not_found": ProblemKind(404, "Not found"),
     "method_not_allowed": ProblemKind(405, "Method not allowed"),
     "conflict": ProblemKind(409, "Conflict"),
@@ -75,6 +78,8 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "idempotency_key_reused": ProblemKind(409, "Idempotency-Key reused"),
     "scenario_state": ProblemKind(409, "Scenario not in that state"),
     "sandbox_required": ProblemKind(409, "Sandbox run required"),
+    "last_owner": ProblemKind(409, "Last owner"),
+    "key_not_current": ProblemKind(409, "Key not current"),
     # the ledger refused a move's transfers (state changed under the request): try again
     "exists": ProblemKind(409, "Transfer exists"),
     "exists_with_different_fields": ProblemKind(409, "Transfer exists with different fields"),
@@ -94,6 +99,11 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "unknown_species": ProblemKind(422, "Unknown species"),
     "too_many_planters": ProblemKind(422, "Too many planters"),
     "duplicate_planter": ProblemKind(422, "Planter named twice"),
+    "partner_refused": ProblemKind(422, "Partner request refused"),
+    "invalid_partner_id": ProblemKind(422, "Invalid partner id"),
+    "invalid_partner_kind": ProblemKind(422, "Invalid partner kind"),
+    "unknown_scope": ProblemKind(422, "Unknown scope"),
+    "invalid_grace": ProblemKind(422, "Invalid grace period"),
     "daily_limit": ProblemKind(429, "Daily limit reached"),
     "internal_error": ProblemKind(500, "Internal server error"),
 }

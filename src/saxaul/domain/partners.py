@@ -140,6 +140,50 @@ def scopes_allowed(role: Role, wanted: frozenset[Scope]) -> frozenset[Scope]:
     return wanted
 
 
+def key_scopes_allowed(
+    role: Role | None, granting: frozenset[Scope], wanted: frozenset[Scope]
+) -> frozenset[Scope]:
+    """``wanted`` if both the key's member (``role``; ``None`` for an operator-issued key)
+    and the key creating it (``granting``) may grant it all; refused (403) otherwise.
+
+    Why the creating key caps too: a key with ``keys:write`` and little else must not mint
+    itself a more powerful sibling.
+    """
+    if role is not None:
+        scopes_allowed(role, wanted)
+    beyond = sorted(s.value for s in wanted - granting)
+    if beyond:
+        raise Forbidden(
+            f"this key may not grant {', '.join(beyond)}, which it does not hold itself; "
+            "create the key with a key that holds them",
+            code="scope_not_allowed",
+            field="scopes",
+        )
+    return wanted
+
+
+def require_live_allowed(mode: Mode, status: PartnerStatus) -> None:
+    """Refuse (403) a live key for a partner an operator has not approved (or has suspended)."""
+    if mode is Mode.LIVE and status is not PartnerStatus.APPROVED:
+        raise Forbidden(
+            f"your organisation is {status.value}: live keys can be created once an operator "
+            "has approved it; build against the sandbox meanwhile, and write to the operator "
+            "to apply for approval",
+            code="partner_not_approved",
+            field="mode",
+            partner_status=status.value,
+        )
+
+
+def require_owner_left(removed: Role, owners: int) -> None:
+    """Refuse (409) removing the last owner: someone must always be able to manage members."""
+    if removed is Role.OWNER and owners <= 1:
+        raise PartnerRefused(
+            "this is the organisation's last owner; add another owner before removing this one",
+            code="last_owner",
+        )
+
+
 def scopes_text(scopes: Iterable[Scope]) -> str:
     """Scopes as stored: sorted, ';'-joined."""
     return ";".join(sorted(s.value for s in scopes))

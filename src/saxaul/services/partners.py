@@ -7,6 +7,12 @@ rotated-out key, or a suspended partner, must be refused at once by every server
 Why the secret says its mode (``sxp_test_…`` / ``sxp_live_…``): a partner who pastes a key
 into the wrong environment can see which world it acts in, as with payment platforms' keys.
 
+Why approval records a ``partner.approved`` webhook event: a partner's systems can switch to
+live mode when it arrives instead of polling; the event is written in the decision's own unit
+of work (``store.webhook_outbox``), so it goes out if and only if the approval committed.
+
+Members and keys are in ``services.partner_members`` and ``services.partner_keys``.
+
 Example: ``signup(rt, Application("see-foundation", "SEE Foundation", …))`` → a pending
 partner, its owner and a sandbox key ``sxp_test_…`` (shown once); after
 ``decide(rt, "see-foundation", approve=True, by="ops")`` the owner may create live keys.
@@ -19,7 +25,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from saxaul.domain.clock import to_us
+from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.errors import Conflict, NotFound, Unauthorised
 from saxaul.domain.partners import (
     Mode,
@@ -33,7 +39,7 @@ from saxaul.domain.partners import (
     scopes_text,
 )
 from saxaul.services.runtime import Runtime
-from saxaul.store import partners_repo
+from saxaul.store import partners_repo, webhook_outbox
 from saxaul.store.partners_repo import StoredPartner
 from saxaul.store.uow import WriteUnitOfWork
 
@@ -94,12 +100,22 @@ def new_key(
     return IssuedKey(key_id, name, mode, scopes, secret)
 
 
-def signup(rt: Runtime, application: Application) -> tuple[StoredPartner, IssuedKey]:
+def signup(
+    rt: Runtime, application: Application, *, by_operator: bool = False
+) -> tuple[StoredPartner, IssuedKey]:
     """A pending partner with its owner and a sandbox key carrying every scope.
 
     The partner can build against the sandbox at once; live keys wait for an operator's
-    approval (``decide``).
+    approval (``decide``). Only an operator (``by_operator``) may create an organisation of
+    kind ``operator``: such a partner runs a programme, which nobody can claim by signing up.
     """
+    if application.kind is PartnerKind.OPERATOR and not by_operator:
+        raise PartnerRefused(
+            "an organisation of kind operator is created by the platform's operators; sign up "
+            "as ngo or business",
+            code="invalid_partner_kind",
+            field="kind",
+        )
     if not SLUG.fullmatch(application.partner_id):
         raise PartnerRefused(
             "a partner id is 1 to 64 lowercase letters, digits and inner hyphens, e.g. "
@@ -142,18 +158,67 @@ def signup(rt: Runtime, application: Application) -> tuple[StoredPartner, Issued
     return stored, rt.db.write(work)
 
 
-def decide(rt: Runtime, partner_id: str, *, approve: bool, by: str, note: str | None) -> None:
+def decide(
+    rt: Runtime, partner_id: str, *, approve: bool, by: str, note: str | None
+) -> StoredPartner:
     """An operator approves a partner (it may then hold live keys) or suspends it (its live
-    keys are refused from the next request on)."""
+    keys are refused from the next request on); returns the partner as decided.
+
+    Approving records ``partner.approved`` for the partner's live webhooks, once: approving
+    an approved partner again changes nothing.
+    """
     status = PartnerStatus.APPROVED if approve else PartnerStatus.SUSPENDED
     at_us = to_us(rt.clock.now())
 
-    def work(conn: WriteUnitOfWork) -> None:
-        if partners_repo.partner(conn, partner_id) is None:
+    def work(conn: WriteUnitOfWork) -> StoredPartner:
+        before = partners_repo.partner(conn, partner_id)
+        if before is None:
             raise NotFound(f"there is no partner {partner_id!r}", field="partner_id")
+        if before.status == status.value:
+            return before
         partners_repo.decide_partner(conn, partner_id, status.value, by, note, at_us)
+        after = partners_repo.partner(conn, partner_id)
+        assert after is not None
+        if approve:
+            webhook_outbox.record(
+                conn,
+                partner_id=partner_id,
+                mode=Mode.LIVE.value,
+                type="partner.approved",
+                payload={"partner": event_view(after)},
+                at_us=at_us,
+            )
+        return after
 
-    rt.db.write(work)
+    return rt.db.write(work)
+
+
+def event_view(stored: StoredPartner) -> dict[str, str | None]:
+    """A partner as webhook payloads show it."""
+    decided = stored.decided_at_us
+    return {
+        "id": stored.id,
+        "name_en": stored.name_en,
+        "name_zh": stored.name_zh,
+        "kind": stored.kind,
+        "status": stored.status,
+        "decided_at": None if decided is None else from_us(decided).isoformat(),
+    }
+
+
+def list_partners(rt: Runtime, status: PartnerStatus | None, limit: int) -> list[StoredPartner]:
+    """Partners by id, of one status or all (an operator's view)."""
+    with rt.db.reading() as conn:
+        return partners_repo.list_partners(conn, None if status is None else status.value, limit)
+
+
+def get_partner(rt: Runtime, partner_id: str) -> StoredPartner:
+    """The partner ``partner_id``; 404 when there is none."""
+    with rt.db.reading() as conn:
+        stored = partners_repo.partner(conn, partner_id)
+    if stored is None:
+        raise NotFound(f"there is no partner {partner_id!r}", field="partner_id")
+    return stored
 
 
 def authenticate_partner(rt: Runtime, secret: str) -> PartnerPrincipal:
