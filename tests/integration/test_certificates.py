@@ -1,14 +1,11 @@
 """A promised tree's signed certificate, from the events that funded it, on both stores.
 
-The world: u1 rides the metro 3 times (one 156 g ball) and the bus 250 times (one 20 000 g
-ball) on 11-04, collects both and plants a saxaul (17 900 g). FIFO says the tree spent the
-metro ball first, then 17 744 g of the bus ball; the certificate names both awards with their
-pack and events, and verifies.
+The world is ``certificate_world``'s: the certificate names both awards that paid for u1's
+saxaul with their pack and events, and verifies.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -17,35 +14,16 @@ import pytest
 
 from saxaul.domain.certificates import pseudonym
 from saxaul.domain.errors import NotFound
-from saxaul.services import certificates, forest, game_requests
+from saxaul.services import certificates, game_requests
 from saxaul.services.balls import mint_balls
 from saxaul.services.certificate_seal import CertificateInvalid, verify
 from saxaul.services.game_batch import play_request
 from saxaul.services.runtime import Runtime
 from tests.conftest import FakeClock
+from tests.certificate_world import DAY, collect_all, planted
 from tests.game_world import befriend, bus_trips, enrol, rides
 
-DAY = dt.date(2026, 11, 4)
 PACK = re.compile(r"^[a-z0-9-]+@\d+\.\d+\.\d+$")
-
-
-def _collect_all(rt: Runtime, user: str) -> None:
-    for ball in forest.my_forest(rt, user).balls:
-        play_request(rt, game_requests.collect(user, ball.id, None))
-
-
-def planted(rt: Runtime, clock: FakeClock, tmp_path: Path) -> str:
-    """u1's saxaul, funded by a metro ball collected first and a bus ball; returns its id."""
-    enrol(rt, ["u1", "u2", "u3"], tmp_path)
-    rides(rt, "u1", 3, DAY)
-    mint_balls(rt)
-    bus_trips(rt, "u1", 250, DAY)
-    mint_balls(rt)
-    clock.advance(hours=25)
-    _collect_all(rt, "u1")
-    answer = play_request(rt, game_requests.plant("u1", "saxaul", "t1"))
-    assert answer.tree is not None
-    return answer.tree.id
 
 
 def test_the_certificate_names_the_events_that_funded_the_tree(
@@ -106,8 +84,8 @@ def test_a_co_planted_tree_names_both_planters_and_the_pool(
     bus_trips(rt, "u2", 150, DAY)
     mint_balls(rt)
     clock.advance(hours=25)
-    _collect_all(rt, "u1")
-    _collect_all(rt, "u2")
+    collect_all(rt, "u1")
+    collect_all(rt, "u2")
     co = play_request(rt, game_requests.co_plant("u1", "caragana", ["u2"], "co"))
     assert co.tree is not None
     play_request(rt, game_requests.pool("u1", co.tree.id, 10_000, "p1"))

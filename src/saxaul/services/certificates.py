@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Literal
 
 from saxaul.domain import accounts, certificates
 from saxaul.domain.certificates import Chain, Funding, TreeFacts
@@ -29,9 +30,19 @@ from saxaul.domain.errors import DomainError, NotFound
 from saxaul.domain.ledger import AccountKind
 from saxaul.domain.planting import Tree, TreeStatus
 from saxaul.services import certificate_seal
+from saxaul.services.certificate_page import Lang, html_page
+from saxaul.services.certificate_pdf import pdf_bytes
 from saxaul.services.runtime import Runtime
 from saxaul.store import certificates_repo, trees_repo
 from saxaul.store.uow import UnitOfWork
+
+
+Format = Literal["json", "html", "pdf"]
+MEDIA_TYPES: dict[Format, str] = {
+    "json": "application/json",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+}
 
 
 class NotPromised(DomainError):
@@ -82,6 +93,20 @@ def signed(rt: Runtime, tree_id: str, *, user: str | None) -> bytes:
     return certificate_seal.seal(
         certificates.certificate(chain), rt.keys.sign, rt.keys.public_key
     )
+
+
+def render(data: bytes, fmt: Format, lang: Lang = "zh") -> bytes:
+    """The signed file ``data`` as ``fmt``: itself (json), its page (html) or its PDF.
+
+    A page or PDF is drawn only from a file that verifies, so neither can show what the
+    signature does not cover.
+    """
+    if fmt == "json":
+        return data
+    verified = certificate_seal.verify(data)
+    if fmt == "html":
+        return html_page(verified, lang).encode("utf-8")
+    return pdf_bytes(verified, lang)
 
 
 def _chain(rt: Runtime, conn: UnitOfWork, tree: Tree) -> Chain:
