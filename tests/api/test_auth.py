@@ -2,7 +2,7 @@
 
 ``ROUTE_KINDS`` is the one classification. A new route fails ``test_every_route_is_classified``
 until its (method, path) is added there; from then on the refusal checks below cover it. Only
-the liveness probe and the login are public; the API's own documentation pages are open too
+the liveness probe, the login and the certificates' public key are public; the API's own documentation pages are open too
 but are not endpoints (``DOCS_PATHS``).
 """
 
@@ -28,6 +28,7 @@ PUBLIC, OPERATOR, PARTICIPANT = "public", "operator", "participant"
 ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
     ("POST", "/v1/auth/login"): PUBLIC,
+    ("GET", "/v1/certificates/public-key"): PUBLIC,
     ("POST", "/v1/events"): OPERATOR,
     ("GET", "/v1/quarantine"): OPERATOR,
     ("GET", "/v1/methodology/packs"): OPERATOR,
@@ -53,6 +54,7 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("POST", "/v1/me/trees"): PARTICIPANT,
     ("POST", "/v1/me/co-plantings"): PARTICIPANT,
     ("GET", "/v1/trees/{tree_id}"): PARTICIPANT,
+    ("GET", "/v1/me/trees/{tree_id}/certificate"): PARTICIPANT,
     ("POST", "/v1/trees/{tree_id}/pool"): PARTICIPANT,
     ("POST", "/v1/trees/{tree_id}/cancel"): PARTICIPANT,
     ("GET", "/v1/me/leaderboard"): PARTICIPANT,
@@ -84,6 +86,9 @@ OWNERSHIP_TESTS: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     ("GET", "/v1/trees/{tree_id}"): (
         "game.test_watering_and_planting.test_nobody_reads_a_tree_they_do_not_plant",
+    ),
+    ("GET", "/v1/me/trees/{tree_id}/certificate"): (
+        "game.test_certificates.test_nobody_gets_the_certificate_of_a_tree_they_do_not_plant",
     ),
     ("POST", "/v1/trees/{tree_id}/pool"): (
         "game.test_watering_and_planting.test_nobody_pools_into_or_cancels_a_tree_they_do_not_plant",
@@ -151,10 +156,14 @@ def test_every_participant_route_naming_a_resource_has_an_ownership_test() -> No
             assert callable(found) and function.startswith("test_"), f"{route}: no test {name}"
 
 
-def test_only_the_probe_and_the_login_are_public() -> None:
+def test_only_the_probe_the_login_and_the_certificate_key_are_public() -> None:
     public = {route for route, kind in ROUTE_KINDS.items() if kind == PUBLIC}
 
-    assert public == {("GET", "/healthz"), ("POST", "/v1/auth/login")}
+    assert public == {
+        ("GET", "/healthz"),
+        ("POST", "/v1/auth/login"),
+        ("GET", "/v1/certificates/public-key"),
+    }
     assert set(ROUTE_KINDS.values()) == {PUBLIC, OPERATOR, PARTICIPANT}
 
 

@@ -226,6 +226,11 @@ def number(tree_id: str) -> str:
     return f"SX-{tree_id}"
 
 
+def url(tree_id: str) -> str:
+    """Where a planter fetches the certificate of ``tree_id`` (the API's path)."""
+    return f"/v1/me/trees/{tree_id}/certificate"
+
+
 def _iso(us: int) -> str:
     return from_us(us).isoformat()
 

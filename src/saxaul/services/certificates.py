@@ -72,11 +72,6 @@ def public_key(rt: Runtime) -> PublicKey:
     )
 
 
-def url(tree_id: str) -> str:
-    """Where a planter fetches the certificate of ``tree_id``."""
-    return f"/v1/me/trees/{tree_id}/certificate"
-
-
 def signed(rt: Runtime, tree_id: str, *, user: str | None) -> bytes:
     """The signed certificate file of ``tree_id``; ``user``: only if they plant it (others are
     told it does not exist), ``None``: the operator's export, for any promised tree."""
