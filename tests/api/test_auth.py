@@ -2,8 +2,8 @@
 
 ``ROUTE_KINDS`` is the one classification. A new route fails ``test_every_route_is_classified``
 until its (method, path) is added there; from then on the refusal checks below cover it. Only
-the liveness probe, the login and the certificates' public key are public; the API's own documentation pages are open too
-but are not endpoints (``DOCS_PATHS``).
+the liveness probe, the login and the certificates' public key are public; the API's own
+documentation pages are open too but are not endpoints (``DOCS_PATHS``).
 """
 
 from __future__ import annotations

@@ -51,7 +51,9 @@ def test_verify_pins_a_public_key_given_as_pem_file_or_base64(
     other = b64url(InstanceKeys().public_key)
 
     by_file = runner.invoke(app, ["certificate", "verify", str(exported), "--public-key", str(pem)])
-    by_text = runner.invoke(app, ["certificate", "verify", str(exported), "--public-key", b64url(key)])
+    by_text = runner.invoke(
+        app, ["certificate", "verify", str(exported), "--public-key", b64url(key)]
+    )
     wrong = runner.invoke(app, ["certificate", "verify", str(exported), "--public-key", other])
 
     assert by_file.exit_code == by_text.exit_code == 0, by_file.output

@@ -19,8 +19,8 @@ from saxaul.services.balls import mint_balls
 from saxaul.services.certificate_seal import CertificateInvalid, verify
 from saxaul.services.game_batch import play_request
 from saxaul.services.runtime import Runtime
-from tests.conftest import FakeClock
 from tests.certificate_world import DAY, collect_all, planted
+from tests.conftest import FakeClock
 from tests.game_world import befriend, bus_trips, enrol, rides
 
 PACK = re.compile(r"^[a-z0-9-]+@\d+\.\d+\.\d+$")
@@ -96,11 +96,17 @@ def test_a_co_planted_tree_names_both_planters_and_the_pool(
     secret = rt.keys.secret("pseudonym")
     one, two = pseudonym(secret, "u1"), pseudonym(secret, "u2")
     assert cert["tree"]["mode"] == "co"
-    assert cert["planters"] == [{"pseudonym": one, "grams": 10_000}, {"pseudonym": two, "grams": 6_930}]
+    assert cert["planters"] == [
+        {"pseudonym": one, "grams": 10_000},
+        {"pseudonym": two, "grams": 6_930},
+    ]
     kinds = [(f["kind"], f["planter"], f["amount_g"]) for f in cert["funding"]]
     assert kinds == [("pool", one, 10_000), ("pool", two, 6_930), ("plant", None, 16_930)]
     u2_energy = cert["funding"][1]["energy"]
-    assert [cert["awards"][p["award"]]["behaviour"] for p in u2_energy] == ["metro_ride", "bus_ride"]
+    assert [cert["awards"][p["award"]]["behaviour"] for p in u2_energy] == [
+        "metro_ride",
+        "bus_ride",
+    ]
     assert sum(p["grams"] for p in u2_energy) == 6_930
 
 

@@ -45,7 +45,12 @@ def test_earlier_debits_use_up_credits_before_the_share() -> None:
 
 def test_several_shares_of_one_planter_and_transfers_of_others_are_skipped() -> None:
     other = Entry(2, "collect", "ball:9", "user:u2", 500, 20)
-    entries = [credit(1, 100), other, debit(3, 40, "tree:t", "pool"), debit(4, 60, "tree:t", "pool")]
+    entries = [
+        credit(1, 100),
+        other,
+        debit(3, 40, "tree:t", "pool"),
+        debit(4, 60, "tree:t", "pool"),
+    ]
 
     spent = attribute(ME, entries, [3, 4])
 
@@ -77,7 +82,7 @@ def test_a_pseudonym_is_stable_keyed_and_short() -> None:
 
 
 def test_canonical_json_sorts_keys_and_has_no_whitespace() -> None:
-    value = {"b": [1, True, None], "a": "梭梭\n\"", "é": {"z": -3, "y": ""}}
+    value = {"b": [1, True, None], "a": '梭梭\n"', "é": {"z": -3, "y": ""}}
 
     data = canonical(value)
 

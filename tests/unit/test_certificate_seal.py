@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from saxaul.domain.certificates import FORMAT
 from saxaul.services.certificate_seal import (
     CertificateInvalid,

@@ -93,7 +93,9 @@ def attribute(
     out: dict[int, tuple[Portion, ...]] = {}
     for entry in entries:
         if entry.credit == account:
-            queue.append([entry.seq, entry.kind, _award_of(entry.debit), entry.amount_g, entry.at_us])
+            queue.append(
+                [entry.seq, entry.kind, _award_of(entry.debit), entry.amount_g, entry.at_us]
+            )
             continue
         if entry.debit != account:
             continue

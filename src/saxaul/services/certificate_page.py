@@ -132,9 +132,13 @@ def _funding(share: Mapping[str, Any], awards: Mapping[str, Any], lang: Lang) ->
     rows = []
     for portion in share["energy"]:
         award = awards.get(portion["award"] or "")
-        events = "" if award is None else "; ".join(
-            f"{e['source']}/{e['event_id']} ({e['behaviour']}, {e['occurred_at']})"
-            for e in award["events"]
+        events = (
+            ""
+            if award is None
+            else "; ".join(
+                f"{e['source']}/{e['event_id']} ({e['behaviour']}, {e['occurred_at']})"
+                for e in award["events"]
+            )
         )
         rows.append(
             [

@@ -170,7 +170,9 @@ def _canonical_document(data: bytes) -> dict[str, Any]:
 
 
 def _first_difference(a: bytes, b: bytes) -> int:
-    return next((n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return next(
+        (n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
 
 
 def _text(block: Mapping[str, Any], name: str) -> str:

@@ -36,7 +36,6 @@ from saxaul.services.runtime import Runtime
 from saxaul.store import certificates_repo, trees_repo
 from saxaul.store.uow import UnitOfWork
 
-
 Format = Literal["json", "html", "pdf"]
 MEDIA_TYPES: dict[Format, str] = {
     "json": "application/json",
@@ -85,9 +84,7 @@ def signed(rt: Runtime, tree_id: str, *, user: str | None) -> bytes:
                 tree_id=tree_id,
             )
         chain = _chain(rt, conn, tree)
-    return certificate_seal.seal(
-        certificates.certificate(chain), rt.keys.sign, rt.keys.public_key
-    )
+    return certificate_seal.seal(certificates.certificate(chain), rt.keys.sign, rt.keys.public_key)
 
 
 def render(data: bytes, fmt: Format, lang: Lang = "zh") -> bytes:

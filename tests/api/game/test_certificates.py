@@ -58,7 +58,9 @@ def test_nobody_gets_the_certificate_of_a_tree_they_do_not_plant(
 
 
 def test_a_tree_still_funding_has_no_certificate_yet(world: World) -> None:
-    co = world.post("u1", "/v1/me/co-plantings", key="co", json={"species_id": "caragana", "friends": ["u2"]})
+    co = world.post(
+        "u1", "/v1/me/co-plantings", key="co", json={"species_id": "caragana", "friends": ["u2"]}
+    )
     assert co.status_code == 200, co.text
 
     got = world.get("u1", f"/v1/me/trees/{co.json()['tree']['id']}/certificate")

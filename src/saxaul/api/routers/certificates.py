@@ -68,7 +68,7 @@ async def get_my_certificate(
     rt: RuntimeDep,
     me: ParticipantDep,
     tree_id: TreeId,
-    format: Annotated[  # noqa: A002 - the query parameter's public name
+    format: Annotated[
         Literal["json", "html", "pdf"], Query(description="json (signed), html or pdf.")
     ] = "json",
     lang: Annotated[
@@ -87,7 +87,5 @@ async def get_my_certificate(
     )
 
 
-def _render(
-    rt: Runtime, user: str, tree_id: str, fmt: certificates.Format, lang: Lang
-) -> bytes:
+def _render(rt: Runtime, user: str, tree_id: str, fmt: certificates.Format, lang: Lang) -> bytes:
     return certificates.render(certificates.signed(rt, tree_id, user=user), fmt, lang)
