@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 
 from saxaul.domain.certificates import pseudonym
 from saxaul.domain.errors import NotFound
@@ -19,6 +20,14 @@ from saxaul.services.balls import mint_balls
 from saxaul.services.certificate_seal import CertificateInvalid, verify
 from saxaul.services.game_batch import play_request
 from saxaul.services.runtime import Runtime
+from saxaul.store.tables import (
+    evidence,
+    partners,
+    planting_orders,
+    projects,
+    tree_evidence,
+    tree_liabilities,
+)
 from tests.certificate_world import DAY, collect_all, planted
 from tests.conftest import FakeClock
 from tests.game_world import befriend, bus_trips, enrol, rides
@@ -119,3 +128,93 @@ def test_a_changed_amount_fails_the_signature(
 
     with pytest.raises(CertificateInvalid, match="signature does not match"):
         verify(changed)
+
+
+def test_the_liability_shows_project_order_and_evidence(
+    runtime: Runtime, clock: FakeClock, tmp_path: Path
+) -> None:
+    tree_id = planted(runtime, clock, tmp_path)
+    # written directly: the partner services that will write these rows are built elsewhere
+    with runtime.db.engine.begin() as conn:
+        conn.execute(
+            insert(partners).values(
+                id="see",
+                name_en="SEE Foundation",
+                name_zh="阿拉善SEE",
+                kind="ngo",
+                status="approved",
+                contact_email="a@b.c",
+                created_at_us=1,
+            )
+        )
+        conn.execute(
+            insert(projects).values(
+                id="p1",
+                partner_id="see",
+                mode="live",
+                outcome="trees",
+                species_id="saxaul",
+                unit="tree",
+                title_en="Alxa saxaul",
+                title_zh="阿拉善梭梭",
+                site='{"name": "Alxa", "region": {"zh": "阿拉善", "en": "Alxa"}, '
+                '"geometry": {"type": "Point", "coordinates": [105.7, 38.8]}}',
+                capacity=10,
+                energy_price_g=17900,
+                starts_on="2026-01-01",
+                evidence_required="[]",
+                status="open",
+                created_at_us=1,
+                updated_at_us=1,
+            )
+        )
+        conn.execute(
+            insert(planting_orders).values(
+                id="o1",
+                partner_id="see",
+                project_id="p1",
+                mode="live",
+                status="accepted",
+                units=1,
+                created_at_us=1,
+            )
+        )
+        conn.execute(
+            insert(tree_liabilities).values(
+                tree_id=tree_id,
+                species_id="saxaul",
+                project_id="p1",
+                order_id="o1",
+                status="planted",
+                replacements=0,
+                promised_at_us=1,
+                updated_at_us=2,
+            )
+        )
+        conn.execute(
+            insert(evidence).values(
+                id=1,
+                partner_id="see",
+                order_id="o1",
+                kind="planting",
+                document="{}",
+                sha256="ab" * 32,
+                reported_at_us=3,
+            )
+        )
+        conn.execute(
+            insert(tree_evidence).values(tree_id=tree_id, evidence_id=1, outcome="planted")
+        )
+
+    liability = verify(certificates.signed(runtime, tree_id, user="u1")).certificate["liability"]
+
+    assert liability["status"] == "planted" and liability["order"] == {
+        "id": "o1",
+        "status": "accepted",
+    }
+    assert liability["project"]["site"] == {
+        "name": "Alxa",
+        "region": {"zh": "阿拉善", "en": "Alxa"},
+    }
+    assert liability["project"]["partner"]["name_zh"] == "阿拉善SEE"
+    assert [(e["sha256"], e["outcome"]) for e in liability["evidence"]] == [("ab" * 32, "planted")]
