@@ -3,8 +3,9 @@ and tested so.
 
 ``ROUTE_KINDS`` is the one classification. A new route fails ``test_every_route_is_classified``
 until its (method, path) is added there; from then on the refusal checks below cover it. Only
-the liveness probe, the login and a partner's sign-up are public; the API's own documentation
-pages are open too but are not endpoints (``DOCS_PATHS``).
+the liveness probe, the login, a partner's sign-up and the certificates' public key
+are public; the API's own documentation pages are open too but are not endpoints
+(``DOCS_PATHS``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ PUBLIC, OPERATOR, PARTICIPANT, PARTNER = "public", "operator", "participant", "p
 ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
     ("POST", "/v1/auth/login"): PUBLIC,
+    ("GET", "/v1/certificates/public-key"): PUBLIC,
     ("POST", "/v1/events"): OPERATOR,
     ("GET", "/v1/quarantine"): OPERATOR,
     ("GET", "/v1/methodology/packs"): OPERATOR,
@@ -56,6 +58,7 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("POST", "/v1/me/trees"): PARTICIPANT,
     ("POST", "/v1/me/co-plantings"): PARTICIPANT,
     ("GET", "/v1/trees/{tree_id}"): PARTICIPANT,
+    ("GET", "/v1/me/trees/{tree_id}/certificate"): PARTICIPANT,
     ("POST", "/v1/trees/{tree_id}/pool"): PARTICIPANT,
     ("POST", "/v1/trees/{tree_id}/cancel"): PARTICIPANT,
     ("GET", "/v1/me/leaderboard"): PARTICIPANT,
@@ -102,6 +105,9 @@ OWNERSHIP_TESTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v1/trees/{tree_id}"): (
         "game.test_watering_and_planting.test_nobody_reads_a_tree_they_do_not_plant",
     ),
+    ("GET", "/v1/me/trees/{tree_id}/certificate"): (
+        "game.test_certificates.test_nobody_gets_the_certificate_of_a_tree_they_do_not_plant",
+    ),
     ("POST", "/v1/trees/{tree_id}/pool"): (
         "game.test_watering_and_planting.test_nobody_pools_into_or_cancels_a_tree_they_do_not_plant",
     ),
@@ -119,9 +125,10 @@ SECURITY = {
     PARTICIPANT: [{"ParticipantToken": []}],
     PARTNER: [{"PartnerKey": []}],
 }
-NO_CREDENTIALS = frozenset({("GET", "/healthz"), ("POST", "/v1/partners")})
+NO_CREDENTIALS = frozenset(
+    {("GET", "/healthz"), ("POST", "/v1/partners"), ("GET", "/v1/certificates/public-key")}
+)
 """Routes that read no credentials at all, so they never answer 401 (the login does)."""
-"""The OpenAPI security requirement each kind of route must declare."""
 
 
 def _routes() -> set[tuple[str, str]]:
@@ -174,10 +181,15 @@ def test_every_participant_route_naming_a_resource_has_an_ownership_test() -> No
             assert callable(found) and function.startswith("test_"), f"{route}: no test {name}"
 
 
-def test_only_the_probe_the_login_and_the_sign_up_are_public() -> None:
+def test_only_the_probe_the_login_the_sign_up_and_the_certificate_key_are_public() -> None:
     public = {route for route, kind in ROUTE_KINDS.items() if kind == PUBLIC}
 
-    assert public == {("GET", "/healthz"), ("POST", "/v1/auth/login"), ("POST", "/v1/partners")}
+    assert public == {
+        ("GET", "/healthz"),
+        ("POST", "/v1/auth/login"),
+        ("POST", "/v1/partners"),
+        ("GET", "/v1/certificates/public-key"),
+    }
     assert set(ROUTE_KINDS.values()) == {PUBLIC, OPERATOR, PARTICIPANT, PARTNER}
 
 

@@ -22,6 +22,7 @@ from saxaul.api.metrics import EventCounters, MoveBatches
 from saxaul.api.problems import Problem, install_problem_handlers, problem_responses
 from saxaul.api.routers import (
     auth,
+    certificates,
     events,
     friends,
     game,
@@ -54,8 +55,8 @@ as `Authorization: Bearer sxs_…`: a participant gets one from `POST /v1/auth/l
 password set by `saxaul participants set-password`, or an app backend that signs people in
 itself gets one for them from `POST /v1/participants/{user_id}/tokens` (operator key). Tokens
 expire after 12 hours by default.
-Only `/healthz` and `POST /v1/auth/login` need neither. Every refusal is an RFC 9457 problem
-(`application/problem+json`) whose `code` is stable.
+Only `/healthz`, `POST /v1/auth/login` and `GET /v1/certificates/public-key` need neither.
+Every refusal is an RFC 9457 problem (`application/problem+json`) whose `code` is stable.
 """
 
 
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         game_jobs.router,
         scenarios.router,
         scenarios.operator_router,
+        certificates.router,
         operations.health,
         operations.metrics,
     ):

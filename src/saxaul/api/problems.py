@@ -74,6 +74,7 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "insufficient_energy": ProblemKind(409, "Insufficient energy"),
     "already_covered": ProblemKind(409, "Already covered"),
     "not_funding": ProblemKind(409, "Not funding"),
+    "not_promised": ProblemKind(409, "Not promised yet"),
     "already_exists": ProblemKind(409, "Already exists"),
     "idempotency_key_reused": ProblemKind(409, "Idempotency-Key reused"),
     "scenario_state": ProblemKind(409, "Scenario not in that state"),

@@ -22,6 +22,7 @@ from rich.table import Column, Table
 from saxaul.bootstrap import bootstrap
 from saxaul.cli import demo as demo_job
 from saxaul.cli.bench import bench_app
+from saxaul.cli.certificates import certificate_app
 from saxaul.cli.partners import partners_app
 from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
 from saxaul.cli.render_reversals import print_reversals
@@ -71,6 +72,7 @@ app.add_typer(reversals_app, name="reversals")
 app.add_typer(bench_app, name="bench")
 app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(partners_app, name="partners")
+app.add_typer(certificate_app, name="certificate")
 
 console = Console()
 err = Console(stderr=True)

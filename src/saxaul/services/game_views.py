@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from saxaul.domain import energy
+from saxaul.domain import certificates, energy
 from saxaul.domain.energy import Ball, EnergyRefused
 from saxaul.domain.game_rules import EnergyRules
 from saxaul.domain.ledger import Transfer, TransferKind
@@ -70,7 +70,12 @@ class SpeciesName:
 
 @dataclass(frozen=True, slots=True)
 class Certificate:
-    """The certificate of a promised tree, in Chinese and English."""
+    """Where a promised tree's signed certificate is, with its gist in Chinese and English.
+
+    The certificate itself is a signed file (``services.certificates``) fetched from ``url``
+    and signed by the key ``key_id``. Answers stored before certificates were signed have no
+    ``url`` or ``key_id`` (``None``).
+    """
 
     number: str
     species_zh: str
@@ -81,6 +86,8 @@ class Certificate:
     partner_en: str
     planting: str
     planting_zh: str
+    url: str | None = None
+    key_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +228,7 @@ def tree_view(tree: Tree, rt: Runtime) -> TreeView:
     certificate = None
     if tree.status is TreeStatus.PROMISED:
         certificate = Certificate(
-            number=f"SX-{tree.id}",
+            number=certificates.number(tree.id),
             species_zh=species.name_zh,
             species_en=species.name_en,
             region_zh=species.region.name_zh,
@@ -230,6 +237,8 @@ def tree_view(tree: Tree, rt: Runtime) -> TreeView:
             partner_en=species.partner.name_en,
             planting="promised: the partner will plant it and add evidence",
             planting_zh="已承诺：合作伙伴将种下并提交凭证",
+            url=certificates.url(tree.id),
+            key_id=rt.keys.key_id,
         )
     return TreeView(
         id=tree.id,

@@ -17,7 +17,6 @@ process reading that file.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import os
@@ -26,6 +25,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from saxaul.services import certificate_seal
 
 ALGORITHM = "Ed25519"
 
@@ -60,8 +61,7 @@ class InstanceKeys:
     @property
     def key_id(self) -> str:
         """A short, stable name of the public key: its SHA-256, base64url, first 16 chars."""
-        digest = hashlib.sha256(self.public_key).digest()
-        return base64.urlsafe_b64encode(digest).decode()[:16]
+        return certificate_seal.key_id(self.public_key)
 
     def secret(self, purpose: str) -> bytes:
         """A 32-byte secret for ``purpose``, derived from the key's seed (never stored)."""

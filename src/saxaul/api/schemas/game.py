@@ -146,7 +146,7 @@ class SpeciesNameOut(ViewOut):
 
 
 class CertificateOut(ViewOut):
-    """The certificate of a promised tree, in Chinese and English."""
+    """Where a promised tree's signed certificate is, with its gist in Chinese and English."""
 
     number: str
     species_zh: str
@@ -157,6 +157,13 @@ class CertificateOut(ViewOut):
     partner_en: str
     planting: str
     planting_zh: str
+    url: str | None = Field(
+        description="`GET` it for the signed file (`?format=html|pdf` for a page or PDF); "
+        "null only in answers stored before certificates were signed."
+    )
+    key_id: str | None = Field(
+        description="The key that signs it (`GET /v1/certificates/public-key`)."
+    )
 
 
 class TreeOut(ViewOut):
