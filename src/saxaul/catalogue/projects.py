@@ -149,6 +149,7 @@ def _build(doc: Mapping[str, Any], digest: str) -> ProjectCatalogue:
     defaults = doc["defaults"]
 
     def project(item: Mapping[str, Any]) -> DefaultProject:
+        evidence = item.get("evidence_required", defaults["evidence_required"])
         capacity = item.get("capacity", defaults["capacity"])
         period = item.get("period", defaults["period"])
         ends_on = period.get("ends_on")
@@ -159,9 +160,7 @@ def _build(doc: Mapping[str, Any], digest: str) -> ProjectCatalogue:
             capacity=capacity["value"],
             starts_on=dt.date.fromisoformat(period["starts_on"]),
             ends_on=None if ends_on is None else dt.date.fromisoformat(ends_on),
-            evidence_required=tuple(
-                EvidenceItem(e) for e in item.get("evidence_required", defaults["evidence_required"])
-            ),
+            evidence_required=tuple(EvidenceItem(e) for e in evidence),
             pairing=_provenance(item["pairing"]),
             capacity_provenance=_provenance(capacity),
             period_provenance=_provenance(period),

@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from saxaul.domain.errors import DomainError
 from saxaul.domain.game_rules import GameSource, Provenance
 
 
@@ -43,6 +44,14 @@ class EvidenceItem(StrEnum):
     PLANTING_GPS = "planting_gps"
     PLANTING_PHOTOS = "planting_photos"
     SURVIVAL_SAMPLE = "survival_sample"
+
+
+class ProjectRefused(DomainError):
+    """A project a partner may not create or change so. Codes: ``project_invalid`` (a field that
+    does not fit the others), ``unknown_species``, ``price_mismatch`` (a tree project priced
+    otherwise than its species), ``capacity_below_allocated``."""
+
+    code = "project_invalid"
 
 
 TREE_UNIT = "tree"
