@@ -103,10 +103,8 @@ def funded(rt: Runtime, clock: FakeClock, users: list[str], tmp_path: Path) -> N
 def allocation(rt: Runtime) -> tuple[dict[str, tuple[int, int]], Counter[tuple[str, str | None]]]:
     """Each project's (capacity, allocated), and liabilities per (status, project)."""
     with rt.db.engine.connect() as conn:
-        rooms = {
-            row.id: (row.capacity, row.allocated)
-            for row in conn.execute(sa.select(projects.c.id, projects.c.capacity, projects.c.allocated))
-        }
+        found = conn.execute(sa.select(projects.c.id, projects.c.capacity, projects.c.allocated))
+        rooms = {row.id: (row.capacity, row.allocated) for row in found}
         rows = conn.execute(
             sa.select(tree_liabilities.c.status, tree_liabilities.c.project_id)
         ).all()
