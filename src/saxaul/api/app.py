@@ -29,6 +29,7 @@ from saxaul.api.routers import (
     methodology,
     operations,
     participants,
+    projects,
     quarantine,
     reporting,
     reversals,
@@ -140,6 +141,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         auth.router,
         friends.router,
         game_jobs.router,
+        projects.router,
+        projects.operator_router,
         operations.health,
         operations.metrics,
     ):

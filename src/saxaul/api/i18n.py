@@ -56,6 +56,9 @@ ZH: Mapping[str, tuple[tuple[str | None, str], ...]] = {
     "not_a_cover": ((None, "没有 {hours} 小时的保护罩；可选 {offered_hours} 小时"),),
     "more_than_needed": ((None, "这棵树还需要 {needed_g} 克；请投入 1 到 {needed_g} 克"),),
     "unknown_species": ((None, "没有树种 {species_id}；请从树种目录中选择"),),
+    "no_capacity": (
+        (None, "现在没有合作伙伴能种{species_zh}：种植它的项目都已满额；请换一个树种"),
+    ),
     "too_many_planters": ((None, "一次合种最多 {limit} 人，包括你自己"),),
     "duplicate_planter": ((None, "{duplicate} 被重复填写了：每位好友只填一次，也不要填你自己"),),
     "daily_limit": (

@@ -71,6 +71,8 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "already_covered": ProblemKind(409, "Already covered"),
     "not_funding": ProblemKind(409, "Not funding"),
     "already_exists": ProblemKind(409, "Already exists"),
+    "no_capacity": ProblemKind(409, "No project has room for this species"),
+    "capacity_below_allocated": ProblemKind(409, "Capacity below what is already promised"),
     "idempotency_key_reused": ProblemKind(409, "Idempotency-Key reused"),
     # the ledger refused a move's transfers (state changed under the request): try again
     "exists": ProblemKind(409, "Transfer exists"),
@@ -89,6 +91,8 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "not_a_cover": ProblemKind(422, "Not a cover offered"),
     "more_than_needed": ProblemKind(422, "More than needed"),
     "unknown_species": ProblemKind(422, "Unknown species"),
+    "project_invalid": ProblemKind(422, "Project invalid"),
+    "price_mismatch": ProblemKind(422, "Price differs from the species' cost"),
     "too_many_planters": ProblemKind(422, "Too many planters"),
     "duplicate_planter": ProblemKind(422, "Planter named twice"),
     "daily_limit": ProblemKind(429, "Daily limit reached"),
