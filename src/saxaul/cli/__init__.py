@@ -24,6 +24,7 @@ from saxaul.cli import demo as demo_job
 from saxaul.cli.bench import bench_app
 from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
 from saxaul.cli.render_reversals import print_reversals
+from saxaul.cli.trees import trees_app
 from saxaul.config import Settings
 from saxaul.domain.errors import DomainError
 from saxaul.methodology import pack_to_dict
@@ -67,6 +68,7 @@ app.add_typer(participants_app, name="participants")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(reversals_app, name="reversals")
 app.add_typer(bench_app, name="bench")
+app.add_typer(trees_app, name="trees")
 
 console = Console()
 err = Console(stderr=True)
