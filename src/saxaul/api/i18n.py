@@ -59,6 +59,9 @@ ZH: Mapping[str, tuple[tuple[str | None, str], ...]] = {
     "no_capacity": (
         (None, "现在没有合作伙伴能种{species_zh}：种植它的项目都已满额；请换一个树种"),
     ),
+    "capacity_below_allocated": ((None, "这个项目已承诺了 {allocated} 棵树，容量不能低于这个数"),),
+    "price_mismatch": ((None, "树木项目的能量价格就是该树种的价格：{species_cost_g} 克"),),
+    "project_invalid": ((None, "项目的 {field} 与其他内容不符，请按说明修改"),),
     "too_many_planters": ((None, "一次合种最多 {limit} 人，包括你自己"),),
     "duplicate_planter": ((None, "{duplicate} 被重复填写了：每位好友只填一次，也不要填你自己"),),
     "daily_limit": (
