@@ -2,8 +2,10 @@
 
 ``bootstrap(settings)`` opens and migrates the database, loads the shipped methodology
 packs, picks the active ones and which of them scores each shared activity, and registers them
-(immutable per id@version). Nothing here runs
-at import time; the API builds it in its lifespan, the CLI per command, tests per fixture.
+(immutable per id@version); then it seeds the default projects catalogue's partners and
+projects where they are absent, so every species can be planted on a fresh instance. Nothing
+here runs at import time; the API builds it in its lifespan, the CLI per command, tests per
+fixture.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from saxaul.services.auth_cache import AuthCache
 from saxaul.services.group_commit import GroupCommit
 from saxaul.services.instance_keys import InstanceKeys
 from saxaul.services.methodology import active_programme, register_packs
+from saxaul.services.projects import seed_catalogue
 from saxaul.services.runtime import Runtime, SystemClock
 from saxaul.services.schema import migrate
 from saxaul.store.engine import is_sqlite
@@ -50,8 +53,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         sessions=AuthCache(lifetime_us, settings.auth_cache_entries),
         operator_keys=AuthCache(lifetime_us, settings.auth_cache_entries),
         keys=InstanceKeys(Path(settings.signing_key_file)),
+        tree_waiting_list=settings.tree_waiting_list,
     )
     register_packs(rt)
+    seed_catalogue(rt, settings.projects)
     return rt
 
 

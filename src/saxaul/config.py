@@ -127,6 +127,19 @@ class Settings(BaseSettings):
         "signs tree certificates and webhook secrets are derived from it. Every process of one "
         "instance must read the same file; back it up, and never publish it.",
     )
+    projects: str = Field(
+        default="projects@1.0.0",
+        description="The default projects catalogue bootstrap seeds (id@version of "
+        "packs/catalogue/projects): its partners, approved, and their open live projects, "
+        "added once if absent. Empty seeds none, and then no tree can be planted until a "
+        "partner opens a project for its species.",
+    )
+    tree_waiting_list: bool = Field(
+        default=False,
+        description="Whether a tree no project has room for is accepted as waiting (allocated "
+        "by the scheduled job or `saxaul trees allocate` once a project has room) instead of "
+        "refused with `no_capacity`.",
+    )
     jobs: bool = Field(
         default=True,
         description="Whether the server mints and expires energy balls itself (one server per "

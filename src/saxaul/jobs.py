@@ -1,4 +1,5 @@
-"""The scheduled jobs a server runs itself: new awards become balls, balls past expiry expire.
+"""The scheduled jobs a server runs itself: new awards become balls, balls past expiry expire,
+and (with ``SAXAUL_TREE_WAITING_LIST``) waiting trees get a project once one has room.
 
 Why in the server: otherwise balls appear only if an operator remembers to put ``saxaul energy
 mint`` in cron. The jobs are the same service functions the CLI and ``POST /v1/jobs/…`` call
@@ -23,6 +24,7 @@ import threading
 from collections.abc import Callable
 
 from saxaul.services.balls import JobResult, expire_balls, mint_balls
+from saxaul.services.projects import allocate_waiting
 from saxaul.services.runtime import Runtime
 from saxaul.store.job_lock import JobLock, job_lock
 
@@ -33,6 +35,10 @@ JOBS: tuple[tuple[str, Callable[[Runtime], JobResult]], ...] = (
     ("expire", expire_balls),
 )
 """Run in this order on every tick: a ball minted late and already past expiry expires at once."""
+
+Ran = dict[str, JobResult | int]
+"""What a tick did: each ball job's result, and with the tree waiting list on, ``"allocate"``:
+how many waiting trees got a project."""
 
 
 class Scheduler:
@@ -45,11 +51,14 @@ class Scheduler:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def tick(self) -> dict[str, JobResult] | None:
+    def tick(self) -> Ran | None:
         """Run every job once if this scheduler holds the lock; ``None`` if another does."""
         if not self._lock.acquire():
             return None
-        return {name: job(self._rt) for name, job in JOBS}
+        ran: Ran = {name: job(self._rt) for name, job in JOBS}
+        if self._rt.tree_waiting_list:
+            ran["allocate"] = allocate_waiting(self._rt)
+        return ran
 
     def start(self) -> None:
         """Tick now, then every ``interval_s`` seconds, until ``stop``."""
@@ -74,8 +83,12 @@ class Scheduler:
                 if done is None:
                     logger.debug("scheduled jobs: another server holds the lock")
                 else:
-                    logger.info(
-                        "scheduled jobs: %s",
-                        ", ".join(f"{n} {r.balls} balls / {r.grams} g" for n, r in done.items()),
-                    )
+                    logger.info("scheduled jobs: %s", ", ".join(map(_said, done.items())))
             self._stopping.wait(self._interval_s)
+
+
+def _said(item: tuple[str, JobResult | int]) -> str:
+    name, result = item
+    if isinstance(result, JobResult):
+        return f"{name} {result.balls} balls / {result.grams} g"
+    return f"{name} {result} waiting trees"

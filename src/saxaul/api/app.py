@@ -31,6 +31,7 @@ from saxaul.api.routers import (
     operations,
     participants,
     partners,
+    projects,
     quarantine,
     reporting,
     reversals,
@@ -147,6 +148,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         scenarios.router,
         scenarios.operator_router,
         certificates.router,
+        projects.router,
+        projects.operator_router,
         operations.health,
         operations.metrics,
     ):

@@ -57,6 +57,12 @@ ZH: Mapping[str, tuple[tuple[str | None, str], ...]] = {
     "not_a_cover": ((None, "没有 {hours} 小时的保护罩；可选 {offered_hours} 小时"),),
     "more_than_needed": ((None, "这棵树还需要 {needed_g} 克；请投入 1 到 {needed_g} 克"),),
     "unknown_species": ((None, "没有树种 {species_id}；请从树种目录中选择"),),
+    "no_capacity": (
+        (None, "现在没有合作伙伴能种{species_zh}：种植它的项目都已满额；请换一个树种"),
+    ),
+    "capacity_below_allocated": ((None, "这个项目已承诺了 {allocated} 棵树，容量不能低于这个数"),),
+    "price_mismatch": ((None, "树木项目的能量价格就是该树种的价格：{species_cost_g} 克"),),
+    "project_invalid": ((None, "项目的 {field} 与其他内容不符，请按说明修改"),),
     "too_many_planters": ((None, "一次合种最多 {limit} 人，包括你自己"),),
     "duplicate_planter": ((None, "{duplicate} 被重复填写了：每位好友只填一次，也不要填你自己"),),
     "daily_limit": (

@@ -27,6 +27,7 @@ from saxaul.cli.partners import partners_app
 from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
 from saxaul.cli.render_reversals import print_reversals
 from saxaul.cli.scenarios import scenarios_app
+from saxaul.cli.trees import trees_app
 from saxaul.config import Settings
 from saxaul.domain.errors import DomainError
 from saxaul.methodology import pack_to_dict
@@ -73,6 +74,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(partners_app, name="partners")
 app.add_typer(certificate_app, name="certificate")
+app.add_typer(trees_app, name="trees")
 
 console = Console()
 err = Console(stderr=True)

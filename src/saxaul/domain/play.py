@@ -25,7 +25,8 @@ from saxaul.domain.debts import settle
 from saxaul.domain.energy import Ball, EnergyRefused
 from saxaul.domain.game_rules import EnergyRules, Species, SpeciesCatalogue
 from saxaul.domain.ledger import AccountKind, Transfer, TransferKind
-from saxaul.domain.planting import Tree
+from saxaul.domain.liabilities import Capacity
+from saxaul.domain.planting import Tree, TreeStatus
 from saxaul.domain.protection import Cover
 
 
@@ -141,6 +142,8 @@ class Needs:
     """Players whose steals and waterings today limit a move in the batch."""
     protecting: frozenset[str]
     """Players putting on a cover, whose current cover matters."""
+    species: frozenset[str] = frozenset()
+    """Species the batch plants or starts co-planting: their projects' rooms are locked."""
 
 
 def needs(moves: Iterable[Move]) -> Needs:
@@ -152,6 +155,7 @@ def needs(moves: Iterable[Move]) -> Needs:
     users: set[str] = set()
     counted: set[str] = set()
     protecting: set[str] = set()
+    species: set[str] = set()
     for move in moves:
         users.add(move.actor)
         match move:
@@ -169,11 +173,13 @@ def needs(moves: Iterable[Move]) -> Needs:
             case Pool(tree_id=tree_id) | CancelTree(tree_id=tree_id):
                 trees.add(tree_id)
                 account_ids.add(accounts.tree_account_id(tree_id))
-            case CoPlant(friends=friends, tree_id=tree_id):
+            case CoPlant(friends=friends, tree_id=tree_id, species_id=species_id):
                 pairs.update(frozenset((move.actor, f)) for f in friends)
                 trees.add(tree_id)
-            case Plant(tree_id=tree_id):
+                species.add(species_id)
+            case Plant(tree_id=tree_id, species_id=species_id):
                 trees.add(tree_id)
+                species.add(species_id)
             case Protect():
                 protecting.add(move.actor)
     account_ids.update(accounts.participant_account_id(user) for user in users)
@@ -185,6 +191,7 @@ def needs(moves: Iterable[Move]) -> Needs:
         frozenset(users),
         frozenset(counted),
         frozenset(protecting),
+        frozenset(species),
     )
 
 
@@ -230,6 +237,10 @@ class Table(Book):
     waterings_today: Counter[str]
     covers: list[Cover] = field(default_factory=list)
     changed_trees: dict[str, Tree] = field(default_factory=dict)
+    capacity: Capacity | None = None
+    """The rooms of the species the batch plants (``domain.liabilities``): a new tree takes a
+    place or is refused ``no_capacity``. ``None`` for a table that checks the other rules only;
+    the game service always loads one."""
 
     def play_all(self, moves: Iterable[Move]) -> list[Outcome]:
         """Play ``moves`` in order; later moves see what earlier ones changed."""
@@ -309,25 +320,25 @@ class Table(Book):
                 return cover, ()
             case Plant(actor, species_id, tree_id):
                 self._new_tree(tree_id)
-                return planting.plant(
-                    tree_id,
-                    actor,
-                    self._species(species_id),
-                    self.species.ref,
-                    now,
-                    balance_g=self.balance(actor),
+                species = self._species(species_id)
+                planted = planting.plant(
+                    tree_id, actor, species, self.species.ref, now, balance_g=self.balance(actor)
                 )
+                self._check_capacity(species)
+                return planted
             case CoPlant(actor, species_id, friends, tree_id):
                 self._new_tree(tree_id)
+                species = self._species(species_id)
                 tree = planting.start_co_planting(
                     tree_id,
                     actor,
                     friends,
-                    self._species(species_id),
+                    species,
                     self.species.ref,
                     now,
                     are_friends=self._are_friends(actor, *friends),
                 )
+                self._check_capacity(species)
                 return tree, ()
             case Pool(actor, tree_id, amount_g):
                 return planting.pool(
@@ -343,6 +354,10 @@ class Table(Book):
                 code="already_exists",
                 tree_id=tree_id,
             )
+
+    def _check_capacity(self, species: Species) -> None:
+        if self.capacity is not None:
+            self.capacity.check(species)
 
     def _species(self, species_id: str) -> Species:
         try:
@@ -397,11 +412,22 @@ class Table(Book):
         if parsed.kind is AccountKind.TREE and parsed.key in self.trees:
             self.open(self.trees[parsed.key].account)
 
+    def _allocate(self, tree: Tree) -> None:
+        """A new tree takes its place (checked before its transfers were posted); a cancelled
+        co-planting gives its place back."""
+        if self.capacity is None:
+            return
+        if tree.id not in self.trees:
+            self.capacity.allocate(tree.id, tree.species_id, self.now)
+        elif tree.status is TreeStatus.CANCELLED:
+            self.capacity.release(tree.id)
+
     def _keep(self, subject: Subject) -> None:
         match subject:
             case Ball():
                 self.balls[subject.id] = subject
             case Tree():
+                self._allocate(subject)
                 self.trees[subject.id] = subject
                 self.changed_trees[subject.id] = subject
                 if subject.mode is planting.TreeMode.CO:

@@ -24,6 +24,7 @@ from saxaul.domain.accounts import (
 )
 from saxaul.domain.clock import to_us
 from saxaul.domain.ledger import Account, AccountKind
+from saxaul.domain.liabilities import Capacity
 from saxaul.domain.play import (
     CancelTree,
     Move,
@@ -36,7 +37,14 @@ from saxaul.domain.play import (
     steal_targets,
 )
 from saxaul.services.runtime import Runtime
-from saxaul.store import balls_repo, covers_repo, friends_repo, ledger_repo, trees_repo
+from saxaul.store import (
+    balls_repo,
+    covers_repo,
+    friends_repo,
+    ledger_repo,
+    liabilities_repo,
+    trees_repo,
+)
 from saxaul.store.driver import pipeline, read_all
 from saxaul.store.uow import WriteUnitOfWork
 
@@ -52,8 +60,10 @@ def play_in(conn: WriteUnitOfWork, rt: Runtime, moves: Sequence[Move]) -> list[O
     Only what the batch's moves ask about is read (a batch of collects reads no friendships,
     covers or daily counts), so a single move costs as few statements as it can; and what does
     not depend on another read is asked together (``read_all``: one round trip on PostgreSQL):
-    the lock, then balls, trees and today's counts, then friendships and covers (which need the
-    balls' owners), then every write in one pipeline, then the commit.
+    the lock, then balls, trees and today's counts, then friendships, covers (which need the
+    balls' owners) and the rooms of the species the batch plants (locked: a new tree takes its
+    place in this transaction, ``domain.liabilities``), then every write in one pipeline, then
+    the commit.
     """
     now = rt.clock.now()
     at_us = to_us(now)
@@ -71,11 +81,13 @@ def play_in(conn: WriteUnitOfWork, rt: Runtime, moves: Sequence[Move]) -> list[O
     )
     stored_trees = set(trees)  # the table adds the trees it creates to ``trees``
     targets = steal_targets(moves, balls)
-    friends, covered_until = read_all(
+    friends, covered_until, rooms = read_all(
         conn,
         friends_repo.pairs_read(friend_pairs(need, targets)),
         covers_repo.covered_read(need.protecting | {owner for _, owner in targets}, now),
+        liabilities_repo.rooms_read(need.species),
     )
+    capacity = Capacity(rooms, rt.tree_waiting_list)
     table = Table(
         now=now,
         rules=rt.rules,
@@ -89,6 +101,7 @@ def play_in(conn: WriteUnitOfWork, rt: Runtime, moves: Sequence[Move]) -> list[O
         steals_today=steals,
         waterings_today=waterings,
         owed_g=owed,
+        capacity=capacity,
     )
     outcomes = table.play_all(moves)
     with pipeline(conn):
@@ -98,6 +111,7 @@ def play_in(conn: WriteUnitOfWork, rt: Runtime, moves: Sequence[Move]) -> list[O
         ledger_repo.append_transfers(conn, table.transfers, set(balances) | set(table.opened))
         covers_repo.save_covers(conn, table.covers)
         trees_repo.save_trees(conn, table.changed_trees, stored_trees)
+        liabilities_repo.save(conn, capacity, at_us)
     return outcomes
 
 

@@ -57,6 +57,9 @@ class Runtime:
     the settings, and a runtime built without it reads the store for every token."""
     operator_keys: AuthCache[StoredKey] = field(default_factory=AuthCache)
     """Operator API keys checked a moment ago (digest → key), sized like ``sessions``."""
+    tree_waiting_list: bool = False
+    """Whether a tree no project has room for waits for one (``SAXAUL_TREE_WAITING_LIST``)
+    instead of being refused ``no_capacity``."""
     keys: InstanceKeys = field(default_factory=InstanceKeys, compare=False)
     """The instance's signing key (``services.instance_keys``); ``bootstrap`` points it at
     ``SAXAUL_SIGNING_KEY_FILE``, and a runtime built without it signs with a key of its own."""

@@ -390,12 +390,25 @@ projects = Table(
     Column("partner_id", Text, ForeignKey("partners.id"), nullable=False, index=True),
     Column("mode", Text, nullable=False, comment="sandbox | live"),
     Column("outcome", Text, nullable=False, comment="trees | land | other"),
-    Column("species_id", Text, nullable=True, comment="trees only: an id of the species catalogue"),
+    Column(
+        "species_id",
+        Text,
+        nullable=True,
+        index=True,
+        comment="trees only: an id of the species catalogue",
+    ),
     Column("unit", Text, nullable=False, comment="tree | m2 | another stated unit"),
     Column("title_en", Text, nullable=False),
     Column("title_zh", Text, nullable=True),
     Column("site", Text, nullable=False, comment="JSON: name, region (zh/en), GeoJSON geometry"),
     Column("capacity", BigInteger, nullable=False, comment="units contracted"),
+    Column(
+        "allocated",
+        BigInteger,
+        nullable=False,
+        default=0,
+        comment="trees promised to it: its tree_liabilities rows, counted as they are written",
+    ),
     Column("unit_cost_minor", BigInteger, nullable=True),
     Column("currency", Text, nullable=True),
     Column("energy_price_g", BigInteger, nullable=False, comment="energy per unit"),
@@ -406,6 +419,7 @@ projects = Table(
     Column("source", Text, nullable=True, comment="catalogue id@version for default projects"),
     Column("created_at_us", BigInteger, nullable=False),
     Column("updated_at_us", BigInteger, nullable=False),
+    CheckConstraint("allocated >= 0 AND allocated <= capacity", name="allocated_within_capacity"),
 )
 
 planting_orders = Table(

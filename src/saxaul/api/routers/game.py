@@ -43,7 +43,7 @@ from saxaul.api.schemas.game import (
     TreeOut,
     WaterIn,
 )
-from saxaul.services import forest, game_requests
+from saxaul.services import forest, game_requests, projects
 from saxaul.services.forest import STATEMENT_MAX, STATEMENT_SEQ_MAX
 from saxaul.services.game_batch import play_request_async
 
@@ -190,10 +190,13 @@ async def get_my_trees(rt: RuntimeDep, me: ParticipantDep) -> list[TreeOut]:
     "/v1/me/trees",
     summary="Plant a tree alone",
     response_model=MoveOut,
-    responses=problem_responses(*_MOVE, "unknown_species", "insufficient_energy", "already_exists"),
+    responses=problem_responses(
+        *_MOVE, "unknown_species", "insufficient_energy", "no_capacity", "already_exists"
+    ),
 )
 async def post_tree(rt: RuntimeDep, me: ParticipantDep, body: PlantIn, key: RequiredKey) -> MoveOut:
-    """Spend a species' whole cost now; the tree is promised to its partner at once.
+    """Spend a species' whole cost now; the tree is promised at once to the open project of
+    its species with the most room for its size (`no_capacity` when every one is full).
 
     The tree's id comes from you and your Idempotency-Key, so a retry names the same tree.
     """
@@ -211,6 +214,7 @@ async def post_tree(rt: RuntimeDep, me: ParticipantDep, body: PlantIn, key: Requ
         "duplicate_planter",
         "too_many_planters",
         "not_friends",
+        "no_capacity",
         "already_exists",
     ),
 )
@@ -316,5 +320,7 @@ async def get_ledger(
     responses=problem_responses("unauthorised"),
 )
 async def get_species(rt: RuntimeDep, me: ParticipantDep) -> CatalogueOut:
-    """Names in Chinese and English, price, region, partner and sink, each with its source."""
-    return CatalogueOut.of(rt.species)
+    """Names in Chinese and English, price, region, partner and sink, each with its source, and
+    how many trees of each the open projects may still be promised."""
+    remaining = await run_in_threadpool(projects.remaining_capacity, rt)
+    return CatalogueOut.of(rt.species, remaining)

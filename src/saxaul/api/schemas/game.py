@@ -11,6 +11,7 @@ OpenAPI document shows every field.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -339,11 +340,16 @@ class SpeciesOut(SpeciesNameOut):
     region: NamedOut
     partner: NamedOut
     sink: SinkOut | None
+    remaining_capacity: int = Field(
+        description="Trees of this species the open projects may still be promised; at 0 a "
+        "planting is refused `no_capacity` (or waits, where the waiting list is on)."
+    )
 
     @classmethod
-    def of(cls, species: Species) -> SpeciesOut:
+    def of(cls, species: Species, remaining: int) -> SpeciesOut:
         """``species`` with the provenance of its price, region, partner and sink."""
         return cls(
+            remaining_capacity=remaining,
             id=species.id,
             name_zh=species.name_zh,
             name_en=species.name_en,
@@ -372,7 +378,7 @@ class CatalogueOut(ViewOut):
     sources: list[SourceOut]
 
     @classmethod
-    def of(cls, catalogue: SpeciesCatalogue) -> CatalogueOut:
+    def of(cls, catalogue: SpeciesCatalogue, remaining: Mapping[str, int]) -> CatalogueOut:
         """The catalogue as a participant reads it.
 
         Why every number carries its tag and source: a tree's price is set by the programme and
@@ -381,6 +387,6 @@ class CatalogueOut(ViewOut):
         """
         return cls(
             catalogue=catalogue.ref,
-            species=[SpeciesOut.of(species) for species in catalogue.species],
+            species=[SpeciesOut.of(s, remaining.get(s.id, 0)) for s in catalogue.species],
             sources=[SourceOut.model_validate(source) for source in catalogue.sources],
         )

@@ -39,6 +39,12 @@ def upgrade() -> None:
             comment="JSON: name, region (zh/en), GeoJSON geometry",
         ),
         sa.Column("capacity", sa.BigInteger(), nullable=False, comment="units contracted"),
+        sa.Column(
+            "allocated",
+            sa.BigInteger(),
+            nullable=False,
+            comment="trees promised to it: its tree_liabilities rows, counted as they are written",
+        ),
         sa.Column("unit_cost_minor", sa.BigInteger(), nullable=True),
         sa.Column("currency", sa.Text(), nullable=True),
         sa.Column("energy_price_g", sa.BigInteger(), nullable=False, comment="energy per unit"),
@@ -51,6 +57,10 @@ def upgrade() -> None:
         ),
         sa.Column("created_at_us", sa.BigInteger(), nullable=False),
         sa.Column("updated_at_us", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint(
+            "allocated >= 0 AND allocated <= capacity",
+            name=op.f("ck_projects_allocated_within_capacity"),
+        ),
         sa.ForeignKeyConstraint(
             ["partner_id"], ["partners.id"], name=op.f("fk_projects_partner_id_partners")
         ),
@@ -58,6 +68,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("projects", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_projects_partner_id"), ["partner_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_projects_species_id"), ["species_id"], unique=False)
     op.create_table(
         "planting_orders",
         sa.Column("id", sa.Text(), nullable=False),
@@ -162,4 +173,5 @@ def downgrade() -> None:
     op.drop_table("planting_orders")
     with op.batch_alter_table("projects", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_projects_partner_id"))
+        batch_op.drop_index(batch_op.f("ix_projects_species_id"))
     op.drop_table("projects")
