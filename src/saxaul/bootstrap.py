@@ -50,6 +50,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         sessions=AuthCache(lifetime_us, settings.auth_cache_entries),
         operator_keys=AuthCache(lifetime_us, settings.auth_cache_entries),
         keys=InstanceKeys(Path(settings.signing_key_file)),
+        webhooks=settings.webhook_policy(),
     )
     register_packs(rt)
     return rt
