@@ -32,6 +32,7 @@ from saxaul.api.routers import (
     quarantine,
     reporting,
     reversals,
+    webhooks,
 )
 from saxaul.api.schemas.game import rules_keywords
 from saxaul.bootstrap import bootstrap, energy_rules
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         auth.router,
         friends.router,
         game_jobs.router,
+        webhooks.router,
         operations.health,
         operations.metrics,
     ):

@@ -23,6 +23,7 @@ outbox, and ``dispatch_once(rt)`` POSTs it there, signed.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import random
 import threading
@@ -39,6 +40,7 @@ from saxaul.domain.webhooks import TEST_EVENT, check_url, parse_event_types, sig
 from saxaul.services import webhook_http
 from saxaul.services.runtime import Runtime
 from saxaul.store import webhook_outbox, webhooks_repo
+from saxaul.store.tables import INTEGER_MAX
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 from saxaul.store.webhooks_repo import (
     DELIVERED,
@@ -56,6 +58,13 @@ CLAIM_BATCH = 64
 """Deliveries (one per subscription) leased by one claim."""
 SENDERS = 8
 """POSTs in flight at once from one dispatcher."""
+
+Subscription = StoredSubscription
+"""A subscription as the API shows it (never its secret)."""
+Delivery = StoredDelivery
+"""A delivery with its attempts, as the log shows it."""
+MAX_ID = INTEGER_MAX
+"""The largest subscription or delivery id (bounds path parameters)."""
 
 Sender = Callable[[str, bytes, Mapping[str, str], float], webhook_http.Answer]
 
@@ -104,7 +113,9 @@ def subscriptions(rt: Runtime, partner: PartnerPrincipal) -> list[StoredSubscrip
         return webhooks_repo.subscriptions(conn, partner.partner_id, partner.mode.value)
 
 
-def subscription(rt: Runtime, partner: PartnerPrincipal, subscription_id: int) -> StoredSubscription:
+def subscription(
+    rt: Runtime, partner: PartnerPrincipal, subscription_id: int
+) -> StoredSubscription:
     """One of the partner's subscriptions (404 for anyone else's, or the other mode's)."""
     with rt.db.reading() as conn:
         return _own(conn, partner, subscription_id)
@@ -187,9 +198,7 @@ def send_test(rt: Runtime, partner: PartnerPrincipal, subscription_id: int) -> s
     return rt.db.write(work)
 
 
-def _own(
-    conn: UnitOfWork, partner: PartnerPrincipal, subscription_id: int
-) -> StoredSubscription:
+def _own(conn: UnitOfWork, partner: PartnerPrincipal, subscription_id: int) -> StoredSubscription:
     stored = webhooks_repo.subscription(
         conn, partner.partner_id, partner.mode.value, subscription_id
     )
@@ -242,15 +251,7 @@ class DispatchResult:
 def dispatch_once(rt: Runtime, *, send: Sender = webhook_http.post) -> DispatchResult:
     """Fan the whole outbox out, then send the head of every subscription's queue that is due
     (one delivery per subscription) and record the answers."""
-    result = DispatchResult()
-    while True:
-        now_us = to_us(rt.clock.now())
-        events, queued = rt.db.write(
-            lambda conn: webhooks_repo.fan_out(conn, now_us, FAN_OUT_BATCH)
-        )
-        result += DispatchResult(events=events, queued=queued)
-        if events < FAN_OUT_BATCH:
-            break
+    result = _fan_out(rt)
     policy = rt.webhooks
     now_us = to_us(rt.clock.now())
     claimed = rt.db.write(
@@ -277,6 +278,19 @@ def dispatch_once(rt: Runtime, *, send: Sender = webhook_http.post) -> DispatchR
         retrying=statuses.count(PENDING),
         failed=statuses.count(FAILED),
     )
+
+
+def _fan_out(rt: Runtime) -> DispatchResult:
+    """Turn every outbox event not yet fanned out into deliveries, a batch per transaction."""
+    result = DispatchResult()
+    while True:
+        now_us = to_us(rt.clock.now())
+        events, queued = rt.db.write(
+            functools.partial(webhooks_repo.fan_out, now_us=now_us, limit=FAN_OUT_BATCH)
+        )
+        result += DispatchResult(events=events, queued=queued)
+        if events < FAN_OUT_BATCH:
+            return result
 
 
 def dispatch_until_idle(rt: Runtime, *, send: Sender = webhook_http.post) -> DispatchResult:

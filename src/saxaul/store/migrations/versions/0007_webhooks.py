@@ -30,9 +30,7 @@ def upgrade() -> None:
         sa.Column(
             "after_seq", sa.BigInteger(), nullable=False, comment="events after this one are its"
         ),
-        sa.Column(
-            "rotated_at_us", sa.BigInteger(), nullable=True, comment="last secret rotation"
-        ),
+        sa.Column("rotated_at_us", sa.BigInteger(), nullable=True, comment="last secret rotation"),
         sa.Column(
             "failed_at_us", sa.BigInteger(), nullable=True, comment="a delivery finally failed"
         ),
@@ -95,9 +93,7 @@ def upgrade() -> None:
         sa.Column(
             "queued_at_us", sa.BigInteger(), nullable=False, comment="fanned out or replayed"
         ),
-        sa.Column(
-            "queued_attempts", sa.Integer(), nullable=False, comment="attempts before that"
-        ),
+        sa.Column("queued_attempts", sa.Integer(), nullable=False, comment="attempts before that"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
         sa.UniqueConstraint(
             "subscription_id",
