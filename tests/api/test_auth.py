@@ -23,7 +23,7 @@ from saxaul.services.runtime import Runtime
 from .helpers import assert_problem
 from .participant_tokens import participant_headers
 
-PUBLIC, OPERATOR, PARTICIPANT = "public", "operator", "participant"
+PUBLIC, OPERATOR, PARTICIPANT, PARTNER = "public", "operator", "participant", "partner"
 
 ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -61,6 +61,15 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("POST", "/v1/jobs/mint-balls"): OPERATOR,
     ("POST", "/v1/jobs/expire-balls"): OPERATOR,
     ("GET", "/v1/ledger/audit"): OPERATOR,
+    # partner routes: isolation between partners is tests/api/partner/test_isolation.py's
+    ("POST", "/v1/partner/webhooks"): PARTNER,
+    ("GET", "/v1/partner/webhooks"): PARTNER,
+    ("GET", "/v1/partner/webhooks/{subscription_id}"): PARTNER,
+    ("DELETE", "/v1/partner/webhooks/{subscription_id}"): PARTNER,
+    ("POST", "/v1/partner/webhooks/{subscription_id}/rotate-secret"): PARTNER,
+    ("GET", "/v1/partner/webhooks/{subscription_id}/deliveries"): PARTNER,
+    ("POST", "/v1/partner/webhooks/{subscription_id}/deliveries/{delivery_id}/replay"): PARTNER,
+    ("POST", "/v1/partner/webhooks/{subscription_id}/test"): PARTNER,
 }
 """Every (method, path template) of the API and who may call it. Add new routes here."""
 
@@ -97,7 +106,11 @@ OWNERSHIP_TESTS: dict[tuple[str, str], tuple[str, ...]] = {
 (``module.function`` under ``tests/api``) proving a participant cannot reach someone else's."""
 
 DOCS_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
-SECURITY = {OPERATOR: [{"HTTPBearer": []}], PARTICIPANT: [{"ParticipantToken": []}]}
+SECURITY = {
+    OPERATOR: [{"HTTPBearer": []}],
+    PARTICIPANT: [{"ParticipantToken": []}],
+    PARTNER: [{"PartnerKey": []}],
+}
 """The OpenAPI security requirement each kind of route must declare."""
 
 
@@ -155,10 +168,12 @@ def test_only_the_probe_and_the_login_are_public() -> None:
     public = {route for route, kind in ROUTE_KINDS.items() if kind == PUBLIC}
 
     assert public == {("GET", "/healthz"), ("POST", "/v1/auth/login")}
-    assert set(ROUTE_KINDS.values()) == {PUBLIC, OPERATOR, PARTICIPANT}
+    assert set(ROUTE_KINDS.values()) == {PUBLIC, OPERATOR, PARTICIPANT, PARTNER}
 
 
-@pytest.mark.parametrize(("method", "path"), _requests(OPERATOR) + _requests(PARTICIPANT))
+@pytest.mark.parametrize(
+    ("method", "path"), _requests(OPERATOR) + _requests(PARTICIPANT) + _requests(PARTNER)
+)
 def test_every_protected_route_refuses_an_anonymous_request(
     client: TestClient, method: str, path: str
 ) -> None:
