@@ -4,13 +4,24 @@ exactly once to the receiver's success handler in the normal path; on both store
 from __future__ import annotations
 
 import dataclasses
+import json
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from saxaul import cli
+from saxaul.api.metrics import WebhookDeliveries
+from saxaul.bootstrap import bootstrap
+from saxaul.config import Settings
 from saxaul.domain.clock import to_us
-from saxaul.services import webhooks
+from saxaul.domain.partners import PartnerKind
+from saxaul.jobs import WebhookDispatcher
+from saxaul.services import partners, webhooks
 from saxaul.services.runtime import Runtime
 from saxaul.store import webhook_outbox
 from tests.conftest import FakeClock
@@ -261,3 +272,69 @@ def test_unknown_event_type_refused_with_the_list(client: TestClient, ngo_a: Cal
     assert answer.status_code == 422
     assert answer.json()["code"] == "unknown_event_type"
     assert "order.created" in answer.json()["detail"]
+
+
+def test_the_server_thread_delivers_and_counts(
+    rt: Runtime, client: TestClient, ngo_a: Caller, auth: dict[str, str]
+) -> None:
+    stats = webhooks.DeliveryStats()
+    dispatcher = WebhookDispatcher(_rt(rt), 0.05, stats)
+    with receiver() as got:
+        _subscribe(client, ngo_a, got.url, ["order.created"])
+        event = _record(rt, "ngo-a", "order.created", 1)
+        dispatcher.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not got.received and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            dispatcher.stop()
+
+    assert got.event_ids() == [event]
+    assert (stats.total.sent, stats.total.failed) == (1, 0)
+    scraped = WebhookDeliveries(stats).collect()
+    assert {m.name: m.samples[0].value for m in scraped}["saxaul_webhook_deliveries_sent"] == 1
+    metrics = client.get("/metrics", headers=auth).text
+    assert "saxaul_webhook_deliveries_sent_total" in metrics
+
+
+def test_cli_delivers_until_idle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    monkeypatch.setenv("SAXAUL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    rt = bootstrap(Settings())
+    _, key = partners.signup(
+        rt,
+        partners.Application("ngo-c", "NGO C", None, PartnerKind.NGO, "o@ngo-c.example", "O"),
+    )
+    principal = partners.authenticate_partner(rt, key.secret)
+    with receiver([503]) as got:
+        webhooks.subscribe(rt, principal, got.url, ["*"])
+        events = [_record(rt, "ngo-c", "order.created", n) for n in range(2)]
+        first = CliRunner().invoke(cli.app, ["webhooks", "deliver", "--json"])
+        rt.db.write(  # the retry is due now
+            lambda conn: conn.execute(
+                sa.text("UPDATE webhook_deliveries SET next_attempt_at_us = 0")
+            )
+        )
+        rest = CliRunner().invoke(cli.app, ["webhooks", "deliver", "--until-idle", "--json"])
+    rt.db.dispose()
+
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output) == {
+        "events": 2,
+        "queued": 2,
+        "sent": 0,
+        "retrying": 1,
+        "failed": 0,
+        "pending": 2,
+    }
+    assert json.loads(rest.output) == {
+        "events": 0,
+        "queued": 0,
+        "sent": 2,
+        "retrying": 0,
+        "failed": 0,
+        "pending": 0,
+    }
+    assert got.event_ids() == events
