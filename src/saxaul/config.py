@@ -5,8 +5,10 @@ Example: ``SAXAUL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test saxaul 
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from saxaul.domain.webhooks import DEFAULT_POLICY, WebhookPolicy
 
 
 class Settings(BaseSettings):
@@ -153,3 +155,69 @@ class Settings(BaseSettings):
         description="Seconds between two runs of the scheduled jobs: how late a new award's "
         "ball may appear, and an expired ball's grams move to the expired account.",
     )
+    webhooks_interval_s: float = Field(
+        default=2.0,
+        ge=0,
+        le=3600,
+        description="Seconds between two passes of the webhook dispatcher each server process "
+        "runs (deliveries are leased, so several dispatchers never send one delivery at once): "
+        "how late an event may reach a partner. 0 turns the dispatcher off (then run `saxaul "
+        "webhooks deliver --until-idle` from cron).",
+    )
+    webhooks_timeout_s: float = Field(
+        default=DEFAULT_POLICY.timeout_s,
+        gt=0,
+        le=60,
+        description="Seconds a partner's receiver has to answer 2xx before the attempt counts "
+        "as failed.",
+    )
+    webhooks_retry_s: str = Field(
+        default=",".join(str(s) for s in DEFAULT_POLICY.retry_s),
+        description="Seconds to wait after the 1st, 2nd, … failed attempt of a delivery, "
+        "comma-separated; the last repeats. Each wait is stretched by up to "
+        "`webhooks_jitter` at random.",
+    )
+    webhooks_jitter: float = Field(
+        default=DEFAULT_POLICY.jitter,
+        ge=0,
+        le=1,
+        description="Fraction by which each retry wait is stretched at random, so deliveries "
+        "that failed together do not all come back together.",
+    )
+    webhooks_max_attempts: int = Field(
+        default=DEFAULT_POLICY.max_attempts,
+        ge=1,
+        le=1000,
+        description="Attempts after which a delivery has finally failed (its subscription is "
+        "then flagged) …",
+    )
+    webhooks_max_age_s: int = Field(
+        default=DEFAULT_POLICY.max_age_s,
+        ge=1,
+        description="… or seconds after it was queued, whichever comes first (3 days).",
+    )
+    webhooks_rotation_grace_s: int = Field(
+        default=DEFAULT_POLICY.rotation_grace_s,
+        ge=0,
+        description="After a partner rotates a subscription's secret, deliveries carry a "
+        "signature with the previous secret too for this long, so receivers can switch over.",
+    )
+
+    @field_validator("webhooks_retry_s")
+    @classmethod
+    def _retry_schedule(cls, value: str) -> str:
+        waits = [part.strip() for part in value.split(",")]
+        if not waits or not all(w.isdigit() and 0 < int(w) <= 86_400 for w in waits):
+            raise ValueError("give whole seconds from 1 to 86400, comma-separated, e.g. 10,30,120")
+        return value
+
+    def webhook_policy(self) -> WebhookPolicy:
+        """The webhook settings as the services use them."""
+        return WebhookPolicy(
+            retry_s=tuple(int(w) for w in self.webhooks_retry_s.split(",")),
+            jitter=self.webhooks_jitter,
+            max_attempts=self.webhooks_max_attempts,
+            max_age_s=self.webhooks_max_age_s,
+            timeout_s=self.webhooks_timeout_s,
+            rotation_grace_s=self.webhooks_rotation_grace_s,
+        )

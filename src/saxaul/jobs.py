@@ -1,5 +1,4 @@
-"""The scheduled jobs a server runs itself: new awards become balls, balls past expiry expire,
-and (with ``SAXAUL_TREE_WAITING_LIST``) waiting trees get a project once one has room.
+"""The scheduled jobs a server runs itself: new awards become balls, balls past expiry expire.
 
 Why in the server: otherwise balls appear only if an operator remembers to put ``saxaul energy
 mint`` in cron. The jobs are the same service functions the CLI and ``POST /v1/jobs/…`` call
@@ -12,6 +11,9 @@ when a ball appears, ripens and expires is stamped on the ball from the rules fi
 (``packs/rules/energy``), whenever it is minted. The cadence only bounds how long after an
 import its balls show up, and how long an expired ball's grams wait before they move to the
 ``expired`` account (an expired ball can no longer be collected or stolen either way).
+
+The webhook dispatcher (``WebhookDispatcher``) runs beside them on its own, shorter cadence
+(``SAXAUL_WEBHOOKS_INTERVAL_S``, 2 s): partners expect events within seconds.
 
 Example: ``scheduler = Scheduler(rt, interval_s=300); scheduler.start()`` in the app's lifespan,
 ``scheduler.stop()`` when it ends; a test calls ``scheduler.tick()`` with a fake clock.
@@ -26,6 +28,7 @@ from collections.abc import Callable
 from saxaul.services.balls import JobResult, expire_balls, mint_balls
 from saxaul.services.projects import allocate_waiting
 from saxaul.services.runtime import Runtime
+from saxaul.services.webhooks import DeliveryStats, DispatchResult, dispatch_until_idle
 from saxaul.store.job_lock import JobLock, job_lock
 
 logger = logging.getLogger(__name__)
@@ -41,15 +44,55 @@ Ran = dict[str, JobResult | int]
 how many waiting trees got a project."""
 
 
-class Scheduler:
-    """Runs ``JOBS`` every ``interval_s`` seconds on a background thread while holding the lock."""
+class Repeating:
+    """A background thread that runs ``tick`` every ``interval_s`` seconds until ``stop``."""
 
-    def __init__(self, rt: Runtime, interval_s: float) -> None:
-        self._rt = rt
+    name = "saxaul-repeating"
+
+    def __init__(self, interval_s: float) -> None:
         self._interval_s = interval_s
-        self._lock: JobLock = job_lock(rt.db)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def tick(self) -> object:
+        """One pass; what it did, for the log."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """Tick now, then every ``interval_s`` seconds, until ``stop``."""
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Finish the running tick and stop."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                done = self.tick()
+            except Exception:  # a failed pass is retried on the next tick, not fatal to serving
+                logger.exception("%s failed; trying again in %s s", self.name, self._interval_s)
+            else:
+                self._log(done)
+            self._stopping.wait(self._interval_s)
+
+    def _log(self, done: object) -> None:
+        logger.debug("%s: %s", self.name, done)
+
+
+class Scheduler(Repeating):
+    """Runs ``JOBS`` every ``interval_s`` seconds on a background thread while holding the lock."""
+
+    name = "saxaul-jobs"
+
+    def __init__(self, rt: Runtime, interval_s: float) -> None:
+        super().__init__(interval_s)
+        self._rt = rt
+        self._lock: JobLock = job_lock(rt.db)
 
     def tick(self) -> Ran | None:
         """Run every job once if this scheduler holds the lock; ``None`` if another does."""
@@ -60,31 +103,16 @@ class Scheduler:
             ran["allocate"] = allocate_waiting(self._rt)
         return ran
 
-    def start(self) -> None:
-        """Tick now, then every ``interval_s`` seconds, until ``stop``."""
-        self._thread = threading.Thread(target=self._run, name="saxaul-jobs", daemon=True)
-        self._thread.start()
-
     def stop(self) -> None:
         """Finish the running tick, stop, and let another scheduler take the lock."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        super().stop()
         self._lock.release()
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                done = self.tick()
-            except Exception:  # a failed pass is retried on the next tick, not fatal to serving
-                logger.exception("scheduled jobs failed; trying again in %s s", self._interval_s)
-            else:
-                if done is None:
-                    logger.debug("scheduled jobs: another server holds the lock")
-                else:
-                    logger.info("scheduled jobs: %s", ", ".join(map(_said, done.items())))
-            self._stopping.wait(self._interval_s)
+    def _log(self, done: object) -> None:
+        if not isinstance(done, dict):
+            logger.debug("scheduled jobs: another server holds the lock")
+        else:
+            logger.info("scheduled jobs: %s", ", ".join(map(_said, done.items())))
 
 
 def _said(item: tuple[str, JobResult | int]) -> str:
@@ -92,3 +120,34 @@ def _said(item: tuple[str, JobResult | int]) -> str:
     if isinstance(result, JobResult):
         return f"{name} {result.balls} balls / {result.grams} g"
     return f"{name} {result} waiting trees"
+
+
+class WebhookDispatcher(Repeating):
+    """Delivers the webhook outbox every ``interval_s`` seconds (``SAXAUL_WEBHOOKS_INTERVAL_S``).
+
+    Why in every server process and not only the jobs lock's holder: deliveries are leased one
+    by one (``store.webhooks_repo``), so dispatchers never send the same delivery at once, and
+    more of them share the work of slow receivers.
+    """
+
+    name = "saxaul-webhooks"
+
+    def __init__(self, rt: Runtime, interval_s: float, stats: DeliveryStats) -> None:
+        super().__init__(interval_s)
+        self._rt = rt
+        self.stats = stats
+
+    def tick(self) -> DispatchResult:
+        """Fan out and send until nothing is due."""
+        done = dispatch_until_idle(self._rt)
+        self.stats.add(done)
+        return done
+
+    def _log(self, done: object) -> None:
+        if isinstance(done, DispatchResult) and done.attempts:
+            logger.info(
+                "webhooks: %s delivered, %s to retry, %s failed",
+                done.sent,
+                done.retrying,
+                done.failed,
+            )

@@ -81,6 +81,15 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("GET", "/v1/operator/partners/{partner_id}"): OPERATOR,
     ("POST", "/v1/operator/partners/{partner_id}/approve"): OPERATOR,
     ("POST", "/v1/operator/partners/{partner_id}/suspend"): OPERATOR,
+    # partner routes: isolation between partners is tests/api/partner/test_isolation.py's
+    ("POST", "/v1/partner/webhooks"): PARTNER,
+    ("GET", "/v1/partner/webhooks"): PARTNER,
+    ("GET", "/v1/partner/webhooks/{subscription_id}"): PARTNER,
+    ("DELETE", "/v1/partner/webhooks/{subscription_id}"): PARTNER,
+    ("POST", "/v1/partner/webhooks/{subscription_id}/rotate-secret"): PARTNER,
+    ("GET", "/v1/partner/webhooks/{subscription_id}/deliveries"): PARTNER,
+    ("POST", "/v1/partner/webhooks/{subscription_id}/deliveries/{delivery_id}/replay"): PARTNER,
+    ("POST", "/v1/partner/webhooks/{subscription_id}/test"): PARTNER,
 }
 """Every (method, path template) of the API and who may call it. Add new routes here."""
 
@@ -125,6 +134,7 @@ SECURITY = {
     PARTICIPANT: [{"ParticipantToken": []}],
     PARTNER: [{"PartnerKey": []}],
 }
+"""The OpenAPI security requirement each kind of route must declare."""
 NO_CREDENTIALS = frozenset(
     {("GET", "/healthz"), ("POST", "/v1/partners"), ("GET", "/v1/certificates/public-key")}
 )

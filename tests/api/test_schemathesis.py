@@ -99,7 +99,8 @@ class World:
         return self.rt.db.write(issue).secret
 
     def headers(self, case: schemathesis.Case) -> dict[str, str]:
-        """The credentials the operation's security scheme asks for (a fresh token to log out)."""
+        """The credentials the operation's security scheme asks for (a fresh token to log out;
+        a fresh live partner key with every scope on partner routes)."""
         security = case.operation.definition.raw.get("security", [])
         schemes = {name for requirement in security for name in requirement}
         if "PartnerKey" in schemes:

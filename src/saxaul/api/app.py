@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from saxaul import __version__
 from saxaul.api.guard import RequestGuard
-from saxaul.api.metrics import EventCounters, MoveBatches
+from saxaul.api.metrics import EventCounters, MoveBatches, WebhookDeliveries
 from saxaul.api.problems import Problem, install_problem_handlers, problem_responses
 from saxaul.api.routers import (
     auth,
@@ -36,14 +36,16 @@ from saxaul.api.routers import (
     reporting,
     reversals,
     scenarios,
+    webhooks,
 )
 from saxaul.api.schemas.game import rules_keywords
 from saxaul.bootstrap import bootstrap, energy_rules
 from saxaul.config import Settings
 from saxaul.domain.game_rules import EnergyRules
-from saxaul.jobs import Scheduler
+from saxaul.jobs import Repeating, Scheduler, WebhookDispatcher
 from saxaul.services.group_commit import BatchStats
 from saxaul.services.runtime import Runtime
+from saxaul.services.webhooks import DeliveryStats
 
 DESCRIPTION = """\
 Personal carbon accounts in the style of Ant Forest: import behaviour events, score them under
@@ -96,26 +98,33 @@ class SaxaulAPI(FastAPI):
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     """The Saxaul API; ``runtime`` skips ``bootstrap`` (its owner then disposes of it).
 
-    The scheduled jobs (``saxaul.jobs``) run while the app serves when ``settings.jobs`` is on
-    and the app built its own runtime: a runtime passed in belongs to a caller that decides
-    when balls are minted (a test, or the demo playing on simulated days). The document
+    The scheduled jobs (``saxaul.jobs``) run while the app serves when ``settings.jobs`` is on,
+    and the webhook dispatcher unless ``settings.webhooks_interval_s`` is 0, if the app built
+    its own runtime: a runtime passed in belongs to a caller that decides when balls are minted
+    and events delivered (a test, or the demo playing on simulated days). The document
     declares the game rules of that runtime, or else those ``bootstrap`` plays by.
     """
     settings = settings or Settings()
     owns_jobs = settings.jobs and runtime is None
+    owns_webhooks = settings.webhooks_interval_s > 0 and runtime is None
+    webhook_stats = DeliveryStats()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = runtime or bootstrap(settings)
         app.state.runtime = rt
-        scheduler = Scheduler(rt, settings.jobs_interval_s) if owns_jobs else None
-        if scheduler is not None:
-            scheduler.start()
+        threads: list[Repeating] = []
+        if owns_jobs:
+            threads.append(Scheduler(rt, settings.jobs_interval_s))
+        if owns_webhooks:
+            threads.append(WebhookDispatcher(rt, settings.webhooks_interval_s, webhook_stats))
+        for thread in threads:
+            thread.start()
         try:
             yield
         finally:
-            if scheduler is not None:
-                scheduler.stop()
+            for thread in threads:
+                thread.stop()
             if runtime is None:
                 rt.db.dispose()
 
@@ -129,6 +138,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.settings = settings
     app.state.event_counters = EventCounters.create()
     app.state.event_counters.registry.register(MoveBatches(lambda: _move_stats(app)))
+    app.state.event_counters.registry.register(WebhookDeliveries(webhook_stats))
     install_problem_handlers(app)
     app.add_middleware(RequestGuard)
     # The game's routes first: Starlette tries routes in order, and move requests are the
@@ -150,6 +160,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         certificates.router,
         projects.router,
         projects.operator_router,
+        webhooks.router,
         operations.health,
         operations.metrics,
     ):

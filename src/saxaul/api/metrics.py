@@ -21,6 +21,7 @@ from prometheus_client.registry import Collector
 
 from saxaul.services.group_commit import BatchStats
 from saxaul.services.imports import ImportSummary
+from saxaul.services.webhooks import DeliveryStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,4 +92,30 @@ class MoveBatches(Collector):
         )
         yield GaugeMetricFamily(
             "saxaul_move_batch_largest", "Most requests played in one transaction.", stats.largest
+        )
+
+
+class WebhookDeliveries(Collector):
+    """What this process's webhook dispatcher has done, read at each scrape."""
+
+    def __init__(self, stats: DeliveryStats) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        """Deliveries acknowledged, attempts to retry, deliveries finally failed."""
+        total = self.stats.total
+        yield CounterMetricFamily(
+            "saxaul_webhook_deliveries_sent",
+            "Webhook deliveries a partner's receiver acknowledged (2xx).",
+            value=total.sent,
+        )
+        yield CounterMetricFamily(
+            "saxaul_webhook_attempts_failed",
+            "Webhook attempts that failed and will be retried.",
+            value=total.retrying,
+        )
+        yield CounterMetricFamily(
+            "saxaul_webhook_deliveries_failed",
+            "Webhook deliveries that finally failed (retries spent; the subscription is flagged).",
+            value=total.failed,
         )

@@ -83,6 +83,8 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "sandbox_required": ProblemKind(409, "Sandbox run required"),
     "last_owner": ProblemKind(409, "Last owner"),
     "key_not_current": ProblemKind(409, "Key not current"),
+    "subscription_disabled": ProblemKind(409, "Webhook subscription disabled"),
+    "delivery_pending": ProblemKind(409, "Delivery still pending"),
     # the ledger refused a move's transfers (state changed under the request): try again
     "exists": ProblemKind(409, "Transfer exists"),
     "exists_with_different_fields": ProblemKind(409, "Transfer exists with different fields"),
@@ -95,6 +97,8 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "input_rejected": ProblemKind(422, "Input rejected"),
     "pack_invalid": ProblemKind(422, "Methodology pack invalid"),
     "invalid_request": ProblemKind(422, "Invalid request"),
+    "unknown_event_type": ProblemKind(422, "Unknown event type"),
+    "invalid_webhook_url": ProblemKind(422, "Webhook URL not allowed"),
     "own_account": ProblemKind(422, "Not with your own account"),
     "not_a_step": ProblemKind(422, "Not a watering step"),
     "not_a_cover": ProblemKind(422, "Not a cover offered"),

@@ -28,6 +28,7 @@ from saxaul.cli.render import import_progress, print_import, print_packs, print_
 from saxaul.cli.render_reversals import print_reversals
 from saxaul.cli.scenarios import scenarios_app
 from saxaul.cli.trees import trees_app
+from saxaul.cli.webhooks import webhooks_app
 from saxaul.config import Settings
 from saxaul.domain.errors import DomainError
 from saxaul.methodology import pack_to_dict
@@ -89,6 +90,9 @@ def _runtime() -> Runtime:
         raise
     atexit.register(rt.db.dispose)  # close pooled connections before the interpreter exits
     return rt
+
+
+app.add_typer(webhooks_app(_runtime), name="webhooks")
 
 
 def _fail(exc: DomainError) -> None:

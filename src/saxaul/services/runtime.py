@@ -15,6 +15,7 @@ from saxaul.domain.clock import Clock
 from saxaul.domain.game_rules import EnergyRules, SpeciesCatalogue
 from saxaul.domain.methodology import Pack
 from saxaul.domain.programme import Programme
+from saxaul.domain.webhooks import DEFAULT_POLICY, WebhookPolicy
 from saxaul.services.auth_cache import AuthCache
 from saxaul.services.group_commit import GroupCommit
 from saxaul.services.instance_keys import InstanceKeys
@@ -63,6 +64,8 @@ class Runtime:
     keys: InstanceKeys = field(default_factory=InstanceKeys, compare=False)
     """The instance's signing key (``services.instance_keys``); ``bootstrap`` points it at
     ``SAXAUL_SIGNING_KEY_FILE``, and a runtime built without it signs with a key of its own."""
+    webhooks: WebhookPolicy = DEFAULT_POLICY
+    """How webhook deliveries are sent and retried (``SAXAUL_WEBHOOKS_*``)."""
 
     @property
     def programme(self) -> Programme:

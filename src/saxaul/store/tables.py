@@ -492,6 +492,9 @@ webhook_subscriptions = Table(
     Column("secret_version", Integer, nullable=False, default=1),
     Column("created_at_us", BigInteger, nullable=False),
     Column("disabled_at_us", BigInteger, nullable=True),
+    Column("after_seq", BigInteger, nullable=False, comment="events after this one are its"),
+    Column("rotated_at_us", BigInteger, nullable=True, comment="last secret rotation"),
+    Column("failed_at_us", BigInteger, nullable=True, comment="a delivery finally failed"),
 )
 
 webhook_events = Table(
@@ -506,6 +509,8 @@ webhook_events = Table(
     Column("type", Text, nullable=False, comment="order.created, evidence.accepted, …"),
     Column("payload", Text, nullable=False, comment="JSON"),
     Column("created_at_us", BigInteger, nullable=False),
+    Column("subscription_id", Integer, nullable=True, comment="addressed to it alone (tests)"),
+    Column("fanned_out_at_us", BigInteger, nullable=True, index=True),
 )
 
 webhook_deliveries = Table(
@@ -516,8 +521,10 @@ webhook_deliveries = Table(
     Column("event_seq", BigInteger, nullable=False),
     Column("status", Text, nullable=False, comment="pending | delivered | failed"),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at_us", BigInteger, nullable=False),
+    Column("next_attempt_at_us", BigInteger, nullable=False, comment="or a claim's lease end"),
     Column("delivered_at_us", BigInteger, nullable=True),
+    Column("queued_at_us", BigInteger, nullable=False, comment="fanned out or replayed"),
+    Column("queued_attempts", Integer, nullable=False, comment="attempts before that"),
     UniqueConstraint("subscription_id", "event_seq"),
     Index("ix_webhook_deliveries_due", "status", "next_attempt_at_us"),
 )

@@ -29,8 +29,11 @@ def record(
     type: str,
     payload: Mapping[str, Any],
     at_us: int,
+    subscription_id: int | None = None,
 ) -> str:
-    """Record an event for ``partner_id``'s subscribers in ``mode``; returns its id."""
+    """Record an event for ``partner_id``'s subscribers in ``mode``; returns its id.
+
+    ``subscription_id``: for that subscription alone (its test event), not fanned out."""
     event_id = "evt_" + secrets.token_hex(12)
     conn.execute(
         insert(webhook_events).values(
@@ -40,6 +43,7 @@ def record(
             type=type,
             payload=json.dumps(payload, sort_keys=True, separators=(",", ":")),
             created_at_us=at_us,
+            subscription_id=subscription_id,
         )
     )
     return event_id

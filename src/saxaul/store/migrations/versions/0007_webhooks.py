@@ -27,6 +27,13 @@ def upgrade() -> None:
         sa.Column("secret_version", sa.Integer(), nullable=False),
         sa.Column("created_at_us", sa.BigInteger(), nullable=False),
         sa.Column("disabled_at_us", sa.BigInteger(), nullable=True),
+        sa.Column(
+            "after_seq", sa.BigInteger(), nullable=False, comment="events after this one are its"
+        ),
+        sa.Column("rotated_at_us", sa.BigInteger(), nullable=True, comment="last secret rotation"),
+        sa.Column(
+            "failed_at_us", sa.BigInteger(), nullable=True, comment="a delivery finally failed"
+        ),
         sa.ForeignKeyConstraint(
             ["partner_id"],
             ["partners.id"],
@@ -52,10 +59,20 @@ def upgrade() -> None:
         sa.Column("type", sa.Text(), nullable=False, comment="order.created, evidence.accepted, …"),
         sa.Column("payload", sa.Text(), nullable=False, comment="JSON"),
         sa.Column("created_at_us", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "subscription_id",
+            sa.Integer(),
+            nullable=True,
+            comment="addressed to it alone (tests)",
+        ),
+        sa.Column("fanned_out_at_us", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_webhook_events")),
         sa.UniqueConstraint("id", name=op.f("uq_webhook_events_id")),
     )
     with op.batch_alter_table("webhook_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_events_fanned_out_at_us"), ["fanned_out_at_us"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_webhook_events_partner_id"), ["partner_id"], unique=False
         )
@@ -66,8 +83,17 @@ def upgrade() -> None:
         sa.Column("event_seq", sa.BigInteger(), nullable=False),
         sa.Column("status", sa.Text(), nullable=False, comment="pending | delivered | failed"),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at_us", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "next_attempt_at_us",
+            sa.BigInteger(),
+            nullable=False,
+            comment="or a claim's lease end",
+        ),
         sa.Column("delivered_at_us", sa.BigInteger(), nullable=True),
+        sa.Column(
+            "queued_at_us", sa.BigInteger(), nullable=False, comment="fanned out or replayed"
+        ),
+        sa.Column("queued_attempts", sa.Integer(), nullable=False, comment="attempts before that"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
         sa.UniqueConstraint(
             "subscription_id",
@@ -104,6 +130,7 @@ def downgrade() -> None:
     op.drop_table("webhook_deliveries")
     with op.batch_alter_table("webhook_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_events_partner_id"))
+        batch_op.drop_index(batch_op.f("ix_webhook_events_fanned_out_at_us"))
     op.drop_table("webhook_events")
     with op.batch_alter_table("webhook_subscriptions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_subscriptions_partner_id"))
