@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from saxaul.catalogue import shipped_species
+from saxaul.catalogue.projects import shipped_projects
 from saxaul.domain.partners import Scope
 from saxaul.services.runtime import Runtime
 from saxaul.store.tables import partner_keys, webhook_events
@@ -21,12 +23,15 @@ from tests.conftest import FakeClock
 from ..conftest import BOTH_STORES
 from ..helpers import assert_problem
 
+SEEDED = shipped_projects(shipped_species()).partners
+"""The default catalogue's planting partners, seeded by ``bootstrap``."""
+
 pytestmark = BOTH_STORES
 
 ALL_SCOPES = sorted(s.value for s in Scope)
 
 
-def sign_up(client: TestClient, partner_id: str = "see-foundation", **changes: Any) -> Any:
+def sign_up(client: TestClient, partner_id: str = "green-steppe", **changes: Any) -> Any:
     """Sign ``partner_id`` up through the API; the answer's JSON."""
     body = {
         "partner_id": partner_id,
@@ -62,7 +67,7 @@ def add_member(client: TestClient, headers: dict[str, str], email: str, role: st
     return int(response.json()["id"])
 
 
-def approve(client: TestClient, auth: dict[str, str], partner_id: str = "see-foundation") -> Any:
+def approve(client: TestClient, auth: dict[str, str], partner_id: str = "green-steppe") -> Any:
     response = client.post(f"/v1/operator/partners/{partner_id}/approve", headers=auth, json={})
     assert response.status_code == 200, response.text
     return response.json()
@@ -80,16 +85,16 @@ def test_sign_up_gives_a_pending_partner_and_a_sandbox_key_with_every_scope(
     assert key["secret"].startswith("sxp_test_")
     me = client.get("/v1/partner", headers=bearer(key["secret"]))
     assert me.status_code == 200, me.text
-    assert me.json()["partner"]["id"] == "see-foundation"
+    assert me.json()["partner"]["id"] == "green-steppe"
     assert me.json()["key"] == {"id": key["id"], "mode": "sandbox", "scopes": ALL_SCOPES}
     members = client.get("/v1/partner/members", headers=bearer(key["secret"])).json()
-    assert [(m["email"], m["role"]) for m in members] == [("tech@see-foundation.example", "owner")]
+    assert [(m["email"], m["role"]) for m in members] == [("tech@green-steppe.example", "owner")]
 
 
 def test_sign_up_refusals(client: TestClient, auth: dict[str, str]) -> None:
     sign_up(client)
     body = {
-        "partner_id": "see-foundation",
+        "partner_id": "green-steppe",
         "name_en": "Another",
         "kind": "ngo",
         "contact_email": "a@b.example",
@@ -178,7 +183,7 @@ def test_a_live_key_is_refused_before_approval_and_created_after(
     with rt.db.reading() as conn:
         events = conn.execute(sa.select(webhook_events.c.mode, webhook_events.c.payload)).all()
     assert [(mode, json.loads(payload)["partner"]["id"]) for mode, payload in events] == [
-        ("live", "see-foundation")
+        ("live", "green-steppe")
     ]
 
 
@@ -191,7 +196,7 @@ def test_a_suspended_partners_live_keys_are_refused_at_once(
     assert client.get("/v1/partner", headers=live).status_code == 200
 
     suspended = client.post(
-        "/v1/operator/partners/see-foundation/suspend", headers=auth, json={"note": "audit"}
+        "/v1/operator/partners/green-steppe/suspend", headers=auth, json={"note": "audit"}
     )
     assert suspended.json()["status"] == "suspended", suspended.text
 
@@ -348,7 +353,7 @@ def test_secrets_appear_only_when_created_and_only_their_hash_is_stored(
         for path in ("/v1/partner", "/v1/partner/keys", "/v1/partner/members")
     ] + [
         client.get(path, headers=auth).text
-        for path in ("/v1/operator/partners", "/v1/operator/partners/see-foundation")
+        for path in ("/v1/operator/partners", "/v1/operator/partners/green-steppe")
     ]
     for answer in answers:
         for secret in secrets:
@@ -365,7 +370,9 @@ def test_operators_list_show_and_decide(client: TestClient, auth: dict[str, str]
     pending = client.get("/v1/operator/partners?status=pending", headers=auth).json()
     assert [p["id"] for p in pending] == ["a-ngo"]
     every = client.get("/v1/operator/partners", headers=auth).json()
-    assert [(p["id"], p["status"]) for p in every] == [("a-ngo", "pending"), ("b-biz", "approved")]
+    mine = [(p["id"], p["status"]) for p in every if p["id"] in {"a-ngo", "b-biz"}]
+    assert mine == [("a-ngo", "pending"), ("b-biz", "approved")]
+    assert len(every) == 2 + len(SEEDED)  # and the default catalogue's planting partners
     shown = client.get("/v1/operator/partners/b-biz", headers=auth).json()
     assert (shown["kind"], shown["contact_email"]) == ("business", "tech@b-biz.example")
     assert_problem(client.get("/v1/operator/partners/nobody", headers=auth), 404, "not_found")
