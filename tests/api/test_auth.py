@@ -23,7 +23,7 @@ from saxaul.services.runtime import Runtime
 from .helpers import assert_problem
 from .participant_tokens import participant_headers
 
-PUBLIC, OPERATOR, PARTICIPANT = "public", "operator", "participant"
+PUBLIC, OPERATOR, PARTICIPANT, PARTNER = "public", "operator", "participant", "partner"
 
 ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -61,6 +61,16 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("POST", "/v1/jobs/mint-balls"): OPERATOR,
     ("POST", "/v1/jobs/expire-balls"): OPERATOR,
     ("GET", "/v1/ledger/audit"): OPERATOR,
+    ("POST", "/v1/operator/orders"): OPERATOR,
+    ("POST", "/v1/operator/trees/{tree_id}/reopen"): OPERATOR,
+    ("GET", "/v1/operator/trees/pipeline"): OPERATOR,
+    ("GET", "/v1/partner/orders"): PARTNER,
+    ("GET", "/v1/partner/orders/{order_id}"): PARTNER,
+    ("POST", "/v1/partner/orders/{order_id}/accept"): PARTNER,
+    ("POST", "/v1/partner/orders/{order_id}/decline"): PARTNER,
+    ("POST", "/v1/partner/orders/{order_id}/evidence"): PARTNER,
+    ("GET", "/v1/partner/orders/{order_id}/evidence"): PARTNER,
+    ("GET", "/v1/partner/pipeline"): PARTNER,
 }
 """Every (method, path template) of the API and who may call it. Add new routes here."""
 
@@ -97,7 +107,11 @@ OWNERSHIP_TESTS: dict[tuple[str, str], tuple[str, ...]] = {
 (``module.function`` under ``tests/api``) proving a participant cannot reach someone else's."""
 
 DOCS_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
-SECURITY = {OPERATOR: [{"HTTPBearer": []}], PARTICIPANT: [{"ParticipantToken": []}]}
+SECURITY = {
+    OPERATOR: [{"HTTPBearer": []}],
+    PARTICIPANT: [{"ParticipantToken": []}],
+    PARTNER: [{"PartnerKey": []}],
+}
 """The OpenAPI security requirement each kind of route must declare."""
 
 
@@ -155,10 +169,12 @@ def test_only_the_probe_and_the_login_are_public() -> None:
     public = {route for route, kind in ROUTE_KINDS.items() if kind == PUBLIC}
 
     assert public == {("GET", "/healthz"), ("POST", "/v1/auth/login")}
-    assert set(ROUTE_KINDS.values()) == {PUBLIC, OPERATOR, PARTICIPANT}
+    assert set(ROUTE_KINDS.values()) == {PUBLIC, OPERATOR, PARTICIPANT, PARTNER}
 
 
-@pytest.mark.parametrize(("method", "path"), _requests(OPERATOR) + _requests(PARTICIPANT))
+@pytest.mark.parametrize(
+    ("method", "path"), _requests(OPERATOR) + _requests(PARTICIPANT) + _requests(PARTNER)
+)
 def test_every_protected_route_refuses_an_anonymous_request(
     client: TestClient, method: str, path: str
 ) -> None:

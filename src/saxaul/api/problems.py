@@ -71,6 +71,9 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "already_covered": ProblemKind(409, "Already covered"),
     "not_funding": ProblemKind(409, "Not funding"),
     "already_exists": ProblemKind(409, "Already exists"),
+    "order_not_proposed": ProblemKind(409, "Order not proposed"),
+    "order_not_accepted": ProblemKind(409, "Order not accepted"),
+    "wrong_tree_status": ProblemKind(409, "Wrong tree status"),
     "idempotency_key_reused": ProblemKind(409, "Idempotency-Key reused"),
     # the ledger refused a move's transfers (state changed under the request): try again
     "exists": ProblemKind(409, "Transfer exists"),
@@ -91,6 +94,8 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "unknown_species": ProblemKind(422, "Unknown species"),
     "too_many_planters": ProblemKind(422, "Too many planters"),
     "duplicate_planter": ProblemKind(422, "Planter named twice"),
+    "evidence_invalid": ProblemKind(422, "Evidence invalid"),
+    "tree_not_in_order": ProblemKind(422, "Tree not in the order"),
     "daily_limit": ProblemKind(429, "Daily limit reached"),
     "internal_error": ProblemKind(500, "Internal server error"),
 }

@@ -7,7 +7,7 @@ import pkgutil
 from pathlib import Path
 
 import pytest
-from fastapi.routing import APIRoute
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from saxaul.api.app import create_app
@@ -38,11 +38,11 @@ CASES = _cases()
 def _partner_routes() -> set[tuple[str, str]]:
     app = create_app(Settings(database_url="sqlite://"))
     return {
-        (method, route.path)
-        for route in app.routes
-        if isinstance(route, APIRoute)
-        and (route.path.startswith(PARTNER_PREFIX) or route.path == PARTNER_PREFIX.rstrip("/"))
-        for method in route.methods
+        (method, path)
+        for route in iter_route_contexts(app.routes)  # included routers, flattened
+        if (path := route.path or "").startswith(PARTNER_PREFIX)
+        or path == PARTNER_PREFIX.rstrip("/")
+        for method in route.methods or ()
     }
 
 
