@@ -232,14 +232,7 @@ def _planted(
 
 def _checked(report: SurvivalReport, trees: dict[str, Liability]) -> list[tuple[str, TreeOutcome]]:
     _named([s.tree_id for s in report.sample], trees, "sample")
-    population = sum(1 for t in trees.values() if LiabilityStatus(t.status) in CHECKABLE)
-    if not len(report.sample) <= report.sampled_of <= population:
-        raise EvidenceRefused(
-            f"sampled_of is the population the sample stands for: at least the "
-            f"{len(report.sample)} trees sampled, at most the order's {population} planted trees",
-            field="sampled_of",
-        )
-    return [
+    outcomes = [
         (
             s.tree_id,
             survival_outcome(
@@ -250,6 +243,14 @@ def _checked(report: SurvivalReport, trees: dict[str, Liability]) -> list[tuple[
         )
         for i, s in enumerate(report.sample)
     ]
+    population = sum(1 for t in trees.values() if LiabilityStatus(t.status) in CHECKABLE)
+    if not len(report.sample) <= report.sampled_of <= population:
+        raise EvidenceRefused(
+            f"sampled_of is the population the sample stands for: at least the "
+            f"{len(report.sample)} trees sampled, at most the order's {population} planted trees",
+            field="sampled_of",
+        )
+    return outcomes
 
 
 def _events(conn: WriteUnitOfWork, accepted: Accepted, at_us: int) -> None:

@@ -124,21 +124,26 @@ def events(rt: Runtime, partner_id: str) -> list[tuple[str, dict[str, Any]]]:
         return [(kind, json.loads(payload)) for kind, payload in rows]
 
 
-def proposed_order(a: Caller, count: int = 3, prefix: str = "t") -> tuple[str, list[str]]:
-    """A project of ``a`` with ``count`` promised trees, batched by the operator into a
-    proposed order; returns the order id and the tree ids."""
+def proposed_order(
+    a: Caller, count: int = 3, prefix: str = "t", species: str = "saxaul"
+) -> tuple[str, list[str]]:
+    """A project of ``a`` for ``species`` with ``count`` promised trees, batched by the operator
+    into a proposed order; returns the order id and the tree ids."""
     rt = runtime_of(a.client)
-    project_id = add_project(rt, a.partner_id)
-    tree_ids = add_trees(rt, project_id, count, prefix=prefix)
+    project_id = add_project(rt, a.partner_id, species=species)
+    tree_ids = add_trees(rt, project_id, count, prefix=prefix, species=species)
     made = a.client.post("/v1/operator/orders", headers=a.operator)
     assert made.status_code == 200, made.text
-    listed = a.client.get("/v1/partner/orders", headers=a.headers).json()
-    return listed["items"][-1]["id"], tree_ids
+    listed = a.client.get("/v1/partner/orders?status=proposed", headers=a.headers).json()
+    (order,) = [o for o in listed["items"] if o["project_id"] == project_id]
+    return order["id"], tree_ids
 
 
-def accepted_order(a: Caller, count: int = 3, prefix: str = "t") -> tuple[str, list[str]]:
+def accepted_order(
+    a: Caller, count: int = 3, prefix: str = "t", species: str = "saxaul"
+) -> tuple[str, list[str]]:
     """As ``proposed_order``, accepted by ``a``."""
-    order_id, tree_ids = proposed_order(a, count, prefix)
+    order_id, tree_ids = proposed_order(a, count, prefix, species)
     answer = a.client.post(f"/v1/partner/orders/{order_id}/accept", headers=a.headers)
     assert answer.status_code == 200, answer.text
     return order_id, tree_ids
