@@ -1,4 +1,5 @@
-"""The scheduled jobs a server runs itself: new awards become balls, balls past expiry expire.
+"""The scheduled jobs a server runs itself: new awards become balls, balls past expiry expire,
+owed trees are batched into planting orders.
 
 Why in the server: otherwise balls appear only if an operator remembers to put ``saxaul energy
 mint`` in cron. The jobs are the same service functions the CLI and ``POST /v1/jobs/…`` call
@@ -22,17 +23,21 @@ import logging
 import threading
 from collections.abc import Callable
 
-from saxaul.services.balls import JobResult, expire_balls, mint_balls
+from saxaul.services.balls import expire_balls, mint_balls
+from saxaul.services.orders import create_orders
 from saxaul.services.runtime import Runtime
 from saxaul.store.job_lock import JobLock, job_lock
 
 logger = logging.getLogger(__name__)
 
-JOBS: tuple[tuple[str, Callable[[Runtime], JobResult]], ...] = (
+JOBS: tuple[tuple[str, Callable[[Runtime], object]], ...] = (
     ("mint", mint_balls),
     ("expire", expire_balls),
+    ("orders", create_orders),
 )
-"""Run in this order on every tick: a ball minted late and already past expiry expires at once."""
+"""Run in this order on every tick: a ball minted late and already past expiry expires at once;
+owed trees are batched into planting orders (``services.orders``), one awaiting order per
+project at a time, so a tick every few minutes never floods a partner with orders."""
 
 
 class Scheduler:
@@ -45,7 +50,7 @@ class Scheduler:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def tick(self) -> dict[str, JobResult] | None:
+    def tick(self) -> dict[str, object] | None:
         """Run every job once if this scheduler holds the lock; ``None`` if another does."""
         if not self._lock.acquire():
             return None
@@ -76,6 +81,6 @@ class Scheduler:
                 else:
                     logger.info(
                         "scheduled jobs: %s",
-                        ", ".join(f"{n} {r.balls} balls / {r.grams} g" for n, r in done.items()),
+                        ", ".join(f"{name} {result}" for name, result in done.items()),
                     )
             self._stopping.wait(self._interval_s)

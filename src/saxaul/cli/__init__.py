@@ -22,6 +22,7 @@ from rich.table import Column, Table
 from saxaul.bootstrap import bootstrap
 from saxaul.cli import demo as demo_job
 from saxaul.cli.bench import bench_app
+from saxaul.cli.orders import orders_app, trees_app
 from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
 from saxaul.cli.render_reversals import print_reversals
 from saxaul.config import Settings
@@ -67,6 +68,8 @@ app.add_typer(participants_app, name="participants")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(reversals_app, name="reversals")
 app.add_typer(bench_app, name="bench")
+app.add_typer(orders_app, name="orders")
+app.add_typer(trees_app, name="trees")
 
 console = Console()
 err = Console(stderr=True)

@@ -86,7 +86,7 @@ def estimate_sink(groups: Iterable[PlantedTrees], catalogue: SpeciesCatalogue) -
             tally.add(f"planted, unchecked, at {why}", rate, group.trees)
     lines = tuple(tally.line(species_id) for species_id, tally in sorted(counted.items()))
     total = sum((line.kg_co2 for line in lines), Decimal(0))
-    return SinkEstimate(total, lines, tuple(sorted(not_counted)), METHOD)
+    return SinkEstimate(total.quantize(KG), lines, tuple(sorted(not_counted)), METHOD)
 
 
 class _Tally:
