@@ -40,6 +40,8 @@ from saxaul.api.app import create_app
 from saxaul.api.deps import NDJSON_TYPES, reads_upload
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
+from saxaul.domain.partners import PartnerKind
+from saxaul.services import partners
 from saxaul.services.api_keys import create_api_key
 from saxaul.services.balls import mint_balls
 from saxaul.services.participant_auth import issue_token, set_password
@@ -77,6 +79,13 @@ class World:
         set_password(rt, ME, PASSWORD)
         self.operator = create_api_key(rt, "schemathesis")
         self.token = issue_token(rt, ME, dt.timedelta(days=30)).token
+        _, key = partners.signup(
+            rt,
+            partners.Application(
+                "schemathesis", "Fuzz", None, PartnerKind.NGO, "o@fuzz.example", "Owner"
+            ),
+        )
+        self.partner = key.secret
 
     def headers(self, case: schemathesis.Case) -> dict[str, str]:
         """The credentials the operation's security scheme asks for (a fresh token to log out)."""
@@ -87,6 +96,8 @@ class World:
             if case.operation.path == "/v1/auth/logout":
                 token = issue_token(self.rt, ME).token
             return {"Authorization": f"Bearer {token}"}
+        if "PartnerKey" in schemes:
+            return {"Authorization": f"Bearer {self.partner}"}
         if schemes:
             return {"Authorization": f"Bearer {self.operator}"}
         return {}
