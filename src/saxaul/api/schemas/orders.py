@@ -50,7 +50,7 @@ class DeclineIn(Closed):
 class PhotoIn(Closed):
     """A photo of the planting: its SHA-256, or an https address (exactly one of the two)."""
 
-    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    sha256: str | None = Field(default=None, max_length=64, pattern=r"^[0-9a-f]{64}$")
     url: str | None = Field(default=None, max_length=2048, pattern=r"^https://[^\s]+$")
 
     @model_validator(mode="after")
