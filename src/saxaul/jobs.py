@@ -1,4 +1,5 @@
-"""The scheduled jobs a server runs itself: new awards become balls, balls past expiry expire.
+"""The scheduled jobs a server runs itself: new awards become balls, balls past expiry expire,
+owed trees are batched into planting orders.
 
 Why in the server: otherwise balls appear only if an operator remembers to put ``saxaul energy
 mint`` in cron. The jobs are the same service functions the CLI and ``POST /v1/jobs/…`` call
@@ -26,6 +27,7 @@ import threading
 from collections.abc import Callable
 
 from saxaul.services.balls import JobResult, expire_balls, mint_balls
+from saxaul.services.orders import OrdersCreated, create_orders
 from saxaul.services.projects import allocate_waiting
 from saxaul.services.runtime import Runtime
 from saxaul.services.webhooks import DeliveryStats, DispatchResult, dispatch_until_idle
@@ -33,14 +35,20 @@ from saxaul.store.job_lock import JobLock, job_lock
 
 logger = logging.getLogger(__name__)
 
-JOBS: tuple[tuple[str, Callable[[Runtime], JobResult]], ...] = (
+JobDone = JobResult | OrdersCreated | int
+"""What one job did: balls minted or expired, orders made, or waiting trees placed."""
+
+JOBS: tuple[tuple[str, Callable[[Runtime], JobDone]], ...] = (
     ("mint", mint_balls),
     ("expire", expire_balls),
+    ("orders", create_orders),
 )
-"""Run in this order on every tick: a ball minted late and already past expiry expires at once."""
+"""Run in this order on every tick: a ball minted late and already past expiry expires at once;
+owed trees are batched into planting orders (``services.orders``), one awaiting order per
+project at a time, so a tick every few minutes never floods a partner with orders."""
 
-Ran = dict[str, JobResult | int]
-"""What a tick did: each ball job's result, and with the tree waiting list on, ``"allocate"``:
+Ran = dict[str, JobDone]
+"""What a tick did: each job's result, and with the tree waiting list on, ``"allocate"``:
 how many waiting trees got a project."""
 
 
@@ -115,10 +123,12 @@ class Scheduler(Repeating):
             logger.info("scheduled jobs: %s", ", ".join(map(_said, done.items())))
 
 
-def _said(item: tuple[str, JobResult | int]) -> str:
+def _said(item: tuple[str, JobDone]) -> str:
     name, result = item
     if isinstance(result, JobResult):
         return f"{name} {result.balls} balls / {result.grams} g"
+    if isinstance(result, OrdersCreated):
+        return f"{name} {result.orders} orders of {result.trees} trees"
     return f"{name} {result} waiting trees"
 
 

@@ -106,6 +106,16 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("GET", "/v1/partner/webhooks/{subscription_id}/deliveries"): PARTNER,
     ("POST", "/v1/partner/webhooks/{subscription_id}/deliveries/{delivery_id}/replay"): PARTNER,
     ("POST", "/v1/partner/webhooks/{subscription_id}/test"): PARTNER,
+    ("POST", "/v1/operator/orders"): OPERATOR,
+    ("POST", "/v1/operator/trees/{tree_id}/reopen"): OPERATOR,
+    ("GET", "/v1/operator/trees/pipeline"): OPERATOR,
+    ("GET", "/v1/partner/orders"): PARTNER,
+    ("GET", "/v1/partner/orders/{order_id}"): PARTNER,
+    ("POST", "/v1/partner/orders/{order_id}/accept"): PARTNER,
+    ("POST", "/v1/partner/orders/{order_id}/decline"): PARTNER,
+    ("POST", "/v1/partner/orders/{order_id}/evidence"): PARTNER,
+    ("GET", "/v1/partner/orders/{order_id}/evidence"): PARTNER,
+    ("GET", "/v1/partner/pipeline"): PARTNER,
 }
 """Every (method, path template) of the API and who may call it. Add new routes here."""
 

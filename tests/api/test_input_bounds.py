@@ -210,7 +210,7 @@ def test_every_limit_is_in_the_openapi_document() -> None:
         bounded_integer = "enum" in schema or {"minimum", "maximum"} <= schema.keys()
         if schema["type"] == "integer" and not bounded_integer:
             unbounded.append(where)
-        bounded_text = {"maxLength", "enum", "format"} & schema.keys()
+        bounded_text = {"maxLength", "enum", "const", "format"} & schema.keys()
         if schema["type"] == "string" and not bounded_text:
             unbounded.append(where)
 

@@ -110,6 +110,8 @@ class World:
             if case.operation.path == "/v1/auth/logout":
                 token = issue_token(self.rt, ME).token
             return {"Authorization": f"Bearer {token}"}
+        if "PartnerKey" in schemes:
+            return {"Authorization": f"Bearer {self.partner}"}
         if schemes:
             return {"Authorization": f"Bearer {self.operator}"}
         return {}

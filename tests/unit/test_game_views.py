@@ -31,9 +31,10 @@ def test_an_answer_stored_before_reads_back_and_stores_the_same_json(stored: str
         certificate = data["tree"]["certificate"] | {"url": None, "key_id": None}
         data = data | {"tree": data["tree"] | {"certificate": certificate}}
     assert not answer.replayed
-    assert answer.to_json() == {"ball": None, "tree": None, "cover": None} | data | {
-        "replayed": False
-    }
+    expected = {"ball": None, "tree": None, "cover": None} | data | {"replayed": False}
+    if expected["tree"] is not None:  # stored before trees showed their planting status
+        expected["tree"] = {"planting": None} | expected["tree"]
+    assert answer.to_json() == expected
     assert MoveAnswer.from_json(json.loads(json.dumps(answer.to_json()))) == answer
 
 

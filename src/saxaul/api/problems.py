@@ -78,6 +78,9 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "already_exists": ProblemKind(409, "Already exists"),
     "no_capacity": ProblemKind(409, "No project has room for this species"),
     "capacity_below_allocated": ProblemKind(409, "Capacity below what is already promised"),
+    "order_not_proposed": ProblemKind(409, "Order not proposed"),
+    "order_not_accepted": ProblemKind(409, "Order not accepted"),
+    "wrong_tree_status": ProblemKind(409, "Wrong tree status"),
     "idempotency_key_reused": ProblemKind(409, "Idempotency-Key reused"),
     "scenario_state": ProblemKind(409, "Scenario not in that state"),
     "sandbox_required": ProblemKind(409, "Sandbox run required"),
@@ -113,6 +116,8 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "invalid_partner_kind": ProblemKind(422, "Invalid partner kind"),
     "unknown_scope": ProblemKind(422, "Unknown scope"),
     "invalid_grace": ProblemKind(422, "Invalid grace period"),
+    "evidence_invalid": ProblemKind(422, "Evidence invalid"),
+    "tree_not_in_order": ProblemKind(422, "Tree not in the order"),
     "daily_limit": ProblemKind(429, "Daily limit reached"),
     "internal_error": ProblemKind(500, "Internal server error"),
 }

@@ -23,6 +23,7 @@ from saxaul.bootstrap import bootstrap
 from saxaul.cli import demo as demo_job
 from saxaul.cli.bench import bench_app
 from saxaul.cli.certificates import certificate_app
+from saxaul.cli.orders import orders_app
 from saxaul.cli.partners import partners_app
 from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
 from saxaul.cli.render_reversals import print_reversals
@@ -75,6 +76,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(partners_app, name="partners")
 app.add_typer(certificate_app, name="certificate")
+app.add_typer(orders_app, name="orders")
 app.add_typer(trees_app, name="trees")
 
 console = Console()

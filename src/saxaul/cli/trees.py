@@ -1,4 +1,5 @@
-"""``saxaul trees allocate``: give waiting trees a project once one has room.
+"""``saxaul trees allocate``: give waiting trees a project once one has room (``saxaul trees
+pipeline``, where each promised tree stands, is ``cli.orders``'s).
 
 Why a command as well as the scheduled job: with ``SAXAUL_TREE_WAITING_LIST=true`` a tree no
 project had room for waits; after a partner raises its capacity or opens a project, an
@@ -19,7 +20,9 @@ from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
 from saxaul.services.projects import allocate_waiting
 
-trees_app = typer.Typer(help="Promised trees and the projects that owe them.", no_args_is_help=True)
+trees_app = typer.Typer(
+    help="Promised trees: where each stands, and the projects that owe them.", no_args_is_help=True
+)
 
 
 @trees_app.command("allocate")

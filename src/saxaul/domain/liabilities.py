@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from fractions import Fraction
@@ -29,14 +29,38 @@ from saxaul.domain.planting import PlantRefused
 
 
 class LiabilityStatus(StrEnum):
-    """Where an owed tree stands; this module writes ``waiting`` and ``owed`` only."""
+    """Where a promised tree stands."""
 
     WAITING = "waiting"
+    """No project can take it yet (its species has no open project)."""
     OWED = "owed"
+    """A project owes it; not yet in an accepted order."""
     ORDERED = "ordered"
+    """In an order its partner accepted; not yet evidenced as planted."""
     PLANTED = "planted"
+    """Evidenced as planted; no survival check has found it yet."""
     ALIVE = "alive"
+    """Found alive by a survival check."""
     LOST = "lost"
+    """Found dead: to be replanted, or reopened by an operator."""
+
+    @property
+    def label_en(self) -> str:
+        return _LABELS[self][0]
+
+    @property
+    def label_zh(self) -> str:
+        return _LABELS[self][1]
+
+
+_LABELS: Mapping[LiabilityStatus, tuple[str, str]] = {
+    LiabilityStatus.WAITING: ("waiting for a planting project", "等待种植项目"),
+    LiabilityStatus.OWED: ("owed: waiting for a planting order", "待种植：等待下单"),
+    LiabilityStatus.ORDERED: ("ordered: the partner will plant it", "已下单：合作伙伴将种下"),
+    LiabilityStatus.PLANTED: ("planted", "已种下"),
+    LiabilityStatus.ALIVE: ("planted and found alive", "已种下，经核查存活"),
+    LiabilityStatus.LOST: ("died: it will be replanted", "未存活：将补种"),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,15 +8,19 @@ only to friends, a tree only to its planters, a ledger statement only to its own
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from saxaul.domain.accounts import ball_account_id, debt_account_id, participant_account_id
 from saxaul.domain.energy import Ball
 from saxaul.domain.errors import Forbidden, NotFound
+from saxaul.domain.liabilities import LiabilityStatus
+from saxaul.domain.planting import Tree, TreeStatus
 from saxaul.domain.play import local_week_start
 from saxaul.services.game_views import (
     ForestView,
     FriendForestView,
     LeaderboardView,
+    PlantingView,
     Rank,
     SpeciesProgress,
     StatementView,
@@ -27,7 +31,14 @@ from saxaul.services.game_views import (
     tree_view,
 )
 from saxaul.services.runtime import Runtime
-from saxaul.store import balls_repo, covers_repo, friends_repo, ledger_repo, trees_repo
+from saxaul.store import (
+    balls_repo,
+    covers_repo,
+    friends_repo,
+    ledger_repo,
+    orders_repo,
+    trees_repo,
+)
 from saxaul.store.tables import BIGINT_MAX
 from saxaul.store.uow import UnitOfWork
 
@@ -98,19 +109,31 @@ def friend_forest(rt: Runtime, viewer: str, owner: str) -> FriendForestView:
 
 
 def my_trees(rt: Runtime, user: str) -> list[TreeView]:
-    """Every tree the caller plants or co-plants, with certificates for promised ones."""
+    """Every tree the caller plants or co-plants, with certificates for promised ones and
+    where their planting stands."""
     with rt.db.reading() as conn:
         trees = trees_repo.trees_of(conn, user)
-    return [tree_view(tree, rt) for tree in trees.values()]
+        planting = _planting(conn, trees)
+    return [tree_view(tree, rt, planting.get(tree.id)) for tree in trees.values()]
 
 
 def tree(rt: Runtime, user: str, tree_id: str) -> TreeView:
     """One tree, for its planters only (others are told it does not exist)."""
     with rt.db.reading() as conn:
         found = trees_repo.load_trees(conn, [tree_id]).get(tree_id)
-    if found is None or user not in found.members:
-        raise NotFound(f"you have no tree {tree_id}", tree_id=tree_id)
-    return tree_view(found, rt)
+        if found is None or user not in found.members:
+            raise NotFound(f"you have no tree {tree_id}", tree_id=tree_id)
+        planting = _planting(conn, {tree_id: found})
+    return tree_view(found, rt, planting.get(tree_id))
+
+
+def _planting(conn: UnitOfWork, trees: Mapping[str, Tree]) -> dict[str, PlantingView]:
+    """Where each promised tree of ``trees`` stands in the planting pipeline, if it is in it."""
+    promised = [t.id for t in trees.values() if t.status is TreeStatus.PROMISED]
+    return {
+        row.tree_id: PlantingView.of(LiabilityStatus(row.status), row.replacements)
+        for row in orders_repo.liabilities(conn, tree_ids=promised)
+    }
 
 
 def leaderboard(rt: Runtime, user: str) -> LeaderboardView:

@@ -17,6 +17,7 @@ from saxaul.domain import certificates, energy
 from saxaul.domain.energy import Ball, EnergyRefused
 from saxaul.domain.game_rules import EnergyRules
 from saxaul.domain.ledger import Transfer, TransferKind
+from saxaul.domain.liabilities import LiabilityStatus
 from saxaul.domain.planting import Tree, TreeMode, TreeStatus
 from saxaul.domain.play import Outcome
 from saxaul.domain.protection import Cover
@@ -91,6 +92,20 @@ class Certificate:
 
 
 @dataclass(frozen=True, slots=True)
+class PlantingView:
+    """Where a promised tree stands in the real world, in Chinese and English."""
+
+    status: LiabilityStatus
+    label_en: str
+    label_zh: str
+    replacements: int
+
+    @classmethod
+    def of(cls, status: LiabilityStatus, replacements: int) -> PlantingView:
+        return cls(status, status.label_en, status.label_zh, replacements)
+
+
+@dataclass(frozen=True, slots=True)
 class TreeView:
     """A tree: its species, how far its funding has got, its planters and certificate."""
 
@@ -108,6 +123,8 @@ class TreeView:
     created_at: dt.datetime
     promised_at: dt.datetime | None
     certificate: Certificate | None
+    planting: PlantingView | None = None
+    """Once promised and known to the planting pipeline: owed, ordered, planted, alive, lost."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,8 +239,9 @@ def stealable_g(
     return transfer.amount_g
 
 
-def tree_view(tree: Tree, rt: Runtime) -> TreeView:
-    """A tree with its species (zh/en), progress, planters and, once promised, its certificate."""
+def tree_view(tree: Tree, rt: Runtime, planting: PlantingView | None = None) -> TreeView:
+    """A tree with its species (zh/en), progress, planters and, once promised, its certificate
+    and where its planting stands (``planting``, read by the caller from the pipeline)."""
     species = rt.species.get(tree.species_id)
     certificate = None
     if tree.status is TreeStatus.PROMISED:
@@ -235,8 +253,12 @@ def tree_view(tree: Tree, rt: Runtime) -> TreeView:
             region_en=species.region.name_en,
             partner_zh=species.partner.name_zh,
             partner_en=species.partner.name_en,
-            planting="promised: the partner will plant it and add evidence",
-            planting_zh="已承诺：合作伙伴将种下并提交凭证",
+            planting="promised: the partner will plant it and add evidence"
+            if planting is None
+            else planting.label_en,
+            planting_zh="已承诺：合作伙伴将种下并提交凭证"
+            if planting is None
+            else planting.label_zh,
             url=certificates.url(tree.id),
             key_id=rt.keys.key_id,
         )
@@ -255,6 +277,7 @@ def tree_view(tree: Tree, rt: Runtime) -> TreeView:
         created_at=tree.created_at,
         promised_at=tree.promised_at,
         certificate=certificate,
+        planting=planting,
     )
 
 

@@ -433,6 +433,7 @@ planting_orders = Table(
     Column("units", BigInteger, nullable=False),
     Column("created_at_us", BigInteger, nullable=False),
     Column("decided_at_us", BigInteger, nullable=True),
+    Column("decision_note", Text, nullable=True, comment="the partner's reason for declining"),
 )
 
 tree_liabilities = Table(
@@ -462,6 +463,7 @@ evidence = Table(
     Column("kind", Text, nullable=False, comment="planting | survival"),
     Column("document", Text, nullable=False, comment="the report as canonical JSON"),
     Column("sha256", Text, nullable=False),
+    Column("irrigation", Text, nullable=True, comment="planting only: drip | none"),
     Column("reported_at_us", BigInteger, nullable=False),
 )
 

@@ -167,6 +167,15 @@ class CertificateOut(ViewOut):
     )
 
 
+class PlantingOut(ViewOut):
+    """Where a promised tree stands in the real world."""
+
+    status: Literal["waiting", "owed", "ordered", "planted", "alive", "lost"]
+    label_en: str
+    label_zh: str
+    replacements: int = Field(description="Times it was replanted after it died.")
+
+
 class TreeOut(ViewOut):
     """A tree: its species, how far its funding has got, its planters and certificate."""
 
@@ -184,6 +193,11 @@ class TreeOut(ViewOut):
     created_at: dt.datetime
     promised_at: dt.datetime | None
     certificate: CertificateOut | None = Field(description="Once the tree is promised.")
+    planting: PlantingOut | None = Field(
+        default=None,
+        description="Once promised: where the real tree stands (owed, ordered, planted, alive, "
+        "lost), in Chinese and English.",
+    )
 
 
 class CoverOut(ViewOut):

@@ -84,6 +84,12 @@ def upgrade() -> None:
         sa.Column("units", sa.BigInteger(), nullable=False),
         sa.Column("created_at_us", sa.BigInteger(), nullable=False),
         sa.Column("decided_at_us", sa.BigInteger(), nullable=True),
+        sa.Column(
+            "decision_note",
+            sa.Text(),
+            nullable=True,
+            comment="the partner's reason for declining",
+        ),
         sa.ForeignKeyConstraint(
             ["partner_id"], ["partners.id"], name=op.f("fk_planting_orders_partner_id_partners")
         ),
@@ -128,6 +134,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.Text(), nullable=False, comment="planting | survival"),
         sa.Column("document", sa.Text(), nullable=False, comment="the report as canonical JSON"),
         sa.Column("sha256", sa.Text(), nullable=False),
+        sa.Column("irrigation", sa.Text(), nullable=True, comment="planting only: drip | none"),
         sa.Column("reported_at_us", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["order_id"], ["planting_orders.id"], name=op.f("fk_evidence_order_id_planting_orders")

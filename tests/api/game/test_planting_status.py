@@ -1,0 +1,76 @@
+"""A participant sees where their promised tree stands: owed, ordered, planted (zh/en).
+
+The tree is planted through the game; its liability row is written here as the projects area
+writes it at promise time (a project that owes it), then the planting pipeline moves it.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert
+
+from saxaul.domain.clock import to_us
+from saxaul.domain.partners import PartnerKind
+from saxaul.services.orders import create_orders
+from saxaul.services.runtime import Runtime
+from saxaul.store.tables import tree_liabilities
+from saxaul.store.uow import WriteUnitOfWork
+from tests.api.conftest import BOTH_STORES
+from tests.api.game.world import World, rich
+from tests.api.partner.conftest import make_partner
+from tests.api.partner.orders_world import PLANTING, add_project
+
+
+@BOTH_STORES
+def test_a_promised_tree_shows_its_planting_status(world: World, rt: Runtime) -> None:
+    rich(world, rt, "u1", 250)
+    funding = world.post(
+        "u1", "/v1/me/co-plantings", key="co-1", json={"species_id": "saxaul", "friends": ["u2"]}
+    )
+    planted = world.post("u1", "/v1/me/trees", key="plant-1", json={"species_id": "saxaul"})
+    tree_id = planted.json()["tree"]["id"]
+    ngo = make_partner(rt, world.client, world.auth, "see", PartnerKind.NGO)
+    project = add_project(rt, "see")
+    at_us = to_us(rt.clock.now())
+
+    def owe(conn: WriteUnitOfWork) -> None:
+        for owed in (tree_id, funding.json()["tree"]["id"]):
+            conn.execute(
+                insert(tree_liabilities).values(
+                    tree_id=owed,
+                    species_id="saxaul",
+                    project_id=project,
+                    status="owed",
+                    replacements=0,
+                    promised_at_us=at_us,
+                    updated_at_us=at_us,
+                )
+            )
+
+    rt.db.write(owe)
+
+    def planting() -> dict[str, object]:
+        shown: dict[str, object] = world.get("u1", f"/v1/trees/{tree_id}").json()["planting"]
+        return shown
+
+    assert planting() == {
+        "status": "owed",
+        "label_en": "owed: waiting for a planting order",
+        "label_zh": "待种植：等待下单",
+        "replacements": 0,
+    }
+    assert create_orders(rt).trees == 1, "only the promised tree is ordered, not the funding one"
+    (order,) = ngo.client.get("/v1/partner/orders", headers=ngo.headers).json()["items"]
+    ngo.client.post(f"/v1/partner/orders/{order['id']}/accept", headers=ngo.headers)
+    assert planting()["status"] == "ordered"
+    today = rt.clock.now().astimezone(ZoneInfo(rt.rules.timezone)).date()
+    report = PLANTING | {"planted_on": today.isoformat(), "trees": [{"tree_id": tree_id}]}
+    posted = ngo.client.post(
+        f"/v1/partner/orders/{order['id']}/evidence", headers=ngo.headers, json=report
+    )
+    assert posted.status_code == 201, posted.text
+    mine = world.get("u1", "/v1/me/trees").json()
+    shown = next(t for t in mine if t["id"] == tree_id)
+    assert (shown["planting"]["status"], shown["planting"]["label_zh"]) == ("planted", "已种下")
+    assert shown["certificate"]["planting_zh"] == "已种下"
