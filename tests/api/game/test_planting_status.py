@@ -1,21 +1,18 @@
 """A participant sees where their promised tree stands: owed, ordered, planted (zh/en).
 
-The tree is planted through the game; its liability row is written here as the projects area
-writes it at promise time (a project that owes it), then the planting pipeline moves it.
+The tree is planted through the game, which promises it to the fairest open project of its
+species (the first tree goes to the test partner's: its id sorts first among the empty saxaul
+projects; the co-planting started next reserves a place in the emptier default project), then the
+planting pipeline moves it.
 """
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
-
-from saxaul.domain.clock import to_us
 from saxaul.domain.partners import PartnerKind
 from saxaul.services.orders import create_orders
 from saxaul.services.runtime import Runtime
-from saxaul.store.tables import tree_liabilities
-from saxaul.store.uow import WriteUnitOfWork
 from tests.api.conftest import BOTH_STORES
 from tests.api.game.world import World, rich
 from tests.api.partner.conftest import make_partner
@@ -24,31 +21,14 @@ from tests.api.partner.orders_world import PLANTING, add_project
 
 @BOTH_STORES
 def test_a_promised_tree_shows_its_planting_status(world: World, rt: Runtime) -> None:
+    ngo = make_partner(rt, world.client, world.auth, "a-see", PartnerKind.NGO)
+    add_project(rt, "a-see")
     rich(world, rt, "u1", 250)
-    funding = world.post(
-        "u1", "/v1/me/co-plantings", key="co-1", json={"species_id": "saxaul", "friends": ["u2"]}
-    )
     planted = world.post("u1", "/v1/me/trees", key="plant-1", json={"species_id": "saxaul"})
     tree_id = planted.json()["tree"]["id"]
-    ngo = make_partner(rt, world.client, world.auth, "see", PartnerKind.NGO)
-    project = add_project(rt, "see")
-    at_us = to_us(rt.clock.now())
-
-    def owe(conn: WriteUnitOfWork) -> None:
-        for owed in (tree_id, funding.json()["tree"]["id"]):
-            conn.execute(
-                insert(tree_liabilities).values(
-                    tree_id=owed,
-                    species_id="saxaul",
-                    project_id=project,
-                    status="owed",
-                    replacements=0,
-                    promised_at_us=at_us,
-                    updated_at_us=at_us,
-                )
-            )
-
-    rt.db.write(owe)
+    world.post(
+        "u1", "/v1/me/co-plantings", key="co-1", json={"species_id": "saxaul", "friends": ["u2"]}
+    )
 
     def planting() -> dict[str, object]:
         shown: dict[str, object] = world.get("u1", f"/v1/trees/{tree_id}").json()["planting"]
@@ -62,6 +42,7 @@ def test_a_promised_tree_shows_its_planting_status(world: World, rt: Runtime) ->
     }
     assert create_orders(rt).trees == 1, "only the promised tree is ordered, not the funding one"
     (order,) = ngo.client.get("/v1/partner/orders", headers=ngo.headers).json()["items"]
+    assert order["units"] == 1
     ngo.client.post(f"/v1/partner/orders/{order['id']}/accept", headers=ngo.headers)
     assert planting()["status"] == "ordered"
     today = rt.clock.now().astimezone(ZoneInfo(rt.rules.timezone)).date()

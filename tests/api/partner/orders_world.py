@@ -114,11 +114,15 @@ def add_trees(
 
 
 def events(rt: Runtime, partner_id: str) -> list[tuple[str, dict[str, Any]]]:
-    """The outbox of ``partner_id``, oldest first, as (type, payload)."""
+    """The outbox of ``partner_id``, oldest first, as (type, payload), but for the
+    ``partner.approved`` of the arrangement."""
     with rt.db.reading() as conn:
         rows = conn.execute(
             select(webhook_events.c.type, webhook_events.c.payload)
-            .where(webhook_events.c.partner_id == partner_id)
+            .where(
+                webhook_events.c.partner_id == partner_id,
+                webhook_events.c.type != "partner.approved",
+            )
             .order_by(webhook_events.c.seq)
         )
         return [(kind, json.loads(payload)) for kind, payload in rows]
