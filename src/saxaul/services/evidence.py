@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from saxaul.domain import certificates
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.liabilities import LiabilityStatus
 from saxaul.domain.orders import (
@@ -50,8 +51,6 @@ from saxaul.store import evidence_repo, orders_repo, webhook_outbox
 from saxaul.store.evidence_repo import StoredEvidence
 from saxaul.store.orders_repo import Liability, StoredOrder
 from saxaul.store.uow import WriteUnitOfWork
-
-CERTIFICATE_URL = "/v1/certificates/{tree_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,8 +276,9 @@ def _events(conn: WriteUnitOfWork, accepted: Accepted, at_us: int) -> None:
     )
     for tree_id, outcome in accepted.outcomes:
         if outcome in (TreeOutcome.PLANTED, TreeOutcome.REPLANTED):
-            url = CERTIFICATE_URL.format(tree_id=tree_id)
-            record(EventType.CERTIFICATE_ISSUED, {"tree_id": tree_id, "certificate_url": url})
+            # the planters fetch it (it names their behaviour); the partner learns its number
+            issued = {"tree_id": tree_id, "number": certificates.number(tree_id)}
+            record(EventType.CERTIFICATE_ISSUED, issued | {"order_id": order.id})
         elif outcome is TreeOutcome.DEAD:
             record(EventType.TREE_LOST, {"tree_id": tree_id, "order_id": order.id})
 
