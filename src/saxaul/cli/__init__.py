@@ -7,10 +7,8 @@ rule. Long work shows a progress bar; ``--json`` prints machine-readable output 
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,10 +17,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
-from saxaul.bootstrap import bootstrap
 from saxaul.cli import demo as demo_job
 from saxaul.cli.bench import bench_app
 from saxaul.cli.certificates import certificate_app
+from saxaul.cli.common import fail as _fail
+from saxaul.cli.common import print_json as _print_json
+from saxaul.cli.common import runtime as _runtime
 from saxaul.cli.orders import orders_app
 from saxaul.cli.partners import partners_app
 from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
@@ -44,7 +44,6 @@ from saxaul.services import (
     reporting,
     reversals,
 )
-from saxaul.services.runtime import Runtime
 from saxaul.sim.scenario import write_scenario
 
 app = typer.Typer(
@@ -84,28 +83,7 @@ err = Console(stderr=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
-def _runtime() -> Runtime:
-    try:
-        rt = bootstrap(Settings())
-    except DomainError as exc:
-        _fail(exc)
-        raise
-    atexit.register(rt.db.dispose)  # close pooled connections before the interpreter exits
-    return rt
-
-
 app.add_typer(webhooks_app(_runtime), name="webhooks")
-
-
-def _fail(exc: DomainError) -> None:
-    err.print(f"[bold red]error[/] {escape(f'[{exc.code}]')} {escape(exc.detail)}")
-    if exc.fields:
-        err.print(f"  {exc.fields}")
-    raise typer.Exit(code=2)
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 @db_app.command("upgrade")

@@ -7,13 +7,12 @@ estimated sink and its method (a table, or the API's JSON shape with ``--json``)
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from saxaul.api.schemas.orders import PipelineOut
+from saxaul.cli.common import JsonOpt, print_json, runtime
 from saxaul.cli.trees import trees_app
 from saxaul.services.orders import create_orders
 from saxaul.services.pipeline import Counts, Pipeline, liability_summary
@@ -21,7 +20,6 @@ from saxaul.services.pipeline import Counts, Pipeline, liability_summary
 orders_app = typer.Typer(
     help="Planting orders: owed trees batched per project.", no_args_is_help=True
 )
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 COLUMNS = ("waiting", "owed", "ordered", "planted", "alive", "lost", "replaced")
 
 
@@ -29,25 +27,21 @@ COLUMNS = ("waiting", "owed", "ordered", "planted", "alive", "lost", "replaced")
 def orders_create(as_json: JsonOpt = False) -> None:
     """Batch every project's owed, promised trees into one proposed order (safe to run again:
     a project with an order awaiting its answer gets no second one)."""
-    from saxaul import cli  # the package's runtime and output helpers; it imports this module
-
-    made = create_orders(cli._runtime())
+    made = create_orders(runtime())
     if as_json:
-        cli._print_json({"orders": made.orders, "trees": made.trees})
+        print_json({"orders": made.orders, "trees": made.trees})
     else:
-        cli.console.print(f"made {made.orders:,} planting orders of {made.trees:,} trees")
+        Console().print(f"made {made.orders:,} planting orders of {made.trees:,} trees")
 
 
 @trees_app.command("pipeline")
 def trees_pipeline(as_json: JsonOpt = False) -> None:
     """Trees owed, ordered, planted, verified alive, lost and replaced, with the sink estimate."""
-    from saxaul import cli
-
-    pipeline = liability_summary(cli._runtime())
+    pipeline = liability_summary(runtime())
     if as_json:
-        cli._print_json(PipelineOut.of(pipeline).model_dump(mode="json"))
+        print_json(PipelineOut.of(pipeline).model_dump(mode="json"))
     else:
-        print_pipeline(cli.console, pipeline)
+        print_pipeline(Console(), pipeline)
 
 
 def print_pipeline(console: Console, pipeline: Pipeline) -> None:

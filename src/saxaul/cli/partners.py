@@ -12,25 +12,23 @@ tech@see.example`` prints its sandbox key; ``saxaul partners approve see-foundat
 
 from __future__ import annotations
 
-import atexit
-import json
-import sys
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from saxaul.bootstrap import bootstrap
+from saxaul.cli.common import JsonOpt
+from saxaul.cli.common import fail as _fail
+from saxaul.cli.common import print_json as _print_json
+from saxaul.cli.common import runtime as _runtime
 from saxaul.cli.tables import print_plain
-from saxaul.config import Settings
 from saxaul.domain.clock import from_us
 from saxaul.domain.errors import DomainError
 from saxaul.domain.partners import Mode, PartnerKind, PartnerStatus, parse_scopes
 from saxaul.services import partner_keys, partners
 from saxaul.services.partners import IssuedKey
-from saxaul.services.runtime import Runtime
 from saxaul.store.partners_repo import StoredPartner
 
 partners_app = typer.Typer(
@@ -42,27 +40,8 @@ partners_app.add_typer(key_app, name="key")
 
 console = Console()
 err = Console(stderr=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 BY = "cli"
 """Who decided, as recorded on the partner: the shell of the server, not an API key."""
-
-
-def _runtime() -> Runtime:
-    try:
-        rt = bootstrap(Settings())
-    except DomainError as exc:
-        _fail(exc)
-    atexit.register(rt.db.dispose)
-    return rt
-
-
-def _fail(exc: DomainError) -> NoReturn:
-    err.print(f"[bold red]error[/] {escape(f'[{exc.code}]')} {escape(exc.detail)}")
-    raise typer.Exit(code=2)
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def _partner_json(p: StoredPartner) -> dict[str, Any]:

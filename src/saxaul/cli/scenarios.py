@@ -10,7 +10,6 @@ Example: ``saxaul scenarios list --status submitted`` then
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import getpass
 import json
@@ -22,12 +21,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from saxaul.bootstrap import bootstrap
-from saxaul.config import Settings
+from saxaul.cli.common import fail as _fail
+from saxaul.cli.common import runtime as _runtime
 from saxaul.domain.errors import DomainError
 from saxaul.domain.scenarios import BUDGET_MAX_G, ScenarioStatus
 from saxaul.services import scenarios
-from saxaul.services.runtime import Runtime
 from saxaul.services.scenarios import Scenario
 
 scenarios_app = typer.Typer(
@@ -35,16 +33,6 @@ scenarios_app = typer.Typer(
 )
 console = Console()
 err = Console(stderr=True)
-
-
-def _runtime() -> Runtime:
-    try:
-        rt = bootstrap(Settings())
-    except DomainError as exc:
-        _fail(exc)
-        raise
-    atexit.register(rt.db.dispose)  # close pooled connections before the interpreter exits
-    return rt
 
 
 def _operator() -> str:
@@ -61,11 +49,6 @@ def _show(scenario: Scenario, as_json: bool) -> None:
         f"{scenario.id} {scenario.status.value} {scenario.pack_id}@{version} "
         f"budget {scenario.budget_g or '-'} g"
     )
-
-
-def _fail(exc: DomainError) -> None:
-    err.print(f"[bold red]error[/] {escape(f'[{exc.code}]')} {escape(exc.detail)}")
-    raise typer.Exit(code=2)
 
 
 @scenarios_app.command("list")

@@ -71,29 +71,32 @@ def _table(head: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     return f"<table><tr>{top}</tr>{body}</table>"
 
 
+def tree_rows(cert: Mapping[str, Any], lang: Lang) -> list[tuple[str, object]]:
+    """The tree's fields as (label, value), as the page and the PDF both show them."""
+    tree = cert["tree"]
+    species = tree["species"]
+    return [
+        (label("number", lang), cert["number"]),
+        (
+            label("species", lang),
+            f"{species['name_zh']} · {species['name_en']} ({species['scientific_name']})",
+        ),
+        (label("region", lang), f"{tree['region']['zh']} · {tree['region']['en']}"),
+        (label("partner", lang), f"{tree['partner']['zh']} · {tree['partner']['en']}"),
+        (label("catalogue", lang), tree["catalogue"]),
+        (label("mode", lang), tree["mode"]),
+        (label("cost", lang), f"{tree['cost_g']} g"),
+        (label("promised", lang), tree["promised_at"]),
+    ]
+
+
 def html_page(verified: Verified, lang: Lang = "zh") -> str:
     """The page of a verified certificate."""
     cert = verified.certificate
-    tree = cert["tree"]
-    species = tree["species"]
     parts = [
         f"<h1>{_e(label('title', lang))}</h1>",
         "<table>",
-        _rows(
-            [
-                (label("number", lang), cert["number"]),
-                (
-                    label("species", lang),
-                    f"{species['name_zh']} · {species['name_en']} ({species['scientific_name']})",
-                ),
-                (label("region", lang), f"{tree['region']['zh']} · {tree['region']['en']}"),
-                (label("partner", lang), f"{tree['partner']['zh']} · {tree['partner']['en']}"),
-                (label("catalogue", lang), tree["catalogue"]),
-                (label("mode", lang), tree["mode"]),
-                (label("cost", lang), f"{tree['cost_g']} g"),
-                (label("promised", lang), tree["promised_at"]),
-            ]
-        ),
+        _rows(tree_rows(cert, lang)),
         "</table>",
         f"<h2>{_e(label('planters', lang))}</h2>",
         _table(["", "g"], ((p["pseudonym"], p["grams"]) for p in cert["planters"])),

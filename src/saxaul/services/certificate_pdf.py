@@ -23,7 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
-from saxaul.services.certificate_page import Lang, label
+from saxaul.services.certificate_page import Lang, label, tree_rows
 from saxaul.services.certificate_seal import Verified, b64url
 
 CJK_FONT = "STSong-Light"
@@ -68,25 +68,9 @@ def _fields(pairs: Iterable[tuple[str, object]]) -> list[Flowable]:
 def pdf_bytes(verified: Verified, lang: Lang = "zh") -> bytes:
     """The PDF of a verified certificate (A4)."""
     cert = verified.certificate
-    tree = cert["tree"]
-    species = tree["species"]
     story: list[Flowable] = [
         _para(label("title", lang), _TITLE),
-        *_fields(
-            [
-                (label("number", lang), cert["number"]),
-                (
-                    label("species", lang),
-                    f"{species['name_zh']} · {species['name_en']} ({species['scientific_name']})",
-                ),
-                (label("region", lang), f"{tree['region']['zh']} · {tree['region']['en']}"),
-                (label("partner", lang), f"{tree['partner']['zh']} · {tree['partner']['en']}"),
-                (label("catalogue", lang), tree["catalogue"]),
-                (label("mode", lang), tree["mode"]),
-                (label("cost", lang), f"{tree['cost_g']} g"),
-                (label("promised", lang), tree["promised_at"]),
-            ]
-        ),
+        *_fields(tree_rows(cert, lang)),
         _para(label("planters", lang), _HEAD),
         *(_para(f"{p['pseudonym']}: {p['grams']} g") for p in cert["planters"]),
         _para(label("funding", lang), _HEAD),
