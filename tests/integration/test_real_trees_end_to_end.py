@@ -50,16 +50,21 @@ BUS_EVENT = "transit/u1-2026-11-04-bus"
 
 
 @pytest.fixture
-def rt(database_url: str, clock: FakeClock) -> Iterator[Runtime]:
-    """A runtime on either store with no default projects (see the module's docstring)."""
-    runtime = bootstrap(Settings(database_url=database_url, projects=""), clock=clock)
+def settings(database_url: str) -> Settings:
+    """Either store, with no default projects (see the module's docstring)."""
+    return Settings(database_url=database_url, projects="")
+
+
+@pytest.fixture
+def rt(settings: Settings, clock: FakeClock) -> Iterator[Runtime]:
+    runtime = bootstrap(settings, clock=clock)
     yield runtime
     runtime.db.dispose()
 
 
 @pytest.fixture
-def client(rt: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(rt.settings, runtime=rt)) as test_client:
+def client(settings: Settings, rt: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, runtime=rt)) as test_client:
         yield test_client
 
 
