@@ -53,9 +53,7 @@ def trusted_tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLConte
         )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False)
         .sign(key, hashes.SHA256())
     )
     cert_file = tmp_path / "receiver-cert.pem"
@@ -74,7 +72,9 @@ def trusted_tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLConte
     return context
 
 
-def verify_command(file: Path, public_key: str, offline_url: str) -> subprocess.CompletedProcess[str]:
+def verify_command(
+    file: Path, public_key: str, offline_url: str
+) -> subprocess.CompletedProcess[str]:
     """``saxaul certificate verify FILE --public-key KEY`` in a new process whose database
     (``offline_url``) does not exist: checking a certificate must need none."""
     env = os.environ | {
@@ -83,7 +83,16 @@ def verify_command(file: Path, public_key: str, offline_url: str) -> subprocess.
         "COLUMNS": "200",
     }
     return subprocess.run(
-        [sys.executable, "-m", "saxaul", "certificate", "verify", str(file), "--public-key", public_key],
+        [
+            sys.executable,
+            "-m",
+            "saxaul",
+            "certificate",
+            "verify",
+            str(file),
+            "--public-key",
+            public_key,
+        ],
         env=env,
         capture_output=True,
         text=True,

@@ -13,8 +13,9 @@ genuine and names the events and pack that paid; any changed byte makes it fail.
 Why the runtime seeds no default projects (``Settings(projects="")``): the default catalogue
 opens a saxaul project too, and allocation picks by fill ratio then project id; with none
 seeded, the NGO's project is the only room, so the tree is its own by construction, not by how
-a random project id sorts. The capacity race is ``test_tree_capacity``'s; here the project's
-``allocated`` counts the one tree.
+a random project id sorts. The capacity race is ``test_tree_capacity``'s (services, threads);
+the short capacity story here is what a participant and the NGO see over HTTP: the species'
+``remaining_capacity``, ``no_capacity`` costing nothing, and room again once capacity is raised.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from saxaul.services.balls import mint_balls
 from saxaul.services.participant_auth import issue_token
 from saxaul.services.runtime import Runtime
 from tests.api.game.world import DAY, TOKEN_TTL, World, rich
+from tests.api.helpers import assert_problem
 from tests.api.partner.webhook_receiver import Receiver, receiver, verify
 from tests.conftest import FakeClock
 from tests.game_world import enrol, rides
@@ -92,7 +94,7 @@ def test_a_saxaul_planted_in_the_game_is_planted_told_and_certified(
         secret = subscribed.json()["secret"]
         assert webhooks.dispatch_until_idle(rt).sent == 0, "nothing happened since subscribing"
 
-        world = funded_player(rt, client, auth, tmp_path)
+        world = funded_players(rt, client, auth, tmp_path, ["u1"])
         planted = world.post("u1", "/v1/me/trees", key="plant-1", json={"species_id": "saxaul"})
         assert planted.status_code == 200, planted.text
         tree_id = planted.json()["tree"]["id"]
@@ -138,7 +140,11 @@ def test_a_saxaul_planted_in_the_game_is_planted_told_and_certified(
     ]
     assert events[2]["data"]["evidence"]["sha256"] == evidence["sha256"]
     assert events[2]["data"]["trees"] == {tree_id: "planted"}
-    assert events[3]["data"] == {"tree_id": tree_id, "number": f"SX-{tree_id}", "order_id": order_id}
+    assert events[3]["data"] == {
+        "tree_id": tree_id,
+        "number": f"SX-{tree_id}",
+        "order_id": order_id,
+    }
 
     certificate = world.get("u1", f"/v1/me/trees/{tree_id}/certificate")
     assert certificate.status_code == 200, certificate.text
@@ -180,8 +186,41 @@ def test_a_saxaul_planted_in_the_game_is_planted_told_and_certified(
     assert tree["planting"]["status"] == "planted"
 
 
+def test_a_full_project_refuses_the_next_tree_and_keeps_its_promises(
+    rt: Runtime, client: TestClient, auth: Headers, tmp_path: Path
+) -> None:
+    live = approved_ngo_with_a_live_key(client, auth)
+    project_id = open_project(client, live, capacity=1)
+    world = funded_players(rt, client, auth, tmp_path, ["u1", "u2"])
+    assert room_for_saxaul(world, "u1") == 1
+
+    first = world.post("u1", "/v1/me/trees", key="plant-1", json={"species_id": "saxaul"})
+    second = world.post("u2", "/v1/me/trees", key="plant-2", json={"species_id": "saxaul"})
+
+    assert first.status_code == 200, first.text
+    refused = assert_problem(second, 409, "no_capacity")
+    assert refused["detail_zh"]
+    assert world.energy("u2") == 156 + 20_000, "a refused tree costs nothing"
+    assert room_for_saxaul(world, "u1") == 0
+    raised = client.patch(f"/v1/partner/projects/{project_id}", headers=live, json={"capacity": 2})
+    assert raised.status_code == 200, raised.text
+    again = world.post("u2", "/v1/me/trees", key="plant-3", json={"species_id": "saxaul"})
+    assert again.status_code == 200, again.text
+    shown = client.get(f"/v1/partner/projects/{project_id}", headers=live).json()
+    assert (shown["capacity"], shown["allocated"]) == (2, 2)
+
+
+def room_for_saxaul(world: World, user: str) -> int:
+    """The saxaul's ``remaining_capacity`` as a participant sees it in the species list."""
+    listed = world.get(user, "/v1/species").json()
+    species = listed["species"] if isinstance(listed, dict) else listed
+    (saxaul,) = [s for s in species if s["id"] == "saxaul"]
+    room: int = saxaul["remaining_capacity"]
+    return room
+
+
 REASONS = {
-    "signature": "the signature",
+    "signature": "the signature does not match the content",
     "grams": "the signature does not match the content",
     "event_id": "the signature does not match the content",
     "whitespace": "not canonical",
@@ -274,15 +313,19 @@ def open_project(client: TestClient, live: Headers, capacity: int) -> str:
     return project_id
 
 
-def funded_player(rt: Runtime, client: TestClient, auth: Headers, tmp_path: Path) -> World:
-    """u1 with a ball of 3 metro rides and one of 250 bus rides (11-04), both collected:
-    156 + 20,000 g."""
-    enrol(rt, ["u1"], tmp_path)
-    rides(rt, "u1", 3, DAY)
-    assert mint_balls(rt).balls == 1
-    token = issue_token(rt, "u1", TOKEN_TTL).token
-    world = World(client, {"u1": {"Authorization": f"Bearer {token}"}}, auth)
-    assert rich(world, rt, "u1", 250) == 156 + 20_000
+def funded_players(
+    rt: Runtime, client: TestClient, auth: Headers, tmp_path: Path, users: list[str]
+) -> World:
+    """``users``, each with a ball of 3 metro rides and one of 250 bus rides (11-04), both
+    collected: 156 + 20,000 g each."""
+    enrol(rt, users, tmp_path)
+    for user in users:
+        rides(rt, user, 3, DAY)
+    assert mint_balls(rt).balls == len(users)
+    tokens = {u: issue_token(rt, u, TOKEN_TTL).token for u in users}
+    world = World(client, {u: {"Authorization": f"Bearer {t}"} for u, t in tokens.items()}, auth)
+    for user in users:
+        assert rich(world, rt, user, 250) == 156 + 20_000
     return world
 
 
