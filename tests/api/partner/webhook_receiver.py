@@ -3,6 +3,9 @@
 Each request is answered by the next entry of a script (then ``200`` for ever): an HTTP status,
 ``"close"`` (the connection is closed without an answer) or ``"hang"`` (no answer until well
 past the dispatcher's timeout). Only 2xx answers count as received.
+
+Given a TLS context, the receiver speaks HTTPS (its URL is ``https://127.0.0.1:…``): the only
+scheme a live subscription may use (``domain/webhooks.check_url``).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -47,8 +51,10 @@ class Receiver:
 
 
 @contextmanager
-def receiver(script: list[int | str] | None = None) -> Iterator[Receiver]:
-    """A receiver on a free port of 127.0.0.1, stopped on leaving."""
+def receiver(
+    script: list[int | str] | None = None, tls: ssl.SSLContext | None = None
+) -> Iterator[Receiver]:
+    """A receiver on a free port of 127.0.0.1 (HTTPS with ``tls``), stopped on leaving."""
     lock = threading.Lock()
     state = Receiver(url="", script=list(script or []))
 
@@ -81,7 +87,10 @@ def receiver(script: list[int | str] | None = None) -> Iterator[Receiver]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    scheme = "http" if tls is None else "https"
+    state.url = f"{scheme}://127.0.0.1:{server.server_address[1]}/hooks"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
