@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import tomllib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -116,6 +117,8 @@ def real_trees(rt: Runtime, clock: DemoClock, players: Sequence[str], *, out: Pa
         planted = _orders_and_planting(rt, ngo, data, log)
         clock.set(clock.now() + dt.timedelta(days=data["survival"]["after_days"]))
         _survival(rt, ngo, planted, data, log)
+        listed, _ = orders.list_orders(rt, ngo, status=None, limit=orders.MAX_PAGE, after_id="")
+        log.orders = dict(Counter(o.status for o in listed))
         log.pipeline = liability_summary(rt)
         alive = next(t for t in planted if t not in log.replanted and t not in log.reopened)
         log.certificate = _certificate(rt, alive, out)
