@@ -5,9 +5,13 @@
    events file with a progress bar; 4. import day 1 again to show exactly-once (all duplicates);
 5. run every methodology test vector through both scorers; 6. print the impact summary and the
    quarantined rows; 7. play the forest game on simulated mornings (friends, stealing,
-   collecting, watering, covers, expiry, a co-planting) and audit the energy ledger; 8. serve the
-   API with a fresh operator key and demo logins, simulated time running on (unless
-   ``--no-serve``).
+   collecting, watering, covers, expiry, a co-planting) and audit the energy ledger; 8. a
+   planting season: the keenest players earn, collect and plant real-tree promises
+   (``sim.season``); 9. real trees: the SEE Foundation's orders, planting and survival evidence,
+   a lost tree replanted and one reopened, the pipeline and sink, a signed certificate exported
+   and verified, a business's green scenario from sandbox to live energy, webhook deliveries
+   (``sim.partners_demo``); 10. serve the API with a fresh operator key, the partner's live key
+   and demo logins, simulated time running on (unless ``--no-serve``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import polars as pl
 from rich.console import Console
 from rich.markup import escape
 from rich.rule import Rule
@@ -23,6 +28,7 @@ from rich.rule import Rule
 from saxaul.bootstrap import bootstrap
 from saxaul.cli.render import import_progress, print_import, print_summary
 from saxaul.cli.render_game import demo_players, print_audit, print_play
+from saxaul.cli.render_partners import print_real_trees, print_season
 from saxaul.config import Settings
 from saxaul.services import (
     api_keys,
@@ -36,13 +42,20 @@ from saxaul.services import (
 )
 from saxaul.sim.clock import DemoClock
 from saxaul.sim.forest_play import local, play_demo_days
+from saxaul.sim.partners_demo import real_trees
 from saxaul.sim.scenario import START, write_scenario
+from saxaul.sim.season import season
 
 DEMO_DIR = Path("var/demo")
 DAYS = 3
 PLAYERS = 500
 """Participants who play the game in the demo (the rest only earn energy, which expires)."""
 HALF_HOUR = dt.timedelta(minutes=30)
+PLANTERS = 60
+"""The keenest players, who play on through a planting season."""
+SEASON_DAYS = 60
+GAME_MORNINGS = 5
+"""Days from the pilot's first day to the forest game's last morning (``play_demo_days``)."""
 DEMO_LOGINS = 3
 DEMO_PASSWORD = "saxaul-demo"
 """Password of the demo players who can log in; demo mode only, printed on screen."""
@@ -119,6 +132,24 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     print_play(console, log)
     print_audit(console, ledger_audit.audit(rt))
 
+    console.print(Rule(f"7 · a planting season: {PLANTERS} planters · 种树季"))
+    with import_progress(err, "season", None, unit="moves") as advance:
+        grown = season(
+            rt,
+            clock,
+            players[:PLANTERS],
+            pl.read_csv(files[0]),
+            START + dt.timedelta(days=GAME_MORNINGS + 1),
+            days=SEASON_DAYS,
+            out=DEMO_DIR / "data",
+            advance=advance,
+        )
+    print_season(console, grown)
+
+    console.print(Rule("8 · real trees · 真树"))
+    trees = real_trees(rt, clock, players, out=DEMO_DIR)
+    print_real_trees(console, trees)
+
     if not serve:
         rt.db.dispose()
         return
@@ -130,11 +161,17 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     for player in players[:DEMO_LOGINS]:
         participant_auth.set_password(rt, player, DEMO_PASSWORD)
     clock.run()
-    console.print(Rule("7 · serving http://127.0.0.1:8000 (Ctrl+C to stop)"))
+    console.print(Rule("9 · serving http://127.0.0.1:8000 (Ctrl+C to stop)"))
     console.print(f"operator key (shown once): {key}")
     console.print(
         "try: curl -H 'Authorization: Bearer "
         f"{key}' http://127.0.0.1:8000/v1/summary   · API docs: http://127.0.0.1:8000/docs"
+    )
+    assert trees.live_key is not None
+    console.print(f"see-foundation's live partner key (shown once): {trees.live_key.secret}")
+    console.print(
+        "try: curl -H 'Authorization: Bearer "
+        f"{trees.live_key.secret}' http://127.0.0.1:8000/v1/partner/orders"
     )
     console.print(
         f"demo players (password {DEMO_PASSWORD}): {', '.join(players[:DEMO_LOGINS])} · log in: "

@@ -4,9 +4,11 @@ Why a season: a tree costs 16,930-215,680 g of energy and a pilot participant ea
 hundred grams a day, so three simulated days fund no tree at all (the real programme's players
 took months for their first saxaul). The demo therefore follows its keenest players through
 the weeks after the pilot days — their own events, imported like any day's file, balls minted
-and collected every other morning before they expire — and each plants a tree of the cheapest
-species they can afford as soon as they can. Everything goes through the services, so the trees
-are real promises with liabilities, ready for partners' orders and evidence.
+and collected every other morning before they expire — and each plants a tree of their
+favourite species as soon as they can afford it: favourites go in turn through the
+``FAVOURITES`` cheapest species (the desert shrubs), so every partner planting one gets trees.
+Everything goes through the services, so the trees are real promises with liabilities, ready
+for partners' orders and evidence.
 
 Example: ``season(rt, clock, planters, people, start, days=60, out=dir)`` → a ``SeasonLog``
 with the events imported and the trees planted.
@@ -33,6 +35,8 @@ EVENTS_PER_DAY = 12
 """Events a keen player's day brings (walking, rides, payments, bills)."""
 STEP_DAYS = 2
 """Mornings between two rounds of minting and collecting: under a ball's life once ripe."""
+FAVOURITES = 3
+"""How many of the cheapest species the planters' favourites go through, in turn."""
 
 
 @dataclass(slots=True)
@@ -43,6 +47,8 @@ class SeasonLog:
     collected_g: int = 0
     trees: list[str] = field(default_factory=list)
     """Ids of the trees planted, in order."""
+    species: dict[str, int] = field(default_factory=dict)
+    """Trees planted by species id."""
 
 
 def season(
@@ -70,7 +76,8 @@ def season(
     )
     zone = rt.rules.timezone
     day = pl.col("occurred_at").str.slice(0, 10).str.to_date()
-    prices = sorted((s.energy_cost_g, s.id) for s in rt.species.species)
+    cheapest = sorted(rt.species.species, key=lambda s: (s.energy_cost_g, s.id))[:FAVOURITES]
+    favourite = {p: cheapest[n % len(cheapest)] for n, p in enumerate(planters)}
     for step in range(STEP_DAYS, days + STEP_DAYS, STEP_DAYS):
         first, end = start + dt.timedelta(days=step - STEP_DAYS), start + dt.timedelta(days=step)
         # the days just ended are imported as a nightly job would, then minted and collected
@@ -90,13 +97,15 @@ def season(
         _play(rt, moves, log, advance)
         plants: list[Plant] = []
         for player in planters:
-            energy = forest.my_forest(rt, player).energy_g
-            affordable = [sid for cost, sid in prices if cost <= energy]
-            if affordable:
+            species = favourite[player]
+            if forest.my_forest(rt, player).energy_g >= species.energy_cost_g:
                 tree_id = f"season-{player}-{len(log.trees) + len(plants)}"
-                plants.append(Plant(player, affordable[0], tree_id))
+                plants.append(Plant(player, species.id, tree_id))
         outcomes = game.play(rt, plants)
-        log.trees.extend(p.tree_id for p, o in zip(plants, outcomes, strict=True) if o.ok)
+        for plant, outcome in zip(plants, outcomes, strict=True):
+            if outcome.ok:
+                log.trees.append(plant.tree_id)
+                log.species[plant.species_id] = log.species.get(plant.species_id, 0) + 1
     return log
 
 
