@@ -24,7 +24,7 @@ MAX_UNITS = 10**12
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Unit = Annotated[str, StringConstraints(min_length=1, max_length=32)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Currency = Annotated[str, StringConstraints(max_length=3, pattern=r"^[A-Z]{3}$")]
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Position = tuple[Lon, Lat]

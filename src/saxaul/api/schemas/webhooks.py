@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,7 +26,7 @@ class SubscriptionIn(BaseModel):
         "`http://127.0.0.1…`, for a receiver on your own machine.",
         examples=["https://hooks.see-foundation.example/saxaul"],
     )
-    event_types: list[str] = Field(
+    event_types: list[Annotated[str, Field(max_length=max(map(len, EVENT_TYPES)))]] = Field(
         min_length=1,
         max_length=len(EVENT_TYPES) + 1,
         description=EVENT_TYPE_TEXT,
