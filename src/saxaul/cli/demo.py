@@ -10,8 +10,9 @@
    (``sim.season``); 9. real trees: the SEE Foundation's orders, planting and survival evidence,
    a lost tree replanted and one reopened, the pipeline and sink, a signed certificate exported
    and verified, a business's green scenario from sandbox to live energy, webhook deliveries
-   (``sim.partners_demo``); 10. serve the API with a fresh operator key, the partner's live key
-   and demo logins, simulated time running on (unless ``--no-serve``).
+   (``sim.partners_demo``), then a morning of ordinary play, so balls are ripe; 10. serve the
+   API with a fresh operator key, the partner's live key and demo logins, simulated time
+   running on (unless ``--no-serve``).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from saxaul.sim.clock import DemoClock
 from saxaul.sim.forest_play import local, play_demo_days
 from saxaul.sim.partners_demo import real_trees
 from saxaul.sim.scenario import START, write_scenario
-from saxaul.sim.season import season
+from saxaul.sim.season import morning_after, season
 
 DEMO_DIR = Path("var/demo")
 DAYS = 3
@@ -149,6 +150,11 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     console.print(Rule("8 · real trees · 真树"))
     trees = real_trees(rt, clock, players, out=DEMO_DIR)
     print_real_trees(console, trees)
+    minted = morning_after(rt, clock, players, pl.read_csv(files[0]), out=DEMO_DIR / "data")
+    console.print(
+        f"the morning after: {minted:,} new balls for the {len(players)} players, ripe at "
+        f"{clock.now():%Y-%m-%d %H:%M} UTC (新的一天：能量球已成熟)"
+    )
 
     if not serve:
         rt.db.dispose()

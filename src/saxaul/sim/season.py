@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -115,3 +116,32 @@ def _play(rt: Runtime, moves: list[Move], log: SeasonLog, advance: Callable[[int
         for outcome in game.play(rt, chunk):
             log.collected_g += sum(t.amount_g for t in outcome.transfers)
         advance(len(chunk))
+
+
+def morning_after(
+    rt: Runtime, clock: DemoClock, players: Sequence[str], people: pl.DataFrame, *, out: Path
+) -> int:
+    """One more ordinary day for ``players``, so that when the demo serves, their balls (and
+    their friends') are ripe to collect and steal; returns how many balls were minted.
+
+    Why: the season and the survival check move simulated time on by months, long past the
+    pilot's balls' expiry; a newcomer opening the forest should still find something to tap.
+    """
+    zone = rt.rules.timezone
+    today = clock.now().astimezone(ZoneInfo(zone)).date()
+    active = people.filter(pl.col("user_id").is_in(list(players)))
+    frame = behaviour_events(
+        active.with_columns(pl.lit(1.0).alias("activity")),
+        events=active.height * EVENTS_PER_DAY,
+        days=1,
+        start=today,
+        seed=2018,
+        behaviours=methodology.scored_behaviours(rt),
+    )
+    path = out / f"events-{today:%Y%m%d}.ndjson"
+    frame.write_ndjson(path)
+    clock.set(local(today + dt.timedelta(days=1), 0, zone) + dt.timedelta(minutes=30))
+    imports.import_events(rt, path)
+    minted = mint_balls(rt).balls
+    clock.set(local(today + dt.timedelta(days=2), 7, zone))  # a day after minting: ripe
+    return minted
