@@ -66,7 +66,10 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     """Run the demo job; see the module docstring for the steps."""
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     DEMO_DIR.mkdir(parents=True)
-    settings = Settings(database_url=f"sqlite:///{DEMO_DIR / 'saxaul.db'}")
+    settings = Settings(
+        database_url=f"sqlite:///{DEMO_DIR / 'saxaul.db'}",
+        signing_key_file=str(DEMO_DIR / "signing-key.pem"),  # a demo key, gone with the demo
+    )
     console.print(Rule("Saxaul demo · 个人碳账户演示"))
     console.print(f"database: {settings.database_url}")
     clock = DemoClock(dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC))
