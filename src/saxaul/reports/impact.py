@@ -26,6 +26,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    cast,
     func,
     literal_column,
     select,
@@ -82,7 +83,8 @@ def _bucket(column: ColumnElement[Any], bounds: Sequence[int]) -> ColumnElement[
 
 
 def _integer(value: int) -> ColumnElement[int]:
-    return literal_column(str(int(value)), BigInteger)
+    """An inlined integer, cast so that PostgreSQL never reads a GROUP BY of it as a position."""
+    return cast(literal_column(str(int(value))), BigInteger)
 
 
 def _counted() -> FromClause:
