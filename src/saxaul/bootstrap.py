@@ -54,6 +54,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         operator_keys=AuthCache(lifetime_us, settings.auth_cache_entries),
         keys=InstanceKeys(Path(settings.signing_key_file)),
         tree_waiting_list=settings.tree_waiting_list,
+        report_min_cell=settings.report_min_cell,
         webhooks=settings.webhook_policy(),
     )
     register_packs(rt)

@@ -142,6 +142,13 @@ class Settings(BaseSettings):
         "by the scheduled job or `saxaul trees allocate` once a project has room) instead of "
         "refused with `no_capacity`.",
     )
+    report_min_cell: int = Field(
+        default=10,
+        ge=2,
+        le=1_000_000,
+        description="The impact report's privacy threshold k: a published cell counting 1 to "
+        "k-1 participants is suppressed or merged (docs/impact-report.md).",
+    )
     jobs: bool = Field(
         default=True,
         description="Whether the server mints and expires energy balls itself (one server per "

@@ -35,6 +35,7 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("GET", "/v1/certificates/public-key"): PUBLIC,
     ("POST", "/v1/events"): OPERATOR,
     ("GET", "/v1/quarantine"): OPERATOR,
+    ("GET", "/v1/operator/report"): OPERATOR,
     ("GET", "/v1/methodology/packs"): OPERATOR,
     ("GET", "/v1/methodology/packs/{ref}"): OPERATOR,
     ("GET", "/v1/summary"): OPERATOR,

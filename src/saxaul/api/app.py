@@ -27,6 +27,7 @@ from saxaul.api.routers import (
     friends,
     game,
     game_jobs,
+    impact,
     methodology,
     operations,
     orders,
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         orders.operator,
         pipeline.router,
         pipeline.operator,
+        impact.router,
         operations.health,
         operations.metrics,
     ):

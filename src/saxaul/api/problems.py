@@ -116,6 +116,7 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "invalid_partner_kind": ProblemKind(422, "Invalid partner kind"),
     "unknown_scope": ProblemKind(422, "Unknown scope"),
     "invalid_grace": ProblemKind(422, "Invalid grace period"),
+    "invalid_period": ProblemKind(422, "Invalid report period"),
     "evidence_invalid": ProblemKind(422, "Evidence invalid"),
     "tree_not_in_order": ProblemKind(422, "Tree not in the order"),
     "daily_limit": ProblemKind(429, "Daily limit reached"),

@@ -8,6 +8,7 @@ rule. Long work shows a progress bar; ``--json`` prints machine-readable output 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +24,7 @@ from saxaul.cli.certificates import certificate_app
 from saxaul.cli.common import fail as _fail
 from saxaul.cli.common import print_json as _print_json
 from saxaul.cli.common import runtime as _runtime
+from saxaul.cli.impact import ReportFormat, write_impact
 from saxaul.cli.orders import orders_app
 from saxaul.cli.partners import partners_app
 from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
@@ -371,8 +373,26 @@ def apikey_revoke(name: str) -> None:
 
 
 @app.command("report")
-def report(as_json: JsonOpt = False) -> None:
-    """Programme totals and energy credited per behaviour."""
+def report(
+    as_json: JsonOpt = False,
+    start: Annotated[
+        dt.datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="impact report: first local day"),
+    ] = None,
+    end: Annotated[
+        dt.datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], help="impact report: last local day"),
+    ] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.JSON,
+    out: Annotated[Path | None, typer.Option(help="impact report: directory to write")] = None,
+) -> None:
+    """Programme totals and energy credited per behaviour; with --from, --to and --out, the
+    impact report (docs/impact-report.md) as JSON or one CSV per table."""
+    if start is not None or end is not None or out is not None:
+        if start is None or end is None or out is None:
+            raise typer.BadParameter("the impact report needs --from, --to and --out")
+        write_impact(console, start.date(), end.date(), fmt, out)
+        return
     totals, behaviours = reporting.summary(_runtime())
     if as_json:
         _print_json(

@@ -61,6 +61,8 @@ class Runtime:
     tree_waiting_list: bool = False
     """Whether a tree no project has room for waits for one (``SAXAUL_TREE_WAITING_LIST``)
     instead of being refused ``no_capacity``."""
+    report_min_cell: int = 10
+    """The impact report's privacy threshold k (``SAXAUL_REPORT_MIN_CELL``)."""
     keys: InstanceKeys = field(default_factory=InstanceKeys, compare=False)
     """The instance's signing key (``services.instance_keys``); ``bootstrap`` points it at
     ``SAXAUL_SIGNING_KEY_FILE``, and a runtime built without it signs with a key of its own."""
