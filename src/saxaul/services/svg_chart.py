@@ -52,8 +52,8 @@ class Chart:
 WIDTH, LEFT, RIGHT, TOP, BOTTOM = 760, 70, 20, 30, 60
 
 
-def ticks(top: Number, count: int = 5) -> list[Decimal]:
-    """Round ticks from 0 to at least ``top``: steps of 1, 2 or 5 × 10ⁿ (``ticks(7)`` → 0,2,4,6,8)."""
+def ticks(top: Number | Decimal, count: int = 5) -> list[Decimal]:
+    """Round ticks from 0 to at least ``top``, steps of 1, 2 or 5 × 10ⁿ: ``ticks(7)`` → 0..8."""
     if top <= 0:
         return [Decimal(0), Decimal(1)]
     raw = Decimal(str(top)) / count
@@ -150,9 +150,7 @@ def _hidden_slots(chart: Chart, height: int, slot: float, hidden_mark: str) -> s
 
 def _top(chart: Chart, stacked: bool) -> Decimal:
     if stacked:
-        sums = [
-            sum(s.values[i] or 0 for s in chart.series) for i in range(len(chart.categories))
-        ]
+        sums = [sum(s.values[i] or 0 for s in chart.series) for i in range(len(chart.categories))]
         return Decimal(str(max(sums, default=0)))
     values = [v for s in chart.series for v in s.values if v is not None]
     return Decimal(str(max(values, default=0)))
@@ -174,8 +172,8 @@ def line_chart(chart: Chart, hidden_mark: str, height: int = 300) -> str:
             runs[-1].append(f"{LEFT + slot * (i + 0.5):.1f},{y:.1f}")
         for run in runs:
             if len(run) == 1:
-                x, y = run[0].split(",")
-                lines.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>')
+                cx, cy = run[0].split(",")
+                lines.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{colour}"/>')
             elif run:
                 lines.append(
                     f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" '
