@@ -94,7 +94,7 @@ def _legend(chart: Chart, y: int, hidden_mark: str, kind: str) -> str:
             else f'<rect x="{x}" y="{y - 10}" width="14" height="10" fill="{colour}"/>'
         )
         out.append(f'{mark}<text x="{x + 18}" y="{y}">{_e(name)}</text>')
-        x += 30 + 7 * len(name)
+        x += 30 + sum(7 if ord(c) < 0x2E80 else 12 for c in name)  # CJK glyphs are wider
     return "".join(out)
 
 
