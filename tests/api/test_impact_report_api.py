@@ -73,3 +73,36 @@ def test_a_period_that_cannot_be_reported_is_refused(
 
     assert answer.status_code == 422
     assert answer.json()["code"] == "invalid_period"
+
+
+@BOTH_STORES
+def test_the_html_page_over_the_api_is_the_one_the_cli_writes_beside_its_json(
+    rt: Runtime,
+    client: TestClient,
+    auth: dict[str, str],
+    settings: Settings,
+    tmp_path: Path,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world(rt, tmp_path, clock)
+    monkeypatch.setenv("SAXAUL_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SAXAUL_REPORT_MIN_CELL", "2")
+
+    answer = client.get(
+        "/v1/operator/report?from=2026-10-01&to=2026-11-30&format=html&lang=en", headers=auth
+    )
+    out = tmp_path / "report"
+    done = CliRunner().invoke(
+        app,
+        ["report", "--from", "2026-10-01", "--to", "2026-11-30", "--format", "html", "--lang",
+         "en", "--out", str(out)],
+    )  # fmt: skip
+    default = client.get("/v1/operator/report?from=2026-10-01&to=2026-11-30", headers=auth)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+    assert done.exit_code == 0, done.output
+    assert answer.text == (out / "impact.html").read_text(encoding="utf-8")
+    assert json.loads((out / "impact.json").read_text(encoding="utf-8")) == default.json()
+    assert answer.text.startswith('<!DOCTYPE html><html lang="en">')

@@ -24,7 +24,7 @@ from saxaul.cli.certificates import certificate_app
 from saxaul.cli.common import fail as _fail
 from saxaul.cli.common import print_json as _print_json
 from saxaul.cli.common import runtime as _runtime
-from saxaul.cli.impact import ReportFormat, write_impact
+from saxaul.cli.impact import ImpactLang, ReportFormat, write_impact
 from saxaul.cli.orders import orders_app
 from saxaul.cli.partners import partners_app
 from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
@@ -385,13 +385,17 @@ def report(
     ] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.JSON,
     out: Annotated[Path | None, typer.Option(help="impact report: directory to write")] = None,
+    lang: Annotated[
+        ImpactLang, typer.Option(help="impact report html: which language's labels come first")
+    ] = ImpactLang.ZH,
 ) -> None:
     """Programme totals and energy credited per behaviour; with --from, --to and --out, the
-    impact report (docs/impact-report.md) as JSON or one CSV per table."""
+    impact report (docs/impact-report.md) as JSON, one CSV per table, or an HTML page with
+    charts (and its JSON beside it)."""
     if start is not None or end is not None or out is not None:
         if start is None or end is None or out is None:
             raise typer.BadParameter("the impact report needs --from, --to and --out")
-        write_impact(console, start.date(), end.date(), fmt, out)
+        write_impact(console, start.date(), end.date(), fmt, out, lang)
         return
     totals, behaviours = reporting.summary(_runtime())
     if as_json:

@@ -1,7 +1,8 @@
-"""``saxaul report --from DATE --to DATE [--format json|csv] --out DIR``: the impact report.
+"""``saxaul report --from DATE --to DATE [--format json|csv|html] --out DIR``: the impact report.
 
-Why files in a directory: the JSON is one document (``impact.json``) a later step draws charts
-from, and CSV is one file per table (``participants_by_gender.csv`` …) for spreadsheets; both come
+Why files in a directory: the JSON is one document (``impact.json``) the HTML page
+(``impact.html``, written with the JSON beside it so its numbers can be compared) draws its charts
+from, and CSV is one file per table (``participants_by_gender.csv`` …) for spreadsheets; all come
 from ``services.impact``, so they never disagree with ``GET /v1/operator/report``.
 
 Example: ``saxaul report --from 2016-08-01 --to 2017-01-31 --format csv --out var/report``.
@@ -19,13 +20,23 @@ from rich.console import Console
 from saxaul.cli.common import fail, runtime
 from saxaul.domain.errors import DomainError
 from saxaul.services.impact import impact_report, to_csv
+from saxaul.services.impact_page import impact_html
 
 JSON_FILE = "impact.json"
+HTML_FILE = "impact.html"
 
 
 class ReportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
+    HTML = "html"
+
+
+class ImpactLang(StrEnum):
+    """Which language's labels come first on the HTML page (both are always there)."""
+
+    ZH = "zh"
+    EN = "en"
 
 
 def report_json(report: dict[str, object]) -> str:
@@ -34,7 +45,12 @@ def report_json(report: dict[str, object]) -> str:
 
 
 def write_impact(
-    console: Console, start: dt.date, end: dt.date, fmt: ReportFormat, out: Path
+    console: Console,
+    start: dt.date,
+    end: dt.date,
+    fmt: ReportFormat,
+    out: Path,
+    lang: ImpactLang = ImpactLang.ZH,
 ) -> None:
     """Compute the report once and write it to ``out`` in ``fmt``."""
     try:
@@ -42,7 +58,12 @@ def write_impact(
     except DomainError as exc:
         fail(exc)
     out.mkdir(parents=True, exist_ok=True)
-    files = {JSON_FILE: report_json(report)} if fmt is ReportFormat.JSON else to_csv(report)
+    if fmt is ReportFormat.CSV:
+        files = to_csv(report)
+    else:
+        files = {JSON_FILE: report_json(report)}
+        if fmt is ReportFormat.HTML:
+            files[HTML_FILE] = impact_html(report, "en" if lang is ImpactLang.EN else "zh")
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
     console.print(f"impact report {start}..{end}: {len(files)} file(s) in {out}")
