@@ -203,6 +203,7 @@ def test_every_code_a_participant_meets_has_a_chinese_template() -> None:
         "pack_invalid",
         "invalid_request",
         "internal_error",
+        "invalid_period",
     }
     partners_only = {  # met by partner organisations, whose API speaks English
         "delivery_pending",
