@@ -75,7 +75,8 @@ def _newcomers_women(cumulative: tuple[float, ...], women: tuple[float, ...]) ->
     c, w = np.array(cumulative), np.array(women)
     before_c, before_w = np.concatenate([[0.0], c[:-1]]), np.concatenate([[0.0], w[:-1]])
     new = np.maximum(c - before_c, 1e-12)
-    return np.clip((c * w - before_c * before_w) / new, 0.0, 1.0)
+    shares: np.ndarray = np.clip((c * w - before_c * before_w) / new, 0.0, 1.0)
+    return shares
 
 
 def population(scenario: SimScenario, users: int, *, start: dt.date, seed: int) -> pl.DataFrame:
@@ -176,8 +177,10 @@ def day_events(
             continue
         if rate.id == "walking":
             who = np.flatnonzero(rng.random(users.size) < np.minimum(weight * rate.rate_per_day, 1))
-            at_us = int(dt.datetime.combine(date, WALK_HOUR, ZoneInfo(scenario.timezone))
-                        .timestamp() * 1_000_000)
+            at_us = int(
+                dt.datetime.combine(date, WALK_HOUR, ZoneInfo(scenario.timezone)).timestamp()
+                * 1_000_000
+            )
             steps = np.round(
                 rng.lognormal(np.log(scenario.median_steps), scenario.steps_sigma, size=who.size)
             )
@@ -196,7 +199,11 @@ def day_events(
                     "quantity": steps,
                     "amount_minor": amounts_minor(rng, who.size),
                 },
-                schema_overrides={"user_id": pl.String, "source": pl.String, "behaviour": pl.String},
+                schema_overrides={
+                    "user_id": pl.String,
+                    "source": pl.String,
+                    "behaviour": pl.String,
+                },
             )
         )
     return export_rows(pl.concat(parts), f"pilot-{date:%Y%m%d}")

@@ -15,6 +15,7 @@ a version and a path names any file.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -145,10 +146,13 @@ def _check(doc: Mapping[str, Any], origin: str) -> None:
     months = len(enrolment["months"])
     for name in ("cumulative_share", "women_share"):
         if len(enrolment[name]) != months:
-            raise invalid(origin, f"enrolment.{name}", f"has {len(enrolment[name])} values for "
-                          f"{months} months")
+            raise invalid(
+                origin,
+                f"enrolment.{name}",
+                f"has {len(enrolment[name])} values for {months} months",
+            )
     curve = enrolment["cumulative_share"]
-    if any(b < a for a, b in zip(curve, curve[1:], strict=False)) or curve[-1] != 1:
+    if any(b < a for a, b in itertools.pairwise(curve)) or curve[-1] != 1:
         raise invalid(origin, "enrolment.cumulative_share", "must rise to exactly 1")
     _sums_to_one([band["share"] for band in doc["age_bands"]], ["age_bands"], origin)
     for i, band in enumerate(doc["age_bands"]):
@@ -173,9 +177,7 @@ def _build(doc: Mapping[str, Any]) -> SimScenario:
         cumulative_share=tuple(float(s) for s in enrolment["cumulative_share"]),
         women_share=tuple(float(s) for s in enrolment["women_share"]),
         unstated_share=float(enrolment["unstated_share"]),
-        age_bands=tuple(
-            (b["min_age"], b["max_age"], float(b["share"])) for b in doc["age_bands"]
-        ),
+        age_bands=tuple((b["min_age"], b["max_age"], float(b["share"])) for b in doc["age_bands"]),
         provinces=tuple((p["name"], float(p["share"])) for p in doc["provinces"]["shares"]),
         active_share=float(activity["active_share"]),
         skew_sigma=float(activity["skew_sigma"]),
@@ -198,5 +200,3 @@ def _build(doc: Mapping[str, Any]) -> SimScenario:
             target_trees=play["target_trees"],
         ),
     )
-
-
