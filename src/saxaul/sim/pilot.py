@@ -51,6 +51,8 @@ class PilotFiles:
     friendships: Path
     events: list[Path] = field(default_factory=list)
     """One file per simulated day, in day order."""
+    activity: dict[str, float] = field(default_factory=dict)
+    """Each participant's activity multiplier: keen payers play keenly (``pilot_play``)."""
     people: int = 0
     friendships_count: int = 0
     events_count: int = 0
@@ -250,7 +252,12 @@ def write_pilot(
     first = start or scenario.start
     people = population(scenario, users, start=first, seed=seed)
     people = people.filter(pl.col("day") < days)
-    files = PilotFiles(out / "participants.csv", out / "friendships.csv", people=people.height)
+    files = PilotFiles(
+        out / "participants.csv",
+        out / "friendships.csv",
+        people=people.height,
+        activity=dict(people.select("user_id", "activity").iter_rows()),
+    )
     people.drop("day", "activity").write_csv(files.participants)
     friends = friendships(people, scenario.mean_degree, seed=seed)
     friends.write_csv(files.friendships)

@@ -6,13 +6,16 @@ expired by the jobs, friendships made, energy collected, stolen and spent on tre
 ``game.play`` — and end with a ledger that audits clean. Only what participants *choose* is
 simulated, with the scenario's play propensities:
 
-* each morning (07:00 local) a participant opens the forest if a daily collector (a fixed
-  ``collect_daily_share`` of them) or else with probability ``collect_other_per_day``;
-* an opener who steals (a fixed ``steal_share``) first visits up to ``steal_friends`` friends
-  with ripe balls and takes from the oldest, as ``forest_play.morning`` does, then collects
-  their own ripe balls;
-* a planter (a fixed ``plant_share``) plants the scenario's species whenever their balance
-  affords it, one tree a morning.
+* each morning (07:00 local) the daily collectors collect all their ripe balls first (they
+  open the forest on waking); every other participant opens it with probability
+  ``collect_other_per_day``, and, if a thief, first visits up to ``steal_friends`` friends
+  with ripe balls left and takes from the oldest, then collects their own;
+* a planter plants the scenario's species whenever their balance affords it, one a morning.
+
+Daily collectors, thieves and planters are drawn once, each with probability ``share ×
+activity`` (capped at 1; ``activity`` is the participant's multiplier, mean 1): keen payers
+are keen players, so on average the scenario's shares hold and the heavy earners, who are the
+ones who can ever afford a tree, mostly collect every day.
 
 ``sample`` plays only that share of the mornings' openers (drawn afresh each day), the way to
 keep a large run short: balls the others leave ripen on and expire, as unopened forests do.
@@ -96,12 +99,15 @@ def play_pilot(
     since_us = (
         enrolled["enrolled_at"].str.to_datetime("%Y-%m-%dT%H:%M:%S%:z").dt.epoch("us").to_numpy()
     )
-    kind = rng.random((3, len(people)))
-    daily = {
-        p for p, r in zip(people, kind[0], strict=True) if r < scenario.play.collect_daily_share
-    }
-    thieves = {p for p, r in zip(people, kind[1], strict=True) if r < scenario.play.steal_share}
-    planters = {p for p, r in zip(people, kind[2], strict=True) if r < scenario.play.plant_share}
+    keen = np.array([files.activity.get(p, 1.0) for p in people])
+    daily, thieves, planters = (
+        {p for p, r in zip(people, rng.random(len(people)) / keen, strict=True) if r < share}
+        for share in (
+            scenario.play.collect_daily_share,
+            scenario.play.steal_share,
+            scenario.play.plant_share,
+        )
+    )
     species = rt.species.get(scenario.play.species)
     first = dt.date.fromisoformat(files.events[0].stem.removeprefix("events-"))
     clock.set(local(first, 0, zone))
@@ -152,25 +158,33 @@ def _morning(
     roles: Roles,
     sample: float,
 ) -> None:
-    """Steals first (eager friends), then owners collect all their ripe balls."""
+    """Daily collectors first (balls ripen at midnight; they collect on waking), then the
+    thieves among the other openers visit friends, then those others collect what is left."""
     ripe = crowd.ripe_by_owner(rt)
     opens = rng.random(len(active)) < scenario.play.collect_other_per_day
     kept = rng.random(len(active)) < sample
-    openers = [
+    early = [p for p, keep in zip(active, kept, strict=True) if keep and p in roles.daily]
+    late = [
         p
         for p, other, keep in zip(active, opens, kept, strict=True)
-        if keep and (p in roles.daily or other)
+        if keep and other and p not in roles.daily
     ]
+    play_batched(rt, _collects(early, ripe), log.play, advance)
+    for p in early:
+        ripe.pop(p, None)
     steals: list[Move] = []
-    for thief in openers:
+    for thief in late:
         if thief not in roles.thieves:
             continue
         targets = [f for f in roles.circle.get(thief, ()) if f in ripe]
         picked = rng.permutation(len(targets))[: scenario.play.steal_friends]
         steals.extend(Steal(thief, ripe[targets[i]][0], targets[i]) for i in picked)
     play_batched(rt, steals, log.play, advance)
-    collects: list[Move] = [Collect(p, ball_id) for p in openers for ball_id in ripe.get(p, ())]
-    play_batched(rt, collects, log.play, advance)
+    play_batched(rt, _collects(late, ripe), log.play, advance)
+
+
+def _collects(players: list[str], ripe: dict[str, list[str]]) -> list[Move]:
+    return [Collect(p, ball_id) for p in players for ball_id in ripe.get(p, ())]
 
 
 def _plant(
