@@ -28,6 +28,7 @@ and the expiry job runs. Example: ``play_pilot(rt, clock, scenario, files, seed=
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import time
 from collections import defaultdict
@@ -112,7 +113,9 @@ def play_pilot(
     first = dt.date.fromisoformat(files.events[0].stem.removeprefix("events-"))
     clock.set(local(first, 0, zone))
     log.participants = participants.import_participants(rt, files.participants).enrolled_or_updated
-    pending = _friend_steps(pl.read_csv(files.friendships)).sort("since").rows()
+    pairs = _friend_steps(pl.read_csv(files.friendships)).sort("since").rows()
+    sinces = [since for _, _, since in pairs]
+    made = 0
     circle: dict[str, list[str]] = defaultdict(list)
     for path in files.events:
         day = dt.date.fromisoformat(path.stem.removeprefix("events-"))
@@ -122,8 +125,8 @@ def play_pilot(
         log.energy_g += imported.energy_g
         log.balls_minted += mint_balls(rt).balls
         clock.set(local(day + dt.timedelta(days=1), MORNING_HOUR, zone))
-        due = [row for row in pending if row[2] <= clock.now()]
-        pending = pending[len(due) :]
+        due = pairs[made : bisect.bisect_right(sinces, clock.now())]
+        made += len(due)
         if due:
             log.friendships += friends.befriend_many(rt, [(a, b, since) for a, b, since in due])
             for a, b, _ in due:
