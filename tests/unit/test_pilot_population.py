@@ -4,6 +4,8 @@ same files (``saxaul.sim.pilot``, scenario ``pilot-2016``)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import tomllib
 from pathlib import Path
 
 import polars as pl
@@ -88,3 +90,16 @@ def test_shares_that_do_not_sum_to_one_are_refused() -> None:
     with pytest.raises(PackInvalid) as refused:
         scenario_from_text(text, "edited.toml")
     assert refused.value.fields["field"] == "age_bands"
+
+
+def test_every_source_is_public_or_explained_beside_the_file() -> None:
+    folder = Path(__file__).parents[2] / "src/saxaul/packs/scenarios/pilot-2016/1.0.0"
+    document = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8"))
+    headings = re.findall(r"^#+ (.+)$", (folder / "SOURCES.md").read_text("utf-8"), re.MULTILINE)
+    anchors = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-") for h in headings}
+    for source in document["sources"]:
+        address = source["address"]
+        if address.startswith("SOURCES.md#"):
+            assert address.removeprefix("SOURCES.md#") in anchors, source["id"]
+        else:
+            assert re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?", address), source["id"]
