@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -72,7 +73,9 @@ def run_pilot(
     clock = DemoClock(dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC))
     try:
         rt = bootstrap(Settings(), clock=clock)
-        log = play_pilot(rt, clock, scenario, files, seed=seed, sample=sample)
+        log = play_pilot(
+            rt, clock, scenario, files, seed=seed, sample=sample, on_day=_monthly(console)
+        )
         result = audit(rt)
     except DomainError as exc:
         fail(exc)
@@ -85,11 +88,24 @@ def run_pilot(
         raise typer.Exit(code=1)
 
 
+def _monthly(console: Console) -> Callable[[dt.date, PilotPlayLog], None]:
+    """A line at each month's end, so a long run shows it is getting on."""
+
+    def report(day: dt.date, log: PilotPlayLog) -> None:
+        if (day + dt.timedelta(days=1)).day == 1:
+            console.print(
+                f"  {day:%Y-%m}: {log.events:,} events, {log.energy_g / 1e6:,.2f} t CO2 avoided, "
+                f"{log.trees:,} trees ({time.perf_counter() - log.started:,.0f} s)"
+            )
+
+    return report
+
+
 def _print_play(console: Console, scenario: SimScenario, log: PilotPlayLog, users: int) -> None:
     """The run's totals beside the scenario's targets, scaled to this run's size."""
     scale = users / scenario.participants
     table = Table(title=f"pilot played · 试点模拟 ({log.seconds:,.0f} s)")
-    for name in ("", "this run", "target at this size"):
+    for name in ("", "this run", f"target ({scenario.days} days, this size)"):
         table.add_column(name, justify="right" if name else "left")
     table.add_row("participants", f"{log.participants:,}", f"{users:,}")
     table.add_row("friendships", f"{log.friendships:,}", "")

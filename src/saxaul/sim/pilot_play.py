@@ -66,12 +66,14 @@ class PilotPlayLog:
     expired_g: int = 0
     trees: int = 0
     seconds: float = 0.0
+    started: float = field(default_factory=time.perf_counter)
+    """``time.perf_counter()`` when the run began."""
     play: PlayLog = field(default_factory=PlayLog)
     days: list[tuple[dt.date, int, int]] = field(default_factory=list)
     """Per day: date, cumulative energy scored (g), cumulative trees."""
 
 
-def _friend_steps(frame: pl.DataFrame) -> pl.DataFrame:
+def _in_utc(frame: pl.DataFrame) -> pl.DataFrame:
     """The friendships file with ``since`` as UTC instants, to compare with the clock."""
     return frame.with_columns(
         pl.col("since").str.to_datetime("%Y-%m-%dT%H:%M:%S%:z").dt.convert_time_zone("UTC")
@@ -86,10 +88,10 @@ def play_pilot(
     *,
     seed: int,
     sample: float = 1.0,
-    advance: Callable[[int], None] = lambda _: None,
+    on_day: Callable[[dt.date, PilotPlayLog], None] = lambda _day, _log: None,
 ) -> PilotPlayLog:
-    """Enrol, befriend, import, mint, collect, steal, plant and expire, day by day."""
-    started = time.perf_counter()
+    """Enrol, befriend, import, mint, collect, steal, plant and expire, day by day; ``on_day``
+    hears of each day played (the command prints a line a month)."""
     log = PilotPlayLog()
     zone = rt.rules.timezone
     rng = np.random.default_rng([seed, 1])
@@ -100,20 +102,12 @@ def play_pilot(
     since_us = (
         enrolled["enrolled_at"].str.to_datetime("%Y-%m-%dT%H:%M:%S%:z").dt.epoch("us").to_numpy()
     )
-    keen = np.array([files.activity.get(p, 1.0) for p in people])
-    daily, thieves, planters = (
-        {p for p, r in zip(people, rng.random(len(people)) / keen, strict=True) if r < share}
-        for share in (
-            scenario.play.collect_daily_share,
-            scenario.play.steal_share,
-            scenario.play.plant_share,
-        )
-    )
+    daily, thieves, planters = _keen(people, files.activity, scenario, rng)
     species = rt.species.get(scenario.play.species)
     first = dt.date.fromisoformat(files.events[0].stem.removeprefix("events-"))
     clock.set(local(first, 0, zone))
     log.participants = participants.import_participants(rt, files.participants).enrolled_or_updated
-    pairs = _friend_steps(pl.read_csv(files.friendships)).sort("since").rows()
+    pairs = _in_utc(pl.read_csv(files.friendships)).sort("since").rows()
     sinces = [since for _, _, since in pairs]
     made = 0
     circle: dict[str, list[str]] = defaultdict(list)
@@ -134,12 +128,29 @@ def play_pilot(
                 circle[b].append(a)
         active = people[: int(np.searchsorted(since_us, to_us(clock.now()), side="right"))]
         roles = Roles(daily, thieves, circle)
-        _morning(rt, scenario, rng, log, advance, active, roles, sample)
+        _morning(rt, scenario, rng, log, active, roles, sample)
         _plant(rt, planters, species.id, species.energy_cost_g, day, log)
         log.expired_g += expire_balls(rt).grams
         log.days.append((day, log.energy_g, log.trees))
-    log.seconds = time.perf_counter() - started
+        on_day(day, log)
+    log.seconds = time.perf_counter() - log.started
     return log
+
+
+def _keen(
+    people: list[str], activity: dict[str, float], scenario: SimScenario, rng: np.random.Generator
+) -> tuple[set[str], set[str], set[str]]:
+    """Daily collectors, thieves and planters, each drawn with probability share × activity."""
+    keen = np.array([activity.get(p, 1.0) for p in people])
+    daily, thieves, planters = (
+        {p for p, r in zip(people, rng.random(len(people)) / keen, strict=True) if r < share}
+        for share in (
+            scenario.play.collect_daily_share,
+            scenario.play.steal_share,
+            scenario.play.plant_share,
+        )
+    )
+    return daily, thieves, planters
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +167,6 @@ def _morning(
     scenario: SimScenario,
     rng: np.random.Generator,
     log: PilotPlayLog,
-    advance: Callable[[int], None],
     active: list[str],
     roles: Roles,
     sample: float,
@@ -172,7 +182,7 @@ def _morning(
         for p, other, keep in zip(active, opens, kept, strict=True)
         if keep and other and p not in roles.daily
     ]
-    play_batched(rt, _collects(early, ripe), log.play, advance)
+    play_batched(rt, _collects(early, ripe), log.play, _quiet)
     for p in early:
         ripe.pop(p, None)
     steals: list[Move] = []
@@ -182,8 +192,12 @@ def _morning(
         targets = [f for f in roles.circle.get(thief, ()) if f in ripe]
         picked = rng.permutation(len(targets))[: scenario.play.steal_friends]
         steals.extend(Steal(thief, ripe[targets[i]][0], targets[i]) for i in picked)
-    play_batched(rt, steals, log.play, advance)
-    play_batched(rt, _collects(late, ripe), log.play, advance)
+    play_batched(rt, steals, log.play, _quiet)
+    play_batched(rt, _collects(late, ripe), log.play, _quiet)
+
+
+def _quiet(_moves: int) -> None:
+    """Moves are counted in the log; the command reports by the month, not by the batch."""
 
 
 def _collects(players: list[str], ripe: dict[str, list[str]]) -> list[Move]:
@@ -200,5 +214,5 @@ def _plant(
         if user in planters
     ]
     before = log.play.applied.get("plant", 0)
-    play_batched(rt, plants, log.play, lambda _: None)
+    play_batched(rt, plants, log.play, _quiet)
     log.trees += log.play.applied.get("plant", 0) - before
