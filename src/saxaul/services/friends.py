@@ -102,13 +102,11 @@ def befriend_many(rt: Runtime, pairs: Sequence[tuple[str, str, dt.datetime]]) ->
     """
 
     def work(conn: WriteUnitOfWork) -> int:
-        made = 0
-        for inviter, invitee, since in pairs:
-            _require_participant(conn, inviter)
-            _require_participant(conn, invitee)
-            if repo.insert_invite(conn, inviter, invitee, since):
-                made += repo.accept(conn, invitee=invitee, inviter=inviter, at=since)
-        return made
+        people = {user for inviter, invitee, _ in pairs for user in (inviter, invitee)}
+        unknown = people - participants_repo.enrolled_among(conn, people)
+        if unknown:
+            _require_participant(conn, min(unknown))
+        return repo.insert_accepted(conn, pairs)
 
     return rt.db.write(work)
 
