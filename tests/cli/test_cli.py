@@ -142,3 +142,36 @@ def test_import_json_keeps_the_run_line_off_stdout(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["run"] == "started import 1"
     assert "started import 1" in result.stderr
+
+
+def test_simulate_with_a_scenario_writes_friendships_and_daily_files(tmp_path: Path) -> None:
+    out = tmp_path / "pilot"
+    result = runner.invoke(
+        app,
+        [
+            "simulate",
+            "--out",
+            str(out),
+            "--users",
+            "300",
+            "--days",
+            "40",
+            "--scenario",
+            "pilot-2016@1.0.0",
+            "--start",
+            "2016-08-01",
+            "--seed",
+            "4",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    # --users is the scenario's full population; 40 days hold those enrolled by then (~8 %)
+    assert "pilot-2016@1.0.0: 25 participants" in result.output
+    assert (out / "friendships.csv").read_text().startswith("user_a,user_b,since\n")
+    assert sorted(p.name for p in out.glob("events-*.csv"))[-1] == "events-2016-09-09.csv"
+
+
+def test_simulate_refuses_an_unknown_scenario(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["simulate", "--out", str(tmp_path), "--scenario", "nope@9.9.9"])
+    assert result.exit_code == 2
+    assert "pack_invalid" in result.output or "no shipped scenario" in result.output

@@ -30,6 +30,7 @@ from saxaul.cli.partners import partners_app
 from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
 from saxaul.cli.render_reversals import print_reversals
 from saxaul.cli.scenarios import scenarios_app
+from saxaul.cli.simulate_pilot import run_pilot
 from saxaul.cli.trees import trees_app
 from saxaul.cli.webhooks import webhooks_app
 from saxaul.config import Settings
@@ -46,6 +47,7 @@ from saxaul.services import (
     reporting,
     reversals,
 )
+from saxaul.sim.pilot_scenario import DEFAULT as DEFAULT_SCENARIO
 from saxaul.sim.scenario import write_scenario
 
 app = typer.Typer(
@@ -413,8 +415,13 @@ def report(
 def simulate(
     out: Annotated[Path, typer.Option(help="directory for participants and events files")],
     users: Annotated[int, typer.Option(min=1, max=10_000_000)] = 10_000,
-    events: Annotated[int, typer.Option(min=0, max=100_000_000)] = 200_000,
-    days: Annotated[int, typer.Option(min=1, max=366)] = 3,
+    events: Annotated[
+        int, typer.Option(min=0, max=100_000_000, help="plain mode: events in all")
+    ] = 200_000,
+    days: Annotated[
+        int | None,
+        typer.Option(min=1, max=3660, help="days to simulate (plain: 3; scenario: its own)"),
+    ] = None,
     seed: int = 2016,
     fmt: Annotated[str, typer.Option("--format", help="csv | ndjson | parquet | mixed")] = "mixed",
     all_behaviours: Annotated[
@@ -425,11 +432,36 @@ def simulate(
             "as unknown_behaviour rejections)",
         ),
     ] = False,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            help="calibrated mode: a scenario id, id@version or .toml file (e.g. pilot-2016); "
+            "writes friendships and one events file per day"
+        ),
+    ] = None,
+    start: Annotated[
+        dt.datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="calibrated mode: first day (default: its own)"),
+    ] = None,
+    play: Annotated[
+        bool,
+        typer.Option(
+            "--play",
+            help="calibrated mode: also enrol, import and play everything through the services "
+            "on a simulated clock, into SAXAUL_DATABASE_URL, then audit the ledger",
+        ),
+    ] = False,
+    sample: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="--play: share of each morning's players played"),
+    ] = 1.0,
 ) -> None:
     """Write a synthetic pilot population and its events (no personal data involved).
 
     By default only the behaviours the configured programme (SAXAUL_PACKS,
-    SAXAUL_ACTIVITY_PACKS) scores, so the files import without refusals.
+    SAXAUL_ACTIVITY_PACKS) scores, so the files import without refusals. With --scenario,
+    --start or --play, the population and its behaviour follow a calibrated scenario file
+    (default pilot-2016; see docs/simulator.md).
     """
     behaviours = None
     if not all_behaviours:
@@ -438,8 +470,23 @@ def simulate(
             behaviours = methodology.configured_behaviours(settings.packs, settings.activity_packs)
         except DomainError as exc:
             _fail(exc)
+    if scenario or start or play:
+        run_pilot(
+            console,
+            out=out,
+            ref=scenario or DEFAULT_SCENARIO,
+            users=users,
+            days=days,
+            start=start.date() if start else None,
+            seed=seed,
+            fmt="csv" if fmt == "mixed" else fmt,
+            behaviours=behaviours,
+            play=play,
+            sample=sample,
+        )
+        return
     written = write_scenario(
-        out, users=users, events=events, days=days, seed=seed, fmt=fmt, behaviours=behaviours
+        out, users=users, events=events, days=days or 3, seed=seed, fmt=fmt, behaviours=behaviours
     )
     for path in written:
         console.print(f"wrote {path}")

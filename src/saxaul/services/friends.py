@@ -12,6 +12,7 @@ Example: ``invite(rt, "u2", "u1")`` → pending; ``accept(rt, "u1", "u2")`` → 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from saxaul.domain.errors import Conflict, NotFound
@@ -88,6 +89,26 @@ def accept(rt: Runtime, user: str, inviter: str) -> Friendship:
             detail_zh=f"没有来自 {inviter} 的待接受邀请；请在好友列表中查看收到的邀请",
         )
     return stored
+
+
+def befriend_many(rt: Runtime, pairs: Sequence[tuple[str, str, dt.datetime]]) -> int:
+    """Store already-made friendships in one transaction: each (inviter, invitee, since) is
+    invited and accepted at ``since``, as ``invite`` then ``accept`` would; answers how many
+    were new (a pair that has a row already is left as it is).
+
+    Why: a simulated population brings its friendships by the hundred thousand (``saxaul
+    simulate --play``); one transaction per step instead of two per pair. Both participants
+    must exist (``not_found`` otherwise, and nothing is stored).
+    """
+
+    def work(conn: WriteUnitOfWork) -> int:
+        people = {user for inviter, invitee, _ in pairs for user in (inviter, invitee)}
+        unknown = people - participants_repo.enrolled_among(conn, people)
+        if unknown:
+            _require_participant(conn, min(unknown))
+        return repo.insert_accepted(conn, pairs)
+
+    return rt.db.write(work)
 
 
 def _accepted_from(stored: Friendship, inviter: str) -> bool:

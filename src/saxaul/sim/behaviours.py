@@ -36,7 +36,7 @@ CST = dt.timezone(dt.timedelta(hours=8))
 PEAK_HOURS = np.array([8.2, 12.5, 18.3, 21.0])
 
 
-def _times(rng: np.random.Generator, n: int, days: int, start: dt.date) -> np.ndarray:
+def peak_times(rng: np.random.Generator, n: int, days: int, start: dt.date) -> np.ndarray:
     """Microseconds since the epoch: a random day, then a time near one of the daily peaks."""
     day = rng.integers(0, days, size=n)
     hours = np.clip(rng.choice(PEAK_HOURS, size=n) + rng.normal(0, 1.5, size=n), 0.0, 23.99)
@@ -66,13 +66,13 @@ def behaviour_events(
     sources = np.array([m[2] for m in mix])[kind]
     km = np.round(rng.lognormal(2.0, 0.6, size=n), 1)
     quantity = np.where(np.isin(names, ["metro_km", "ebus_km"]), km, 1.0)
-    amount = np.round(rng.lognormal(3.4, 1.1, size=n) * 100).astype(np.int64)
+    amount = amounts_minor(rng, n)
     frame = pl.DataFrame(
         {
             "source": sources,
             "user_id": people["user_id"].to_numpy()[who],
             "behaviour": names,
-            "at_us": _times(rng, n, days, start),
+            "at_us": peak_times(rng, n, days, start),
             "quantity": quantity,
             "amount_minor": amount,
         }
@@ -105,11 +105,22 @@ def behaviour_events(
                 ),
             ]
         )
+    return export_rows(frame, f"s{seed}")
+
+
+def amounts_minor(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Payment amounts in fen: lognormal around ¥30, a few under the ¥1 that earns energy."""
+    return np.round(rng.lognormal(3.4, 1.1, size=n) * 100).astype(np.int64)
+
+
+def export_rows(frame: pl.DataFrame, prefix: str) -> pl.DataFrame:
+    """Raw events (source, user_id, behaviour, at_us, quantity, amount_minor) → the event
+    columns ``saxaul import`` reads, time-sorted, ids ``<prefix>-<n>``."""
     return (
         frame.sort("at_us")
         .with_row_index("seq")
         .select(
-            pl.format("{}-{}", pl.lit(f"s{seed}"), pl.col("seq")).alias("event_id"),
+            pl.format("{}-{}", pl.lit(prefix), pl.col("seq")).alias("event_id"),
             "source",
             "user_id",
             "behaviour",

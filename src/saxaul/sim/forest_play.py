@@ -96,7 +96,10 @@ def _friend_map(rt: Runtime, players: Sequence[str]) -> dict[str, list[str]]:
     return {p: [f.user_id for f in friends.list_friends(rt, p).friends] for p in players}
 
 
-def _batched(rt: Runtime, moves: list[Move], log: PlayLog, advance: Callable[[int], None]) -> None:
+def play_batched(
+    rt: Runtime, moves: list[Move], log: PlayLog, advance: Callable[[int], None]
+) -> None:
+    """Play ``moves`` through ``game.play``, ``BATCH`` per transaction, tallied in ``log``."""
     for start in range(0, len(moves), BATCH):
         chunk = moves[start : start + BATCH]
         log.count(game.play(rt, chunk))
@@ -151,7 +154,7 @@ def morning(
             chores.append(Water(p, rng.choice(circle[p]), rng.choice((10, 18, 66))))
         if rng.random() < 0.05:
             chores.append(Protect(p, rng.choice((24, 72))))
-    _batched(rt, chores, log, advance)
+    play_batched(rt, chores, log, advance)
 
 
 def co_plant(rt: Runtime, players: Sequence[str], log: PlayLog, species_id: str) -> None:

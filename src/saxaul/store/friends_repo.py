@@ -19,6 +19,7 @@ from sqlalchemy import (
     Row,
     and_,
     delete,
+    insert,
     or_,
     select,
     union_all,
@@ -30,6 +31,7 @@ from saxaul.domain.friends import Friendship, FriendshipStatus, pair
 from saxaul.store import driver
 from saxaul.store.conflicts import insert_on_conflict
 from saxaul.store.driver import Read, Sql
+from saxaul.store.participants_repo import IN_CHUNK
 from saxaul.store.tables import friendships
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
@@ -90,6 +92,38 @@ def accept(conn: WriteUnitOfWork, invitee: str, inviter: str, at: dt.datetime) -
         .values(status=_ACCEPTED, accepted_at_us=to_us(at))
     )
     return result.rowcount == 1
+
+
+def insert_accepted(conn: WriteUnitOfWork, rows: Iterable[tuple[str, str, dt.datetime]]) -> int:
+    """Store each (inviter, invitee, at) as a friendship invited and accepted at ``at``, in a
+    few statements; a pair that has a row already (or comes twice) is left as it is. Answers
+    how many were stored."""
+    wanted: dict[tuple[str, str], dict[str, object]] = {}
+    for inviter, invitee, at in rows:
+        low, high = pair(inviter, invitee)
+        wanted.setdefault(
+            (low, high),
+            {
+                "user_low": low,
+                "user_high": high,
+                "inviter": inviter,
+                "status": _ACCEPTED,
+                "invited_at_us": to_us(at),
+                "accepted_at_us": to_us(at),
+            },
+        )
+    lows = sorted({low for low, _ in wanted})
+    for start in range(0, len(lows), IN_CHUNK):
+        found = conn.execute(
+            select(friendships.c.user_low, friendships.c.user_high).where(
+                friendships.c.user_low.in_(lows[start : start + IN_CHUNK])
+            )
+        )
+        for low, high in found:
+            wanted.pop((low, high), None)
+    if wanted:
+        conn.execute(insert(friendships), list(wanted.values()))
+    return len(wanted)
 
 
 def delete_pair(conn: WriteUnitOfWork, a: str, b: str) -> bool:

@@ -1,0 +1,45 @@
+"""Reads over a whole population at once: every ripe ball, every participant holding enough.
+
+Why: a simulated crowd of 200,000 participants plays each morning; asking for each one's
+forest (``balls_repo.live_balls``) would be 200,000 reads a morning. These two reads answer
+for everyone in one statement each, from the same tables the per-participant reads use.
+
+Example: ``ripe_balls(conn, now_us)`` → ``[("u1", "aw-7"), …]`` in owner, ripening order.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from saxaul.domain import accounts
+from saxaul.domain.ledger import AccountKind
+from saxaul.store.tables import balls, ledger_accounts
+from saxaul.store.uow import UnitOfWork
+
+
+def ripe_balls(conn: UnitOfWork, now_us: int) -> list[tuple[str, str]]:
+    """(owner, ball id) of every ball ripe at ``now_us`` and not expired that holds energy."""
+    rows = conn.execute(
+        select(balls.c.owner, balls.c.id)
+        .join(
+            ledger_accounts, ledger_accounts.c.id == accounts.prefix(AccountKind.BALL) + balls.c.id
+        )
+        .where(
+            balls.c.ripens_at_us <= now_us,
+            balls.c.expires_at_us > now_us,
+            ledger_accounts.c.balance_g > 0,
+        )
+        .order_by(balls.c.owner, balls.c.ripens_at_us, balls.c.id)
+    ).all()
+    return [(row.owner, row.id) for row in rows]
+
+
+def balances_at_least(conn: UnitOfWork, min_g: int) -> dict[str, int]:
+    """Participants whose energy balance is at least ``min_g``, with that balance."""
+    rows = conn.execute(
+        select(ledger_accounts.c.user_id, ledger_accounts.c.balance_g).where(
+            ledger_accounts.c.kind == AccountKind.PARTICIPANT.value,
+            ledger_accounts.c.balance_g >= min_g,
+        )
+    ).all()
+    return {row.user_id: row.balance_g for row in rows}
