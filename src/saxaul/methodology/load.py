@@ -156,8 +156,9 @@ def _vector(doc: Mapping[str, Any]) -> TestVector:
     )
 
 
-def canonical_json(value: Mapping[str, Any]) -> str:
-    """Attributes as the import stores them: compact, sorted keys, UTF-8 (``saxaul.ingest``)."""
+def canonical_json(value: Any) -> str:
+    """Attributes as the import stores them: compact, sorted keys, UTF-8 (``saxaul.ingest``);
+    the same one form for every other stored JSON document (evidence, project sites)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

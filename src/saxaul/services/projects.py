@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from saxaul.domain.projects import (
     ProjectRefused,
     ProjectStatus,
 )
+from saxaul.methodology.load import canonical_json
 from saxaul.services.runtime import Runtime
 from saxaul.store import driver, liabilities_repo, partners_repo, projects_repo
 from saxaul.store.partners_repo import StoredPartner
@@ -127,7 +127,7 @@ def _catalogue_rows(rt: Runtime, catalogue: ProjectCatalogue, at_us: int) -> lis
                 unit=TREE_UNIT,
                 title_en=f"{species.name_en} planting by {partner.name_en}",
                 title_zh=f"{partner.name_zh}{species.name_zh}种植",
-                site=_json(site),
+                site=canonical_json(site),
                 capacity=project.capacity,
                 allocated=0,
                 unit_cost_minor=None,
@@ -135,7 +135,7 @@ def _catalogue_rows(rt: Runtime, catalogue: ProjectCatalogue, at_us: int) -> lis
                 energy_price_g=species.energy_cost_g,
                 starts_on=project.starts_on.isoformat(),
                 ends_on=None if project.ends_on is None else project.ends_on.isoformat(),
-                evidence_required=_json([e.value for e in project.evidence_required]),
+                evidence_required=canonical_json([e.value for e in project.evidence_required]),
                 status=ProjectStatus.OPEN.value,
                 source=catalogue.ref,
                 created_at_us=at_us,
@@ -143,10 +143,6 @@ def _catalogue_rows(rt: Runtime, catalogue: ProjectCatalogue, at_us: int) -> lis
             )
         )
     return rows
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 # ---------------------------------------------------------------- partners' projects
@@ -171,7 +167,7 @@ def create_project(rt: Runtime, partner: PartnerPrincipal, draft: ProjectDraft) 
         unit=unit,
         title_en=draft.title_en,
         title_zh=draft.title_zh,
-        site=_json(dict(draft.site)),
+        site=canonical_json(dict(draft.site)),
         capacity=draft.capacity,
         allocated=0,
         unit_cost_minor=draft.unit_cost_minor,
@@ -179,7 +175,7 @@ def create_project(rt: Runtime, partner: PartnerPrincipal, draft: ProjectDraft) 
         energy_price_g=price,
         starts_on=draft.starts_on.isoformat(),
         ends_on=None if draft.ends_on is None else draft.ends_on.isoformat(),
-        evidence_required=_json([e.value for e in draft.evidence_required]),
+        evidence_required=canonical_json([e.value for e in draft.evidence_required]),
         status=draft.status.value,
         source=None,
         created_at_us=at_us,
@@ -271,10 +267,10 @@ def update_project(
         for name, value in changes.items()
     }
     if "site" in values:
-        values["site"] = _json(values["site"])
+        values["site"] = canonical_json(values["site"])
     if "evidence_required" in values:
         items = values["evidence_required"]
-        values["evidence_required"] = _json([EvidenceItem(e).value for e in items])
+        values["evidence_required"] = canonical_json([EvidenceItem(e).value for e in items])
 
     def work(conn: WriteUnitOfWork) -> StoredProject:
         stored = _own(projects_repo.project(conn, project_id, lock=True), partner, project_id)
