@@ -18,16 +18,37 @@ from saxaul.domain.ledger import Transfer
 from saxaul.store.bulk import BulkConnection
 from saxaul.store.tables import balls, ledger_accounts, ledger_transfers
 
+MINT_MARK = "mint.awards"
+"""The ``job_marks`` row holding the highest award id the minting job has passed."""
 PENDING_AWARDS = (
     "SELECT a.id, a.user_id, a.behaviour, a.day, a.energy_g, a.created_at_us FROM awards a "
-    "WHERE a.energy_g > 0 AND NOT EXISTS "
+    "WHERE a.id > {mark:d} AND a.energy_g > 0 AND NOT EXISTS "
     "(SELECT 1 FROM balls b WHERE b.id = CAST(a.id AS TEXT)) ORDER BY a.id LIMIT {limit:d}"
+)
+SAVE_MARK = (
+    "INSERT INTO job_marks (name, value) VALUES ('{name}', {value:d}) "
+    "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
 )
 
 
 def pending_awards(bulk: BulkConnection, limit: int) -> pl.DataFrame:
-    """Up to ``limit`` awards worth ≥ 1 g that have no ball yet, oldest id first."""
-    return bulk.query(PENDING_AWARDS.format(limit=limit))
+    """Up to ``limit`` awards worth ≥ 1 g that have no ball yet, oldest id first, and moves the
+    mark past them (same transaction as the balls).
+
+    Why a mark is safe: award ids are handed out as ``MAX(id) + 1`` under the ingest lock, which
+    minting holds too, so no award can appear below the mark after it moved; the ``NOT EXISTS``
+    still guards each row. Without it every run walked every award ever scored.
+    """
+    mark = bulk.scalar(f"SELECT value FROM job_marks WHERE name = '{MINT_MARK}'") or 0
+    pending = bulk.query(PENDING_AWARDS.format(mark=int(mark), limit=limit))
+    passed = (
+        int(pending["id"].max())  # type: ignore[arg-type]
+        if pending.height == limit
+        else int(bulk.scalar("SELECT COALESCE(MAX(id), 0) FROM awards"))
+    )
+    if passed > mark:
+        bulk.execute(SAVE_MARK.format(name=MINT_MARK, value=passed))
+    return pending
 
 
 def append_balls(

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from saxaul.domain import accounts
 from saxaul.domain.clock import from_us, to_us
@@ -20,7 +20,7 @@ from saxaul.domain.energy import Ball
 from saxaul.domain.ledger import AccountKind, TransferKind
 from saxaul.store import driver
 from saxaul.store.driver import Read, Sql
-from saxaul.store.tables import balls, ledger_accounts
+from saxaul.store.tables import LIVE_BALL_ACCOUNT, balls, ledger_accounts
 from saxaul.store.uow import UnitOfWork
 
 _TAKES = (TransferKind.COLLECT, TransferKind.STEAL, TransferKind.EXPIRE, TransferKind.REVERSAL)
@@ -94,15 +94,26 @@ def _balls(found: driver.Rows, balances: Mapping[str, int]) -> dict[str, Ball]:
 def due_balls(conn: UnitOfWork, now: dt.datetime, limit: int) -> list[str]:
     """Up to ``limit`` balls past their expiry with energy left, in id order."""
     due = conn.execute(
-        select(balls.c.id)
-        .join(
-            ledger_accounts, ledger_accounts.c.id == accounts.prefix(AccountKind.BALL) + balls.c.id
-        )
-        .where(balls.c.expires_at_us <= to_us(now), ledger_accounts.c.balance_g > 0)
+        select_live(balls.c.id)
+        .where(balls.c.expires_at_us <= to_us(now))
         .order_by(balls.c.id)
         .limit(limit)
     ).scalars()
     return list(due)
+
+
+def select_live(*columns: ColumnElement[Any]) -> Select[Any]:
+    """``columns`` of every ball whose account still holds energy, read from the live side
+    (``LIVE_BALL_ACCOUNT``'s partial index), so reads over the whole population cost what is
+    live rather than every ball ever minted."""
+    head = len(accounts.prefix(AccountKind.BALL))
+    return (
+        select(*columns)
+        .select_from(
+            ledger_accounts.join(balls, balls.c.id == func.substr(ledger_accounts.c.id, head + 1))
+        )
+        .where(LIVE_BALL_ACCOUNT)
+    )
 
 
 def live_balls(conn: UnitOfWork, owner: str, now: dt.datetime) -> dict[str, Ball]:

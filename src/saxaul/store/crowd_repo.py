@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from saxaul.domain import accounts
 from saxaul.domain.ledger import AccountKind
+from saxaul.store.balls_repo import select_live
 from saxaul.store.tables import balls, ledger_accounts
 from saxaul.store.uow import UnitOfWork
 
@@ -20,15 +20,8 @@ from saxaul.store.uow import UnitOfWork
 def ripe_balls(conn: UnitOfWork, now_us: int) -> list[tuple[str, str]]:
     """(owner, ball id) of every ball ripe at ``now_us`` and not expired that holds energy."""
     rows = conn.execute(
-        select(balls.c.owner, balls.c.id)
-        .join(
-            ledger_accounts, ledger_accounts.c.id == accounts.prefix(AccountKind.BALL) + balls.c.id
-        )
-        .where(
-            balls.c.ripens_at_us <= now_us,
-            balls.c.expires_at_us > now_us,
-            ledger_accounts.c.balance_g > 0,
-        )
+        select_live(balls.c.owner, balls.c.id)
+        .where(balls.c.ripens_at_us <= now_us, balls.c.expires_at_us > now_us)
         .order_by(balls.c.owner, balls.c.ripens_at_us, balls.c.id)
     ).all()
     return [(row.owner, row.id) for row in rows]

@@ -21,7 +21,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    literal_column,
 )
+
+from saxaul.domain.ledger import AccountKind
 
 INTEGER_MAX = 2**31 - 1
 """Largest value an ``Integer`` column holds on both engines (PostgreSQL ``integer``, 4 bytes)."""
@@ -217,6 +221,23 @@ ledger_transfers = Table(
     CheckConstraint("amount_g > 0", name="amount_positive"),
     CheckConstraint("debit_account <> credit_account", name="distinct_accounts"),
     Index("ix_ledger_transfers_credit_at", "credit_account", "at_us"),
+)
+
+LIVE_BALL_ACCOUNT = and_(
+    ledger_accounts.c.kind == literal_column(f"'{AccountKind.BALL.value}'"),
+    ledger_accounts.c.balance_g > literal_column("0"),
+)
+"""Ball accounts still holding energy: the few thousand live balls among every ball ever minted.
+
+Why literal SQL rather than bound values: SQLite uses a partial index only when the query's
+WHERE repeats the index's own terms as written, so the expiry job and the crowd's ripe-ball
+read match ``ix_ledger_accounts_live_balls`` and visit the live balls instead of all of them."""
+
+Index(
+    "ix_ledger_accounts_live_balls",
+    ledger_accounts.c.id,
+    sqlite_where=LIVE_BALL_ACCOUNT,
+    postgresql_where=LIVE_BALL_ACCOUNT,
 )
 
 balls = Table(
@@ -566,4 +587,17 @@ scenarios = Table(
     Column("decided_at_us", BigInteger, nullable=True),
     Column("decided_by", Text, nullable=True),
     Column("decision_note", Text, nullable=True),
+)
+
+# ---------------------------------------------------------------- job progress marks (0009)
+#
+# Why: a job that turns new rows into something (awards into balls) must not re-read every row
+# it has already handled on each run, or a long programme makes every run slower than the last.
+# A mark is the last row id a job has passed, written in the same transaction as its work.
+
+job_marks = Table(
+    "job_marks",
+    metadata,
+    Column("name", Text, primary_key=True, comment="the job and what it walks, e.g. mint.awards"),
+    Column("value", BigInteger, nullable=False, comment="the highest id the job has passed"),
 )
