@@ -122,3 +122,7 @@ def _print_play(console: Console, scenario: SimScenario, log: PilotPlayLog, user
     for kind, count in sorted(log.play.refused.items()):
         table.add_row(f"  refused {kind}", f"{count:,}", "")
     console.print(table)
+    console.print(
+        "time by step: "
+        + ", ".join(f"{phase} {seconds:,.0f} s" for phase, seconds in log.phases.items())
+    )

@@ -32,7 +32,8 @@ import bisect
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,6 +72,18 @@ class PilotPlayLog:
     play: PlayLog = field(default_factory=PlayLog)
     days: list[tuple[dt.date, int, int]] = field(default_factory=list)
     """Per day: date, cumulative energy scored (g), cumulative trees."""
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each step of the day (import, mint, friends, morning, plant, expire),
+    summed over the run: where a large run's time goes, without a profiler."""
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        """Add the block's wall time to ``phases[phase]``."""
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - began
 
 
 def _in_utc(frame: pl.DataFrame) -> pl.DataFrame:
@@ -114,23 +127,29 @@ def play_pilot(
     for path in files.events:
         day = dt.date.fromisoformat(path.stem.removeprefix("events-"))
         clock.set(local(day + dt.timedelta(days=1), 0, zone) + IMPORT_AFTER)
-        imported = imports.import_events(rt, path)
+        with log.timed("import"):
+            imported = imports.import_events(rt, path)
         log.events += imported.new_events
         log.energy_g += imported.energy_g
-        log.balls_minted += mint_balls(rt).balls
+        with log.timed("mint"):
+            log.balls_minted += mint_balls(rt).balls
         clock.set(local(day + dt.timedelta(days=1), MORNING_HOUR, zone))
         due = pairs[made : bisect.bisect_right(sinces, clock.now())]
         made += len(due)
         if due:
-            log.friendships += friends.befriend_many(rt, [(a, b, since) for a, b, since in due])
+            with log.timed("friends"):
+                log.friendships += friends.befriend_many(rt, [(a, b, s) for a, b, s in due])
             for a, b, _ in due:
                 circle[a].append(b)
                 circle[b].append(a)
         active = people[: int(np.searchsorted(since_us, to_us(clock.now()), side="right"))]
         roles = Roles(daily, thieves, circle)
-        _morning(rt, scenario, rng, log, active, roles, sample)
-        _plant(rt, planters, species.id, species.energy_cost_g, day, log)
-        log.expired_g += expire_balls(rt).grams
+        with log.timed("morning"):
+            _morning(rt, scenario, rng, log, active, roles, sample)
+        with log.timed("plant"):
+            _plant(rt, planters, species.id, species.energy_cost_g, day, log)
+        with log.timed("expire"):
+            log.expired_g += expire_balls(rt).grams
         log.days.append((day, log.energy_g, log.trees))
         on_day(day, log)
     log.seconds = time.perf_counter() - log.started
