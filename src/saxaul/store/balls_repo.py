@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import select
 
 from saxaul.domain import accounts
 from saxaul.domain.clock import from_us, to_us
@@ -91,29 +91,23 @@ def _balls(found: driver.Rows, balances: Mapping[str, int]) -> dict[str, Ball]:
     return out
 
 
+LIVE_BALLS = (
+    "ledger_accounts JOIN balls ON balls.id = "
+    f"substr(ledger_accounts.id, {len(accounts.prefix(AccountKind.BALL)) + 1}) "
+    f"WHERE {LIVE_BALL_ACCOUNT}"
+)
+"""Every ball whose account still holds energy, read from the live side (the partial index on
+``LIVE_BALL_ACCOUNT``): reads over the whole population cost what is live, not every ball ever
+minted. A ``FROM … WHERE`` to continue with ``AND``."""
+_DUE = Sql.of(
+    f"SELECT balls.id FROM {LIVE_BALLS} AND balls.expires_at_us <= {{p}} "
+    "ORDER BY balls.id LIMIT {p}"
+)
+
+
 def due_balls(conn: UnitOfWork, now: dt.datetime, limit: int) -> list[str]:
     """Up to ``limit`` balls past their expiry with energy left, in id order."""
-    due = conn.execute(
-        select_live(balls.c.id)
-        .where(balls.c.expires_at_us <= to_us(now))
-        .order_by(balls.c.id)
-        .limit(limit)
-    ).scalars()
-    return list(due)
-
-
-def select_live(*columns: ColumnElement[Any]) -> Select[Any]:
-    """``columns`` of every ball whose account still holds energy, read from the live side
-    (``LIVE_BALL_ACCOUNT``'s partial index), so reads over the whole population cost what is
-    live rather than every ball ever minted."""
-    head = len(accounts.prefix(AccountKind.BALL))
-    return (
-        select(*columns)
-        .select_from(
-            ledger_accounts.join(balls, balls.c.id == func.substr(ledger_accounts.c.id, head + 1))
-        )
-        .where(LIVE_BALL_ACCOUNT)
-    )
+    return [ball_id for (ball_id,) in driver.rows(conn, _DUE, to_us(now), limit)]
 
 
 def live_balls(conn: UnitOfWork, owner: str, now: dt.datetime) -> dict[str, Ball]:

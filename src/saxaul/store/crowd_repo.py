@@ -12,19 +12,21 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from saxaul.domain.ledger import AccountKind
-from saxaul.store.balls_repo import select_live
-from saxaul.store.tables import balls, ledger_accounts
+from saxaul.store import driver
+from saxaul.store.balls_repo import LIVE_BALLS
+from saxaul.store.driver import Sql
+from saxaul.store.tables import ledger_accounts
 from saxaul.store.uow import UnitOfWork
+
+_RIPE = Sql.of(
+    f"SELECT balls.owner, balls.id FROM {LIVE_BALLS} AND balls.ripens_at_us <= {{p}} "
+    "AND balls.expires_at_us > {p} ORDER BY balls.owner, balls.ripens_at_us, balls.id"
+)
 
 
 def ripe_balls(conn: UnitOfWork, now_us: int) -> list[tuple[str, str]]:
     """(owner, ball id) of every ball ripe at ``now_us`` and not expired that holds energy."""
-    rows = conn.execute(
-        select_live(balls.c.owner, balls.c.id)
-        .where(balls.c.ripens_at_us <= now_us, balls.c.expires_at_us > now_us)
-        .order_by(balls.c.owner, balls.c.ripens_at_us, balls.c.id)
-    ).all()
-    return [(row.owner, row.id) for row in rows]
+    return [(owner, ball_id) for owner, ball_id in driver.rows(conn, _RIPE, now_us, now_us)]
 
 
 def balances_at_least(conn: UnitOfWork, min_g: int) -> dict[str, int]:
