@@ -99,7 +99,7 @@ _STYLE = (
     "background:#fff}h1,h2{color:#1f4d21}table{border-collapse:collapse;margin:.5em 0 1.5em}"
     "td,th{border:1px solid #bbb;padding:.2em .5em;text-align:right}th{background:#f2f2f2}"
     "td:first-child,th:first-child{text-align:left}.hidden{color:#444;background:#d9d9d9}"
-    ".note{color:#444;font-size:.9em}section{margin-bottom:2.5em}"
+    ".note{color:#444;font-size:.9em}section{margin-bottom:2.5em}.wide{overflow-x:auto}"
 )
 
 
@@ -150,7 +150,7 @@ def impact_html(report: Mapping[str, Any], lang: Lang = "zh") -> str:
             f'<section id="{_e(name)}"><h2>{_e(heading)}</h2>',
             _about(table, lang),
             draw(name, table, k, lang),
-            _data_table(table, k, lang, SHADES.get(name)),
+            _data_table(name, table, k, lang, SHADES.get(name)),
             "</section>",
         ]
     return (
@@ -213,20 +213,35 @@ def _cell(row: Mapping[str, Any], column: str, k: int, lang: Lang) -> tuple[str,
 
 
 def _data_table(
-    table: Table, k: int, lang: Lang, shade: Callable[[Mapping[str, Any], str], str] | None
+    name: str,
+    table: Table,
+    k: int,
+    lang: Lang,
+    shade: Callable[[Mapping[str, Any], str], str] | None,
 ) -> str:
+    """The table's rows; each cell also names its column and carries its JSON value
+    (``data-value``, or ``data-suppressed``) so a reader or a test can check the page against
+    ``impact.json`` without parsing the human-formatted text."""
     columns = _shown(table)
-    head = "".join(f'<th scope="col">{_e(label(c, lang))}</th>' for c in columns)
+    head = "".join(
+        f'<th scope="col" data-column="{_e(c)}">{_e(label(c, lang))}</th>' for c in columns
+    )
     body = []
     for row in table["rows"]:
         cells = []
         for column in columns:
             text, hidden = _cell(row, column, k, lang)
             style = shade(row, column) if shade and not hidden else ""
+            data = f'data-column="{_e(column)}" ' + (
+                "data-suppressed" if hidden else f'data-value="{_e(number(row.get(column)))}"'
+            )
             css = ' class="hidden"' if hidden else style
-            cells.append(f"<td{css}>{_e(text)}</td>")
+            cells.append(f"<td{css} {data}>{_e(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (
+        f'<div class="wide"><table data-table="{_e(name)}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def _series(table: Table, column: str, lang: Lang) -> Series:

@@ -6,6 +6,8 @@ none. A value of ``None`` is never drawn as zero: a *hidden* one (suppressed for
 its slot grey with the ``hidden_mark`` text, any other ``None`` is simply left out (a line gap).
 Each SVG names itself (``<title>``, ``<desc>``) for screen readers; the page puts the numbers in
 a table under it. Tick labels are a scale, not figures: they are round numbers of the axis.
+Each drawn value (bar, line, lone point) has ``class="mark"``, so a browser test can tell a
+chart that drew its figures from one that drew only axes.
 
 Example: ``line_chart(Chart("c1", "Participants", "cumulative", ["2026-10", "2026-11"],
 [Series("female", [2, None], hidden={1})], unit="participants"), hidden_mark="<10")`` →
@@ -173,11 +175,11 @@ def line_chart(chart: Chart, hidden_mark: str, height: int = 300) -> str:
         for run in runs:
             if len(run) == 1:
                 cx, cy = run[0].split(",")
-                lines.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{colour}"/>')
+                lines.append(f'<circle class="mark" cx="{cx}" cy="{cy}" r="3" fill="{colour}"/>')
             elif run:
                 lines.append(
-                    f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" '
-                    'stroke-width="2"/>'
+                    f'<polyline class="mark" points="{" ".join(run)}" fill="none" '
+                    f'stroke="{colour}" stroke-width="2"/>'
                 )
     return (
         _open(chart, height)
@@ -206,8 +208,8 @@ def bar_chart(chart: Chart, hidden_mark: str, *, stacked: bool, height: int = 30
             x = LEFT + slot * i + slot * 0.1 + (0 if stacked else n * width)
             y = base - size
             bars.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{size:.1f}" '
-                f'fill="{PALETTE[n % len(PALETTE)]}"/>'
+                f'<rect class="mark" x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" '
+                f'height="{size:.1f}" fill="{PALETTE[n % len(PALETTE)]}"/>'
             )
             if stacked:
                 base = y
@@ -251,8 +253,8 @@ def hbar_chart(chart: Chart, hidden_mark: str, labels: Sequence[str] = ()) -> st
         elif value is not None:
             end = left + value * scale
             out.append(
-                f'<rect x="{left}" y="{y + 3}" width="{value * scale:.1f}" height="16" '
-                f'fill="{PALETTE[0]}"/>'
+                f'<rect class="mark" x="{left}" y="{y + 3}" width="{value * scale:.1f}" '
+                f'height="16" fill="{PALETTE[0]}"/>'
             )
             text = labels[i] if i < len(labels) else ""
             out.append(f'<text x="{end + 6:.1f}" y="{y + 15}">{_e(text)}</text>')
