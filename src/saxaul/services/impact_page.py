@@ -91,6 +91,10 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "u_g": ("克", "g"),
 }
 
+NO_ICON = '<link rel="icon" href="data:,">'
+"""An empty icon inside the page: without it a browser fetches ``/favicon.ico`` from the server
+that sent the page (a 404 from the API), and the page is to fetch nothing."""
+
 PROVINCES_CHARTED = 15
 """The ranked province chart shows the 15 largest and ``other``; the table lists them all."""
 
@@ -155,7 +159,7 @@ def impact_html(report: Mapping[str, Any], lang: Lang = "zh") -> str:
         ]
     return (
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">{NO_ICON}'
         f"<title>{_e(label('report', lang))} {_e(report['period']['from'])} – "
         f"{_e(report['period']['to'])}</title><style>{_STYLE}</style></head><body>"
         + "".join(parts)
