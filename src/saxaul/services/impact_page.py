@@ -104,6 +104,9 @@ _STYLE = (
     "td,th{border:1px solid #bbb;padding:.2em .5em;text-align:right}th{background:#f2f2f2}"
     "td:first-child,th:first-child{text-align:left}.hidden{color:#444;background:#d9d9d9}"
     ".note{color:#444;font-size:.9em}section{margin-bottom:2.5em}.wide{overflow-x:auto}"
+    # a phone scrolls a chart or a table sideways rather than shrinking its text past reading
+    "svg[role=img]{min-width:40em}[data-table] td,[data-table] th{white-space:nowrap}"
+    ".facts td{text-align:left}"
 )
 
 
@@ -134,8 +137,7 @@ def impact_html(report: Mapping[str, Any], lang: Lang = "zh") -> str:
     k = report["k"]
     parts = [
         f"<h1>{_e(label('report', lang))}</h1>",
-        "<table>",
-        _pairs(
+        _facts(
             [
                 (label("period", lang), f"{report['period']['from']} – {report['period']['to']}"),
                 (label("zone", lang), report["period"]["zone"]),
@@ -145,7 +147,6 @@ def impact_html(report: Mapping[str, Any], lang: Lang = "zh") -> str:
                 (label("numbers", lang), _both(NUMBER_RULE, lang)),
             ]
         ),
-        "</table>",
     ]
     for name, draw in SECTIONS.items():
         table = tables[name]
@@ -153,7 +154,7 @@ def impact_html(report: Mapping[str, Any], lang: Lang = "zh") -> str:
         parts += [
             f'<section id="{_e(name)}"><h2>{_e(heading)}</h2>',
             _about(table, lang),
-            draw(name, table, k, lang),
+            f'<div class="wide">{draw(name, table, k, lang)}</div>',
             _data_table(name, table, k, lang, SHADES.get(name)),
             "</section>",
         ]
@@ -179,8 +180,10 @@ def _both(pair: tuple[str, str], lang: Lang) -> str:
     return f"{zh} · {en}" if lang == "zh" else f"{en} · {zh}"
 
 
-def _pairs(pairs: Sequence[tuple[str, str]]) -> str:
-    return "".join(f"<tr><th>{_e(a)}</th><td>{_e(b)}</td></tr>" for a, b in pairs)
+def _facts(pairs: Sequence[tuple[str, str]]) -> str:
+    """A table of named facts, each name beside its text (read left to right, not a figure)."""
+    rows = "".join(f"<tr><th>{_e(a)}</th><td>{_e(b)}</td></tr>" for a, b in pairs)
+    return f'<table class="facts">{rows}</table>'
 
 
 def _about(table: Table, lang: Lang) -> str:
@@ -335,7 +338,7 @@ def _trees(name: str, table: Table, k: int, lang: Lang) -> str:
         (label("method", lang), sink["method"]),
         (label("not_counted", lang), ", ".join(sink["not_counted"]) or "—"),
     ]
-    return chart + "<table>" + _pairs(facts) + "</table>"
+    return chart + _facts(facts)
 
 
 def _pipeline(name: str, table: Table, k: int, lang: Lang) -> str:

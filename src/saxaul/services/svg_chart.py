@@ -16,6 +16,7 @@ Example: ``line_chart(Chart("c1", "Participants", "cumulative", ["2026-10", "202
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -83,12 +84,26 @@ def _open(chart: Chart, height: int) -> str:
     )
 
 
-def _legend(chart: Chart, y: int, hidden_mark: str, kind: str) -> str:
+def text_width(text: str) -> int:
+    """Roughly how wide ``text`` is drawn at 12 px, without a font to measure: CJK glyphs are
+    square, Latin ones about half as wide; enough to keep labels apart."""
+    return sum(7 if ord(c) < 0x2E80 else 12 for c in text)
+
+
+LEGEND_ROW = 18
+
+
+def _legend(chart: Chart, y: int, hidden_mark: str, kind: str) -> tuple[str, int]:
+    """The legend from ``y`` down, wrapped onto further rows where it would run past the
+    right edge; returns the markup and the height the extra rows add to the chart."""
     items = [(s.name, PALETTE[i % len(PALETTE)]) for i, s in enumerate(chart.series)]
     if any(s.hidden for s in chart.series):
         items.append((hidden_mark, HIDDEN_FILL))
-    out, x = [], LEFT
+    out, x, extra = [], LEFT, 0
     for name, colour in items:
+        width = 30 + text_width(name)
+        if x > LEFT and x + width - 12 > WIDTH - RIGHT:
+            x, y, extra = LEFT, y + LEGEND_ROW, extra + LEGEND_ROW
         mark = (
             f'<line x1="{x}" y1="{y - 4}" x2="{x + 14}" y2="{y - 4}" stroke="{colour}" '
             'stroke-width="3"/>'
@@ -96,8 +111,8 @@ def _legend(chart: Chart, y: int, hidden_mark: str, kind: str) -> str:
             else f'<rect x="{x}" y="{y - 10}" width="14" height="10" fill="{colour}"/>'
         )
         out.append(f'{mark}<text x="{x + 18}" y="{y}">{_e(name)}</text>')
-        x += 30 + sum(7 if ord(c) < 0x2E80 else 12 for c in name)  # CJK glyphs are wider
-    return "".join(out)
+        x += width
+    return "".join(out), extra
 
 
 def _value_axis(top: Decimal, height: int, unit: str) -> tuple[str, float]:
@@ -119,7 +134,8 @@ def _value_axis(top: Decimal, height: int, unit: str) -> tuple[str, float]:
 
 
 def _category_axis(chart: Chart, height: int, slot: float) -> str:
-    every = max(1, int(40 // slot) + 1)
+    widest = max((text_width(name) for name in chart.categories), default=0)
+    every = max(1, math.ceil((widest + 12) / slot))  # every label clear of the next one shown
     base = height - BOTTOM
     out = [f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="{INK}"/>']
     for i, name in enumerate(chart.categories):
@@ -181,13 +197,14 @@ def line_chart(chart: Chart, hidden_mark: str, height: int = 300) -> str:
                     f'<polyline class="mark" points="{" ".join(run)}" fill="none" '
                     f'stroke="{colour}" stroke-width="2"/>'
                 )
+    legend, extra = _legend(chart, height - 14, hidden_mark, "line")
     return (
-        _open(chart, height)
+        _open(chart, height + extra)
         + _hidden_slots(chart, height, slot, hidden_mark)
         + axis
         + _category_axis(chart, height, slot)
         + "".join(lines)
-        + _legend(chart, height - 14, hidden_mark, "line")
+        + legend
         + "</svg>"
     )
 
@@ -213,13 +230,14 @@ def bar_chart(chart: Chart, hidden_mark: str, *, stacked: bool, height: int = 30
             )
             if stacked:
                 base = y
+    legend, extra = _legend(chart, height - 14, hidden_mark, "bar")
     return (
-        _open(chart, height)
+        _open(chart, height + extra)
         + _hidden_slots(chart, height, slot, hidden_mark)
         + axis
         + _category_axis(chart, height, slot)
         + "".join(bars)
-        + _legend(chart, height - 14, hidden_mark, "bar")
+        + legend
         + "</svg>"
     )
 
