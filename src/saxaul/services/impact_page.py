@@ -105,7 +105,7 @@ _STYLE = (
     "td:first-child,th:first-child{text-align:left}.hidden{color:#444;background:#d9d9d9}"
     ".note{color:#444;font-size:.9em}section{margin-bottom:2.5em}.wide{overflow-x:auto}"
     # a phone scrolls a chart or a table sideways rather than shrinking its text past reading
-    "svg[role=img]{min-width:40em}[data-table] td,[data-table] th{white-space:nowrap}"
+    "svg[role=img]{min-width:640px}[data-table] td,[data-table] th{white-space:nowrap}"
     ".facts td{text-align:left}"
 )
 

@@ -55,13 +55,17 @@ class Chart:
 WIDTH, LEFT, RIGHT, TOP, BOTTOM = 760, 70, 20, 30, 60
 
 
-def ticks(top: Number | Decimal, count: int = 5) -> list[Decimal]:
-    """Round ticks from 0 to at least ``top``, steps of 1, 2 or 5 × 10ⁿ: ``ticks(7)`` → 0..8."""
+def ticks(top: Number | Decimal, count: int = 5, *, whole: bool = False) -> list[Decimal]:
+    """Round ticks from 0 to at least ``top``, steps of 1, 2 or 5 × 10ⁿ: ``ticks(7)`` → 0..8;
+    ``whole``: the values are counts, so no step is below 1 (``ticks(2, whole=True)`` → 0, 1, 2,
+    never 0.5 of a tree)."""
     if top <= 0:
         return [Decimal(0), Decimal(1)]
     raw = Decimal(str(top)) / count
     power = Decimal(10) ** raw.adjusted()
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    if whole:
+        step = max(step, Decimal(1))
     n = int((Decimal(str(top)) / step).to_integral_value(rounding="ROUND_CEILING"))
     return [step * i for i in range(n + 1)]
 
@@ -115,9 +119,15 @@ def _legend(chart: Chart, y: int, hidden_mark: str, kind: str) -> tuple[str, int
     return "".join(out), extra
 
 
-def _value_axis(top: Decimal, height: int, unit: str) -> tuple[str, float]:
+def _whole(chart: Chart) -> bool:
+    """Whether every value is a count (an integer), so the scale has no fractional ticks."""
+    return all(isinstance(v, int) for s in chart.series for v in s.values if v is not None)
+
+
+def _value_axis(chart: Chart, top: Decimal, height: int) -> tuple[str, float]:
     """Horizontal grid lines with tick labels; returns the markup and pixels per unit."""
-    levels = ticks(top)
+    unit = chart.unit
+    levels = ticks(top, whole=_whole(chart))
     plot = height - TOP - BOTTOM
     scale = plot / float(levels[-1])
     out = [
@@ -176,7 +186,7 @@ def _top(chart: Chart, stacked: bool) -> Decimal:
 
 def line_chart(chart: Chart, hidden_mark: str, height: int = 300) -> str:
     """Each series as a line across the categories, broken where a value is ``None``."""
-    axis, scale = _value_axis(_top(chart, stacked=False), height, chart.unit)
+    axis, scale = _value_axis(chart, _top(chart, stacked=False), height)
     slot = (WIDTH - LEFT - RIGHT) / max(1, len(chart.categories))
     lines = []
     for n, series in enumerate(chart.series):
@@ -211,7 +221,7 @@ def line_chart(chart: Chart, hidden_mark: str, height: int = 300) -> str:
 
 def bar_chart(chart: Chart, hidden_mark: str, *, stacked: bool, height: int = 300) -> str:
     """Vertical bars per category: one per series side by side, or stacked into one."""
-    axis, scale = _value_axis(_top(chart, stacked), height, chart.unit)
+    axis, scale = _value_axis(chart, _top(chart, stacked), height)
     slot = (WIDTH - LEFT - RIGHT) / max(1, len(chart.categories))
     width = slot * 0.8 / (1 if stacked else max(1, len(chart.series)))
     bars = []
@@ -249,7 +259,7 @@ def hbar_chart(chart: Chart, hidden_mark: str, labels: Sequence[str] = ()) -> st
     row, left = 22, 150
     height = TOP + row * len(chart.categories) + 40
     values = [v for v in series.values if v is not None]
-    levels = ticks(max(values, default=0))
+    levels = ticks(max(values, default=0), whole=_whole(chart))
     scale = (WIDTH - left - 160) / float(levels[-1])
     out = [_open(chart, height), f'<text x="{left}" y="{TOP - 12}">{_e(chart.unit)}</text>']
     bottom = TOP + row * len(chart.categories)
