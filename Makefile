@@ -43,7 +43,7 @@ system:
 	    || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends $$missing; }; \
 	fi
 
-test: lint system
+test: system lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Domain, unit, pack-vector and CLI tests: no PostgreSQL, no server, no lint; under a minute.
