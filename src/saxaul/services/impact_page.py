@@ -151,10 +151,11 @@ def impact_html(report: Mapping[str, Any], lang: Lang = "zh") -> str:
     for name, draw in SECTIONS.items():
         table = tables[name]
         heading = _both((table["title_zh"], table["title"]), lang)
+        chart = draw(name, table, k, lang)
         parts += [
             f'<section id="{_e(name)}"><h2>{_e(heading)}</h2>',
             _about(table, lang),
-            f'<div class="wide">{draw(name, table, k, lang)}</div>',
+            f'<div class="wide">{chart}</div>' if chart else "",
             _data_table(name, table, k, lang, SHADES.get(name)),
             "</section>",
         ]
