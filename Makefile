@@ -10,7 +10,13 @@ STAMP := $(VENV)/.installed
 SERVE ?= 1
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast lint install clean
+.PHONY: demo test test-fast lint install system clean
+
+# Debian packages the tests need (packages/apt.txt: Chromium and a CJK font for the browser test).
+# Fast when all are present (one dpkg-query); otherwise apt-get installs the missing ones, with
+# sudo when not root, and refreshes the package lists only if that first try fails.
+APT_PACKAGES := $(shell sed -e 's/\#.*//' packages/apt.txt)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -26,7 +32,18 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+system:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+	    dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null | grep -qx installed || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get install -y -q --no-install-recommends $$missing \
+	    || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends $$missing; }; \
+	fi
+
+test: system lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Domain, unit, pack-vector and CLI tests: no PostgreSQL, no server, no lint; under a minute.

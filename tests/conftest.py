@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import sqlalchemy as sa
@@ -69,13 +70,19 @@ def _postgres_available() -> str | None:
         return f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}"
 
 
+def unavailable(reason: str) -> NoReturn:
+    """Skip a test whose service or tool is absent, with the reason; under ``CI=true`` fail,
+    since CI must run every test."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: it must be there)")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def postgres_base() -> str:
     reason = _postgres_available()
     if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true: the service must be running)")
-        pytest.skip(reason)
+        unavailable(reason)
     return PG_URL
 
 

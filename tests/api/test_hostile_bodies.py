@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,6 +23,7 @@ from hypothesis import strategies as st
 from saxaul.api.app import create_app
 from saxaul.config import Settings
 from saxaul.services.runtime import Runtime
+from tests.live_server import live_server
 
 from .conftest import BOTH_STORES
 from .participant_tokens import participant_headers
@@ -114,30 +111,12 @@ def test_no_hostile_body_gets_a_server_error(
 # ---------------------------------------------------------------- keep-alive on a real server
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served(rt: Runtime, tmp_path: Path) -> Iterator[int]:
     """The app under uvicorn on a loopback port, stopped after the test."""
     settings = Settings(database_url=f"sqlite:///{tmp_path}/t.db")
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, runtime=rt), port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield port
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(settings, runtime=rt)) as port:
+        yield port
 
 
 def test_a_refused_deep_body_keeps_the_connection_alive(served: int) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import socket
 import threading
 import time
 import uuid
@@ -35,7 +34,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
 from saxaul.api.app import create_app
 from saxaul.bootstrap import bootstrap
@@ -52,6 +50,7 @@ from saxaul.services.participant_auth import issue_token
 from saxaul.services.runtime import Runtime
 from tests.conftest import FakeClock
 from tests.game_world import BUS_G, enrol
+from tests.live_server import live_server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 
@@ -131,24 +130,8 @@ def rt(pg_url: str, clock: FakeClock) -> Iterator[Runtime]:
 @pytest.fixture
 def base_url(rt: Runtime, pg_url: str) -> Iterator[str]:
     """A uvicorn server on a free port, serving the app on ``rt``, in a background thread."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(Settings(database_url=pg_url), runtime=rt)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
+    with live_server(create_app(Settings(database_url=pg_url), runtime=rt)) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 def _friend_pairs(rng: random.Random) -> set[tuple[str, str]]:

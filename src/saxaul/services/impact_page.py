@@ -91,6 +91,10 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "u_g": ("克", "g"),
 }
 
+NO_ICON = '<link rel="icon" href="data:,">'
+"""An empty icon inside the page: without it a browser fetches ``/favicon.ico`` from the server
+that sent the page (a 404 from the API), and the page is to fetch nothing."""
+
 PROVINCES_CHARTED = 15
 """The ranked province chart shows the 15 largest and ``other``; the table lists them all."""
 
@@ -99,7 +103,10 @@ _STYLE = (
     "background:#fff}h1,h2{color:#1f4d21}table{border-collapse:collapse;margin:.5em 0 1.5em}"
     "td,th{border:1px solid #bbb;padding:.2em .5em;text-align:right}th{background:#f2f2f2}"
     "td:first-child,th:first-child{text-align:left}.hidden{color:#444;background:#d9d9d9}"
-    ".note{color:#444;font-size:.9em}section{margin-bottom:2.5em}"
+    ".note{color:#444;font-size:.9em}section{margin-bottom:2.5em}.wide{overflow-x:auto}"
+    # a phone scrolls a chart or a table sideways rather than shrinking its text past reading
+    "svg[role=img]{min-width:640px}[data-table] td,[data-table] th{white-space:nowrap}"
+    ".facts td{text-align:left}"
 )
 
 
@@ -130,8 +137,7 @@ def impact_html(report: Mapping[str, Any], lang: Lang = "zh") -> str:
     k = report["k"]
     parts = [
         f"<h1>{_e(label('report', lang))}</h1>",
-        "<table>",
-        _pairs(
+        _facts(
             [
                 (label("period", lang), f"{report['period']['from']} – {report['period']['to']}"),
                 (label("zone", lang), report["period"]["zone"]),
@@ -141,21 +147,21 @@ def impact_html(report: Mapping[str, Any], lang: Lang = "zh") -> str:
                 (label("numbers", lang), _both(NUMBER_RULE, lang)),
             ]
         ),
-        "</table>",
     ]
     for name, draw in SECTIONS.items():
         table = tables[name]
         heading = _both((table["title_zh"], table["title"]), lang)
+        chart = draw(name, table, k, lang)
         parts += [
             f'<section id="{_e(name)}"><h2>{_e(heading)}</h2>',
             _about(table, lang),
-            draw(name, table, k, lang),
-            _data_table(table, k, lang, SHADES.get(name)),
+            f'<div class="wide">{chart}</div>' if chart else "",
+            _data_table(name, table, k, lang, SHADES.get(name)),
             "</section>",
         ]
     return (
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">{NO_ICON}'
         f"<title>{_e(label('report', lang))} {_e(report['period']['from'])} – "
         f"{_e(report['period']['to'])}</title><style>{_STYLE}</style></head><body>"
         + "".join(parts)
@@ -175,8 +181,10 @@ def _both(pair: tuple[str, str], lang: Lang) -> str:
     return f"{zh} · {en}" if lang == "zh" else f"{en} · {zh}"
 
 
-def _pairs(pairs: Sequence[tuple[str, str]]) -> str:
-    return "".join(f"<tr><th>{_e(a)}</th><td>{_e(b)}</td></tr>" for a, b in pairs)
+def _facts(pairs: Sequence[tuple[str, str]]) -> str:
+    """A table of named facts, each name beside its text (read left to right, not a figure)."""
+    rows = "".join(f"<tr><th>{_e(a)}</th><td>{_e(b)}</td></tr>" for a, b in pairs)
+    return f'<table class="facts">{rows}</table>'
 
 
 def _about(table: Table, lang: Lang) -> str:
@@ -213,20 +221,35 @@ def _cell(row: Mapping[str, Any], column: str, k: int, lang: Lang) -> tuple[str,
 
 
 def _data_table(
-    table: Table, k: int, lang: Lang, shade: Callable[[Mapping[str, Any], str], str] | None
+    name: str,
+    table: Table,
+    k: int,
+    lang: Lang,
+    shade: Callable[[Mapping[str, Any], str], str] | None,
 ) -> str:
+    """The table's rows; each cell also names its column and carries its JSON value
+    (``data-value``, or ``data-suppressed``) so a reader or a test can check the page against
+    ``impact.json`` without parsing the human-formatted text."""
     columns = _shown(table)
-    head = "".join(f'<th scope="col">{_e(label(c, lang))}</th>' for c in columns)
+    head = "".join(
+        f'<th scope="col" data-column="{_e(c)}">{_e(label(c, lang))}</th>' for c in columns
+    )
     body = []
     for row in table["rows"]:
         cells = []
         for column in columns:
             text, hidden = _cell(row, column, k, lang)
             style = shade(row, column) if shade and not hidden else ""
+            data = f'data-column="{_e(column)}" ' + (
+                "data-suppressed" if hidden else f'data-value="{_e(number(row.get(column)))}"'
+            )
             css = ' class="hidden"' if hidden else style
-            cells.append(f"<td{css}>{_e(text)}</td>")
+            cells.append(f"<td{css} {data}>{_e(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (
+        f'<div class="wide"><table data-table="{_e(name)}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def _series(table: Table, column: str, lang: Lang) -> Series:
@@ -316,7 +339,7 @@ def _trees(name: str, table: Table, k: int, lang: Lang) -> str:
         (label("method", lang), sink["method"]),
         (label("not_counted", lang), ", ".join(sink["not_counted"]) or "—"),
     ]
-    return chart + "<table>" + _pairs(facts) + "</table>"
+    return chart + _facts(facts)
 
 
 def _pipeline(name: str, table: Table, k: int, lang: Lang) -> str:

@@ -6,6 +6,8 @@ none. A value of ``None`` is never drawn as zero: a *hidden* one (suppressed for
 its slot grey with the ``hidden_mark`` text, any other ``None`` is simply left out (a line gap).
 Each SVG names itself (``<title>``, ``<desc>``) for screen readers; the page puts the numbers in
 a table under it. Tick labels are a scale, not figures: they are round numbers of the axis.
+Each drawn value (bar, line, lone point) has ``class="mark"``, so a browser test can tell a
+chart that drew its figures from one that drew only axes.
 
 Example: ``line_chart(Chart("c1", "Participants", "cumulative", ["2026-10", "2026-11"],
 [Series("female", [2, None], hidden={1})], unit="participants"), hidden_mark="<10")`` →
@@ -14,6 +16,7 @@ Example: ``line_chart(Chart("c1", "Participants", "cumulative", ["2026-10", "202
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -52,13 +55,17 @@ class Chart:
 WIDTH, LEFT, RIGHT, TOP, BOTTOM = 760, 70, 20, 30, 60
 
 
-def ticks(top: Number | Decimal, count: int = 5) -> list[Decimal]:
-    """Round ticks from 0 to at least ``top``, steps of 1, 2 or 5 × 10ⁿ: ``ticks(7)`` → 0..8."""
+def ticks(top: Number | Decimal, count: int = 5, *, whole: bool = False) -> list[Decimal]:
+    """Round ticks from 0 to at least ``top``, steps of 1, 2 or 5 × 10ⁿ: ``ticks(7)`` → 0..8;
+    ``whole``: the values are counts, so no step is below 1 (``ticks(2, whole=True)`` → 0, 1, 2,
+    never 0.5 of a tree)."""
     if top <= 0:
         return [Decimal(0), Decimal(1)]
     raw = Decimal(str(top)) / count
     power = Decimal(10) ** raw.adjusted()
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    if whole:
+        step = max(step, Decimal(1))
     n = int((Decimal(str(top)) / step).to_integral_value(rounding="ROUND_CEILING"))
     return [step * i for i in range(n + 1)]
 
@@ -81,12 +88,26 @@ def _open(chart: Chart, height: int) -> str:
     )
 
 
-def _legend(chart: Chart, y: int, hidden_mark: str, kind: str) -> str:
+def text_width(text: str) -> int:
+    """Roughly how wide ``text`` is drawn at 12 px, without a font to measure: CJK glyphs are
+    square, Latin ones about half as wide; enough to keep labels apart."""
+    return sum(7 if ord(c) < 0x2E80 else 12 for c in text)
+
+
+LEGEND_ROW = 18
+
+
+def _legend(chart: Chart, y: int, hidden_mark: str, kind: str) -> tuple[str, int]:
+    """The legend from ``y`` down, wrapped onto further rows where it would run past the
+    right edge; returns the markup and the height the extra rows add to the chart."""
     items = [(s.name, PALETTE[i % len(PALETTE)]) for i, s in enumerate(chart.series)]
     if any(s.hidden for s in chart.series):
         items.append((hidden_mark, HIDDEN_FILL))
-    out, x = [], LEFT
+    out, x, extra = [], LEFT, 0
     for name, colour in items:
+        width = 30 + text_width(name)
+        if x > LEFT and x + width - 12 > WIDTH - RIGHT:
+            x, y, extra = LEFT, y + LEGEND_ROW, extra + LEGEND_ROW
         mark = (
             f'<line x1="{x}" y1="{y - 4}" x2="{x + 14}" y2="{y - 4}" stroke="{colour}" '
             'stroke-width="3"/>'
@@ -94,13 +115,19 @@ def _legend(chart: Chart, y: int, hidden_mark: str, kind: str) -> str:
             else f'<rect x="{x}" y="{y - 10}" width="14" height="10" fill="{colour}"/>'
         )
         out.append(f'{mark}<text x="{x + 18}" y="{y}">{_e(name)}</text>')
-        x += 30 + sum(7 if ord(c) < 0x2E80 else 12 for c in name)  # CJK glyphs are wider
-    return "".join(out)
+        x += width
+    return "".join(out), extra
 
 
-def _value_axis(top: Decimal, height: int, unit: str) -> tuple[str, float]:
+def _whole(chart: Chart) -> bool:
+    """Whether every value is a count (an integer), so the scale has no fractional ticks."""
+    return all(isinstance(v, int) for s in chart.series for v in s.values if v is not None)
+
+
+def _value_axis(chart: Chart, top: Decimal, height: int) -> tuple[str, float]:
     """Horizontal grid lines with tick labels; returns the markup and pixels per unit."""
-    levels = ticks(top)
+    unit = chart.unit
+    levels = ticks(top, whole=_whole(chart))
     plot = height - TOP - BOTTOM
     scale = plot / float(levels[-1])
     out = [
@@ -117,7 +144,8 @@ def _value_axis(top: Decimal, height: int, unit: str) -> tuple[str, float]:
 
 
 def _category_axis(chart: Chart, height: int, slot: float) -> str:
-    every = max(1, int(40 // slot) + 1)
+    widest = max((text_width(name) for name in chart.categories), default=0)
+    every = max(1, math.ceil((widest + 12) / slot))  # every label clear of the next one shown
     base = height - BOTTOM
     out = [f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="{INK}"/>']
     for i, name in enumerate(chart.categories):
@@ -158,7 +186,7 @@ def _top(chart: Chart, stacked: bool) -> Decimal:
 
 def line_chart(chart: Chart, hidden_mark: str, height: int = 300) -> str:
     """Each series as a line across the categories, broken where a value is ``None``."""
-    axis, scale = _value_axis(_top(chart, stacked=False), height, chart.unit)
+    axis, scale = _value_axis(chart, _top(chart, stacked=False), height)
     slot = (WIDTH - LEFT - RIGHT) / max(1, len(chart.categories))
     lines = []
     for n, series in enumerate(chart.series):
@@ -173,26 +201,27 @@ def line_chart(chart: Chart, hidden_mark: str, height: int = 300) -> str:
         for run in runs:
             if len(run) == 1:
                 cx, cy = run[0].split(",")
-                lines.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{colour}"/>')
+                lines.append(f'<circle class="mark" cx="{cx}" cy="{cy}" r="3" fill="{colour}"/>')
             elif run:
                 lines.append(
-                    f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" '
-                    'stroke-width="2"/>'
+                    f'<polyline class="mark" points="{" ".join(run)}" fill="none" '
+                    f'stroke="{colour}" stroke-width="2"/>'
                 )
+    legend, extra = _legend(chart, height - 14, hidden_mark, "line")
     return (
-        _open(chart, height)
+        _open(chart, height + extra)
         + _hidden_slots(chart, height, slot, hidden_mark)
         + axis
         + _category_axis(chart, height, slot)
         + "".join(lines)
-        + _legend(chart, height - 14, hidden_mark, "line")
+        + legend
         + "</svg>"
     )
 
 
 def bar_chart(chart: Chart, hidden_mark: str, *, stacked: bool, height: int = 300) -> str:
     """Vertical bars per category: one per series side by side, or stacked into one."""
-    axis, scale = _value_axis(_top(chart, stacked), height, chart.unit)
+    axis, scale = _value_axis(chart, _top(chart, stacked), height)
     slot = (WIDTH - LEFT - RIGHT) / max(1, len(chart.categories))
     width = slot * 0.8 / (1 if stacked else max(1, len(chart.series)))
     bars = []
@@ -206,18 +235,19 @@ def bar_chart(chart: Chart, hidden_mark: str, *, stacked: bool, height: int = 30
             x = LEFT + slot * i + slot * 0.1 + (0 if stacked else n * width)
             y = base - size
             bars.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{size:.1f}" '
-                f'fill="{PALETTE[n % len(PALETTE)]}"/>'
+                f'<rect class="mark" x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" '
+                f'height="{size:.1f}" fill="{PALETTE[n % len(PALETTE)]}"/>'
             )
             if stacked:
                 base = y
+    legend, extra = _legend(chart, height - 14, hidden_mark, "bar")
     return (
-        _open(chart, height)
+        _open(chart, height + extra)
         + _hidden_slots(chart, height, slot, hidden_mark)
         + axis
         + _category_axis(chart, height, slot)
         + "".join(bars)
-        + _legend(chart, height - 14, hidden_mark, "bar")
+        + legend
         + "</svg>"
     )
 
@@ -229,7 +259,7 @@ def hbar_chart(chart: Chart, hidden_mark: str, labels: Sequence[str] = ()) -> st
     row, left = 22, 150
     height = TOP + row * len(chart.categories) + 40
     values = [v for v in series.values if v is not None]
-    levels = ticks(max(values, default=0))
+    levels = ticks(max(values, default=0), whole=_whole(chart))
     scale = (WIDTH - left - 160) / float(levels[-1])
     out = [_open(chart, height), f'<text x="{left}" y="{TOP - 12}">{_e(chart.unit)}</text>']
     bottom = TOP + row * len(chart.categories)
@@ -251,8 +281,8 @@ def hbar_chart(chart: Chart, hidden_mark: str, labels: Sequence[str] = ()) -> st
         elif value is not None:
             end = left + value * scale
             out.append(
-                f'<rect x="{left}" y="{y + 3}" width="{value * scale:.1f}" height="16" '
-                f'fill="{PALETTE[0]}"/>'
+                f'<rect class="mark" x="{left}" y="{y + 3}" width="{value * scale:.1f}" '
+                f'height="16" fill="{PALETTE[0]}"/>'
             )
             text = labels[i] if i < len(labels) else ""
             out.append(f'<text x="{end + 6:.1f}" y="{y + 15}">{_e(text)}</text>')
