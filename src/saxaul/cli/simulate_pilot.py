@@ -13,23 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from saxaul.bootstrap import bootstrap
 from saxaul.cli.common import fail
 from saxaul.cli.render_game import print_audit
+from saxaul.cli.render_pilot import monthly, print_play
 from saxaul.config import Settings
 from saxaul.domain.errors import DomainError
 from saxaul.services.ledger_audit import audit
 from saxaul.sim.clock import DemoClock
 from saxaul.sim.pilot import write_pilot
-from saxaul.sim.pilot_play import PilotPlayLog, play_pilot
-from saxaul.sim.pilot_scenario import SimScenario, load_scenario
+from saxaul.sim.pilot_play import play_pilot
+from saxaul.sim.pilot_scenario import load_scenario
 
 
 def run_pilot(
@@ -74,7 +73,7 @@ def run_pilot(
     try:
         rt = bootstrap(Settings(), clock=clock)
         log = play_pilot(
-            rt, clock, scenario, files, seed=seed, sample=sample, on_day=_monthly(console)
+            rt, clock, scenario, files, seed=seed, sample=sample, on_day=monthly(console)
         )
         result = audit(rt)
     except DomainError as exc:
@@ -82,43 +81,7 @@ def run_pilot(
     finally:
         if "rt" in locals():
             rt.db.dispose()
-    _print_play(console, scenario, log, users)
+    print_play(console, scenario, log, users)
     print_audit(console, result)
     if not result.ok:
         raise typer.Exit(code=1)
-
-
-def _monthly(console: Console) -> Callable[[dt.date, PilotPlayLog], None]:
-    """A line at each month's end, so a long run shows it is getting on."""
-
-    def report(day: dt.date, log: PilotPlayLog) -> None:
-        if (day + dt.timedelta(days=1)).day == 1:
-            console.print(
-                f"  {day:%Y-%m}: {log.events:,} events, {log.energy_g / 1e6:,.2f} t CO2 avoided, "
-                f"{log.trees:,} trees ({time.perf_counter() - log.started:,.0f} s)"
-            )
-
-    return report
-
-
-def _print_play(console: Console, scenario: SimScenario, log: PilotPlayLog, users: int) -> None:
-    """The run's totals beside the scenario's targets, scaled to this run's size."""
-    scale = users / scenario.participants
-    table = Table(title=f"pilot played · 试点模拟 ({log.seconds:,.0f} s)")
-    for name in ("", "this run", f"target ({scenario.days} days, this size)"):
-        table.add_column(name, justify="right" if name else "left")
-    table.add_row("participants", f"{log.participants:,}", f"{users:,}")
-    table.add_row("friendships", f"{log.friendships:,}", "")
-    table.add_row("events scored", f"{log.events:,}", "")
-    table.add_row(
-        "avoided CO2 (t)",
-        f"{log.energy_g / 1e6:,.2f}",
-        f"{scenario.play.target_avoided_t * scale:,.2f}",
-    )
-    table.add_row("trees planted", f"{log.trees:,}", f"{scenario.play.target_trees * scale:,.1f}")
-    table.add_row("expired (g)", f"{log.expired_g:,}", "")
-    for kind, count in sorted(log.play.applied.items()):
-        table.add_row(f"  {kind}", f"{count:,}", "")
-    for kind, count in sorted(log.play.refused.items()):
-        table.add_row(f"  refused {kind}", f"{count:,}", "")
-    console.print(table)
