@@ -10,12 +10,27 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from saxaul.services.impact_headline import Headline
+from saxaul.services.impact_page import hidden_mark
+from saxaul.sim.pilot import PilotFiles
 from saxaul.sim.pilot_play import PilotPlayLog
 from saxaul.sim.pilot_scenario import SimScenario
+
+
+def print_written(
+    console: Console, scenario: SimScenario, files: PilotFiles, out: Path, seconds: float
+) -> None:
+    """What ``write_pilot`` wrote, in one line."""
+    console.print(
+        f"{scenario.ref}: {files.people:,} participants, {files.friendships_count:,} "
+        f"friendships, {files.events_count:,} events in {len(files.events)} daily files → "
+        f"{out} ({seconds:,.1f} s)"
+    )
 
 
 def monthly(console: Console) -> Callable[[dt.date, PilotPlayLog], None]:
@@ -53,3 +68,37 @@ def print_play(console: Console, scenario: SimScenario, log: PilotPlayLog, users
     for kind, count in sorted(log.play.refused.items()):
         table.add_row(f"  refused {kind}", f"{count:,}", "")
     console.print(table)
+
+
+def print_headline(
+    console: Console, head: Headline, k: int, scenario: SimScenario, users: int
+) -> None:
+    """The report's headline beside what the seed report states, scaled to ``users``; a figure
+    the report suppresses (fewer than ``k`` participants behind it) reads as on the page."""
+    scale = users / scenario.participants
+    under_28 = sum(share for _, high, share in scenario.age_bands if high < 28)
+    top = max(scenario.provinces, key=lambda province: province[1])[0]
+    table = Table(title="headline · 要点")
+    for name in ("", "this report", "seed report (this size)"):
+        table.add_column(name, justify="right" if name else "left")
+    rows = (
+        ("participants · 用户", head.participants, f"{users:,}"),
+        ("women · 女性 (%)", head.women_pct, f"{100 * scenario.women_share[-1]:.0f}"),
+        ("under 28 · 28岁以下 (%)", head.under_28_pct, f"{100 * under_28:.0f}"),
+        ("top province · 第一省份", head.top_province, top),
+        (
+            "avoided CO2 · 减排 (t)",
+            head.avoided_t,
+            f"{scenario.play.target_avoided_t * scale:,.2f}",
+        ),
+        ("trees · 植树", head.trees, f"{scenario.play.target_trees * scale:,.1f}"),
+    )
+    for name, value, target in rows:
+        table.add_row(name, hidden_mark(k) if value is None else _figure(value), target)
+    console.print(table)
+
+
+def _figure(value: object) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)

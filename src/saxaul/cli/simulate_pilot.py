@@ -21,7 +21,7 @@ from rich.console import Console
 from saxaul.bootstrap import bootstrap
 from saxaul.cli.common import fail
 from saxaul.cli.render_game import print_audit
-from saxaul.cli.render_pilot import monthly, print_play
+from saxaul.cli.render_pilot import monthly, print_play, print_written
 from saxaul.config import Settings
 from saxaul.domain.errors import DomainError
 from saxaul.services.ledger_audit import audit
@@ -61,11 +61,7 @@ def run_pilot(
         behaviours=behaviours,
         fmt="csv" if play else fmt,
     )
-    console.print(
-        f"{scenario.ref}: {files.people:,} participants, {files.friendships_count:,} "
-        f"friendships, {files.events_count:,} events in {len(files.events)} daily files → "
-        f"{out} ({time.perf_counter() - began:,.1f} s)"
-    )
+    print_written(console, scenario, files, out, time.perf_counter() - began)
     if not play:
         return
     first = start or scenario.start

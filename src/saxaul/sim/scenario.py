@@ -39,8 +39,7 @@ def bad_rows_file(path: Path, user_id: str, day: dt.date = START) -> Path:
         json.dumps(good | {"event_id": "late-1", "occurred_at": f"{day}T09:00:00+08:00"}),
         json.dumps(good | {"event_id": "late-2", "occurred_at": f"{day} 09:05:00"}),
         json.dumps(
-            good
-            | {"event_id": "late-3", "occurred_at": f"{day}T09:10:00+08:00", "quantity": -3}
+            good | {"event_id": "late-3", "occurred_at": f"{day}T09:10:00+08:00", "quantity": -3}
         ),
         json.dumps(
             good
