@@ -213,8 +213,9 @@ def run_demo(
     )
     console.print(
         f"the pilot's impact report, open in a browser until {link.expires_at:%Y-%m-%d %H:%M} "
-        f"UTC (影响力报告分享链接): {base}{shared_path(link.token)}"
+        "UTC (影响力报告分享链接):"
     )
+    console.print(f"  {base}{shared_path(link.token)}", soft_wrap=True)  # one line, to copy
     assert trees.live_key is not None
     console.print(f"see-foundation's live partner key (shown once): {trees.live_key.secret}")
     console.print(

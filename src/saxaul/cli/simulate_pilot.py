@@ -1,10 +1,10 @@
 """``saxaul simulate --scenario …`` / ``--start`` / ``--play``: the calibrated pilot simulator.
 
 Why apart from ``simulate``'s plain mode: the plain mode writes a few days of events
-(``sim.scenario``, the demo's next wave) and stays as it is; the calibrated mode follows a scenario file
-(``sim.pilot_scenario``, default ``pilot-2016``) day by day, writes friendships too and, with
-``--play``, plays the whole population through the services on a simulated clock against the
-configured database (``SAXAUL_DATABASE_URL``), then audits the ledger.
+(``sim.scenario``, the demo's next wave) and stays as it is; the calibrated mode follows a
+scenario file (``sim.pilot_scenario``, default ``pilot-2016``) day by day, writes friendships
+too and, with ``--play``, plays the whole population through the services on a simulated clock
+against the configured database (``SAXAUL_DATABASE_URL``), then audits the ledger.
 
 Example: ``saxaul simulate --users 2000 --days 184 --seed 7 --out /tmp/pilot --play``.
 """
