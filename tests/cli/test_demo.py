@@ -35,7 +35,7 @@ def test_demo_plays_the_pilot_writes_its_report_and_shows_the_season_and_real_tr
         "2 · the pilot's impact report 2016-08-01..2017-01-31",
         "written: var/demo/report/impact.html",
         "│ top province · 第一省份 │",
-        "the next wave: simulated 600 participants (p0000201…) enrolling before 2017-03-06",
+        "the next wave: simulated 600 participants (p0000201…) enrolling before 2026-11-02",
         "Participants 800 ",  # the pilot's 200 and the wave's 600: no id is reused
     ):
         assert line in out, line
@@ -55,6 +55,7 @@ def test_demo_plays_the_pilot_writes_its_report_and_shows_the_season_and_real_tr
         "tree.lost 2",
     ):
         assert line in out, line
+    assert "budget 0/" not in out  # the business's scenario is in force on the wave's days
     report_dir = tmp_path / "var/demo/report"
     report = json.loads((report_dir / "impact.json").read_text(encoding="utf-8"))
     assert report["period"] == {"from": "2016-08-01", "to": "2017-01-31", "zone": "Asia/Shanghai"}

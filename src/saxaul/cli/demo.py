@@ -5,7 +5,9 @@
    line a month, then the totals beside the scenario's targets); 2. its impact report for the
    pilot's period, computed by the services and written to ``var/demo/report/`` (HTML, JSON,
    CSV), with its headline beside the seed report's figures; then the next wave, enrolled over
-   the 30 days before ``WAVE_START`` and numbered after the pilot's participants: 3. simulate it
+   the 30 days before ``sim.scenario.START`` (2026-11-02: the programme today, every pack and the
+   business scenario of step 10 in force, long after the pilot's last day, so the pilot's report
+   counts the pilot alone) and numbered after the pilot's participants: 3. simulate it
    and three days of its events (CSV, NDJSON, Parquet) plus a file of late events with typical
    mistakes, and enrol it (consent first); 4. import each events file with a progress bar;
    5. import day 1 again to show exactly-once (all duplicates); 6. run every methodology test
@@ -61,15 +63,12 @@ from saxaul.sim.partners_demo import real_trees
 from saxaul.sim.pilot import write_pilot
 from saxaul.sim.pilot_play import play_pilot
 from saxaul.sim.pilot_scenario import SimScenario, load_scenario
-from saxaul.sim.scenario import write_scenario
+from saxaul.sim.scenario import START, write_scenario
 from saxaul.sim.season import morning_after, season
 
 DEMO_DIR = Path("var/demo")
 REPORT_DIR = DEMO_DIR / "report"
 SEED = 2016
-WAVE_START = dt.date(2017, 3, 6)
-"""The next wave's first day of events: it enrols over the 30 days before, after the pilot's
-last day (2017-01-31), so the pilot's report counts the pilot alone."""
 DAYS = 3
 PLAYERS = 500
 """Participants who play the game in the demo (the rest only earn energy, which expires)."""
@@ -101,7 +100,7 @@ def run_demo(
     rt = bootstrap(settings, clock=clock)
     last_day = _pilot(console, rt, clock, scenario, pilot_users)
 
-    clock.set(dt.datetime.combine(WAVE_START, dt.time(), tzinfo=dt.UTC))
+    clock.set(dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC))
     files = write_scenario(
         DEMO_DIR / "data",
         users=users,
@@ -110,12 +109,11 @@ def run_demo(
         seed=SEED,
         bad_rows=True,
         behaviours=methodology.scored_behaviours(rt),
-        start=WAVE_START,
         first_id=pilot_users + 1,
     )
     console.print(
         f"the next wave: simulated {users:,} participants (p{pilot_users + 1:07d}…) enrolling "
-        f"before {WAVE_START} and ~{events:,} events → {files[0].parent}"
+        f"before {START} and ~{events:,} events → {files[0].parent}"
     )
 
     console.print(Rule("3 · enrol the next wave (consent first · 先同意后计分)"))
@@ -128,7 +126,7 @@ def run_demo(
     console.print(Rule("4 · import events (exactly once · 恰好一次)"))
     for day, path in enumerate(files[1:]):
         # each day's file is imported just after that day ends, as a nightly job would
-        next_day = WAVE_START + dt.timedelta(days=min(day, DAYS - 1) + 1)
+        next_day = START + dt.timedelta(days=min(day, DAYS - 1) + 1)
         clock.set(local(next_day, 0, rt.rules.timezone) + HALF_HOUR)
         with import_progress(err, path.name, imports.file_rows(path)) as advance:
             result = imports.import_events(rt, path, progress=advance, claimed=advance.claimed)
@@ -165,7 +163,7 @@ def run_demo(
     players = demo_players(files[0], PLAYERS)
     console.print(Rule(f"8 · the forest game: {len(players)} players · 蚂蚁森林式能量游戏"))
     with import_progress(err, "moves", None, unit="moves") as advance:
-        log = play_demo_days(rt, clock, players, WAVE_START, DAYS, advance)
+        log = play_demo_days(rt, clock, players, START, DAYS, advance)
     print_play(console, log)
     print_audit(console, ledger_audit.audit(rt))
 
@@ -176,7 +174,7 @@ def run_demo(
             clock,
             players[:PLANTERS],
             pl.read_csv(files[0]),
-            WAVE_START + dt.timedelta(days=GAME_MORNINGS + 1),
+            START + dt.timedelta(days=GAME_MORNINGS + 1),
             days=SEASON_DAYS,
             out=DEMO_DIR / "data",
             advance=advance,

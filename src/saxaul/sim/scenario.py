@@ -31,29 +31,29 @@ def _write(frame: pl.DataFrame, path: Path) -> Path:
     return path
 
 
-def bad_rows_file(path: Path, user_id: str, day: dt.date = START) -> Path:
-    """A few good events and one of each common mistake on ``day``, as NDJSON (one object per
-    line)."""
+def bad_rows_file(path: Path, user_id: str) -> Path:
+    """A few good events and one of each common mistake, as NDJSON (one object per line)."""
     good = {"source": "wallet", "user_id": user_id, "behaviour": "metro_ride", "quantity": 1}
     lines = [
-        json.dumps(good | {"event_id": "late-1", "occurred_at": f"{day}T09:00:00+08:00"}),
-        json.dumps(good | {"event_id": "late-2", "occurred_at": f"{day} 09:05:00"}),
+        json.dumps(good | {"event_id": "late-1", "occurred_at": "2026-11-02T09:00:00+08:00"}),
+        json.dumps(good | {"event_id": "late-2", "occurred_at": "2026-11-02 09:05:00"}),
         json.dumps(
-            good | {"event_id": "late-3", "occurred_at": f"{day}T09:10:00+08:00", "quantity": -3}
+            good
+            | {"event_id": "late-3", "occurred_at": "2026-11-02T09:10:00+08:00", "quantity": -3}
         ),
         json.dumps(
             good
             | {
                 "event_id": "late-4",
-                "occurred_at": f"{day}T09:15:00+08:00",
+                "occurred_at": "2026-11-02T09:15:00+08:00",
                 "behaviour": "teleport",
             }
         ),
         '{"event_id": "late-5", "source": "wallet", "user_id": ',
         json.dumps(
-            good | {"event_id": "late-6", "occurred_at": f"{day}T09:20:00+08:00", "user_id": ""}
+            good | {"event_id": "late-6", "occurred_at": "2026-11-02T09:20:00+08:00", "user_id": ""}
         ),
-        json.dumps(good | {"event_id": "late-7", "occurred_at": f"{day}T19:40:00+08:00"}),
+        json.dumps(good | {"event_id": "late-7", "occurred_at": "2026-11-02T19:40:00+08:00"}),
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -69,7 +69,6 @@ def write_scenario(
     fmt: str = "mixed",
     bad_rows: bool = False,
     behaviours: frozenset[str] | None = None,
-    start: dt.date = START,
     first_id: int = 1,
 ) -> list[Path]:
     """Participants file first, then the events files in day order; returns their paths.
@@ -78,7 +77,7 @@ def write_scenario(
     ``first_id`` numbers the participants from there, after another population's.
     """
     out.mkdir(parents=True, exist_ok=True)
-    people = population(users, seed=seed, start=start, first_id=first_id)
+    people = population(users, seed=seed, start=START, first_id=first_id)
     written = [_write(people.drop("activity"), out / "participants.csv")]
     per_day = max(events // days, 1)
     for day in range(days):
@@ -86,13 +85,12 @@ def write_scenario(
             people,
             events=per_day,
             days=1,
-            start=start + dt.timedelta(days=day),
+            start=START + dt.timedelta(days=day),
             seed=seed + day,
             behaviours=behaviours,
         )
         suffix = FORMATS[day % len(FORMATS)] if fmt == "mixed" else fmt
         written.append(_write(frame, out / f"events-day{day + 1}.{suffix}"))
     if bad_rows:
-        first = str(people["user_id"][0])
-        written.append(bad_rows_file(out / "events-late.ndjson", first, start))
+        written.append(bad_rows_file(out / "events-late.ndjson", str(people["user_id"][0])))
     return written
