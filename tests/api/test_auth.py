@@ -1,11 +1,13 @@
-"""Who may call what: every route is public, operator-only, participant-only or partner-only,
-and tested so.
+"""Who may call what: every route is public, operator-only, participant-only, partner-only or
+a capability link, and tested so.
 
 ``ROUTE_KINDS`` is the one classification. A new route fails ``test_every_route_is_classified``
 until its (method, path) is added there; from then on the refusal checks below cover it. Only
 the liveness probe, the login, a partner's sign-up and the certificates' public key
 are public; the API's own documentation pages are open too but are not endpoints
-(``DOCS_PATHS``).
+(``DOCS_PATHS``). A capability link reads no header: its path carries a signed token that is
+the whole grant (a shared impact report), so a request whose token is not genuine is refused
+whoever sends it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .helpers import assert_problem
 from .participant_tokens import participant_headers
 
 PUBLIC, OPERATOR, PARTICIPANT, PARTNER = "public", "operator", "participant", "partner"
+CAPABILITY = "capability link"
 
 ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -36,6 +39,8 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("POST", "/v1/events"): OPERATOR,
     ("GET", "/v1/quarantine"): OPERATOR,
     ("GET", "/v1/operator/report"): OPERATOR,
+    ("POST", "/v1/operator/report/links"): OPERATOR,
+    ("GET", "/v1/reports/shared/{token}"): CAPABILITY,
     ("GET", "/v1/methodology/packs"): OPERATOR,
     ("GET", "/v1/methodology/packs/{ref}"): OPERATOR,
     ("GET", "/v1/summary"): OPERATOR,
@@ -163,9 +168,17 @@ SECURITY = {
 }
 """The OpenAPI security requirement each kind of route must declare."""
 NO_CREDENTIALS = frozenset(
-    {("GET", "/healthz"), ("POST", "/v1/partners"), ("GET", "/v1/certificates/public-key")}
+    {
+        ("GET", "/healthz"),
+        ("POST", "/v1/partners"),
+        ("GET", "/v1/certificates/public-key"),
+        ("GET", "/v1/reports/shared/{token}"),
+    }
 )
-"""Routes that read no credentials at all, so they never answer 401 (the login does)."""
+"""Routes that read no credential header, so they never answer 401 (the login does); a
+capability link refuses a token that is not genuine with its own 404."""
+CAPABILITY_REFUSALS = {("GET", "/v1/reports/shared/{token}"): (404, "report_link_invalid")}
+"""How each capability link refuses a token that is not genuine."""
 
 
 def _routes() -> set[tuple[str, str]]:
@@ -184,10 +197,15 @@ def _routes() -> set[tuple[str, str]]:
 def _requests(kind: str) -> list[tuple[str, str]]:
     """(method, concrete path) of every route of ``kind``, path parameters filled with ``x``."""
     return sorted(
-        (method, re.sub(r"\{[^}]+\}", "x", path))
+        (method, _filled(path))
         for (method, path), route_kind in ROUTE_KINDS.items()
         if route_kind == kind
     )
+
+
+def _filled(template: str) -> str:
+    """A concrete path of a route template, every parameter ``x``."""
+    return re.sub(r"\{[^}]+\}", "x", template)
 
 
 @pytest.fixture
@@ -227,7 +245,27 @@ def test_only_the_probe_the_login_the_sign_up_and_the_certificate_key_are_public
         ("POST", "/v1/partners"),
         ("GET", "/v1/certificates/public-key"),
     }
-    assert set(ROUTE_KINDS.values()) == {PUBLIC, OPERATOR, PARTICIPANT, PARTNER}
+    assert set(ROUTE_KINDS.values()) == {PUBLIC, OPERATOR, PARTICIPANT, PARTNER, CAPABILITY}
+
+
+def test_every_capability_link_says_how_it_refuses() -> None:
+    links = {route for route, kind in ROUTE_KINDS.items() if kind == CAPABILITY}
+
+    assert links == set(CAPABILITY_REFUSALS) and links <= NO_CREDENTIALS
+
+
+@pytest.mark.parametrize(("route", "refusal"), sorted(CAPABILITY_REFUSALS.items()))
+def test_capability_links_refuse_a_made_up_token_whatever_credentials_come_with_it(
+    client: TestClient,
+    auth: dict[str, str],
+    participant: dict[str, str],
+    route: tuple[str, str],
+    refusal: tuple[int, str],
+) -> None:
+    method, path = route[0], _filled(route[1])
+
+    for headers in ({}, auth, participant):
+        assert_problem(client.request(method, path, headers=headers), *refusal)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
-"""The demo, run small: every step prints, real trees included (slow: a planting season)."""
+"""The demo, run small: the calibrated pilot and its report first, then every step prints, real
+trees included (slow: 184 pilot days and a planting season)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,21 +16,36 @@ runner = CliRunner()
 
 
 @pytest.mark.slow
-def test_demo_shows_the_season_and_real_trees(
+def test_demo_plays_the_pilot_writes_its_report_and_shows_the_season_and_real_trees(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "200")
-    result = runner.invoke(app, ["demo", "--no-serve", "--users", "600", "--events", "6000"])
+    result = runner.invoke(
+        app,
+        ["demo", "--no-serve", "--users", "600", "--events", "6000", "--pilot-users", "200"],
+    )
     assert result.exit_code == 0, result.output
     out = result.output
+    for line in (
+        "1 · the calibrated pilot pilot-2016@1.0.0: 200 participants, 1:1,000,000",
+        "  2016-08: 10 participants,",
+        "  2017-01: 200 participants,",
+        "pilot played · 试点模拟",
+        "2 · the pilot's impact report 2016-08-01..2017-01-31",
+        "written: var/demo/report/impact.html",
+        "│ top province · 第一省份 │",
+        "the next wave: simulated 600 participants (p0000201…) enrolling before 2026-11-02",
+        "Participants 800 ",  # the pilot's 200 and the wave's 600: no id is reused
+    ):
+        assert line in out, line
     for heading in ("a planting season", "种树季", "real trees · 真树"):
         assert heading in out
     for line in (
         "trees planted (caragana",
         "orders of see-foundation · 订单: accepted 1, declined 1",
         "survival check · 成活抽查",
-        "lost trees: replanted season-",
+        "lost trees: replanted ",
         "Promised trees",
         "estimated sink:",
         "genuine, key",
@@ -38,6 +55,14 @@ def test_demo_shows_the_season_and_real_trees(
         "tree.lost 2",
     ):
         assert line in out, line
+    assert "budget 0/" not in out  # the business's scenario is in force on the wave's days
+    report_dir = tmp_path / "var/demo/report"
+    report = json.loads((report_dir / "impact.json").read_text(encoding="utf-8"))
+    assert report["period"] == {"from": "2016-08-01", "to": "2017-01-31", "zone": "Asia/Shanghai"}
+    assert report["tables"]["participants_by_gender"]["rows"][-1]["total"] == 200
+    page = (report_dir / "impact.html").read_text(encoding="utf-8")
+    assert page.startswith('<!DOCTYPE html><html lang="en">')
+    assert len(list(report_dir.glob("*.csv"))) == len(report["tables"])
     (certificate,) = (tmp_path / "var/demo").glob("certificate-*.json")
     assert certificate.with_suffix(".pdf").exists() and certificate.with_suffix(".html").exists()
     verified = verify(certificate.read_bytes())

@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         pipeline.router,
         pipeline.operator,
         impact.router,
+        impact.shared,
         operations.health,
         operations.metrics,
     ):

@@ -75,6 +75,12 @@ ZH: Mapping[str, tuple[tuple[str | None, str], ...]] = {
         ("tree_id", "你没有编号为 {tree_id} 的树"),
         (None, "找不到你要的内容"),
     ),
+    "report_link_invalid": (
+        (None, "这个报告链接无效（被改动过或不完整）；请向运营方索取新的链接"),
+    ),
+    "report_link_expired": (
+        (None, "这个报告链接已于 {expired_at_local} 过期；请向运营方索取新的链接"),
+    ),
     "exists": ((None, _LEDGER),),
     "exists_with_different_fields": ((None, _LEDGER),),
     "exceeds_balance": ((None, "余额不足，这次操作没有生效；请刷新后再试"),),

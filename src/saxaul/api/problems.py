@@ -61,7 +61,9 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     # partners: what a key or role may not do, or an organisation not yet approved
     "scope_not_allowed": ProblemKind(403, "Scope not allowed"),
     "partner_not_approved": ProblemKind(403, "Partner not approved"),
+    "report_link_expired": ProblemKind(403, "Report link expired"),
     "not_found": ProblemKind(404, "Not found"),
+    "report_link_invalid": ProblemKind(404, "Report link not genuine"),
     "method_not_allowed": ProblemKind(405, "Method not allowed"),
     "conflict": ProblemKind(409, "Conflict"),
     "already_friends": ProblemKind(409, "Already friends"),

@@ -545,11 +545,19 @@ def serve(
 @app.command("demo")
 def demo(
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="serve afterwards")] = True,
-    users: Annotated[int, typer.Option(min=100)] = 20_000,
-    events: Annotated[int, typer.Option(min=1_000)] = 400_000,
+    users: Annotated[
+        int, typer.Option(min=100, help="participants of the next wave, after the pilot")
+    ] = 5_000,
+    events: Annotated[int, typer.Option(min=1_000, help="the next wave's events")] = 100_000,
+    pilot_users: Annotated[
+        int, typer.Option(min=100, help="participants of the calibrated pilot played first")
+    ] = 1_000,
 ) -> None:
-    """The whole loop on a fresh SQLite file: simulate, enrol, import twice, verify, report."""
-    demo_job.run_demo(console, err, users=users, events=events, serve=serve)
+    """The calibrated pilot and its impact report, then the whole loop on a fresh SQLite file:
+    simulate, enrol, import twice, verify, play, plant, report."""
+    demo_job.run_demo(
+        console, err, users=users, events=events, pilot_users=pilot_users, serve=serve
+    )
 
 
 energy_app = typer.Typer(

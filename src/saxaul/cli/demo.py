@@ -1,17 +1,25 @@
 """``saxaul demo``: the whole loop on a fresh SQLite file, in about a minute.
 
-1. simulate a pilot population and three days of events (CSV, NDJSON, Parquet) plus a file of
-   late events with typical mistakes; 2. enrol the participants (consent first); 3. import each
-   events file with a progress bar; 4. import day 1 again to show exactly-once (all duplicates);
-5. run every methodology test vector through both scorers; 6. print the impact summary and the
-   quarantined rows; 7. play the forest game on simulated mornings (friends, stealing,
-   collecting, watering, covers, expiry, a co-planting) and audit the energy ledger; 8. a
-   planting season: the keenest players earn, collect and plant real-tree promises
-   (``sim.season``); 9. real trees: the SEE Foundation's orders, planting and survival evidence,
-   a lost tree replanted and one reopened, the pipeline and sink, a signed certificate exported
-   and verified, a business's green scenario from sandbox to live energy, webhook deliveries
-   (``sim.partners_demo``), then a morning of ordinary play, so balls are ripe; 10. serve the
-   API with a fresh operator key, the partner's live key and demo logins, simulated time
+1. the calibrated pilot (``sim.pilot``, scenario ``pilot-2016``): a small population enrolled
+   from 2016-08-01 as the seed report's ramp, played through the services for its 184 days (a
+   line a month, then the totals beside the scenario's targets); 2. its impact report for the
+   pilot's period, computed by the services and written to ``var/demo/report/`` (HTML, JSON,
+   CSV), with its headline beside the seed report's figures; then the next wave, enrolled over
+   the 30 days before ``sim.scenario.START`` (2026-11-02: the programme today, every pack and the
+   business scenario of step 10 in force, long after the pilot's last day, so the pilot's report
+   counts the pilot alone) and numbered after the pilot's participants: 3. simulate it
+   and three days of its events (CSV, NDJSON, Parquet) plus a file of late events with typical
+   mistakes, and enrol it (consent first); 4. import each events file with a progress bar;
+   5. import day 1 again to show exactly-once (all duplicates); 6. run every methodology test
+   vector through both scorers; 7. print the impact summary and the quarantined rows; 8. play
+   the forest game on simulated mornings (friends, stealing, collecting, watering, covers,
+   expiry, a co-planting) and audit the energy ledger; 9. a planting season: the keenest
+   players earn, collect and plant real-tree promises (``sim.season``); 10. real trees: the SEE
+   Foundation's orders, planting and survival evidence, a lost tree replanted and one reopened,
+   the pipeline and sink, a signed certificate exported and verified, a business's green
+   scenario from sandbox to live energy, webhook deliveries (``sim.partners_demo``), then a
+   morning of ordinary play, so balls are ripe; 11. serve the API with a fresh operator key, the
+   partner's live key, demo logins and a share link to the pilot's report page, simulated time
    running on (unless ``--no-serve``).
 """
 
@@ -19,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 from pathlib import Path
 
 import polars as pl
@@ -27,9 +36,12 @@ from rich.markup import escape
 from rich.rule import Rule
 
 from saxaul.bootstrap import bootstrap
+from saxaul.cli.impact import ImpactLang, ReportFormat, write_files
 from saxaul.cli.render import import_progress, print_import, print_summary
 from saxaul.cli.render_game import demo_players, print_audit, print_play
 from saxaul.cli.render_partners import print_real_trees, print_season
+from saxaul.cli.render_pilot import monthly, print_headline, print_written
+from saxaul.cli.render_pilot import print_play as print_pilot
 from saxaul.config import Settings
 from saxaul.services import (
     api_keys,
@@ -39,15 +51,24 @@ from saxaul.services import (
     participant_auth,
     participants,
     quarantine,
+    report_links,
     reporting,
 )
+from saxaul.services.impact import impact_report
+from saxaul.services.impact_headline import headline
+from saxaul.services.runtime import Runtime
 from saxaul.sim.clock import DemoClock
 from saxaul.sim.forest_play import local, play_demo_days
 from saxaul.sim.partners_demo import real_trees
+from saxaul.sim.pilot import write_pilot
+from saxaul.sim.pilot_play import play_pilot
+from saxaul.sim.pilot_scenario import SimScenario, load_scenario
 from saxaul.sim.scenario import START, write_scenario
 from saxaul.sim.season import morning_after, season
 
 DEMO_DIR = Path("var/demo")
+REPORT_DIR = DEMO_DIR / "report"
+SEED = 2016
 DAYS = 3
 PLAYERS = 500
 """Participants who play the game in the demo (the rest only earn energy, which expires)."""
@@ -62,7 +83,9 @@ DEMO_PASSWORD = "saxaul-demo"
 """Password of the demo players who can log in; demo mode only, printed on screen."""
 
 
-def run_demo(console: Console, err: Console, *, users: int, events: int, serve: bool) -> None:
+def run_demo(
+    console: Console, err: Console, *, users: int, events: int, pilot_users: int, serve: bool
+) -> None:
     """Run the demo job; see the module docstring for the steps."""
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     DEMO_DIR.mkdir(parents=True)
@@ -72,27 +95,35 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     )
     console.print(Rule("Saxaul demo · 个人碳账户演示"))
     console.print(f"database: {settings.database_url}")
-    clock = DemoClock(dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC))
+    scenario = load_scenario()
+    clock = DemoClock(dt.datetime.combine(scenario.start, dt.time(), tzinfo=dt.UTC))
     rt = bootstrap(settings, clock=clock)
+    last_day = _pilot(console, rt, clock, scenario, pilot_users)
+
+    clock.set(dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC))
     files = write_scenario(
         DEMO_DIR / "data",
         users=users,
         events=events,
         days=DAYS,
-        seed=2016,
+        seed=SEED,
         bad_rows=True,
         behaviours=methodology.scored_behaviours(rt),
+        first_id=pilot_users + 1,
     )
-    console.print(f"simulated {users:,} participants and ~{events:,} events → {files[0].parent}")
+    console.print(
+        f"the next wave: simulated {users:,} participants (p{pilot_users + 1:07d}…) enrolling "
+        f"before {START} and ~{events:,} events → {files[0].parent}"
+    )
 
-    console.print(Rule("1 · enrol participants (consent first · 先同意后计分)"))
+    console.print(Rule("3 · enrol the next wave (consent first · 先同意后计分)"))
     with import_progress(err, files[0].name, imports.file_rows(files[0])) as advance:
         enrolled = participants.import_participants(
             rt, files[0], progress=advance, claimed=advance.claimed
         )
     print_import(console, "participants", enrolled)
 
-    console.print(Rule("2 · import events (exactly once · 恰好一次)"))
+    console.print(Rule("4 · import events (exactly once · 恰好一次)"))
     for day, path in enumerate(files[1:]):
         # each day's file is imported just after that day ends, as a nightly job would
         next_day = START + dt.timedelta(days=min(day, DAYS - 1) + 1)
@@ -103,14 +134,14 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
         if result.rows_read >= 10_000:
             console.print(f"  → {result.rows_read / result.seconds:,.0f} events/s end to end")
 
-    console.print(Rule("3 · the same file again: nothing is counted twice"))
+    console.print(Rule("5 · the same file again: nothing is counted twice"))
     again = imports.import_events(rt, files[1])
     console.print(
         f"{files[1].name}: {again.new_events:,} new, {again.duplicates:,} duplicates, "
         f"{again.energy_g:,} g energy added"
     )
 
-    console.print(Rule("4 · methodology test vectors, reference scorer vs kernel"))
+    console.print(Rule("6 · methodology test vectors, reference scorer vs kernel"))
     outcomes = methodology.verify_packs(rt.packs)
     bad = [o for o in outcomes if not o.ok]
     console.print(
@@ -120,7 +151,7 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     for o in bad:
         console.print(f"[bold red]MISMATCH[/] {o}")
 
-    console.print(Rule("5 · impact so far · 减排与绿色能量"))
+    console.print(Rule("7 · impact so far · 减排与绿色能量"))
     print_summary(console, *reporting.summary(rt))
     rows, total = quarantine.list_quarantine(rt, limit=10)
     console.print(f"quarantine: {total} refused rows kept for inspection, e.g.")
@@ -130,13 +161,13 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
         )
 
     players = demo_players(files[0], PLAYERS)
-    console.print(Rule(f"6 · the forest game: {len(players)} players · 蚂蚁森林式能量游戏"))
+    console.print(Rule(f"8 · the forest game: {len(players)} players · 蚂蚁森林式能量游戏"))
     with import_progress(err, "moves", None, unit="moves") as advance:
         log = play_demo_days(rt, clock, players, START, DAYS, advance)
     print_play(console, log)
     print_audit(console, ledger_audit.audit(rt))
 
-    console.print(Rule(f"7 · a planting season: {PLANTERS} planters · 种树季"))
+    console.print(Rule(f"9 · a planting season: {PLANTERS} planters · 种树季"))
     with import_progress(err, "season", None, unit="moves") as advance:
         grown = season(
             rt,
@@ -150,7 +181,7 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
         )
     print_season(console, grown)
 
-    console.print(Rule("8 · real trees · 真树"))
+    console.print(Rule("10 · real trees · 真树"))
     trees = real_trees(rt, clock, players, out=DEMO_DIR)
     print_real_trees(console, trees)
     minted = morning_after(rt, clock, players, pl.read_csv(files[0]), out=DEMO_DIR / "data")
@@ -165,27 +196,71 @@ def run_demo(console: Console, err: Console, *, users: int, events: int, serve: 
     import uvicorn
 
     from saxaul.api.app import create_app
+    from saxaul.api.routers.impact import shared_path
 
     key = api_keys.create_api_key(rt, "demo-operator")
     for player in players[:DEMO_LOGINS]:
         participant_auth.set_password(rt, player, DEMO_PASSWORD)
     clock.run()
-    console.print(Rule("9 · serving http://127.0.0.1:8000 (Ctrl+C to stop)"))
+    base = f"http://{settings.host}:{settings.port}"
+    link = report_links.create_link(rt, scenario.start, last_day, "en")
+    console.print(Rule(f"11 · serving {base} (Ctrl+C to stop)"))
     console.print(f"operator key (shown once): {key}")
     console.print(
-        "try: curl -H 'Authorization: Bearer "
-        f"{key}' http://127.0.0.1:8000/v1/summary   · API docs: http://127.0.0.1:8000/docs"
+        f"try: curl -H 'Authorization: Bearer {key}' {base}/v1/summary   · API docs: {base}/docs"
     )
+    console.print(
+        f"the pilot's impact report, open in a browser until {link.expires_at:%Y-%m-%d %H:%M} "
+        "UTC (影响力报告分享链接):"
+    )
+    console.print(f"  {base}{shared_path(link.token)}", soft_wrap=True)  # one line, to copy
     assert trees.live_key is not None
     console.print(f"see-foundation's live partner key (shown once): {trees.live_key.secret}")
     console.print(
-        "try: curl -H 'Authorization: Bearer "
-        f"{trees.live_key.secret}' http://127.0.0.1:8000/v1/partner/orders"
+        f"try: curl -H 'Authorization: Bearer {trees.live_key.secret}' {base}/v1/partner/orders"
     )
     console.print(
         f"demo players (password {DEMO_PASSWORD}): {', '.join(players[:DEMO_LOGINS])} · log in: "
-        "curl -X POST http://127.0.0.1:8000/v1/auth/login -H 'Content-Type: application/json' "
+        f"curl -X POST {base}/v1/auth/login -H 'Content-Type: application/json' "
         f"""-d '{{"user_id": "{players[0]}", "password": "{DEMO_PASSWORD}"}}'"""
     )
     console.print(f"simulated time carries on from {clock.now():%Y-%m-%d %H:%M} UTC")
     uvicorn.run(create_app(settings, runtime=rt), host=settings.host, port=settings.port)
+
+
+def _pilot(
+    console: Console, rt: Runtime, clock: DemoClock, scenario: SimScenario, users: int
+) -> dt.date:
+    """Steps 1 and 2: play the calibrated pilot, then write and headline its impact report;
+    returns the pilot's last day."""
+    console.print(
+        Rule(
+            f"1 · the calibrated pilot {scenario.ref}: {users:,} participants, "
+            f"1:{scenario.participants * scenario.scale // users:,} · 校准试点"
+        )
+    )
+    began = time.perf_counter()
+    out = DEMO_DIR / "pilot"
+    files = write_pilot(
+        out,
+        scenario,
+        users=users,
+        days=scenario.days,
+        start=None,
+        seed=SEED,
+        behaviours=methodology.scored_behaviours(rt),
+    )
+    print_written(console, scenario, files, out, time.perf_counter() - began)
+    log = play_pilot(rt, clock, scenario, files, seed=SEED, on_day=monthly(console))
+    print_pilot(console, scenario, log, users)
+
+    last = scenario.start + dt.timedelta(days=scenario.days - 1)
+    console.print(Rule(f"2 · the pilot's impact report {scenario.start}..{last} · 影响力报告"))
+    report = impact_report(rt, scenario.start, last)
+    written = write_files(report, (ReportFormat.HTML, ReportFormat.CSV), REPORT_DIR, ImpactLang.EN)
+    console.print(
+        f"written: {REPORT_DIR / 'impact.html'} (charts, offline) · impact.json · "
+        f"{len(written) - 2} CSV tables · k = {report['k']}"
+    )
+    print_headline(console, headline(report), report["k"], scenario, users)
+    return last

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -57,13 +59,26 @@ def write_impact(
         report = impact_report(runtime(), start, end)
     except DomainError as exc:
         fail(exc)
+    files = write_files(report, (fmt,), out, lang)
+    console.print(f"impact report {start}..{end}: {len(files)} file(s) in {out}")
+
+
+def write_files(
+    report: dict[str, Any],
+    formats: Iterable[ReportFormat],
+    out: Path,
+    lang: ImpactLang = ImpactLang.ZH,
+) -> list[Path]:
+    """Write one computed report in each of ``formats`` to ``out``; the paths written."""
     out.mkdir(parents=True, exist_ok=True)
-    if fmt is ReportFormat.CSV:
-        files = to_csv(report)
-    else:
-        files = {JSON_FILE: report_json(report)}
+    files: dict[str, str] = {}
+    for fmt in formats:
+        if fmt is ReportFormat.CSV:
+            files |= to_csv(report)
+        else:
+            files[JSON_FILE] = report_json(report)
         if fmt is ReportFormat.HTML:
             files[HTML_FILE] = impact_html(report, "en" if lang is ImpactLang.EN else "zh")
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
-    console.print(f"impact report {start}..{end}: {len(files)} file(s) in {out}")
+    return [out / name for name in files]

@@ -102,7 +102,9 @@ def to_csv(report: dict[str, Any]) -> dict[str, str]:
 # ------------------------------------------------------------------------------------ period
 
 
-def _months(start: dt.date, end: dt.date, zone: ZoneInfo) -> list[Span]:
+def check_period(start: dt.date, end: dt.date) -> None:
+    """Refuse a period no report can cover, before anything is computed or promised for it
+    (a share link is checked when it is made, not first when it is opened)."""
     if not (FIRST_YEAR <= start.year <= LAST_YEAR and FIRST_YEAR <= end.year <= LAST_YEAR):
         raise InputRejected(
             f"dates must fall in the years {FIRST_YEAR}..{LAST_YEAR}", code="invalid_period"
@@ -114,6 +116,10 @@ def _months(start: dt.date, end: dt.date, zone: ZoneInfo) -> list[Span]:
         raise InputRejected(
             f"a report covers at most {MAX_MONTHS} months", code="invalid_period", months=count
         )
+
+
+def _months(start: dt.date, end: dt.date, zone: ZoneInfo) -> list[Span]:
+    check_period(start, end)
     spans = []
     first = start
     while first <= end:

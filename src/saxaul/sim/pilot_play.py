@@ -59,6 +59,8 @@ class PilotPlayLog:
     """What the played pilot did: the figures docs/simulator.md reports."""
 
     participants: int = 0
+    enrolled: int = 0
+    """Participants enrolled by the last morning played (``participants`` counts them all)."""
     friendships: int = 0
     events: int = 0
     energy_g: int = 0
@@ -143,6 +145,7 @@ def play_pilot(
                 circle[a].append(b)
                 circle[b].append(a)
         active = people[: int(np.searchsorted(since_us, to_us(clock.now()), side="right"))]
+        log.enrolled = len(active)
         roles = Roles(daily, thieves, circle)
         with log.timed("morning"):
             _morning(rt, scenario, rng, log, active, roles, sample)

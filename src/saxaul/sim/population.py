@@ -68,10 +68,11 @@ def _pick(rng: np.random.Generator, table: tuple[tuple[str, float], ...], n: int
     return rng.choice(names, size=n, p=weights / weights.sum())
 
 
-def population(users: int, *, seed: int, start: dt.date) -> pl.DataFrame:
-    """``users`` participants enrolled over the 30 days before ``start`` (Asia/Shanghai)."""
+def population(users: int, *, seed: int, start: dt.date, first_id: int = 1) -> pl.DataFrame:
+    """``users`` participants enrolled over the 30 days before ``start`` (Asia/Shanghai),
+    numbered from ``first_id`` so a later wave does not reuse an earlier one's ids."""
     rng = np.random.default_rng(seed)
-    ids = [f"p{i:07d}" for i in range(1, users + 1)]
+    ids = [f"p{i:07d}" for i in range(first_id, first_id + users)]
     first = dt.datetime.combine(start - dt.timedelta(days=30), dt.time(), dt.UTC)
     offsets = rng.integers(0, 30 * 86_400, size=users)
     enrolled = [

@@ -69,13 +69,15 @@ def write_scenario(
     fmt: str = "mixed",
     bad_rows: bool = False,
     behaviours: frozenset[str] | None = None,
+    first_id: int = 1,
 ) -> list[Path]:
     """Participants file first, then the events files in day order; returns their paths.
 
-    ``behaviours`` limits events to the ones a programme scores (default: every simulated one).
+    ``behaviours`` limits events to the ones a programme scores (default: every simulated one);
+    ``first_id`` numbers the participants from there, after another population's.
     """
     out.mkdir(parents=True, exist_ok=True)
-    people = population(users, seed=seed, start=START)
+    people = population(users, seed=seed, start=START, first_id=first_id)
     written = [_write(people.drop("activity"), out / "participants.csv")]
     per_day = max(events // days, 1)
     for day in range(days):

@@ -1,9 +1,14 @@
-"""``GET /v1/operator/report?from=&to=[&format=html&lang=en]``: the impact report.
+"""``GET /v1/operator/report?from=&to=[&format=html&lang=en]``: the impact report, and share links.
 
 The same document ``saxaul report --from --to --out DIR`` writes (``services.impact``), so a
 chart drawn from either agrees; definitions, units, period and k travel with every table.
 ``format=html`` answers the offline page with charts drawn from that document
 (``services.impact_page``); JSON stays the default.
+
+A browser cannot send the operator's bearer key, so ``POST /v1/operator/report/links`` makes a
+share link, ``/v1/reports/shared/{token}``, that serves the HTML page without a header until it
+expires: the token is a signed capability (``services.report_links``). That route is the one
+kind the API has that is neither public nor behind a credential header ("capability link").
 
 Example: ``GET /v1/operator/report?from=2016-08-01&to=2017-01-31`` → ``{"format_version": 1,
 "period": {...}, "k": 10, "tables": {"participants_by_gender": {...}, ...}}``.
@@ -14,16 +19,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import HTMLResponse
 
 from saxaul.api.deps import OPERATOR_ONLY, RuntimeDep
 from saxaul.api.problems import problem_responses
+from saxaul.api.schemas.impact import ReportLinkIn, ReportLinkOut
 from saxaul.services.certificate_page import Lang
 from saxaul.services.impact import impact_report
 from saxaul.services.impact_page import impact_html
+from saxaul.services.report_links import create_link, shared_report_html
 
 router = APIRouter(tags=["operator: reporting"], dependencies=[OPERATOR_ONLY])
+shared = APIRouter(tags=["shared reports"])
+SHARED_PATH = "/v1/reports/shared/{token}"
 
 
 @router.get(
@@ -57,3 +66,54 @@ def get_impact_report(
     if format == "html":
         return HTMLResponse(impact_html(report, lang))
     return report
+
+
+@router.post(
+    "/v1/operator/report/links",
+    summary="A share link to the impact report's page, for a browser",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReportLinkOut,
+    responses=problem_responses("unauthorised", "invalid_period"),
+)
+def post_report_link(rt: RuntimeDep, request: Request, body: ReportLinkIn) -> ReportLinkOut:
+    """A link anyone holding it can open, without a header, until it expires (default 24 hours,
+    at most 7 days). It grants exactly that period's HTML page in that language; it cannot be
+    revoked on its own (replacing the instance's signing key ends every link)."""
+    link = create_link(
+        rt, body.start, body.end, body.lang, dt.timedelta(hours=body.expires_in_hours)
+    )
+    path = shared_path(link.token)
+    return ReportLinkOut(
+        url=str(request.base_url).rstrip("/") + path,
+        path=path,
+        start=link.start,
+        end=link.end,
+        lang=link.lang,
+        expires_at=link.expires_at,
+    )
+
+
+def shared_path(token: str) -> str:
+    """Where a share link's token is opened (the demo prints it too)."""
+    return SHARED_PATH.format(token=token)
+
+
+@shared.get(
+    SHARED_PATH,
+    summary="The impact report's page, through a share link (no header)",
+    response_class=HTMLResponse,
+    responses={
+        200: {"description": "The self-contained HTML page the link grants."},
+        **problem_responses("report_link_invalid", "report_link_expired"),
+    },
+)
+def get_shared_report(
+    rt: RuntimeDep,
+    token: Annotated[
+        str, Path(max_length=200, description="The link's signed token, as the link gave it.")
+    ],
+) -> HTMLResponse:
+    """The page of the period and language the link was made for. A link changed in any part is
+    ``report_link_invalid`` (404, as a page that does not exist); an expired one is
+    ``report_link_expired`` (403): ask the operator for a new link."""
+    return HTMLResponse(shared_report_html(rt, token))
