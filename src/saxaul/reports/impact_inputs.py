@@ -18,11 +18,10 @@ from saxaul.store.report_reads import InputName, Range, read
 
 @dataclass(frozen=True, slots=True)
 class StoreInputs:
-    """Chunks read from the store; ``chunk_rows`` ``None`` reads each input whole (the
-    benchmark's unchunked baseline)."""
+    """Chunks of at most ``chunk_rows`` rows read from the store."""
 
     bulk: BulkConnection
-    chunk_rows: int | None
+    chunk_rows: int
 
     def frames(
         self, name: InputName, where: Range | None, kinds: Sequence[str] = ()

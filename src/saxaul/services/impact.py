@@ -48,28 +48,28 @@ Row = dict[str, Any]
 
 
 def impact_report(
-    rt: Runtime,
-    start: dt.date,
-    end: dt.date,
-    *,
-    archive: Path | None = None,
-    whole_tables: bool = False,
+    rt: Runtime, start: dt.date, end: dt.date, *, archive: Path | None = None
 ) -> dict[str, Any]:
     """Every table of the impact report for the local dates ``start``..``end`` (inclusive),
-    from the store read in chunks of ``rt.chunk_rows`` rows (``whole_tables``: each input at
-    once, the benchmark's baseline), or from the Parquet ``archive`` (``services.archive``)."""
+    from the store read in chunks of ``rt.chunk_rows`` rows in one snapshot, or from the
+    Parquet ``archive`` (``services.archive``)."""
+    if archive is not None:
+        stored = ArchiveInputs.open(archive)
+        return report_over(rt, start, end, stored, stored.pipeline)
+    pipeline = pipeline_snapshot(liability_summary(rt))
+    with rt.db.bulk() as bulk, bulk_snapshot(bulk):
+        return report_over(rt, start, end, StoreInputs(bulk, rt.chunk_rows), pipeline)
+
+
+def report_over(
+    rt: Runtime, start: dt.date, end: dt.date, inputs: q.Inputs, pipeline: dict[str, Any]
+) -> dict[str, Any]:
+    """The report over any ``inputs`` (the store's, an archive's, a benchmark's baseline) and
+    a ``pipeline_snapshot``: the period is checked before anything is read."""
     zone = rt.rules.timezone
     months = _months(start, end, ZoneInfo(zone))
     days = [_days(month, ZoneInfo(zone)) for month in months]
-    if archive is None:
-        with rt.db.bulk() as bulk, bulk_snapshot(bulk):
-            inputs = StoreInputs(bulk, None if whole_tables else rt.chunk_rows)
-            figures = q.impact_figures(inputs, months, days)
-        pipeline = pipeline_snapshot(liability_summary(rt))
-    else:
-        stored = ArchiveInputs.open(archive)
-        figures = q.impact_figures(stored, months, days)
-        pipeline = stored.pipeline
+    figures = q.impact_figures(inputs, months, days)
     k = rt.report_min_cell
     totals = _cumulative(months, [(i, n) for i, _, n in figures.enrolments["gender"]])
     engagement = figures.engagement
