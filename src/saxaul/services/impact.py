@@ -4,7 +4,9 @@ Why one JSON document: the CLI writes it (or one CSV per table), the operator AP
 a later HTML page draws charts from it, so every table carries its definition, units, the
 period and the privacy threshold k, and the same store gives the same bytes (no generation
 time inside). Every figure comes from what happened — enrolments, demographics, awards, trees,
-ledger transfers, the liability pipeline — never from a simulator's parameters.
+ledger transfers, the liability pipeline — never from a simulator's parameters. The figures are
+``reports.impact``'s Polars group-bys, over the store read in chunks or over a Parquet archive
+(``services.archive``); this module turns them into tables.
 
 Example: ``impact_report(rt, dt.date(2016, 8, 1), dt.date(2017, 1, 31))["tables"]
 ["participants_by_gender"]["rows"][0]`` → ``{"month": "2016-08", "female": 52, "male": 46,
