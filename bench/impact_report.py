@@ -14,9 +14,10 @@ each in a spawned child so that its peak RSS (``ru_maxrss``) is its own:
 - ``store``: ``services.impact.impact_report``, chunks of ``--chunk-rows`` rows (Arrow batches);
 - ``archive``: the same report from the archive (``pl.scan_parquet``, streaming engine);
 - ``whole_tables``: the baseline, the same Polars rules over every input read whole into memory
-  first (``WholeTables`` below).
+  first (``WholeTables`` below), on the same kind of connection as ``store``.
 
-The three documents must be byte-identical (their sha256 is printed); ratios are against the
+Peak RSS is measured from after start-up: the child resets its peak (Linux ``clear_refs``)
+once bootstrapped, so "grew" is the report's own. The three documents must be byte-identical (their sha256 is printed); ratios are against the
 chunked store path. The JSON goes to stdout, a summary to stderr.
 """
 
@@ -133,7 +134,7 @@ def measure(
                 doc = impact_report(rt, start, end, archive=Path(archive))
             else:
                 pipeline = pipeline_snapshot(liability_summary(rt))
-                with rt.db.bulk() as bulk, bulk_snapshot(bulk):
+                with rt.db.bulk(lookups=True) as bulk, bulk_snapshot(bulk):
                     doc = report_over(rt, start, end, WholeTables(bulk), pipeline)
             text = json.dumps(doc, ensure_ascii=False, indent=2)
             outcome = hashlib.sha256(text.encode()).hexdigest()
