@@ -18,7 +18,8 @@ each in a spawned child so that its peak RSS (``ru_maxrss``) is its own:
 
 Peak RSS is measured from after start-up: the child resets its peak (Linux ``clear_refs``)
 once bootstrapped, so "grew" is the report's own. The three documents must be byte-identical
-(their sha256 is printed); ratios are against the chunked store path. The JSON goes to stdout, a summary to stderr.
+(their sha256 is printed); ratios are against the chunked store path. The JSON goes to stdout,
+a summary to stderr.
 """
 
 from __future__ import annotations
