@@ -39,7 +39,8 @@ class Settings(BaseSettings):
         description="Rows per import transaction: larger chunks write fewer awards and cap-usage "
         "rows and resume more coarsely; an import holds three chunks at once (read, scored, "
         "written): peak memory ~0.9 GB plus ~1.2 GB per million rows (1.5 GB at 500,000), "
-        "whatever the file's size.",
+        "whatever the file's size. The impact report and the archive export read their inputs "
+        "in chunks of this many rows too.",
     )
     import_lease_seconds: int = Field(
         default=300,

@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from saxaul.cli import demo as demo_job
+from saxaul.cli.archive import archive_app
 from saxaul.cli.bench import bench_app
 from saxaul.cli.certificates import certificate_app
 from saxaul.cli.common import fail as _fail
@@ -81,6 +82,7 @@ app.add_typer(partners_app, name="partners")
 app.add_typer(certificate_app, name="certificate")
 app.add_typer(orders_app, name="orders")
 app.add_typer(trees_app, name="trees")
+app.add_typer(archive_app, name="archive")
 
 console = Console()
 err = Console(stderr=True)
@@ -390,14 +392,18 @@ def report(
     lang: Annotated[
         ImpactLang, typer.Option(help="impact report html: which language's labels come first")
     ] = ImpactLang.ZH,
+    archive: Annotated[
+        Path | None,
+        typer.Option(help="impact report: compute it from this Parquet archive, not the store"),
+    ] = None,
 ) -> None:
     """Programme totals and energy credited per behaviour; with --from, --to and --out, the
     impact report (docs/impact-report.md) as JSON, one CSV per table, or an HTML page with
     charts (and its JSON beside it)."""
-    if start is not None or end is not None or out is not None:
+    if start is not None or end is not None or out is not None or archive is not None:
         if start is None or end is None or out is None:
             raise typer.BadParameter("the impact report needs --from, --to and --out")
-        write_impact(console, start.date(), end.date(), fmt, out, lang)
+        write_impact(console, start.date(), end.date(), fmt, out, lang, archive)
         return
     totals, behaviours = reporting.summary(_runtime())
     if as_json:

@@ -5,7 +5,8 @@ Why files in a directory: the JSON is one document (``impact.json``) the HTML pa
 from, and CSV is one file per table (``participants_by_gender.csv`` …) for spreadsheets; all come
 from ``services.impact``, so they never disagree with ``GET /v1/operator/report``.
 
-Example: ``saxaul report --from 2016-08-01 --to 2017-01-31 --format csv --out var/report``.
+Example: ``saxaul report --from 2016-08-01 --to 2017-01-31 --format csv --out var/report``;
+with ``--archive var/archive`` the same report from a Parquet archive (``saxaul archive export``).
 """
 
 from __future__ import annotations
@@ -53,10 +54,12 @@ def write_impact(
     fmt: ReportFormat,
     out: Path,
     lang: ImpactLang = ImpactLang.ZH,
+    archive: Path | None = None,
 ) -> None:
-    """Compute the report once and write it to ``out`` in ``fmt``."""
+    """Compute the report once (from the store, or from a Parquet ``archive``) and write it to
+    ``out`` in ``fmt``."""
     try:
-        report = impact_report(runtime(), start, end)
+        report = impact_report(runtime(), start, end, archive=archive)
     except DomainError as exc:
         fail(exc)
     files = write_files(report, (fmt,), out, lang)

@@ -1,1 +1,2 @@
-"""Read side: analytics queries over stored events and awards (never writes)."""
+"""Read side: analytics over stored events and awards (never writes the store), and the impact
+report's Parquet archive of them."""

@@ -4,7 +4,9 @@ Why one JSON document: the CLI writes it (or one CSV per table), the operator AP
 a later HTML page draws charts from it, so every table carries its definition, units, the
 period and the privacy threshold k, and the same store gives the same bytes (no generation
 time inside). Every figure comes from what happened — enrolments, demographics, awards, trees,
-ledger transfers, the liability pipeline — never from a simulator's parameters.
+ledger transfers, the liability pipeline — never from a simulator's parameters. The figures are
+``reports.impact``'s Polars group-bys, over the store read in chunks or over a Parquet archive
+(``services.archive``); this module turns them into tables.
 
 Example: ``impact_report(rt, dt.date(2016, 8, 1), dt.date(2017, 1, 31))["tables"]
 ["participants_by_gender"]["rows"][0]`` → ``{"month": "2016-08", "female": 52, "male": 46,
@@ -18,6 +20,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,9 +28,12 @@ from saxaul.domain import impact
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import InputRejected
 from saxaul.reports import impact as q
-from saxaul.reports.impact import Span
-from saxaul.services.pipeline import liability_summary
+from saxaul.reports.archive import ArchiveInputs
+from saxaul.reports.impact import Engagement, Span
+from saxaul.reports.impact_inputs import StoreInputs
+from saxaul.services.pipeline import Pipeline, liability_summary
 from saxaul.services.runtime import Runtime
+from saxaul.store.uow import bulk_snapshot
 
 FORMAT_VERSION = 1
 MAX_MONTHS = 120
@@ -43,26 +49,34 @@ COUNTED = "participants with consent scope 'reports' who have not withdrawn"
 Row = dict[str, Any]
 
 
-def impact_report(rt: Runtime, start: dt.date, end: dt.date) -> dict[str, Any]:
-    """Every table of the impact report for the local dates ``start``..``end`` (inclusive)."""
+def impact_report(
+    rt: Runtime, start: dt.date, end: dt.date, *, archive: Path | None = None
+) -> dict[str, Any]:
+    """Every table of the impact report for the local dates ``start``..``end`` (inclusive),
+    from the store read in chunks of ``rt.chunk_rows`` rows in one snapshot, or from the
+    Parquet ``archive`` (``services.archive``)."""
+    if archive is not None:
+        stored = ArchiveInputs.open(archive)
+        return report_over(rt, start, end, stored, stored.pipeline)
+    pipeline = pipeline_snapshot(liability_summary(rt))
+    # a reader's connection: a small page cache, as each page is read once (measured: 256 MiB
+    # of cache for nothing otherwise, docs/benchmarks.md)
+    with rt.db.bulk(lookups=True) as bulk, bulk_snapshot(bulk):
+        return report_over(rt, start, end, StoreInputs(bulk, rt.chunk_rows), pipeline)
+
+
+def report_over(
+    rt: Runtime, start: dt.date, end: dt.date, inputs: q.Inputs, pipeline: dict[str, Any]
+) -> dict[str, Any]:
+    """The report over any ``inputs`` (the store's, an archive's, a benchmark's baseline) and
+    a ``pipeline_snapshot``: the period is checked before anything is read."""
     zone = rt.rules.timezone
     months = _months(start, end, ZoneInfo(zone))
+    days = [_days(month, ZoneInfo(zone)) for month in months]
+    figures = q.impact_figures(inputs, months, days)
     k = rt.report_min_cell
-    with rt.db.reading() as conn:
-        gender = q.enrolments_by(conn, months, "gender")
-        age = q.enrolments_by(conn, months, "birth_year")
-        province = q.enrolments_by(conn, months, "province")
-        avoided = q.avoided_by_month(conn, months)
-        trees = q.trees_by_month(conn, months)
-        planters = q.first_planting_by_month(conn, months)
-        cohorts = q.cohort_sizes(conn, months)
-        energy = q.energy_by_month(conn, months)
-        engagement: list[Engagement] = []
-        for month in months:
-            days = _days(month, ZoneInfo(zone))
-            engagement.append((*q.active_in(conn, month, days, months), days))
-    pipeline = liability_summary(rt)
-    totals = _cumulative(months, [(i, n) for i, _, n in gender])
+    totals = _cumulative(months, [(i, n) for i, _, n in figures.enrolments["gender"]])
+    engagement = figures.engagement
     return {
         "report": "saxaul impact report",
         "format_version": FORMAT_VERSION,
@@ -71,16 +85,33 @@ def impact_report(rt: Runtime, start: dt.date, end: dt.date) -> dict[str, Any]:
         "counted": COUNTED,
         "mirrors": SEED_REPORT,
         "tables": {
-            "participants_by_gender": _gender(months, gender, k),
-            "participants_by_age": _age(months, age, k),
-            "participants_by_province": _province(months, province, k),
-            "avoided_emissions": _avoided(months, avoided, totals, k),
-            "trees_and_sink": _trees(months, trees, planters, pipeline.sink, k),
-            "active_daily": _daily(engagement, k),
+            "participants_by_gender": _gender(months, figures.enrolments["gender"], k),
+            "participants_by_age": _age(months, figures.enrolments["birth_year"], k),
+            "participants_by_province": _province(months, figures.enrolments["province"], k),
+            "avoided_emissions": _avoided(months, figures.avoided, totals, k),
+            "trees_and_sink": _trees(months, figures.trees, figures.planters, pipeline, k),
+            "active_daily": _daily(engagement, days, k),
             "active_monthly": _monthly(months, engagement, k),
-            "retention": _retention(months, cohorts, engagement, k),
-            "energy_flows": _energy(months, energy, engagement, k),
+            "retention": _retention(months, figures.cohorts, engagement, k),
+            "energy_flows": _energy(months, figures.energy, engagement, k),
             "trees_pipeline": _pipeline(pipeline),
+        },
+    }
+
+
+PIPELINE_STATUSES = ("waiting", "owed", "ordered", "planted", "alive", "lost", "replaced")
+
+
+def pipeline_snapshot(pipeline: Pipeline) -> dict[str, Any]:
+    """What the report shows of the liability pipeline now — trees by status and the sink —
+    in the form the archive keeps (the pipeline is a present state, not a history)."""
+    sink = pipeline.sink
+    return {
+        "trees": {status: getattr(pipeline.total, status) for status in PIPELINE_STATUSES},
+        "sink": {
+            "kg_co2": str(sink.kg_co2),
+            "not_counted": list(sink.not_counted),
+            "method": sink.method,
         },
     }
 
@@ -136,10 +167,18 @@ def _days(month: Span, zone: ZoneInfo) -> list[Span]:
 
 
 def _span(label: str, first: dt.date, stop: dt.date, zone: ZoneInfo) -> Span:
-    def instant(day: dt.date) -> int:
-        return to_us(dt.datetime.combine(day, dt.time(), zone))
+    return Span(
+        label,
+        day_start_us(first, zone),
+        day_start_us(stop, zone),
+        first.toordinal(),
+        stop.toordinal(),
+    )
 
-    return Span(label, instant(first), instant(stop), first.toordinal(), stop.toordinal())
+
+def day_start_us(day: dt.date, zone: ZoneInfo) -> int:
+    """The instant a local day begins in ``zone`` (a span's bound, an archive's cutoff)."""
+    return to_us(dt.datetime.combine(day, dt.time(), zone))
 
 
 # ------------------------------------------------------------------------------------ tables
@@ -343,7 +382,7 @@ def _trees(
     months: Sequence[Span],
     trees: list[tuple[int, int]],
     planters: list[tuple[int, int]],
-    sink: Any,
+    pipeline: dict[str, Any],
     k: int,
 ) -> dict[str, Any]:
     planted = _cumulative(months, trees)
@@ -366,23 +405,17 @@ def _trees(
         "a month whose trees were planted by 1..k-1 participants is suppressed",
         ["month", "trees_planted"],
         rows,
-        sink={
-            "kg_co2": str(sink.kg_co2),
-            "not_counted": list(sink.not_counted),
-            "method": sink.method,
-            "as_of": "the report's snapshot",
-        },
+        sink={**pipeline["sink"], "as_of": "the report's snapshot"},
     )
 
 
-Engagement = tuple[list[tuple[int, int]], int, list[tuple[int, int]], list[Span]]
-
-
-def _daily(engagement: Sequence[Engagement], k: int) -> dict[str, Any]:
+def _daily(
+    engagement: Sequence[Engagement], days: Sequence[Sequence[Span]], k: int
+) -> dict[str, Any]:
     rows: list[Row] = []
-    for by_day, _, _, days in engagement:
+    for (by_day, _, _), days_of_month in zip(engagement, days, strict=True):
         counts = dict(by_day)
-        for i, day in enumerate(days):
+        for i, day in enumerate(days_of_month):
             n = counts.get(i, 0)
             rows.append(
                 {
@@ -411,7 +444,7 @@ def _monthly(months: Sequence[Span], engagement: Sequence[Engagement], k: int) -
             "active": None if impact.small(total, k) else total,
             "suppressed": ["active"] if impact.small(total, k) else [],
         }
-        for month, (_, total, _, _) in zip(months, engagement, strict=True)
+        for month, (_, total, _) in zip(months, engagement, strict=True)
     ]
     return _table(
         "Monthly active participants",
@@ -509,11 +542,9 @@ def _energy(
     )
 
 
-def _pipeline(pipeline: Any) -> dict[str, Any]:
-    total = pipeline.total
-    statuses = ("waiting", "owed", "ordered", "planted", "alive", "lost", "replaced")
+def _pipeline(pipeline: dict[str, Any]) -> dict[str, Any]:
     rows: list[Row] = [
-        {"status": status, "trees": getattr(total, status), "suppressed": []} for status in statuses
+        {"status": status, "trees": n, "suppressed": []} for status, n in pipeline["trees"].items()
     ]
     return _table(
         "Trees owed and verified",

@@ -13,24 +13,28 @@ spend it. The lock is released at commit or rollback.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
 import adbc_driver_manager
 import polars as pl
+import pyarrow as pa
 from sqlalchemy import BigInteger, Float, Integer, Table, Text
 
 from saxaul.store.engine import SQLITE_LOOKUP_CACHE, SQLITE_SETUP, bulk_uri, is_sqlite
 
 INGEST_LOCK_ID = 0x5A58_0001  # "SX" + 1: the advisory lock every ingest transaction takes
+BYTES_PER_ROW_HINT = 64
+"""PostgreSQL's driver sizes a streamed batch in bytes: rows × this asks for about ``rows``
+(report inputs are a handful of short columns); ``batches`` cuts larger ones anyway."""
 
 
 class UniqueViolation(Exception):
     """An appended row broke a UNIQUE constraint; the transaction must be rolled back."""
 
 
-def _polars_type(column_type: object) -> type[pl.DataType]:
+def polars_type(column_type: object) -> type[pl.DataType]:
     if isinstance(column_type, BigInteger):
         return pl.Int64
     if isinstance(column_type, Integer):
@@ -90,6 +94,15 @@ class BulkConnection:
             self._cur.execute(f"SELECT pg_advisory_xact_lock({INGEST_LOCK_ID})")
             self._cur.fetchall()
 
+    def begin_snapshot(self) -> None:
+        """Begin a read-only transaction whose reads all see one moment of the database (SQLite
+        in WAL mode: from the first read on; PostgreSQL: REPEATABLE READ), so that a report
+        read table by table adds up."""
+        if self.sqlite:
+            self._cur.execute("BEGIN")
+        else:
+            self._cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
     def hold_ingest_lock(self) -> None:
         """Take the ingest lock for this session, across transactions (PostgreSQL; SQLite has
         no lock that outlives a commit, and ``foreign_commits`` tells instead)."""
@@ -127,6 +140,31 @@ class BulkConnection:
         assert isinstance(frame, pl.DataFrame)
         return frame
 
+    def batches(self, sql: str, rows: int | None) -> Iterator[pa.RecordBatch]:
+        """Run a query and stream its result as Arrow record batches of about ``rows`` rows
+        (``None``: the whole result at once), so a reader holds one batch, not the table.
+
+        SQLite's driver counts rows; PostgreSQL's streams COPY and counts bytes, so there the
+        batches are cut to ``rows`` as they arrive. The batches must be read to the end before
+        the next statement on this connection.
+        """
+        if rows is None:
+            self._cur.execute(sql)
+            yield from self._cur.fetch_arrow_table().to_batches()
+            return
+        option = (
+            "adbc.sqlite.query.batch_rows"
+            if self.sqlite
+            else ("adbc.postgresql.batch_size_hint_bytes")
+        )
+        self._cur.adbc_statement.set_options(
+            **{option: str(rows if self.sqlite else rows * BYTES_PER_ROW_HINT)}
+        )
+        self._cur.execute(sql)
+        for batch in self._cur.fetch_record_batch():
+            for start in range(0, batch.num_rows, rows):
+                yield batch.slice(start, rows)
+
     def scalar(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
         """Run a query returning one value."""
         self._cur.execute(sql, parameters=parameters)
@@ -144,7 +182,7 @@ class BulkConnection:
         integer for a 4-byte column. A UNIQUE violation raises ``UniqueViolation``.
         """
         typed = frame.select(
-            pl.col(name).cast(_polars_type(table.c[name].type)) for name in frame.columns
+            pl.col(name).cast(polars_type(table.c[name].type)) for name in frame.columns
         )
         try:
             self._cur.adbc_ingest(table.name, typed.to_arrow(), mode="append")

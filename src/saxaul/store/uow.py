@@ -121,6 +121,18 @@ def bulk_transaction(bulk: BulkConnection) -> Iterator[BulkConnection]:
 
 
 @contextlib.contextmanager
+def bulk_snapshot(bulk: BulkConnection) -> Iterator[BulkConnection]:
+    """One read-only bulk transaction: every read inside sees the same moment of the database,
+    so a report or an archive read table by table adds up. Rolled back at the end (it wrote
+    nothing); never retried (a snapshot cannot lose a race)."""
+    bulk.begin_snapshot()
+    try:
+        yield bulk
+    finally:
+        bulk.rollback()
+
+
+@contextlib.contextmanager
 def ingest_lock_held(bulk: BulkConnection) -> Iterator[BulkConnection]:
     """Hold the ingest lock between ``bulk_transaction``s too, for one import run.
 

@@ -1,0 +1,40 @@
+"""``saxaul archive export``: the impact report's inputs written to a Parquet archive.
+
+Why a service: the export reads the store in one snapshot (so the archive's tables add up) and
+takes the liability pipeline's present state with it, which the report shows and which has no
+history to archive (``services.impact.pipeline_snapshot``). The format is
+``reports.archive``'s; ``saxaul report --archive DIR`` reads it back.
+
+Example: ``export_archive(rt, Path("var/archive"), dt.date(2026, 12, 1))`` → the manifest:
+awards, events and transfers before 1 December (local), participants and trees whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from saxaul.reports import archive
+from saxaul.services.impact import day_start_us, pipeline_snapshot
+from saxaul.services.pipeline import liability_summary
+from saxaul.services.runtime import Runtime
+from saxaul.store.uow import bulk_snapshot
+
+
+def export_archive(rt: Runtime, out: Path, before: dt.date | None = None) -> dict[str, Any]:
+    """Write (or refresh) the archive in ``out``; facts only before the local date ``before``."""
+    zone = rt.rules.timezone
+    cutoff = None
+    if before is not None:
+        cutoff = archive.Cutoff(
+            before.isoformat(), before.toordinal(), day_start_us(before, ZoneInfo(zone))
+        )
+    pipeline = pipeline_snapshot(liability_summary(rt))
+    # a reader's connection: a small page cache, as each page is read once (measured: 256 MiB
+    # of cache for nothing otherwise, docs/benchmarks.md)
+    with rt.db.bulk(lookups=True) as bulk, bulk_snapshot(bulk):
+        return archive.export(
+            bulk, out, before=cutoff, zone=zone, chunk_rows=rt.chunk_rows, pipeline=pipeline
+        )
