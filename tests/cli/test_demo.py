@@ -28,7 +28,7 @@ def test_demo_plays_the_pilot_writes_its_report_and_shows_the_season_and_real_tr
     assert result.exit_code == 0, result.output
     out = result.output
     for line in (
-        "1 · the calibrated pilot pilot-2016@1.0.0: 200 participants, 1:1,000,000",
+        "1 · the calibrated pilot pilot-2016@1.1.0: 200 participants, 1:1,000,000",
         "  2016-08: 10 participants,",
         "  2017-01: 200 participants,",
         "pilot played · 试点模拟",

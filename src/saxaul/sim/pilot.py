@@ -16,6 +16,9 @@ scenario's 1:1000 population), the same for the same seed.
   ``mean_degree / 2`` earlier participants in proportion to their friends so far), so a few
   participants have hundreds of friends and most a handful; ``since`` is the newcomer's
   enrolment.
+* **Ages** are drawn from the scenario's bands as ages in the year of its first day, or of its
+  last (``ages_at = "end"``), so the impact report, which ages people as year − birth year,
+  finds the bands where the scenario put them.
 
 Memory stays bounded: the population and its friendships are held (a few hundred bytes per
 participant), events are made and written one day at a time.
@@ -81,6 +84,14 @@ def _newcomers_women(cumulative: tuple[float, ...], women: tuple[float, ...]) ->
     return shares
 
 
+def _ages_year(scenario: SimScenario, start: dt.date) -> int:
+    """The year the scenario's age bands are ages in: its first day's, or its last day's when
+    the bands describe the population at the end (the seed report's "by January 2017")."""
+    if scenario.ages_at == "end":
+        return (start + dt.timedelta(days=scenario.days - 1)).year
+    return start.year
+
+
 def population(scenario: SimScenario, users: int, *, start: dt.date, seed: int) -> pl.DataFrame:
     """``users`` participants in enrolment order: user_id, enrolled_at (ISO, local offset),
     consent, gender, birth_year, province, plus ``day`` (enrolment day index) and
@@ -121,7 +132,7 @@ def population(scenario: SimScenario, users: int, *, start: dt.date, seed: int) 
             .dt.strftime("%Y-%m-%dT%H:%M:%S%:z"),
             "consent": ["true"] * users,
             "gender": gender,
-            "birth_year": start.year - age,
+            "birth_year": _ages_year(scenario, start) - age,
             "province": rng.choice(names, size=users, p=shares / shares.sum()),
             "day": day,
             "activity": np.minimum(activity, scenario.max_multiplier),

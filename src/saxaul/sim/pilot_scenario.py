@@ -84,6 +84,8 @@ class SimScenario:
     women_share: tuple[float, ...]
     unstated_share: float
     age_bands: tuple[tuple[int, int, float], ...]
+    ages_at: str
+    """``start`` or ``end``: the simulated day whose year the age bands are ages in."""
     """(min age, max age, share)."""
     provinces: tuple[tuple[str, float], ...]
     active_share: float
@@ -178,6 +180,7 @@ def _build(doc: Mapping[str, Any]) -> SimScenario:
         women_share=tuple(float(s) for s in enrolment["women_share"]),
         unstated_share=float(enrolment["unstated_share"]),
         age_bands=tuple((b["min_age"], b["max_age"], float(b["share"])) for b in doc["age_bands"]),
+        ages_at=doc.get("ages_at", "start"),
         provinces=tuple((p["name"], float(p["share"])) for p in doc["provinces"]["shares"]),
         active_share=float(activity["active_share"]),
         skew_sigma=float(activity["skew_sigma"]),
