@@ -16,7 +16,7 @@ def _report(*, avoided: list[float | None], trees: int | None) -> dict[str, Any]
             "participants_by_gender": table(
                 {"female": 10, "total": 20}, {"female": 47, "male": 52, "total": 100}
             ),
-            "participants_by_age": table({"under 28": 60, "total": 100}),
+            "participants_by_age": table({"under 28": 60, "50 and over": 2, "total": 100}),
             "participants_by_province": table(
                 {"province": "unknown", "participants": 30},
                 {"province": "Jiangsu", "participants": None},
@@ -35,7 +35,9 @@ def test_the_headline_is_the_period_end_figures() -> None:
         participants=100,
         women_pct=47.0,
         under_28_pct=60.0,
+        over_50_pct=2.0,
         top_province="Guangdong",  # the largest named province the report publishes
+        top_province_pct=12.0,
         avoided_t=0.3,
         trees=12,
     )

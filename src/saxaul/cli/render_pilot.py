@@ -81,7 +81,8 @@ def print_headline(
     the report suppresses (fewer than ``k`` participants behind it) reads as on the page."""
     scale = users / scenario.participants
     under_28 = sum(share for _, high, share in scenario.age_bands if high < 28)
-    top = max(scenario.provinces, key=lambda province: province[1])[0]
+    over_50 = sum(share for low, _, share in scenario.age_bands if low >= 50)
+    top, top_share = max(scenario.provinces, key=lambda province: province[1])
     table = Table(title="headline · 要点")
     for name in ("", "this report", "seed report (this size)"):
         table.add_column(name, justify="right" if name else "left")
@@ -89,7 +90,9 @@ def print_headline(
         ("participants · 用户", head.participants, f"{users:,}"),
         ("women · 女性 (%)", head.women_pct, f"{100 * scenario.women_share[-1]:.0f}"),
         ("under 28 · 28岁以下 (%)", head.under_28_pct, f"{100 * under_28:.0f}"),
+        ("50 and over · 50岁以上 (%)", head.over_50_pct, f"{100 * over_50:.0f}"),
         ("top province · 第一省份", head.top_province, top),
+        ("its share · 占比 (%)", head.top_province_pct, f"{100 * top_share:.0f}"),
         (
             "avoided CO2 · 减排 (t)",
             head.avoided_t,

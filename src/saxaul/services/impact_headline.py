@@ -5,8 +5,8 @@ the CSV files written beside it, suppression included — a figure the report hi
 participants) is ``None`` here too, never a number worked out some other way.
 
 Example: ``headline(impact_report(rt, date(2016, 8, 1), date(2017, 1, 31)))`` →
-``Headline(participants=1000, women_pct=47.1, under_28_pct=60.3, top_province="Guangdong",
-avoided_t=0.74, trees=3)``.
+``Headline(participants=1000, women_pct=47.1, under_28_pct=60.3, over_50_pct=2.1,
+top_province="Guangdong", top_province_pct=12.2, avoided_t=0.74, trees=3)``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from saxaul.domain import impact
 
 UNDER_28 = impact.AGE_BANDS[0].label
 """The seed report's youngest band, the one it quotes ("~60 % under 28")."""
+OVER_50 = impact.AGE_BANDS[-1].label
+"""Its oldest band, also quoted ("2 % aged 50 and over")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +31,9 @@ class Headline:
     participants: int | None
     women_pct: float | None
     under_28_pct: float | None
+    over_50_pct: float | None
     top_province: str | None
+    top_province_pct: float | None
     avoided_t: float | None
     """The period's avoided emissions to the kilogram; ``None`` if any month is suppressed."""
     trees: int | None
@@ -42,16 +46,19 @@ def headline(report: Mapping[str, Any]) -> Headline:
     age = tables["participants_by_age"]["rows"][-1]
     months = [row["avoided_t"] for row in tables["avoided_emissions"]["rows"]]
     provinces = [
-        row["province"]
+        row
         for row in tables["participants_by_province"]["rows"]
         if row["participants"] is not None
         and row["province"] not in (impact.OTHER, impact.UNKNOWN, "total")
     ]
+    top = provinces[0] if provinces else None
     return Headline(
         participants=gender["total"],
         women_pct=_share(gender["female"], gender["total"]),
         under_28_pct=_share(age[UNDER_28], age["total"]),
-        top_province=provinces[0] if provinces else None,
+        over_50_pct=_share(age[OVER_50], age["total"]),
+        top_province=top["province"] if top else None,
+        top_province_pct=_share(top["participants"], gender["total"]) if top else None,
         avoided_t=None if None in months else _kilograms(months),
         trees=tables["trees_and_sink"]["rows"][-1]["trees_planted"],
     )
