@@ -42,14 +42,16 @@ def mint_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
                 pending = ball_bulk.pending_awards(bulk, batch)
                 minted = [
                     energy.new_ball(
-                        str(row["id"]),
-                        row["user_id"],
-                        row["behaviour"],
-                        row["energy_g"],
-                        appears_at(row["day"], from_us(row["created_at_us"]), rt.rules),
+                        str(award_id),
+                        user,
+                        behaviour,
+                        energy_g,
+                        appears_at(day, from_us(created_us), rt.rules),
                         rt.rules,
                     )
-                    for row in pending.iter_rows(named=True)
+                    for award_id, user, behaviour, day, energy_g, created_us in pending.select(
+                        "id", "user_id", "behaviour", "day", "energy_g", "created_at_us"
+                    ).iter_rows()
                 ]
                 if minted:
                     ball_bulk.append_balls(bulk, minted, rt.rules.ref, to_us(rt.clock.now()))

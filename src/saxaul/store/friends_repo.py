@@ -22,6 +22,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    tuple_,
     union_all,
     update,
 )
@@ -112,11 +113,15 @@ def insert_accepted(conn: WriteUnitOfWork, rows: Iterable[tuple[str, str, dt.dat
                 "accepted_at_us": to_us(at),
             },
         )
-    lows = sorted({low for low, _ in wanted})
-    for start in range(0, len(lows), IN_CHUNK):
+    # the exact pairs, not every friendship of their lower ids: a popular participant's circle
+    # would otherwise be read again with each new friend
+    keys = sorted(wanted)
+    for start in range(0, len(keys), IN_CHUNK // 2):
         found = conn.execute(
             select(friendships.c.user_low, friendships.c.user_high).where(
-                friendships.c.user_low.in_(lows[start : start + IN_CHUNK])
+                tuple_(friendships.c.user_low, friendships.c.user_high).in_(
+                    keys[start : start + IN_CHUNK // 2]
+                )
             )
         )
         for low, high in found:
