@@ -34,7 +34,8 @@ def test_demo_plays_the_pilot_writes_its_report_and_shows_the_season_and_real_tr
         "pilot played · 试点模拟",
         "2 · the pilot's impact report 2016-08-01..2017-01-31",
         "written: var/demo/report/impact.html",
-        "│ top province · 第一省份 │",
+        "│ top province · 第一省份 ",
+        "│ 50 and over · 50岁以上 (%) ",
         "the next wave: simulated 600 participants (p0000201…) enrolling before 2026-11-02",
         "Participants 800 ",  # the pilot's 200 and the wave's 600: no id is reused
     ):
