@@ -55,6 +55,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         keys=InstanceKeys(Path(settings.signing_key_file)),
         tree_waiting_list=settings.tree_waiting_list,
         report_min_cell=settings.report_min_cell,
+        report_epsilon=settings.report_epsilon,
         webhooks=settings.webhook_policy(),
     )
     register_packs(rt)

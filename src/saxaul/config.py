@@ -150,6 +150,14 @@ class Settings(BaseSettings):
         description="The impact report's privacy threshold k: a published cell counting 1 to "
         "k-1 participants is suppressed or merged (docs/impact-report.md).",
     )
+    report_epsilon: float | None = Field(
+        default=None,
+        gt=0,
+        le=100,
+        description="The impact report's differential-privacy budget ε for the whole report: "
+        "every count of people gets discrete Laplace noise (docs/impact-report.md); unset: "
+        "exact counts, small cells still suppressed.",
+    )
     jobs: bool = Field(
         default=True,
         description="Whether the server mints and expires energy balls itself (one server per "

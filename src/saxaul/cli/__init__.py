@@ -396,14 +396,23 @@ def report(
         Path | None,
         typer.Option(help="impact report: compute it from this Parquet archive, not the store"),
     ] = None,
+    epsilon: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001,
+            max=100,
+            help="impact report: differentially private with this budget ε for the whole "
+            "report (default SAXAUL_REPORT_EPSILON; unset: exact counts)",
+        ),
+    ] = None,
 ) -> None:
     """Programme totals and energy credited per behaviour; with --from, --to and --out, the
     impact report (docs/impact-report.md) as JSON, one CSV per table, or an HTML page with
     charts (and its JSON beside it)."""
-    if start is not None or end is not None or out is not None or archive is not None:
+    if any(option is not None for option in (start, end, out, archive, epsilon)):
         if start is None or end is None or out is None:
             raise typer.BadParameter("the impact report needs --from, --to and --out")
-        write_impact(console, start.date(), end.date(), fmt, out, lang, archive)
+        write_impact(console, start.date(), end.date(), fmt, out, lang, archive, epsilon)
         return
     totals, behaviours = reporting.summary(_runtime())
     if as_json:

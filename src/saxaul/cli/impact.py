@@ -55,11 +55,12 @@ def write_impact(
     out: Path,
     lang: ImpactLang = ImpactLang.ZH,
     archive: Path | None = None,
+    epsilon: float | None = None,
 ) -> None:
-    """Compute the report once (from the store, or from a Parquet ``archive``) and write it to
-    ``out`` in ``fmt``."""
+    """Compute the report once (from the store, or from a Parquet ``archive``; private with
+    budget ``epsilon`` if given) and write it to ``out`` in ``fmt``."""
     try:
-        report = impact_report(runtime(), start, end, archive=archive)
+        report = impact_report(runtime(), start, end, archive=archive, epsilon=epsilon)
     except DomainError as exc:
         fail(exc)
     files = write_files(report, (fmt,), out, lang)

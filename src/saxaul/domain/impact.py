@@ -57,6 +57,17 @@ PROVINCE_BUCKETS = (
 last, ``PROVINCE_TOP``."""
 PROVINCE_TOP = "> 10 million"
 
+PROVINCES = (
+    "Anhui", "Beijing", "Chongqing", "Fujian", "Gansu", "Guangdong", "Guangxi", "Guizhou",
+    "Hainan", "Hebei", "Heilongjiang", "Henan", "Hubei", "Hunan", "Inner Mongolia", "Jiangsu",
+    "Jiangxi", "Jilin", "Liaoning", "Ningxia", "Qinghai", "Shaanxi", "Shandong", "Shanghai",
+    "Shanxi", "Sichuan", "Tianjin", "Tibet", "Xinjiang", "Yunnan", "Zhejiang",
+)  # fmt: skip
+"""The 31 provincial-level divisions of the seed report's table 4 map (mainland China), by
+the names the participants import uses: the public list of province cells a differentially
+private report fills (``services.impact_privacy``), so which provinces appear gives nothing
+away; any other name counts as ``other``."""
+
 
 def age_band(birth_year: int | None, as_of_year: int) -> str:
     """The band of someone born in ``birth_year``, aged as at the end of ``as_of_year``."""

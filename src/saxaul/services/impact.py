@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import random
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +32,7 @@ from saxaul.reports import impact as q
 from saxaul.reports.archive import ArchiveInputs
 from saxaul.reports.impact import Engagement, Span
 from saxaul.reports.impact_inputs import StoreInputs
+from saxaul.services.impact_privacy import privacy_note, privatised
 from saxaul.services.pipeline import Pipeline, liability_summary
 from saxaul.services.runtime import Runtime
 from saxaul.store.uow import bulk_snapshot
@@ -50,30 +52,53 @@ Row = dict[str, Any]
 
 
 def impact_report(
-    rt: Runtime, start: dt.date, end: dt.date, *, archive: Path | None = None
+    rt: Runtime,
+    start: dt.date,
+    end: dt.date,
+    *,
+    archive: Path | None = None,
+    epsilon: float | None = None,
+    rng: random.Random | None = None,
 ) -> dict[str, Any]:
     """Every table of the impact report for the local dates ``start``..``end`` (inclusive),
     from the store read in chunks of ``rt.chunk_rows`` rows in one snapshot, or from the
-    Parquet ``archive`` (``services.archive``)."""
+    Parquet ``archive`` (``services.archive``); differentially private with budget
+    ``epsilon`` (default ``rt.report_epsilon``; ``None``: exact counts), noised from ``rng``
+    (``report_over``)."""
     if archive is not None:
         stored = ArchiveInputs.open(archive)
-        return report_over(rt, start, end, stored, stored.pipeline)
+        return report_over(rt, start, end, stored, stored.pipeline, epsilon=epsilon, rng=rng)
     pipeline = pipeline_snapshot(liability_summary(rt))
     # a reader's connection: a small page cache, as each page is read once (measured: 256 MiB
     # of cache for nothing otherwise, docs/benchmarks.md)
     with rt.db.bulk(lookups=True) as bulk, bulk_snapshot(bulk):
-        return report_over(rt, start, end, StoreInputs(bulk, rt.chunk_rows), pipeline)
+        inputs = StoreInputs(bulk, rt.chunk_rows)
+        return report_over(rt, start, end, inputs, pipeline, epsilon=epsilon, rng=rng)
 
 
 def report_over(
-    rt: Runtime, start: dt.date, end: dt.date, inputs: q.Inputs, pipeline: dict[str, Any]
+    rt: Runtime,
+    start: dt.date,
+    end: dt.date,
+    inputs: q.Inputs,
+    pipeline: dict[str, Any],
+    *,
+    epsilon: float | None = None,
+    rng: random.Random | None = None,
 ) -> dict[str, Any]:
     """The report over any ``inputs`` (the store's, an archive's, a benchmark's baseline) and
-    a ``pipeline_snapshot``: the period is checked before anything is read."""
+    a ``pipeline_snapshot``: the period is checked before anything is read. With a budget
+    (``epsilon``, else ``rt.report_epsilon``) its counts of people are noised from ``rng``
+    (default: the operating system's generator, which no one can replay)."""
     zone = rt.rules.timezone
     months = _months(start, end, ZoneInfo(zone))
     days = [_days(month, ZoneInfo(zone)) for month in months]
     figures = q.impact_figures(inputs, months, days)
+    budget = epsilon if epsilon is not None else rt.report_epsilon
+    privacy: dict[str, Any] = {}
+    if budget is not None:
+        figures = privatised(figures, months, days, budget, rng or random.SystemRandom())
+        privacy = {"privacy": privacy_note(len(months), sum(map(len, days)), budget)}
     k = rt.report_min_cell
     totals = _cumulative(months, [(i, n) for i, _, n in figures.enrolments["gender"]])
     engagement = figures.engagement
@@ -82,6 +107,7 @@ def report_over(
         "format_version": FORMAT_VERSION,
         "period": {"from": start.isoformat(), "to": end.isoformat(), "zone": zone},
         "k": k,
+        **privacy,
         "counted": COUNTED,
         "mirrors": SEED_REPORT,
         "tables": {

@@ -24,6 +24,14 @@ from saxaul.services.svg_chart import Chart, Series, bar_chart, hbar_chart, line
 
 Table = Mapping[str, Any]
 
+NOISE_RULE = (
+    "人数均加入离散拉普拉斯噪声（总预算 ε = {epsilon}），表格由加噪后的人数汇总而成；"
+    "以下各项为精确值：{exact}。",
+    "every count of people carries discrete Laplace noise (budget ε = {epsilon} for the whole "
+    "report) and the tables are built from the noisy counts; published exactly: {exact}.",
+)
+"""How a differentially private report says so at its top (its ``privacy`` note)."""
+
 NUMBER_RULE = (
     "数字与 impact.json 完全一致，不再取整；坐标轴刻度仅为标尺。",
     "Every figure is printed exactly as impact.json holds it, with no further rounding; the "
@@ -35,6 +43,7 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "period": ("报告期", "Period"),
     "zone": ("时区", "Zone"),
     "k": ("最小发布单元 k", "Smallest published cell k"),
+    "privacy": ("差分隐私", "Differential privacy"),
     "counted": ("统计对象", "Counted"),
     "mirrors": ("对照", "Mirrors"),
     "definition": ("定义", "Definition"),
@@ -142,6 +151,7 @@ def impact_html(report: Mapping[str, Any], lang: Lang = "zh") -> str:
                 (label("period", lang), f"{report['period']['from']} – {report['period']['to']}"),
                 (label("zone", lang), report["period"]["zone"]),
                 (label("k", lang), number(k)),
+                *_privacy(report, lang),
                 (label("counted", lang), report["counted"]),
                 (label("mirrors", lang), report["mirrors"]),
                 (label("numbers", lang), _both(NUMBER_RULE, lang)),
@@ -179,6 +189,18 @@ def _e(value: object) -> str:
 def _both(pair: tuple[str, str], lang: Lang) -> str:
     zh, en = pair
     return f"{zh} · {en}" if lang == "zh" else f"{en} · {zh}"
+
+
+def _privacy(report: Mapping[str, Any], lang: Lang) -> list[tuple[str, str]]:
+    """The page's line on its noise, when the report is differentially private."""
+    note = report.get("privacy")
+    if note is None:
+        return []
+    said = tuple(
+        rule.format(epsilon=number(note["epsilon"]), exact="; ".join(note["not_noised"]))
+        for rule in NOISE_RULE
+    )
+    return [(label("privacy", lang), _both((said[0], said[1]), lang))]
 
 
 def _facts(pairs: Sequence[tuple[str, str]]) -> str:

@@ -63,6 +63,9 @@ class Runtime:
     instead of being refused ``no_capacity``."""
     report_min_cell: int = 10
     """The impact report's privacy threshold k (``SAXAUL_REPORT_MIN_CELL``)."""
+    report_epsilon: float | None = None
+    """The impact report's differential-privacy budget (``SAXAUL_REPORT_EPSILON``); ``None``:
+    exact counts."""
     keys: InstanceKeys = field(default_factory=InstanceKeys, compare=False)
     """The instance's signing key (``services.instance_keys``); ``bootstrap`` points it at
     ``SAXAUL_SIGNING_KEY_FILE``, and a runtime built without it signs with a key of its own."""
