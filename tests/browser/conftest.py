@@ -38,9 +38,14 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """One headless Chromium for the session; each test opens its own context."""
+    """One headless Chromium per test module; each test opens its own context.
+
+    Why not one per session: Playwright's sync API keeps an asyncio event loop running on the
+    main thread while it is open, and every later test that calls ``asyncio.run`` (the load
+    client, group commit, the benchmarks) would fail with "cannot be called from a running
+    event loop"; closed at the module's end, it leaves the thread as it found it."""
     reason = _missing()
     if reason:
         unavailable(reason)
