@@ -41,6 +41,7 @@ import polars as pl
 
 from saxaul.sim.behaviours import amounts_minor, export_rows, peak_times
 from saxaul.sim.pilot_scenario import SimScenario
+from saxaul.sim.scenario import write_frame
 
 WALK_HOUR = dt.time(23, 30)
 """When a phone reports the day's steps (local time), as in ``behaviours``."""
@@ -222,15 +223,6 @@ def day_events(
     return export_rows(pl.concat(parts), f"pilot-{date:%Y%m%d}")
 
 
-def _write(frame: pl.DataFrame, path: Path) -> None:
-    if path.suffix == ".parquet":
-        frame.write_parquet(path)
-    elif path.suffix == ".ndjson":
-        frame.write_ndjson(path)
-    else:
-        frame.write_csv(path)
-
-
 def days_of(
     scenario: SimScenario,
     people: pl.DataFrame,
@@ -277,7 +269,7 @@ def write_pilot(
         scenario, people, start=first, days=days, seed=seed, behaviours=behaviours
     ):
         path = out / f"events-{date:%Y-%m-%d}.{fmt}"
-        _write(frame, path)
+        write_frame(frame, path)
         files.events.append(path)
         files.events_count += frame.height
     return files

@@ -21,7 +21,8 @@ FORMATS = ("csv", "ndjson", "parquet")
 START = dt.date(2026, 11, 2)
 
 
-def _write(frame: pl.DataFrame, path: Path) -> Path:
+def write_frame(frame: pl.DataFrame, path: Path) -> Path:
+    """Write ``frame`` in the format its file name's suffix names (parquet, ndjson, else csv)."""
     if path.suffix == ".parquet":
         frame.write_parquet(path)
     elif path.suffix == ".ndjson":
@@ -78,7 +79,7 @@ def write_scenario(
     """
     out.mkdir(parents=True, exist_ok=True)
     people = population(users, seed=seed, start=START, first_id=first_id)
-    written = [_write(people.drop("activity"), out / "participants.csv")]
+    written = [write_frame(people.drop("activity"), out / "participants.csv")]
     per_day = max(events // days, 1)
     for day in range(days):
         frame = behaviour_events(
@@ -90,7 +91,7 @@ def write_scenario(
             behaviours=behaviours,
         )
         suffix = FORMATS[day % len(FORMATS)] if fmt == "mixed" else fmt
-        written.append(_write(frame, out / f"events-day{day + 1}.{suffix}"))
+        written.append(write_frame(frame, out / f"events-day{day + 1}.{suffix}"))
     if bad_rows:
         written.append(bad_rows_file(out / "events-late.ndjson", str(people["user_id"][0])))
     return written
