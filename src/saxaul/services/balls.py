@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from saxaul.domain import energy
 from saxaul.domain.accounts import ball_account_id
-from saxaul.domain.clock import from_us, to_us
-from saxaul.domain.issuance import appears_at
+from saxaul.domain.clock import to_us
 from saxaul.domain.ledger import Transfer
+from saxaul.services.ball_frames import ball_frames
 from saxaul.services.runtime import Runtime
 from saxaul.store import ball_bulk, balls_repo, ledger_repo
 from saxaul.store.uow import WriteUnitOfWork, bulk_transaction
@@ -40,24 +40,11 @@ def mint_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
         while True:
             with bulk_transaction(bulk):
                 pending = ball_bulk.pending_awards(bulk, batch)
-                minted = [
-                    energy.new_ball(
-                        str(award_id),
-                        user,
-                        behaviour,
-                        energy_g,
-                        appears_at(day, from_us(created_us), rt.rules),
-                        rt.rules,
-                    )
-                    for award_id, user, behaviour, day, energy_g, created_us in pending.select(
-                        "id", "user_id", "behaviour", "day", "energy_g", "created_at_us"
-                    ).iter_rows()
-                ]
-                if minted:
-                    ball_bulk.append_balls(bulk, minted, rt.rules.ref, to_us(rt.clock.now()))
-            grams = sum(ball.amount_g for ball, _ in minted)
-            total = JobResult(total.balls + len(minted), total.grams + grams)
-            if len(minted) < batch:
+                minted = ball_frames(pending, rt.rules, to_us(rt.clock.now()))
+                if pending.height:
+                    ball_bulk.append_balls(bulk, minted.balls, minted.accounts, minted.transfers)
+            total = JobResult(total.balls + pending.height, total.grams + minted.grams)
+            if pending.height < batch:
                 break
     if total.balls >= ANALYZE_AFTER:
         rt.db.write(ledger_repo.refresh_statistics)

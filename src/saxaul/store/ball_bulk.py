@@ -8,13 +8,8 @@ lock, so two minting jobs (or a job and an import) never mint the same award twi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import polars as pl
 
-from saxaul.domain.clock import to_us
-from saxaul.domain.energy import Ball
-from saxaul.domain.ledger import Transfer
 from saxaul.store.bulk import BulkConnection
 from saxaul.store.tables import balls, ledger_accounts, ledger_transfers
 
@@ -52,49 +47,10 @@ def pending_awards(bulk: BulkConnection, limit: int) -> pl.DataFrame:
 
 
 def append_balls(
-    bulk: BulkConnection, minted: Sequence[tuple[Ball, Transfer]], rules_ref: str, at_us: int
+    bulk: BulkConnection, made: pl.DataFrame, accounts: pl.DataFrame, awards: pl.DataFrame
 ) -> None:
-    """Write new balls, their accounts (cached balance = amount) and their award transfers."""
-    made = [ball for ball, _ in minted]
-    bulk.append(
-        balls,
-        pl.DataFrame(
-            {
-                "id": [b.id for b in made],
-                "owner": [b.owner for b in made],
-                "behaviour": [b.behaviour for b in made],
-                "amount_g": [b.amount_g for b in made],
-                "created_at_us": [to_us(b.created_at) for b in made],
-                "ripens_at_us": [to_us(b.ripens_at) for b in made],
-                "expires_at_us": [to_us(b.expires_at) for b in made],
-                "rules": [rules_ref] * len(made),
-            }
-        ),
-    )
-    bulk.append(
-        ledger_accounts,
-        pl.DataFrame(
-            {
-                "id": [b.account_id for b in made],
-                "kind": [b.account.kind.value for b in made],
-                "user_id": [b.owner for b in made],
-                "balance_g": [b.amount_g for b in made],
-                "opened_at_us": [at_us] * len(made),
-            }
-        ),
-    )
-    awards = [award for _, award in minted]
-    bulk.append(
-        ledger_transfers,
-        pl.DataFrame(
-            {
-                "id": [t.id for t in awards],
-                "debit_account": [t.debit_account for t in awards],
-                "credit_account": [t.credit_account for t in awards],
-                "amount_g": [t.amount_g for t in awards],
-                "kind": [t.kind.value for t in awards],
-                "at_us": [to_us(t.at) for t in awards],
-                "reference": [t.reference for t in awards],
-            }
-        ),
-    )
+    """Write new balls, their accounts (cached balance = amount) and their award transfers,
+    as ``services.ball_frames`` builds them."""
+    bulk.append(balls, made)
+    bulk.append(ledger_accounts, accounts)
+    bulk.append(ledger_transfers, awards)
