@@ -8,8 +8,9 @@ small-cell rule — is post-processing, which costs no further privacy. Each fig
 *release* over a public domain (every month, day, gender, birth year of the last 120, and the
 seed report's 31 provinces, zeros included), so which cells exist gives nothing away.
 
-The budget: ``epsilon`` is the whole report's, split equally over ``RELEASES``; a release in
-which one person changes at most Δ counts (by one each) gets discrete Laplace noise of scale
+The budget: ``epsilon`` is the whole report's, split equally over its releases
+(``sensitivities``); a release in which one person changes at most Δ counts (by one each) gets
+discrete Laplace noise of scale
 Δ / (ε / releases) (``domain.privacy``). Δ is 1 where a person counts once (enrolment, cohort,
 first planting), the period's months for "active in a month" and "awarded in a month", its days
 for "active on a day". Sums that are not counts of people — avoided tonnes, trees, grams of
@@ -22,9 +23,10 @@ same ``Figures`` with every count of people noised (each release at ε = 1/9).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from saxaul.domain import impact
@@ -34,18 +36,25 @@ from saxaul.reports.impact import Engagement, Figures, Span
 BIRTH_YEARS = 120
 """Birth years in the public domain of the age release: the last 120 up to the period's end
 (an older or missing one counts as unknown)."""
-RELEASES = (
-    "new enrolments by month and gender",
-    "new enrolments by month and birth year",
-    "new enrolments by month and province",
-    "cohort sizes",
-    "first plantings by month",
-    "people awarded by month",
-    "active by day",
-    "active by month",
-    "active by month and cohort",
-)
-"""Every release the report's counts of people come from; the budget is split over them."""
+
+
+def sensitivities(months: int, days: int) -> dict[str, int]:
+    """Every release the report's counts of people come from, with its Δ: how many of its
+    counts one person can change (by one each) over ``months`` months and ``days`` days. The
+    budget is split equally over them."""
+    return {
+        "new enrolments by month and gender": 1,
+        "new enrolments by month and birth year": 1,
+        "new enrolments by month and province": 1,
+        "cohort sizes": 1,
+        "first plantings by month": 1,
+        "people awarded by month": months,
+        "active by day": days,
+        "active by month": months,
+        "active by month and cohort": months,
+    }
+
+
 NOT_NOISED = (
     "avoided_emissions.avoided_t",
     "avoided_emissions.per_capita_kg (its tonnes; its participants are noised)",
@@ -64,11 +73,13 @@ def privatised(
     rng: random.Random,
 ) -> Figures:
     """``figures`` with every count of people noised for an ``epsilon``-DP report."""
-    share = epsilon / len(RELEASES)
     m, d = len(months), sum(len(month) for month in days)
-
-    def noise(sensitivity: int) -> Callable[[int], int]:
-        return lambda n: noisy_count(n, sensitivity=sensitivity, epsilon=share, rng=rng)
+    delta = sensitivities(m, d)
+    share = epsilon / len(delta)
+    noise: dict[str, Callable[[int], int]] = {
+        release: functools.partial(noisy_count, sensitivity=s, epsilon=share, rng=rng)
+        for release, s in delta.items()
+    }
 
     last_year = int(months[-1].label[:4])
     years: list[int | None] = [*range(last_year - BIRTH_YEARS + 1, last_year + 1), None]
@@ -87,21 +98,23 @@ def privatised(
         return str(value) if value in impact.PROVINCES else impact.OTHER
 
     enrolments = figures.enrolments
-    once = noise(1)
     avoided = {i: (mg, n) for i, mg, n in figures.avoided}
+    awarded = noise["people awarded by month"]
+    by_gender, by_year, by_province = (
+        noise[f"new enrolments by month and {what}"]
+        for what in ("gender", "birth year", "province")
+    )
     return dataclasses.replace(
         figures,
         enrolments={
-            "gender": _histogram(enrolments["gender"], m, impact.GENDERS, gender, once),
-            "birth_year": _histogram(enrolments["birth_year"], m, years, birth_year, once),
-            "province": _histogram(enrolments["province"], m, provinces, province, once),
+            "gender": _histogram(enrolments["gender"], m, impact.GENDERS, gender, by_gender),
+            "birth_year": _histogram(enrolments["birth_year"], m, years, birth_year, by_year),
+            "province": _histogram(enrolments["province"], m, provinces, province, by_province),
         },
-        cohorts=_per_month(figures.cohorts, m, once),
-        planters=_per_month(figures.planters, m, once),
-        avoided=[
-            (i, avoided.get(i, (0, 0))[0], noise(m)(avoided.get(i, (0, 0))[1])) for i in range(m)
-        ],
-        engagement=_engagement(figures.engagement, days, noise(d), noise(m)),
+        cohorts=_per_month(figures.cohorts, m, noise["cohort sizes"]),
+        planters=_per_month(figures.planters, m, noise["first plantings by month"]),
+        avoided=[(i, mg, awarded(n)) for i in range(m) for mg, n in [avoided.get(i, (0, 0))]],
+        engagement=_engagement(figures.engagement, days, noise),
     )
 
 
@@ -129,10 +142,11 @@ def _per_month(
 def _engagement(
     engagement: Sequence[Engagement],
     days: Sequence[Sequence[Span]],
-    daily: Callable[[int], int],
-    monthly: Callable[[int], int],
+    noise: Mapping[str, Callable[[int], int]],
 ) -> list[Engagement]:
     """Each month's active by day (every day), in all, and by cohort (every cohort so far)."""
+    daily, monthly = noise["active by day"], noise["active by month"]
+    by_cohort_noise = noise["active by month and cohort"]
     out: list[Engagement] = []
     for i, ((by_day, total, by_cohort), month_days) in enumerate(
         zip(engagement, days, strict=True)
@@ -142,7 +156,7 @@ def _engagement(
             (
                 [(j, daily(active_on.get(j, 0))) for j in range(len(month_days))],
                 monthly(total),
-                [(c, monthly(active_of.get(c, 0))) for c in range(i + 1)],
+                [(c, by_cohort_noise(active_of.get(c, 0))) for c in range(i + 1)],
             )
         )
     return out
@@ -150,18 +164,14 @@ def _engagement(
 
 def privacy_note(months: int, days: int, epsilon: float) -> dict[str, Any]:
     """What the document says of its noise: the budget, each release's Δ and scale."""
-    share = epsilon / len(RELEASES)
-    sensitivity = dict.fromkeys(RELEASES, 1)
-    for release in ("people awarded by month", "active by month", "active by month and cohort"):
-        sensitivity[release] = months
-    sensitivity["active by day"] = days
+    delta = sensitivities(months, days)
+    share = epsilon / len(delta)
     return {
         "epsilon": epsilon,
         "mechanism": "discrete Laplace noise on every count of people, the budget split "
         "equally over the releases, clamped at 0; the tables are built from the noisy counts",
         "releases": [
-            {"release": r, "sensitivity": s, "scale": round(s / share, 3)}
-            for r, s in sensitivity.items()
+            {"release": r, "sensitivity": s, "scale": round(s / share, 3)} for r, s in delta.items()
         ],
         "not_noised": list(NOT_NOISED),
     }
