@@ -15,12 +15,15 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import polars as pl
+
+from saxaul.domain.clock import to_us
 from saxaul.domain.errors import Conflict, NotFound
-from saxaul.domain.friends import Friendship, FriendshipStatus, InviteStep, invite_step
+from saxaul.domain.friends import Friendship, FriendshipStatus, InviteStep, invite_step, pair
 from saxaul.services.runtime import Runtime
+from saxaul.store import friends_bulk, participants_repo
 from saxaul.store import friends_repo as repo
-from saxaul.store import participants_repo
-from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
+from saxaul.store.uow import UnitOfWork, WriteUnitOfWork, bulk_transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +104,21 @@ def befriend_many(rt: Runtime, pairs: Sequence[tuple[str, str, dt.datetime]]) ->
     must exist (``not_found`` otherwise, and nothing is stored).
     """
 
-    def work(conn: WriteUnitOfWork) -> int:
-        people = {user for inviter, invitee, _ in pairs for user in (inviter, invitee)}
-        unknown = people - participants_repo.enrolled_among(conn, people)
-        if unknown:
-            _require_participant(conn, min(unknown))
-        return repo.insert_accepted(conn, pairs)
-
-    return rt.db.write(work)
+    rows = pl.DataFrame(
+        [(*pair(inviter, invitee), inviter, to_us(since)) for inviter, invitee, since in pairs],
+        schema={
+            "user_low": pl.String,
+            "user_high": pl.String,
+            "inviter": pl.String,
+            "at_us": pl.Int64,
+        },
+        orient="row",
+    )
+    with rt.db.bulk() as bulk, bulk_transaction(bulk):
+        unknown = friends_bulk.stage_accepted(bulk, rows)
+        if unknown is not None:
+            raise _no_participant(unknown)
+        return friends_bulk.insert_staged(bulk)
 
 
 def _accepted_from(stored: Friendship, inviter: str) -> bool:
@@ -148,8 +158,12 @@ def _oldest_first(people: list[Friend]) -> list[Friend]:
 
 def _require_participant(conn: UnitOfWork, user_id: str) -> None:
     if not participants_repo.is_enrolled(conn, user_id):
-        raise NotFound(
-            f"no participant {user_id!r}; check the user id your friend gave you",
-            field="user_id",
-            detail_zh=f"没有用户 ID 为 {user_id} 的参与者；请核对好友提供的 ID",
-        )
+        raise _no_participant(user_id)
+
+
+def _no_participant(user_id: str) -> NotFound:
+    return NotFound(
+        f"no participant {user_id!r}; check the user id your friend gave you",
+        field="user_id",
+        detail_zh=f"没有用户 ID 为 {user_id} 的参与者；请核对好友提供的 ID",
+    )

@@ -19,10 +19,8 @@ from sqlalchemy import (
     Row,
     and_,
     delete,
-    insert,
     or_,
     select,
-    tuple_,
     union_all,
     update,
 )
@@ -32,7 +30,6 @@ from saxaul.domain.friends import Friendship, FriendshipStatus, pair
 from saxaul.store import driver
 from saxaul.store.conflicts import insert_on_conflict
 from saxaul.store.driver import Read, Sql
-from saxaul.store.participants_repo import IN_CHUNK
 from saxaul.store.tables import friendships
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
@@ -93,42 +90,6 @@ def accept(conn: WriteUnitOfWork, invitee: str, inviter: str, at: dt.datetime) -
         .values(status=_ACCEPTED, accepted_at_us=to_us(at))
     )
     return result.rowcount == 1
-
-
-def insert_accepted(conn: WriteUnitOfWork, rows: Iterable[tuple[str, str, dt.datetime]]) -> int:
-    """Store each (inviter, invitee, at) as a friendship invited and accepted at ``at``, in a
-    few statements; a pair that has a row already (or comes twice) is left as it is. Answers
-    how many were stored."""
-    wanted: dict[tuple[str, str], dict[str, object]] = {}
-    for inviter, invitee, at in rows:
-        low, high = pair(inviter, invitee)
-        wanted.setdefault(
-            (low, high),
-            {
-                "user_low": low,
-                "user_high": high,
-                "inviter": inviter,
-                "status": _ACCEPTED,
-                "invited_at_us": to_us(at),
-                "accepted_at_us": to_us(at),
-            },
-        )
-    # the exact pairs, not every friendship of their lower ids: a popular participant's circle
-    # would otherwise be read again with each new friend
-    keys = sorted(wanted)
-    for start in range(0, len(keys), IN_CHUNK // 2):
-        found = conn.execute(
-            select(friendships.c.user_low, friendships.c.user_high).where(
-                tuple_(friendships.c.user_low, friendships.c.user_high).in_(
-                    keys[start : start + IN_CHUNK // 2]
-                )
-            )
-        )
-        for low, high in found:
-            wanted.pop((low, high), None)
-    if wanted:
-        conn.execute(insert(friendships), list(wanted.values()))
-    return len(wanted)
 
 
 def delete_pair(conn: WriteUnitOfWork, a: str, b: str) -> bool:
