@@ -56,7 +56,9 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("POST", "/v1/me/friends/invitations/{inviter}/accept"): PARTICIPANT,
     ("DELETE", "/v1/me/friends/{user_id}"): PARTICIPANT,
     ("GET", "/v1/me/forest"): PARTICIPANT,
+    ("GET", "/v1/me/balls/{ball_id}"): PARTICIPANT,
     ("POST", "/v1/me/balls/{ball_id}/collect"): PARTICIPANT,
+    ("GET", "/v1/me/friends/forests"): PARTICIPANT,
     ("GET", "/v1/friends/{user_id}/forest"): PARTICIPANT,
     ("POST", "/v1/friends/{user_id}/balls/{ball_id}/steal"): PARTICIPANT,
     ("POST", "/v1/friends/{user_id}/water"): PARTICIPANT,
@@ -131,6 +133,9 @@ OWNERSHIP_TESTS: dict[tuple[str, str], tuple[str, ...]] = {
         "test_friends.test_nobody_accepts_an_invitation_for_someone_else",
     ),
     ("DELETE", "/v1/me/friends/{user_id}"): ("test_friends.test_removing_a_stranger_is_404",),
+    ("GET", "/v1/me/balls/{ball_id}"): (
+        "game.test_ball_story.test_nobody_reads_the_story_of_another_players_ball",
+    ),
     ("POST", "/v1/me/balls/{ball_id}/collect"): (
         "game.test_collecting_and_stealing.test_nobody_collects_another_players_ball",
     ),

@@ -19,6 +19,8 @@ from saxaul.domain.play import local_week_start
 from saxaul.services.game_views import (
     ForestView,
     FriendForestView,
+    FriendsForestsView,
+    FriendSummary,
     LeaderboardView,
     PlantingView,
     Rank,
@@ -83,6 +85,8 @@ def my_forest(rt: Runtime, user: str) -> ForestView:
             for species in sorted(rt.species.species, key=lambda s: s.energy_cost_g)
         ),
         rules=rt.rules.ref,
+        watering_steps_g=rt.rules.watering_steps_g,
+        cover_hours=rt.rules.protection_hours,
     )
 
 
@@ -106,6 +110,39 @@ def friend_forest(rt: Runtime, viewer: str, owner: str) -> FriendForestView:
         next_ripens_at=_next_ripening(balls, now),
         balls=views,
     )
+
+
+def friends_forests(rt: Runtime, user: str) -> FriendsForestsView:
+    """The caller's friends, most energy gained this (local) week first, each with what the
+    caller could steal from them now and when their next ball ripens: one read for the list,
+    rather than one request per friend."""
+    now = rt.clock.now()
+    since = local_week_start(now, rt.rules)
+    with rt.db.reading() as conn:
+        people = friends_repo.friends_of(conn, user)
+        energy = ledger_repo.energy_since(conn, people, since)
+        trees = trees_repo.promised_trees(conn, people)
+        covers = covers_repo.covered_until(conn, people, now)
+        balls = {friend: balls_repo.live_balls(conn, friend, now) for friend in people}
+    summaries = []
+    for friend in people:
+        stealable = [
+            friend_ball_view(ball, user, now, rt.rules, covers.get(friend)).stealable_g
+            for ball in balls[friend].values()
+        ]
+        summaries.append(
+            FriendSummary(
+                user_id=friend,
+                energy_this_week_g=energy.get(friend, 0),
+                trees=trees.get(friend, 0),
+                stealable_now=sum(1 for grams in stealable if grams > 0),
+                stealable_g=sum(stealable),
+                next_ripens_at=_next_ripening(balls[friend], now),
+                covered_until=covers.get(friend),
+            )
+        )
+    summaries.sort(key=lambda s: (-s.energy_this_week_g, s.user_id))
+    return FriendsForestsView(week_starts=since, friends=tuple(summaries))
 
 
 def my_trees(rt: Runtime, user: str) -> list[TreeView]:

@@ -337,6 +337,10 @@ class ForestView:
     balls: tuple[BallView, ...]
     progress: tuple[SpeciesProgress, ...]
     rules: str
+    watering_steps_g: tuple[int, ...]
+    """What the rules in force let one give a friend in a watering."""
+    cover_hours: tuple[int, ...]
+    """The protection covers the rules in force offer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,6 +352,29 @@ class FriendForestView:
     stealable_now: int
     next_ripens_at: dt.datetime | None
     balls: tuple[FriendBallView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FriendSummary:
+    """One friend on the friends list: this week's energy, trees, and what is stealable now."""
+
+    user_id: str
+    energy_this_week_g: int
+    trees: int
+    stealable_now: int
+    """How many of their balls the viewer could steal from now."""
+    stealable_g: int
+    """What the viewer would take from those balls, in all (before their own daily limit)."""
+    next_ripens_at: dt.datetime | None
+    covered_until: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FriendsForestsView:
+    """The viewer's friends, most energy this week first, with what each has to steal now."""
+
+    week_starts: dt.datetime
+    friends: tuple[FriendSummary, ...]
 
 
 @dataclass(frozen=True, slots=True)
