@@ -17,6 +17,7 @@ from saxaul.domain.liabilities import LiabilityStatus
 from saxaul.domain.planting import Tree, TreeStatus
 from saxaul.domain.play import local_week_start
 from saxaul.services.game_views import (
+    BehaviourName,
     ForestView,
     FriendForestView,
     FriendsForestsView,
@@ -55,6 +56,21 @@ def _next_ripening(balls: dict[str, Ball], now: dt.datetime) -> dt.datetime | No
     return min(upcoming) if upcoming else None
 
 
+def _names(rt: Runtime, balls: Mapping[str, Ball]) -> tuple[BehaviourName, ...]:
+    """The names of the behaviours of ``balls``, from the packs in force; a behaviour no pack
+    in force names any more (a retired one, a business scenario's) is named by its id."""
+    known = {b.id: b for pack in rt.packs for b in pack.behaviours}
+    names = []
+    for behaviour in sorted({ball.behaviour for ball in balls.values()}):
+        found = known.get(behaviour)
+        names.append(
+            BehaviourName(behaviour, found.name_zh, found.name_en)
+            if found
+            else BehaviourName(behaviour, behaviour, behaviour)
+        )
+    return tuple(names)
+
+
 def _owed(conn: UnitOfWork, user: str) -> int:
     return ledger_repo.owed(conn, [user]).get(user, 0)
 
@@ -87,6 +103,7 @@ def my_forest(rt: Runtime, user: str) -> ForestView:
         rules=rt.rules.ref,
         watering_steps_g=rt.rules.watering_steps_g,
         cover_hours=rt.rules.protection_hours,
+        behaviours=_names(rt, balls),
     )
 
 
@@ -109,6 +126,7 @@ def friend_forest(rt: Runtime, viewer: str, owner: str) -> FriendForestView:
         stealable_now=sum(1 for view in views if view.stealable_g > 0),
         next_ripens_at=_next_ripening(balls, now),
         balls=views,
+        behaviours=_names(rt, balls),
     )
 
 

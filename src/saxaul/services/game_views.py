@@ -326,6 +326,15 @@ class SpeciesProgress:
 
 
 @dataclass(frozen=True, slots=True)
+class BehaviourName:
+    """A behaviour's name in Chinese and English, for labelling its balls."""
+
+    id: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True, slots=True)
 class ForestView:
     """The caller's forest: energy, live balls, cover, debt, progress and the rules in force."""
 
@@ -341,6 +350,8 @@ class ForestView:
     """What the rules in force let one give a friend in a watering."""
     cover_hours: tuple[int, ...]
     """The protection covers the rules in force offer."""
+    behaviours: tuple[BehaviourName, ...] = ()
+    """The names of the behaviours of ``balls``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +363,8 @@ class FriendForestView:
     stealable_now: int
     next_ripens_at: dt.datetime | None
     balls: tuple[FriendBallView, ...]
+    behaviours: tuple[BehaviourName, ...] = ()
+    """The names of the behaviours of ``balls``."""
 
 
 @dataclass(frozen=True, slots=True)

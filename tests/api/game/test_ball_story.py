@@ -57,8 +57,13 @@ def test_the_friends_list_says_what_is_stealable_from_each_now(ripe: World) -> N
     assert after["u3"]["stealable_now"] == 1
 
 
-def test_my_forest_says_which_waterings_and_covers_the_rules_offer(world: World) -> None:
+def test_forests_name_their_balls_behaviours_and_the_rules_offers(world: World) -> None:
     forest = world.get("u1", "/v1/me/forest").json()
 
     assert forest["watering_steps_g"] == [10, 18, 66]
     assert forest["cover_hours"] == [24, 72, 168]
+    assert forest["behaviours"] == [
+        {"id": "metro_ride", "name_zh": "地铁出行", "name_en": "Metro ride"}
+    ]
+    friend = world.get("u1", "/v1/friends/u2/forest").json()
+    assert friend["behaviours"] == forest["behaviours"]

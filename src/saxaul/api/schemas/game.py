@@ -250,6 +250,14 @@ class ProgressOut(ViewOut):
     share: float = Field(description="Energy over cost, capped at 1.")
 
 
+class BehaviourNameOut(ViewOut):
+    """A behaviour's name in Chinese and English, for labelling its balls."""
+
+    id: str
+    name_zh: str
+    name_en: str
+
+
 class ForestOut(ViewOut):
     """The caller's forest: energy, live balls, cover, debt and progress."""
 
@@ -265,6 +273,7 @@ class ForestOut(ViewOut):
         description="The grams one watering may give a friend under the rules in force."
     )
     cover_hours: list[int] = Field(description="The protection covers the rules in force offer.")
+    behaviours: list[BehaviourNameOut] = Field(description="The names of the balls' behaviours.")
 
 
 class FriendForestOut(ViewOut):
@@ -275,6 +284,7 @@ class FriendForestOut(ViewOut):
     stealable_now: int = Field(description="How many balls the caller could steal from now.")
     next_ripens_at: dt.datetime | None
     balls: list[FriendBallOut]
+    behaviours: list[BehaviourNameOut] = Field(description="The names of the balls' behaviours.")
 
 
 class FriendSummaryOut(ViewOut):
