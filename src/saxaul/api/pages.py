@@ -5,6 +5,9 @@ API with the credential the person signs in with, so serving it needs no authent
 gives nothing away. The headers keep it that way: scripts only from this origin (no inline
 script a stored string could inject), no framing, no referrer carrying a path elsewhere, and
 revalidation on every load so a new release is picked up at once (``ETag`` makes that cheap).
+The one inline style allowed is the certificate page's, by its hash: the app fetches a tree's
+certificate with the participant's token and opens it as a ``blob:`` page, which inherits this
+policy.
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from saxaul.services.certificate_page import STYLE_HASH
+
 WEB = Path(str(files("saxaul") / "web"))
 PAGES = {"/app": "app", "/console": "console", "/common": "common"}
 """URL prefix → folder of ``saxaul/web``."""
 HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        f"default-src 'self'; script-src 'self'; style-src 'self' '{STYLE_HASH}'; "
+        "img-src 'self' data: blob:; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
         "form-action 'self'"
     ),

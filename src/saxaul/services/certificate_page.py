@@ -11,6 +11,8 @@ first (``lang="zh"``: Chinese first).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any, Literal
@@ -48,6 +50,9 @@ _STYLE = (
     "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}"
     "code{font-size:.9em;word-break:break-all}.en{color:#555}"
 )
+STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+"""The CSP source of the page's one inline stylesheet: the participant app opens a certificate
+page it fetched with its token as a ``blob:`` document, which runs under the app's own policy."""
 
 
 def label(name: str, lang: Lang) -> str:
