@@ -101,6 +101,7 @@ async function start() {
   });
   document.getElementById("sign-out").addEventListener("click", signOutNow);
   window.addEventListener("hashchange", () => {
+    takeFromFragment(KIND, "token"); // a sign-in link opened while the app is already open
     clearNotice();
     show();
   });

@@ -42,5 +42,6 @@ export function takeAway(button) {
   button.classList.add("taken");
   button.disabled = true;
   const reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  window.setTimeout(() => button.remove(), reduced ? 0 : 600);
+  const gone = button.closest(".ball-slot") ?? button; // its "why?" goes with it
+  window.setTimeout(() => gone.remove(), reduced ? 0 : 600);
 }

@@ -37,7 +37,7 @@ function treeCard(tree) {
   if (tree.certificate?.url) {
     const button = el("button", { type: "button", class: "quiet", "data-certificate": tree.id, i18n: "trees.certificate" });
     button.addEventListener("click", () => openCertificate(tree.certificate.url));
-    card.append(el("p", { class: "muted", text: tree.certificate.number }), button);
+    card.append(el("p", { class: "muted cert-number", text: tree.certificate.number }), button);
   }
   if (tree.status === "funding") card.append(poolForm(tree));
   return card;
