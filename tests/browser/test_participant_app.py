@@ -288,6 +288,7 @@ def test_every_label_changes_with_the_language_and_no_key_shows(
             for shown in (chinese, english):
                 assert shown["untranslated"] is None, (screen, shown["untranslated"])
                 assert [key for key in zh if key in shown["body"]] == [], screen
+                assert not re.search(r"\b(null|undefined|NaN)\b", shown["body"]), screen
             if screen == "sign-in":
                 page.goto(f"{base}/app/#token={participant_auth.issue_token(rt, ME).token}")
                 page.wait_for_selector('[data-screen="forest"]')

@@ -49,14 +49,15 @@ export async function showForest(screen) {
     return el("div", { class: "ball-slot" }, button, ask);
   });
 
-  screen.append(
+  const parts = [
     el("section", { class: "card" }, total, owed(forest)),
     el("h2", { i18n: "forest.balls" }),
     ballField(buttons),
     why,
     growing(forest),
     cover(forest),
-  );
+  ];
+  screen.append(...parts.filter(Boolean));
 }
 
 function owed(forest) {

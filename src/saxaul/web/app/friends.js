@@ -71,7 +71,7 @@ export async function showFriend(screen, friendId) {
     if (ball.state === "ripe" && ball.stealable_g === 0) button.classList.add("spent");
     return button;
   });
-  screen.append(
+  const parts = [
     el("p", {}, el("a", { href: "#/friends", i18n: "friend.back" })),
     el("h2", { text: t("friend.title", { friend: friendId }) }),
     forest.covered_until
@@ -79,7 +79,8 @@ export async function showFriend(screen, friendId) {
       : null,
     ballField(buttons),
     water(path, friendId, mine.watering_steps_g),
-  );
+  ];
+  screen.append(...parts.filter(Boolean));
 }
 
 /** A button per watering step the rules offer; the API says whether it is allowed. */
