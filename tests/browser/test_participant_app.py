@@ -3,11 +3,12 @@ be refused an unripe ball, steal, water, plant a saxaul and open its certificate
 
 The world is built through the services with a fake clock (``tests.game_world``): p1 signs in
 with a ripe metro ball, a growing one, and 20 000 g of energy from a collected bus ball (enough
-for a saxaul); their friend p2 has a ripe ball to steal from. The browser's clock and zone are
-the fake clock's and Asia/Shanghai, so countdowns and refusals read as a player there would see
-them. Each screen is photographed at 360 and 1280 px; nothing may log an error or fail to load
-but the one refusal the test asks for. The language test switches every screen to English and
-back: every label changes, no raw key shows, and both dictionaries have the same keys.
+for a saxaul); their friend p2 has a ripe ball to steal from. The browser keeps its own clock
+(the fake one is weeks away from it) and counts down on the server's (the forest's ``as_of``);
+its zone is Asia/Shanghai, so times read as a player there would see them. Each screen is
+photographed at 360 and 1280 px; nothing may log an error or fail to load but the one refusal
+the test asks for. The language test switches every screen to English and back: every label
+changes, no raw key shows, and both dictionaries have the same keys.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def base(rt: Runtime) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
-def _context(chromium: Browser, clock: FakeClock) -> BrowserContext:
+def _context(chromium: Browser) -> BrowserContext:
     context = chromium.new_context(
         viewport={"width": 1280, "height": 900},
         timezone_id=ZONE,
@@ -102,8 +103,7 @@ def _context(chromium: Browser, clock: FakeClock) -> BrowserContext:
         accept_downloads=True,
         reduced_motion="reduce",  # balls hold still, as the app promises, so a click lands
     )
-    context.clock.set_fixed_time(clock.now())  # the page's clock is the server's fake one
-    return context
+    return context  # the browser keeps its own clock: the app counts down on the server's
 
 
 def _snap(page: Page, artifacts: Path, name: str) -> None:
@@ -133,7 +133,7 @@ def test_a_participant_plays_a_morning_in_the_app(
     artifacts: Path,
 ) -> None:
     refused = f"/v1/me/balls/{world.growing.id}/collect"
-    context = _context(chromium, clock)
+    context = _context(chromium)
     try:
         page = context.new_page()
         problems = watch(page, lambda status, url: status == 409 and url.endswith(refused))
@@ -173,7 +173,8 @@ def test_a_participant_plays_a_morning_in_the_app(
         message = page.wait_for_selector("#notice .notice.error").inner_text()
         ripens = world.growing.ripens_at.astimezone(ZoneInfo(ZONE))
         assert "这个能量球将于" in message and f"{ripens:%H:%M}" in message, message
-        assert "后成熟" in page.inner_text(f'[data-ball="{world.growing.id}"]')
+        countdown = page.inner_text(f'[data-ball="{world.growing.id}"] .countdown')
+        assert re.fullmatch(r"2[34]:\d\d:\d\d 后成熟", countdown), "a day to go, by the server"
 
         # friends: p2 has something to steal
         _go(page, "friends")
@@ -261,7 +262,7 @@ def test_every_label_changes_with_the_language_and_no_key_shows(
     zh = json.loads((WORDS / "zh.json").read_text(encoding="utf-8"))
     en = json.loads((WORDS / "en.json").read_text(encoding="utf-8"))
     assert sorted(zh) == sorted(en)
-    context = _context(chromium, clock)
+    context = _context(chromium)
     try:
         page = context.new_page()
         problems = watch(page)

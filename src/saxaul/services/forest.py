@@ -85,6 +85,7 @@ def my_forest(rt: Runtime, user: str) -> ForestView:
         owed = _owed(conn, user)
     return ForestView(
         user_id=user,
+        as_of=now,
         energy_g=balance,
         owed_g=owed,
         covered_until=cover,
@@ -122,6 +123,7 @@ def friend_forest(rt: Runtime, viewer: str, owner: str) -> FriendForestView:
     views = tuple(friend_ball_view(ball, viewer, now, rt.rules, cover) for ball in balls.values())
     return FriendForestView(
         user_id=owner,
+        as_of=now,
         covered_until=cover,
         stealable_now=sum(1 for view in views if view.stealable_g > 0),
         next_ripens_at=_next_ripening(balls, now),

@@ -339,6 +339,8 @@ class ForestView:
     """The caller's forest: energy, live balls, cover, debt, progress and the rules in force."""
 
     user_id: str
+    as_of: dt.datetime
+    """The server's clock when it was read: what a countdown to ``ripens_at`` counts from."""
     energy_g: int
     owed_g: int
     covered_until: dt.datetime | None
@@ -359,6 +361,8 @@ class FriendForestView:
     """A friend's forest, with what the viewer could steal right now."""
 
     user_id: str
+    as_of: dt.datetime
+    """The server's clock when it was read: what a countdown to ``ripens_at`` counts from."""
     covered_until: dt.datetime | None
     stealable_now: int
     next_ripens_at: dt.datetime | None

@@ -262,6 +262,9 @@ class ForestOut(ViewOut):
     """The caller's forest: energy, live balls, cover, debt and progress."""
 
     user_id: str
+    as_of: dt.datetime = Field(
+        description="The server's clock when this was read; count down to `ripens_at` from it."
+    )
     energy_g: int = Field(description="Spendable energy.")
     owed_g: int = Field(description="Energy owed after a reversal; repaid from new energy.")
     covered_until: dt.datetime | None
@@ -280,6 +283,9 @@ class FriendForestOut(ViewOut):
     """A friend's forest, with what the caller could steal right now."""
 
     user_id: str
+    as_of: dt.datetime = Field(
+        description="The server's clock when this was read; count down to `ripens_at` from it."
+    )
     covered_until: dt.datetime | None
     stealable_now: int = Field(description="How many balls the caller could steal from now.")
     next_ripens_at: dt.datetime | None

@@ -5,12 +5,13 @@ import { call, Problem, tapKey } from "/common/api.js";
 import { grams, t, when } from "/common/i18n.js";
 import { ballButton, ballField, behaviourNames, takeAway } from "./balls.js";
 import { drawTree } from "./tree.js";
-import { attempt, clockTime, day, el, explain, named, notify, redraw } from "./ui.js";
+import { attempt, clockTime, day, el, explain, named, notify, redraw, serverTime } from "./ui.js";
 
 const KIND = "participant";
 
 export async function showForest(screen) {
   const forest = await call(KIND, "GET", "/v1/me/forest");
+  serverTime(forest.as_of);
   const names = behaviourNames(forest);
   const total = el("p", { class: "total", id: "energy", "aria-live": "polite" });
   const setTotal = (f) => {

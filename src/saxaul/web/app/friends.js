@@ -4,7 +4,7 @@
 import { call, tapKey } from "/common/api.js";
 import { grams, t, when } from "/common/i18n.js";
 import { ballButton, ballField, behaviourNames, takeAway } from "./balls.js";
-import { attempt, clockTime, el, notify } from "./ui.js";
+import { attempt, clockTime, el, notify, serverTime } from "./ui.js";
 
 const KIND = "participant";
 
@@ -57,6 +57,7 @@ export async function showFriend(screen, friendId) {
     call(KIND, "GET", `${path}/forest`),
     call(KIND, "GET", "/v1/me/forest"),
   ]);
+  serverTime(forest.as_of);
   const names = behaviourNames(forest);
   const steal = async (ball, button) => {
     const answer = await attempt(() =>

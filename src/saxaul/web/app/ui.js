@@ -75,9 +75,20 @@ export function named(thing, zh = "name_zh", en = "name_en") {
   return current() === "zh" ? thing[zh] : thing[en];
 }
 
+let skew = 0;
+
+/**
+ * Count down on the server's clock, not this device's: `asOf` is the server's time of an
+ * answer just received (a forest's `as_of`). A demo's simulated clock or a phone set wrong
+ * then still shows the time the API will judge ripeness by.
+ */
+export function serverTime(asOf) {
+  skew = new Date(asOf) - Date.now();
+}
+
 /** What is left until `iso`, as "2:05:09" (or "0:00:00" once passed). */
 function remaining(iso) {
-  const seconds = Math.max(0, Math.floor((new Date(iso) - Date.now()) / 1000));
+  const seconds = Math.max(0, Math.floor((new Date(iso) - Date.now() - skew) / 1000));
   const h = Math.floor(seconds / 3600);
   const m = String(Math.floor((seconds % 3600) / 60)).padStart(2, "0");
   const s = String(seconds % 60).padStart(2, "0");
