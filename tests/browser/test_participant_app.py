@@ -129,7 +129,6 @@ def test_a_participant_plays_a_morning_in_the_app(
     rt: Runtime,
     world: World,
     base: str,
-    clock: FakeClock,
     artifacts: Path,
 ) -> None:
     refused = f"/v1/me/balls/{world.growing.id}/collect"
@@ -257,7 +256,7 @@ def _switch(page: Page, lang: str) -> None:
 
 
 def test_every_label_changes_with_the_language_and_no_key_shows(
-    chromium: Browser, rt: Runtime, world: World, base: str, clock: FakeClock
+    chromium: Browser, rt: Runtime, world: World, base: str
 ) -> None:
     zh = json.loads((WORDS / "zh.json").read_text(encoding="utf-8"))
     en = json.loads((WORDS / "en.json").read_text(encoding="utf-8"))
