@@ -282,6 +282,7 @@ def test_every_label_changes_with_the_language_and_no_key_shows(
             assert chinese["labels"], screen
             assert dict(english["labels"]).keys() == dict(chinese["labels"]).keys(), screen
             for key, text in chinese["labels"]:
+                assert key in zh, f"{screen}: {key} is in no dictionary"
                 assert text == zh[key] and text != key, (screen, key, text)
                 assert dict(english["labels"])[key] == en[key] != text, (screen, key)
             assert again["labels"] == chinese["labels"], screen
