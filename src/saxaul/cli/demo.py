@@ -237,7 +237,7 @@ def app_sign_ins(rt: Runtime, players: list[str], count: int) -> list[tuple[str,
     """Up to ``count`` players with a ripe ball and a friend, each with a participant token
     minted as ``POST /v1/participants/{id}/tokens`` mints one: a newcomer opening the link
     taps a ball at once, and has someone to steal from and water."""
-    chosen = []
+    chosen: list[tuple[str, str]] = []
     for player in players:
         if len(chosen) == count:
             break
