@@ -34,6 +34,7 @@ from saxaul.services.game_views import (
     tree_view,
 )
 from saxaul.services.runtime import Runtime
+from saxaul.services.scenario_packs import approved_packs
 from saxaul.store import (
     balls_repo,
     covers_repo,
@@ -56,19 +57,19 @@ def _next_ripening(balls: dict[str, Ball], now: dt.datetime) -> dt.datetime | No
     return min(upcoming) if upcoming else None
 
 
-def _names(rt: Runtime, balls: Mapping[str, Ball]) -> tuple[BehaviourName, ...]:
-    """The names of the behaviours of ``balls``, from the packs in force; a behaviour no pack
-    in force names any more (a retired one, a business scenario's) is named by its id."""
+def _names(rt: Runtime, conn: UnitOfWork, balls: Mapping[str, Ball]) -> tuple[BehaviourName, ...]:
+    """The names of the behaviours of ``balls``: from the packs in force, else from approved
+    business scenarios (read only then); a behaviour neither names is named by its id."""
+    wanted = sorted({ball.behaviour for ball in balls.values()})
     known = {b.id: b for pack in rt.packs for b in pack.behaviours}
-    names = []
-    for behaviour in sorted({ball.behaviour for ball in balls.values()}):
-        found = known.get(behaviour)
-        names.append(
-            BehaviourName(behaviour, found.name_zh, found.name_en)
-            if found
-            else BehaviourName(behaviour, behaviour, behaviour)
-        )
-    return tuple(names)
+    if any(behaviour not in known for behaviour in wanted):
+        known |= {b.id: b for pack in approved_packs(conn) for b in pack.behaviours}
+    return tuple(
+        BehaviourName(b, known[b].name_zh, known[b].name_en)
+        if b in known
+        else BehaviourName(b, b, b)
+        for b in wanted
+    )
 
 
 def _owed(conn: UnitOfWork, user: str) -> int:
@@ -83,6 +84,7 @@ def my_forest(rt: Runtime, user: str) -> ForestView:
         balls = balls_repo.live_balls(conn, user, now)
         cover = covers_repo.covered_until(conn, [user], now).get(user)
         owed = _owed(conn, user)
+        names = _names(rt, conn, balls)
     return ForestView(
         user_id=user,
         as_of=now,
@@ -104,7 +106,7 @@ def my_forest(rt: Runtime, user: str) -> ForestView:
         rules=rt.rules.ref,
         watering_steps_g=rt.rules.watering_steps_g,
         cover_hours=rt.rules.protection_hours,
-        behaviours=_names(rt, balls),
+        behaviours=names,
     )
 
 
@@ -120,6 +122,7 @@ def friend_forest(rt: Runtime, viewer: str, owner: str) -> FriendForestView:
             )
         balls = balls_repo.live_balls(conn, owner, now)
         cover = covers_repo.covered_until(conn, [owner], now).get(owner)
+        names = _names(rt, conn, balls)
     views = tuple(friend_ball_view(ball, viewer, now, rt.rules, cover) for ball in balls.values())
     return FriendForestView(
         user_id=owner,
@@ -128,7 +131,7 @@ def friend_forest(rt: Runtime, viewer: str, owner: str) -> FriendForestView:
         stealable_now=sum(1 for view in views if view.stealable_g > 0),
         next_ripens_at=_next_ripening(balls, now),
         balls=views,
-        behaviours=_names(rt, balls),
+        behaviours=names,
     )
 
 
