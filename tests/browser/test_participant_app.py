@@ -138,6 +138,7 @@ def test_a_participant_plays_a_morning_in_the_app(
         problems = watch(page, lambda status, url: status == 409 and url.endswith(refused))
         page.goto(f"{base}/app/")
         page.wait_for_selector("#sign-in-form")
+        assert not page.is_visible("#tabs") and not page.is_visible("#sign-out")
         _snap(page, artifacts, "sign-in")
 
         # sign in with the form

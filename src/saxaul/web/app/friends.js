@@ -1,4 +1,4 @@
-// My friends ranked by this week's energy, with a hand where something is stealable now; a
+// My friends ranked by this week's energy, with an icon where something is stealable now; a
 // friend's forest to steal from and water.
 
 import { call, tapKey } from "/common/api.js";
@@ -35,13 +35,13 @@ export async function showFriends(screen) {
   screen.append(el("ol", { class: "friends" }, ...rows));
 }
 
-/** A hand and its words when something is stealable now; else when the next ball ripens. */
+/** An icon and its words when something is stealable now; else when the next ball ripens. */
 function stealable(friend) {
   if (friend.stealable_now > 0) {
     return el(
       "span",
       { class: "stealable", "data-stealable": friend.stealable_now },
-      el("span", { class: "hand", "aria-hidden": "true", text: "✋" }),
+      el("img", { class: "hand", src: "steal.svg", alt: "", width: "20", height: "20" }),
       el("span", { text: t("friends.stealable", { grams: grams(friend.stealable_g) }) }),
     );
   }
