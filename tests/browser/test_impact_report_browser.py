@@ -33,6 +33,7 @@ from saxaul.services.game_batch import play_request
 from saxaul.services.impact_page import LABELS, hidden_mark, label
 from saxaul.services.participants import import_participants
 from saxaul.services.runtime import Runtime
+from tests.browser.watching import watch
 from tests.certificate_world import collect_all
 from tests.conftest import FakeClock
 from tests.game_world import bus_trips, rides
@@ -158,7 +159,7 @@ def test_the_report_opens_with_every_chart_drawn_and_the_json_figures(
     )
     try:
         page = context.new_page()
-        problems = _watch(page)
+        problems = watch(page)
         response = page.goto(opened.url, wait_until="load")
 
         assert response is not None and response.ok, response and response.status
@@ -176,29 +177,6 @@ def test_the_report_opens_with_every_chart_drawn_and_the_json_figures(
 
 
 # ------------------------------------------------------------------------------------ helpers
-
-
-def _watch(page: Page) -> list[str]:
-    """Everything that went wrong while the page loaded: console errors, script errors, failed
-    or refused requests."""
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console: {message.text} {message.location['url']}")
-            if message.type == "error"
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"script: {error}"))
-    page.on("requestfailed", lambda req: problems.append(f"failed: {req.url} {req.failure}"))
-    page.on(
-        "response",
-        lambda answer: (
-            problems.append(f"{answer.status}: {answer.url}") if answer.status >= 400 else None
-        ),
-    )
-    return problems
 
 
 OVERFLOW = "document.documentElement.scrollWidth"

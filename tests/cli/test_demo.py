@@ -1,16 +1,23 @@
 """The demo, run small: the calibrated pilot and its report first, then every step prints, real
-trees included (slow: 184 pilot days and a planting season)."""
+trees included (slow: 184 pilot days and a planting season); and whom its app links sign in."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from saxaul.bootstrap import bootstrap
 from saxaul.cli import app
+from saxaul.cli.demo import app_sign_ins
+from saxaul.config import Settings
 from saxaul.services.certificate_seal import verify
+from saxaul.services.participant_auth import authenticate_participant
+from tests.conftest import FakeClock
+from tests.game_world import balls_for, befriend, enrol
 
 runner = CliRunner()
 
@@ -69,3 +76,22 @@ def test_demo_plays_the_pilot_writes_its_report_and_shows_the_season_and_real_tr
     verified = verify(certificate.read_bytes())
     assert verified.key_id in out
     assert certificate.stem == f"certificate-{verified.certificate['tree']['id']}"
+
+
+def test_demo_sign_in_links_go_to_players_with_a_ripe_ball_and_a_friend(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    rt = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}"), clock=clock)
+    enrol(rt, ["u1", "u2", "u3", "u4"], tmp_path)
+    befriend(rt, "u1", "u2")
+    befriend(rt, "u4", "u3")
+    balls_for(rt, {"u1": 1, "u3": 1}, dt.date(2026, 11, 4))
+    clock.advance(hours=25)  # ripe
+
+    links = app_sign_ins(rt, ["u2", "u1", "u3", "u4"], 2)
+
+    assert [player for player, _ in links] == ["u1", "u3"]  # u2 and u4 have no ball
+    for player, token in links:
+        assert authenticate_participant(rt, token).user_id == player
+    assert app_sign_ins(rt, ["u1", "u3"], 1)[0][0] == "u1"
+    rt.db.dispose()

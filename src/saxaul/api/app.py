@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from saxaul import __version__
 from saxaul.api.guard import RequestGuard
 from saxaul.api.metrics import EventCounters, MoveBatches, WebhookDeliveries
+from saxaul.api.pages import mount_pages
 from saxaul.api.problems import Problem, install_problem_handlers, problem_responses
 from saxaul.api.routers import (
     auth,
@@ -174,6 +175,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         operations.metrics,
     ):
         app.include_router(router, responses=GUARDED)
+    mount_pages(app)
     return app
 
 

@@ -20,7 +20,8 @@
    scenario from sandbox to live energy, webhook deliveries (``sim.partners_demo``), then a
    morning of ordinary play, so balls are ripe; 11. serve the API with a fresh operator key, the
    partner's live key, demo logins and a share link to the pilot's report page, simulated time
-   running on (unless ``--no-serve``).
+   running on, and sign-in links to the participant app (``/app/``) for players with ripe balls
+   and friends (unless ``--no-serve``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from saxaul.cli.render_pilot import print_play as print_pilot
 from saxaul.config import Settings
 from saxaul.services import (
     api_keys,
+    forest,
     imports,
     ledger_audit,
     methodology,
@@ -224,8 +226,25 @@ def run_demo(
         f"curl -X POST {base}/v1/auth/login -H 'Content-Type: application/json' "
         f"""-d '{{"user_id": "{players[0]}", "password": "{DEMO_PASSWORD}"}}'"""
     )
+    console.print("the participant app · 参与者应用: open a sign-in link and tap a ripe ball:")
+    for player, token in app_sign_ins(rt, players, DEMO_LOGINS):
+        console.print(f"  {player}: {base}/app/#token={token}", soft_wrap=True)
     console.print(f"simulated time carries on from {clock.now():%Y-%m-%d %H:%M} UTC")
     uvicorn.run(create_app(settings, runtime=rt), host=settings.host, port=settings.port)
+
+
+def app_sign_ins(rt: Runtime, players: list[str], count: int) -> list[tuple[str, str]]:
+    """Up to ``count`` players with a ripe ball and a friend, each with a participant token
+    minted as ``POST /v1/participants/{id}/tokens`` mints one: a newcomer opening the link
+    taps a ball at once, and has someone to steal from and water."""
+    chosen: list[tuple[str, str]] = []
+    for player in players:
+        if len(chosen) == count:
+            break
+        ripe = any(ball.state == "ripe" for ball in forest.my_forest(rt, player).balls)
+        if ripe and forest.friends_forests(rt, player).friends:
+            chosen.append((player, participant_auth.issue_token(rt, player).token))
+    return chosen
 
 
 def _pilot(

@@ -11,6 +11,8 @@ first (``lang="zh"``: Chinese first).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any, Literal
@@ -47,7 +49,11 @@ _STYLE = (
     "h1{color:#2e6b30}table{border-collapse:collapse;margin:.5em 0}"
     "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}"
     "code{font-size:.9em;word-break:break-all}.en{color:#555}"
+    "body{overflow-wrap:anywhere}pre{white-space:pre-wrap}"
 )
+STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+"""The CSP source of the page's one inline stylesheet: the participant app opens a certificate
+page it fetched with its token as a ``blob:`` document, which runs under the app's own policy."""
 
 
 def label(name: str, lang: Lang) -> str:
@@ -119,6 +125,7 @@ def html_page(verified: Verified, lang: Lang = "zh") -> str:
     ]
     return (
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(cert['number'])}</title><style>{_STYLE}</style></head><body>"
         + "".join(parts)
         + "</body></html>\n"

@@ -17,8 +17,11 @@ from saxaul.domain.liabilities import LiabilityStatus
 from saxaul.domain.planting import Tree, TreeStatus
 from saxaul.domain.play import local_week_start
 from saxaul.services.game_views import (
+    BehaviourName,
     ForestView,
     FriendForestView,
+    FriendsForestsView,
+    FriendSummary,
     LeaderboardView,
     PlantingView,
     Rank,
@@ -31,6 +34,7 @@ from saxaul.services.game_views import (
     tree_view,
 )
 from saxaul.services.runtime import Runtime
+from saxaul.services.scenario_packs import approved_packs
 from saxaul.store import (
     balls_repo,
     covers_repo,
@@ -53,6 +57,21 @@ def _next_ripening(balls: dict[str, Ball], now: dt.datetime) -> dt.datetime | No
     return min(upcoming) if upcoming else None
 
 
+def _names(rt: Runtime, conn: UnitOfWork, balls: Mapping[str, Ball]) -> tuple[BehaviourName, ...]:
+    """The names of the behaviours of ``balls``: from the packs in force, else from approved
+    business scenarios (read only then); a behaviour neither names is named by its id."""
+    wanted = sorted({ball.behaviour for ball in balls.values()})
+    known = {b.id: b for pack in rt.packs for b in pack.behaviours}
+    if any(behaviour not in known for behaviour in wanted):
+        known |= {b.id: b for pack in approved_packs(conn) for b in pack.behaviours}
+    return tuple(
+        BehaviourName(b, known[b].name_zh, known[b].name_en)
+        if b in known
+        else BehaviourName(b, b, b)
+        for b in wanted
+    )
+
+
 def _owed(conn: UnitOfWork, user: str) -> int:
     return ledger_repo.owed(conn, [user]).get(user, 0)
 
@@ -65,8 +84,10 @@ def my_forest(rt: Runtime, user: str) -> ForestView:
         balls = balls_repo.live_balls(conn, user, now)
         cover = covers_repo.covered_until(conn, [user], now).get(user)
         owed = _owed(conn, user)
+        names = _names(rt, conn, balls)
     return ForestView(
         user_id=user,
+        as_of=now,
         energy_g=balance,
         owed_g=owed,
         covered_until=cover,
@@ -83,6 +104,9 @@ def my_forest(rt: Runtime, user: str) -> ForestView:
             for species in sorted(rt.species.species, key=lambda s: s.energy_cost_g)
         ),
         rules=rt.rules.ref,
+        watering_steps_g=rt.rules.watering_steps_g,
+        cover_hours=rt.rules.protection_hours,
+        behaviours=names,
     )
 
 
@@ -98,14 +122,50 @@ def friend_forest(rt: Runtime, viewer: str, owner: str) -> FriendForestView:
             )
         balls = balls_repo.live_balls(conn, owner, now)
         cover = covers_repo.covered_until(conn, [owner], now).get(owner)
+        names = _names(rt, conn, balls)
     views = tuple(friend_ball_view(ball, viewer, now, rt.rules, cover) for ball in balls.values())
     return FriendForestView(
         user_id=owner,
+        as_of=now,
         covered_until=cover,
         stealable_now=sum(1 for view in views if view.stealable_g > 0),
         next_ripens_at=_next_ripening(balls, now),
         balls=views,
+        behaviours=names,
     )
+
+
+def friends_forests(rt: Runtime, user: str) -> FriendsForestsView:
+    """The caller's friends, most energy gained this (local) week first, each with what the
+    caller could steal from them now and when their next ball ripens: one read for the list,
+    rather than one request per friend."""
+    now = rt.clock.now()
+    since = local_week_start(now, rt.rules)
+    with rt.db.reading() as conn:
+        people = friends_repo.friends_of(conn, user)
+        energy = ledger_repo.energy_since(conn, people, since)
+        trees = trees_repo.promised_trees(conn, people)
+        covers = covers_repo.covered_until(conn, people, now)
+        balls = {friend: balls_repo.live_balls(conn, friend, now) for friend in people}
+    summaries = []
+    for friend in people:
+        stealable = [
+            friend_ball_view(ball, user, now, rt.rules, covers.get(friend)).stealable_g
+            for ball in balls[friend].values()
+        ]
+        summaries.append(
+            FriendSummary(
+                user_id=friend,
+                energy_this_week_g=energy.get(friend, 0),
+                trees=trees.get(friend, 0),
+                stealable_now=sum(1 for grams in stealable if grams > 0),
+                stealable_g=sum(stealable),
+                next_ripens_at=_next_ripening(balls[friend], now),
+                covered_until=covers.get(friend),
+            )
+        )
+    summaries.sort(key=lambda s: (-s.energy_this_week_g, s.user_id))
+    return FriendsForestsView(week_starts=since, friends=tuple(summaries))
 
 
 def my_trees(rt: Runtime, user: str) -> list[TreeView]:

@@ -326,10 +326,21 @@ class SpeciesProgress:
 
 
 @dataclass(frozen=True, slots=True)
+class BehaviourName:
+    """A behaviour's name in Chinese and English, for labelling its balls."""
+
+    id: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True, slots=True)
 class ForestView:
     """The caller's forest: energy, live balls, cover, debt, progress and the rules in force."""
 
     user_id: str
+    as_of: dt.datetime
+    """The server's clock when it was read: what a countdown to ``ripens_at`` counts from."""
     energy_g: int
     owed_g: int
     covered_until: dt.datetime | None
@@ -337,6 +348,12 @@ class ForestView:
     balls: tuple[BallView, ...]
     progress: tuple[SpeciesProgress, ...]
     rules: str
+    watering_steps_g: tuple[int, ...]
+    """What the rules in force let one give a friend in a watering."""
+    cover_hours: tuple[int, ...]
+    """The protection covers the rules in force offer."""
+    behaviours: tuple[BehaviourName, ...] = ()
+    """The names of the behaviours of ``balls``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,10 +361,37 @@ class FriendForestView:
     """A friend's forest, with what the viewer could steal right now."""
 
     user_id: str
+    as_of: dt.datetime
+    """The server's clock when it was read: what a countdown to ``ripens_at`` counts from."""
     covered_until: dt.datetime | None
     stealable_now: int
     next_ripens_at: dt.datetime | None
     balls: tuple[FriendBallView, ...]
+    behaviours: tuple[BehaviourName, ...] = ()
+    """The names of the behaviours of ``balls``."""
+
+
+@dataclass(frozen=True, slots=True)
+class FriendSummary:
+    """One friend on the friends list: this week's energy, trees, and what is stealable now."""
+
+    user_id: str
+    energy_this_week_g: int
+    trees: int
+    stealable_now: int
+    """How many of their balls the viewer could steal from now."""
+    stealable_g: int
+    """What the viewer would take from those balls, in all (before their own daily limit)."""
+    next_ripens_at: dt.datetime | None
+    covered_until: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FriendsForestsView:
+    """The viewer's friends, most energy this week first, with what each has to steal now."""
+
+    week_starts: dt.datetime
+    friends: tuple[FriendSummary, ...]
 
 
 @dataclass(frozen=True, slots=True)

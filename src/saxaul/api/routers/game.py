@@ -30,11 +30,13 @@ from saxaul.api.deps import ParticipantDep, RuntimeDep
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.game import (
     MAX_ID,
+    BallStoryOut,
     CatalogueOut,
     CoPlantIn,
     CoverIn,
     ForestOut,
     FriendForestOut,
+    FriendsForestsOut,
     LeaderboardOut,
     MoveOut,
     PlantIn,
@@ -43,7 +45,7 @@ from saxaul.api.schemas.game import (
     TreeOut,
     WaterIn,
 )
-from saxaul.services import forest, game_requests, projects
+from saxaul.services import ball_story, forest, game_requests, projects
 from saxaul.services.forest import STATEMENT_MAX, STATEMENT_SEQ_MAX
 from saxaul.services.game_batch import play_request_async
 
@@ -83,6 +85,20 @@ async def get_my_forest(rt: RuntimeDep, me: ParticipantDep) -> ForestOut:
     return ForestOut.model_validate(await run_in_threadpool(forest.my_forest, rt, me.user_id))
 
 
+@router.get(
+    "/v1/me/balls/{ball_id}",
+    summary="Why one of my balls holds what it holds",
+    response_model=BallStoryOut,
+    responses=problem_responses("unauthorised", "not_found", "invalid_request"),
+)
+async def get_ball_story(rt: RuntimeDep, me: ParticipantDep, ball_id: BallId) -> BallStoryOut:
+    """The behaviour, local day, methodology pack id and version, formula and factors (each
+    with its source) behind your ball; anyone else's ball is `not_found`, as if it did not
+    exist."""
+    story = await run_in_threadpool(ball_story.ball_story, rt, me.user_id, ball_id)
+    return BallStoryOut.model_validate(story)
+
+
 @router.post(
     "/v1/me/balls/{ball_id}/collect",
     summary="Collect one of my ripe balls",
@@ -97,6 +113,19 @@ async def post_collect(
     """Move what is left in your ripe ball into your energy. Someone else's ball is `not_owner`."""
     answer = await play_request_async(rt, game_requests.collect(me.user_id, ball_id, key))
     return MoveOut.model_validate(answer)
+
+
+@router.get(
+    "/v1/me/friends/forests",
+    summary="My friends, with what I could steal from each now",
+    response_model=FriendsForestsOut,
+    responses=problem_responses("unauthorised"),
+)
+async def get_friends_forests(rt: RuntimeDep, me: ParticipantDep) -> FriendsForestsOut:
+    """Each friend's energy gained this week and trees, how many of their balls you could
+    steal from now (and how much), and when their next ball ripens; most energy first."""
+    view = await run_in_threadpool(forest.friends_forests, rt, me.user_id)
+    return FriendsForestsOut.model_validate(view)
 
 
 @router.get(

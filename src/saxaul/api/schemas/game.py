@@ -250,10 +250,21 @@ class ProgressOut(ViewOut):
     share: float = Field(description="Energy over cost, capped at 1.")
 
 
+class BehaviourNameOut(ViewOut):
+    """A behaviour's name in Chinese and English, for labelling its balls."""
+
+    id: str
+    name_zh: str
+    name_en: str
+
+
 class ForestOut(ViewOut):
     """The caller's forest: energy, live balls, cover, debt and progress."""
 
     user_id: str
+    as_of: dt.datetime = Field(
+        description="The server's clock when this was read; count down to `ripens_at` from it."
+    )
     energy_g: int = Field(description="Spendable energy.")
     owed_g: int = Field(description="Energy owed after a reversal; repaid from new energy.")
     covered_until: dt.datetime | None
@@ -261,16 +272,84 @@ class ForestOut(ViewOut):
     balls: list[BallOut]
     progress: list[ProgressOut]
     rules: str = Field(description="The energy rules `id@version` in force.")
+    watering_steps_g: list[int] = Field(
+        description="The grams one watering may give a friend under the rules in force."
+    )
+    cover_hours: list[int] = Field(description="The protection covers the rules in force offer.")
+    behaviours: list[BehaviourNameOut] = Field(description="The names of the balls' behaviours.")
 
 
 class FriendForestOut(ViewOut):
     """A friend's forest, with what the caller could steal right now."""
 
     user_id: str
+    as_of: dt.datetime = Field(
+        description="The server's clock when this was read; count down to `ripens_at` from it."
+    )
     covered_until: dt.datetime | None
     stealable_now: int = Field(description="How many balls the caller could steal from now.")
     next_ripens_at: dt.datetime | None
     balls: list[FriendBallOut]
+    behaviours: list[BehaviourNameOut] = Field(description="The names of the balls' behaviours.")
+
+
+class FriendSummaryOut(ViewOut):
+    """One friend: energy gained this week, trees, and what the caller could steal now."""
+
+    user_id: str
+    energy_this_week_g: int = Field(description="Energy they gained from play this local week.")
+    trees: int = Field(description="Promised trees they plant or co-plant.")
+    stealable_now: int = Field(description="How many of their balls the caller could steal now.")
+    stealable_g: int = Field(
+        description="What the caller would take from those balls in all, before the caller's "
+        "own daily limit."
+    )
+    next_ripens_at: dt.datetime | None
+    covered_until: dt.datetime | None
+
+
+class FriendsForestsOut(ViewOut):
+    """The caller's friends, most energy this week first."""
+
+    week_starts: dt.datetime
+    friends: list[FriendSummaryOut]
+
+
+class FactorStoryOut(ViewOut):
+    """One factor of a ball's formula, with the source of its value."""
+
+    id: str
+    value: Decimal
+    unit: str = Field(examples=["g CO2/trip"])
+    year: int = Field(description="The data year of the value.")
+    status: Literal["C", "S", "D", "U"] = Field(
+        description="`C` confirmed, `S` secondary source, `D` derived, `U` unconfirmed."
+    )
+    note: str
+    source_id: str
+    source_title: str
+    source_url: str
+    source_locator: str = Field(description="Where in the source the value is.")
+
+
+class BallStoryOut(ViewOut):
+    """Why one of my balls holds what it holds: its award and the pack version that scored it."""
+
+    ball_id: str
+    behaviour: str
+    name_zh: str
+    name_en: str
+    day: dt.date = Field(description="The local day of the behaviour.")
+    pack_id: str
+    pack_version: str
+    pack_title: str
+    formula: Literal["fixed_per_activity", "per_unit", "baseline_minus_project"]
+    activity_unit: str
+    baseline_note: str
+    factors: list[FactorStoryOut]
+    events_counted: int = Field(description="Events of that day the award counted (after caps).")
+    avoided_mg: int = Field(description="Avoided CO2e credited, in milligrams.")
+    energy_g: int = Field(description="The award's energy: whole grams of the avoided CO2e.")
 
 
 class RankOut(ViewOut):

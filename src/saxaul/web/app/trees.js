@@ -1,0 +1,83 @@
+// My trees: each one's status (funding, owed, planted, verified alive…) and its certificate.
+//
+// Why the certificate is fetched rather than linked: the route needs the participant's bearer
+// token, which a plain link cannot send; the page fetches it and opens the HTML as a blob: page
+// (the pages' CSP allows the certificate's one inline stylesheet by its hash).
+
+import { call, credential, Problem, tapKey } from "/common/api.js";
+import { current, grams, t, when } from "/common/i18n.js";
+import { attempt, el, named, notify, redraw } from "./ui.js";
+
+const KIND = "participant";
+
+export async function showTrees(screen) {
+  const trees = await call(KIND, "GET", "/v1/me/trees");
+  screen.append(el("h2", { i18n: "trees.title" }));
+  if (trees.length === 0) {
+    screen.append(el("p", { class: "muted", i18n: "trees.none" }), el("a", { href: "#/plant", i18n: "trees.go_plant" }));
+    return;
+  }
+  screen.append(el("ul", { class: "trees" }, ...trees.map(treeCard)));
+}
+
+/** Where a tree stands: in the real world once promised (the API's label), else funding. */
+function status(tree) {
+  if (tree.planting) return named(tree.planting, "label_zh", "label_en");
+  return t(`trees.status_${tree.status}`);
+}
+
+function treeCard(tree) {
+  const card = el(
+    "li",
+    { class: "card tree-card", "data-tree": tree.id },
+    el("h3", { text: named(tree.species) }),
+    el("p", {}, el("span", { class: "muted", i18n: "trees.status" }), el("strong", { class: "tree-status", text: ` ${status(tree)}` })),
+    el("p", { class: "muted", text: t("trees.funded", { pooled: grams(tree.pooled_g), cost: grams(tree.cost_g), since: when(tree.created_at) }) }),
+  );
+  if (tree.certificate?.url) {
+    const button = el("button", { type: "button", class: "quiet", "data-certificate": tree.id, i18n: "trees.certificate" });
+    button.addEventListener("click", () => openCertificate(tree.certificate.url));
+    card.append(el("p", { class: "muted cert-number", text: tree.certificate.number }), button);
+  }
+  if (tree.status === "funding") card.append(poolForm(tree));
+  return card;
+}
+
+/** Fetch the certificate page with my token and open it in a new tab. */
+async function openCertificate(url) {
+  const tab = window.open("", "_blank"); // opened on the tap itself, so no pop-up blocker stops it
+  const answer = await fetch(`${url}?format=html&lang=${current()}`, {
+    headers: { Authorization: `Bearer ${credential(KIND)}` },
+  });
+  if (!answer.ok) {
+    tab?.close();
+    notify("error", new Problem(answer.status, await answer.json()).say(current()));
+    return;
+  }
+  const page = URL.createObjectURL(new Blob([await answer.text()], { type: "text/html" }));
+  if (tab) tab.location.href = page;
+  else window.location.href = page;
+}
+
+/** Pool some of my energy into a co-planted tree still funding. */
+function poolForm(tree) {
+  const id = `pool-${tree.id}`;
+  const input = el("input", { id, type: "number", min: "1", step: "1", inputmode: "numeric", required: true });
+  const form = el(
+    "form",
+    { class: "pool" },
+    el("label", { for: id, i18n: "trees.pool_amount" }),
+    input,
+    el("button", { type: "submit", i18n: "trees.pool" }),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const answer = await attempt(() =>
+      call(KIND, "POST", `/v1/trees/${encodeURIComponent(tree.id)}/pool`, { amount_g: Number(input.value) }, tapKey()),
+    );
+    if (!answer) return;
+    notify("ok", t("trees.pooled", { grams: grams(Number(input.value)) }));
+    await redraw();
+  });
+  return form;
+}

@@ -1,0 +1,128 @@
+// Small helpers every screen of the app shares: building elements, notices, times, countdowns.
+//
+// Why helpers rather than a framework (ADR 0010): the app is a handful of screens; building
+// nodes with `el` keeps every text a textContent (never HTML a stored string could inject)
+// and every label a `data-i18n` key the language test can list.
+
+import { Problem } from "/common/api.js";
+import { current, label, t } from "/common/i18n.js";
+
+/**
+ * `<tag>` with attributes and children. `i18n` sets `data-i18n` (the label's key) and
+ * `i18nAttr` sets `data-i18n-attr` ("aria-label:key"), both labelled at once and again on a
+ * language switch; `text` sets the text, `class` the class; other names are attributes
+ * (`hidden: true` sets a flag).
+ */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "text") node.textContent = value;
+    else if (name === "i18n") node.dataset.i18n = value;
+    else if (name === "i18nAttr") node.dataset.i18nAttr = value;
+    else if (name === "class") node.className = value;
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  node.append(...children.filter((child) => child !== null && child !== undefined));
+  const holder = document.createElement("div");
+  holder.append(node); // label() looks below its root: hold the node to label it too
+  label(holder);
+  node.remove();
+  return node;
+}
+
+/** Show `text` in the page's live notice area ("ok" or "error"), replacing what was there. */
+export function notify(kind, text) {
+  const area = document.getElementById("notice");
+  area.replaceChildren(el("p", { class: `notice ${kind}`, text }));
+}
+
+export function clearNotice() {
+  document.getElementById("notice").replaceChildren();
+}
+
+/** The words to show for a failure: the API's own detail in the page's language. */
+export function explain(error) {
+  if (error instanceof Problem) return error.say(current());
+  console.warn(error);
+  return t("error.network");
+}
+
+/** Run `action`; show its refusal as a notice and return undefined if it throws. */
+export async function attempt(action) {
+  try {
+    return await action();
+  } catch (error) {
+    notify("error", explain(error));
+    return undefined;
+  }
+}
+
+const locale = () => (current() === "zh" ? "zh-CN" : "en-GB");
+
+/** An instant's time of day on this device's clock: "07:12". */
+export function clockTime(iso) {
+  return new Date(iso).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
+}
+
+/** A day (YYYY-MM-DD) as people read it, in the page's language. */
+export function day(iso) {
+  return new Date(`${iso}T00:00:00`).toLocaleDateString(locale(), { dateStyle: "medium" });
+}
+
+/** The name of a species, behaviour or label in the page's language, from a zh/en pair. */
+export function named(thing, zh = "name_zh", en = "name_en") {
+  return current() === "zh" ? thing[zh] : thing[en];
+}
+
+let skew = 0;
+
+/**
+ * Count down on the server's clock, not this device's: `asOf` is the server's time of an
+ * answer just received (a forest's `as_of`). A demo's simulated clock or a phone set wrong
+ * then still shows the time the API will judge ripeness by.
+ */
+export function serverTime(asOf) {
+  skew = new Date(asOf) - Date.now();
+}
+
+/** What is left until `iso`, as "2:05:09" (or "0:00:00" once passed). */
+function remaining(iso) {
+  const seconds = Math.max(0, Math.floor((new Date(iso) - Date.now() - skew) / 1000));
+  const h = Math.floor(seconds / 3600);
+  const m = String(Math.floor((seconds % 3600) / 60)).padStart(2, "0");
+  const s = String(seconds % 60).padStart(2, "0");
+  return { text: `${h}:${m}:${s}`, done: seconds === 0 };
+}
+
+/** A live countdown to `iso`: a span the ticker below refreshes every second. */
+export function countdown(iso) {
+  const span = el("span", { class: "countdown", "data-until": iso });
+  span.textContent = t("ball.ripens_in", { time: remaining(iso).text });
+  return span;
+}
+
+let drawAgain = () => {};
+
+/** How to draw the current screen again (the app's router sets it). */
+export function setRedraw(callback) {
+  drawAgain = callback;
+}
+
+/** Draw the current screen again from the API, keeping the notice shown. */
+export function redraw() {
+  return drawAgain();
+}
+
+window.setInterval(() => {
+  let due = false;
+  for (const span of document.querySelectorAll("[data-until]")) {
+    const left = remaining(span.dataset.until);
+    span.textContent = t("ball.ripens_in", { time: left.text });
+    if (left.done) {
+      span.removeAttribute("data-until");
+      due = true;
+    }
+  }
+  if (due) redraw(); // the API, not this page, says whether the ball is ripe now
+}, 1000);
