@@ -2,8 +2,8 @@
 
 Why one service rather than the console asking five routes: the days are the programme's
 local days (the rules' zone, the server's clock, which a browser cannot know), and one call
-keeps a dashboard that reloads cheap. Every figure is counted here from the ledger, the scoring totals and the
-liability pipeline; the console only draws it.
+keeps a dashboard that reloads cheap. Every figure is counted here from the ledger, the
+scoring totals and the liability pipeline; the console only draws it.
 
 Example: ``dashboard(rt, 14)`` → participants 3, avoided 2.3 kg, energy issued 20 156 g of
 which 156 g collected, trees owed 1, and 14 days of flows and active players.
