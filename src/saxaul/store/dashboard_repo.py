@@ -37,9 +37,8 @@ def daily(
 
     Why bounds rather than dividing by a day's length: a local day need not last 24 hours."""
     t = ledger_transfers.c
-    day = case(
-        *((t.at_us < end, i) for i, end in enumerate(day_bounds_us[1:])), else_=None
-    ).label("day")
+    ends = enumerate(day_bounds_us[1:])
+    day = case(*((t.at_us < end, i) for i, end in ends), else_=None).label("day")
     period = (t.at_us >= day_bounds_us[0]) & (t.at_us < day_bounds_us[-1])
     flows = conn.execute(
         select(day, t.kind, func.sum(t.amount_g))
