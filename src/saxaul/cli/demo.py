@@ -224,8 +224,17 @@ def run_demo(
         f"curl -X POST {base}/v1/auth/login -H 'Content-Type: application/json' "
         f"""-d '{{"user_id": "{players[0]}", "password": "{DEMO_PASSWORD}"}}'"""
     )
+    _print_console_links(console, base, key, trees.live_key.secret)
     console.print(f"simulated time carries on from {clock.now():%Y-%m-%d %H:%M} UTC")
     uvicorn.run(create_app(settings, runtime=rt), host=settings.host, port=settings.port)
+
+
+def _print_console_links(console: Console, base: str, operator_key: str, partner_key: str) -> None:
+    """Sign-in links for the consoles: the key rides in the fragment, which the browser never
+    sends to the server; the console stores it for the tab and clears it from the address."""
+    console.print("consoles, open in a browser (控制台登录链接):")
+    for who, secret in (("operator", operator_key), ("see-foundation", partner_key)):
+        console.print(f"  {who}: {base}/console/#key={secret}", soft_wrap=True)
 
 
 def _pilot(
