@@ -16,6 +16,7 @@ const ROLES = {
   partner: { pattern: /^sxp_(test|live)_/, check: "/v1/partner", views: partnerViews },
 };
 const $ = (id) => document.getElementById(id);
+let partner = null; // the signed-in partner's GET /v1/partner, until sign-out
 
 /** The role a pasted key is for, from its prefix; null for anything else. */
 function roleOf(secret) {
@@ -27,6 +28,7 @@ function signedIn() {
 }
 
 function signOutAll() {
+  partner = null;
   for (const role of Object.keys(ROLES)) api.signOut(role);
 }
 
@@ -60,7 +62,14 @@ function route(views) {
   return views.find((view) => view.id === wanted) || views[0];
 }
 
+/** Draw the signed-in role's current view; `body[data-ready]` names the language once done. */
 async function render() {
+  delete document.body.dataset.ready;
+  await draw();
+  document.body.dataset.ready = i18n.current();
+}
+
+async function draw() {
   const role = signedIn();
   $("signin").hidden = Boolean(role);
   $("signout").hidden = !role;
@@ -71,7 +80,9 @@ async function render() {
     $("key").focus();
     return;
   }
-  const views = ROLES[role].views;
+  const me = role === "partner" ? await whoami(role) : null;
+  // scenarios are a business's, plantings an NGO's: each partner sees the views for its kind
+  const views = ROLES[role].views.filter((v) => !v.kinds || v.kinds.includes(me.partner.kind));
   const view = route(views);
   show(
     $("tabs"),
@@ -88,7 +99,6 @@ async function render() {
   const main = $("view");
   try {
     await view.render(main, ctx);
-    if (role === "partner" && !$("who").textContent) await whoami(ctx);
   } catch (error) {
     if (error instanceof api.Problem && error.status === 401) {
       signOutAll();
@@ -100,11 +110,12 @@ async function render() {
   }
 }
 
-/** The partner's organisation and the key's mode, beside the title. */
-async function whoami(ctx) {
-  const me = await ctx.call("GET", "/v1/partner");
-  const name = i18n.current() === "zh" && me.partner.name_zh ? me.partner.name_zh : me.partner.name_en;
-  show($("who"), el("span", { text: `${name} · ` }), el("span", { i18n: `mode.${me.key.mode}` }));
+/** The partner's organisation (shown with the key's mode beside the title), asked once. */
+async function whoami(role) {
+  partner = partner || (await api.call(role, "GET", "/v1/partner"));
+  const name = i18n.current() === "zh" && partner.partner.name_zh ? partner.partner.name_zh : partner.partner.name_en;
+  show($("who"), el("span", { text: `${name} · ` }), el("span", { i18n: `mode.${partner.key.mode}` }));
+  return partner;
 }
 
 async function boot() {
@@ -112,12 +123,10 @@ async function boot() {
   await i18n.load(WORDS);
   $("lang").addEventListener("click", async () => {
     await i18n.use(WORDS, i18n.current() === "zh" ? "en" : "zh");
-    $("who").replaceChildren();
     await render();
   });
   $("signout").addEventListener("click", async () => {
     signOutAll();
-    $("who").replaceChildren();
     window.history.replaceState(null, "", window.location.pathname);
     await render();
   });
@@ -134,7 +143,11 @@ async function boot() {
       else refused($("signin-notice"), error);
     }
   });
-  window.addEventListener("hashchange", render);
+  // a demo link opened in a tab already on the console changes only the hash
+  window.addEventListener("hashchange", () => {
+    keyFromFragment();
+    return render();
+  });
   await render();
 }
 

@@ -351,9 +351,9 @@ async function keys(main, ctx) {
 }
 
 export const partnerViews = [
-  { id: "orders", label: "nav.orders", render: orders },
-  { id: "projects", label: "nav.projects", render: projects },
-  { id: "scenarios", label: "nav.scenarios", render: scenarios },
+  { id: "orders", label: "nav.orders", render: orders, kinds: ["ngo", "operator"] },
+  { id: "projects", label: "nav.projects", render: projects, kinds: ["ngo", "operator"] },
+  { id: "scenarios", label: "nav.scenarios", render: scenarios, kinds: ["business", "operator"] },
   { id: "webhooks", label: "nav.webhooks", render: webhooks },
   { id: "keys", label: "nav.keys", render: keys },
 ];
