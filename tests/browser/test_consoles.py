@@ -92,9 +92,14 @@ def _figure(page: Page, name: str) -> str:
     return page.inner_text(f'[data-figure="{name}"] .figure-value')
 
 
+PAINTED = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+"""Two frames: the page laid out again at the new width before it is measured and shot."""
+
+
 def _shoot(page: Page, artifacts: Path, name: str) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
+        page.evaluate(PAINTED)
         assert page.evaluate(OVERFLOW) <= width, f"{name} scrolls sideways at {width} px"
         page.screenshot(path=artifacts / f"console-{name}-{width}.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 800})

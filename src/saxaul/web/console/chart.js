@@ -9,7 +9,7 @@ import { el } from "./ui.js";
 const SVG = "http://www.w3.org/2000/svg";
 const W = 420;
 const H = 240;
-const PAD = { left: 52, right: 10, top: 12, bottom: 46 };
+const PAD = { left: 64, right: 10, top: 12, bottom: 46 };
 let charts = 0;
 
 function svg(tag, attrs = {}, ...children) {
