@@ -41,12 +41,14 @@ WIDTHS = (360, 1280)
 NGO = "green-ngo"
 
 
-def _partner(rt: Runtime, partner_id: str, approve: bool) -> str:
+def _partner(
+    rt: Runtime, partner_id: str, approve: bool, kind: PartnerKind = PartnerKind.NGO
+) -> str:
     _, sandbox = partners.signup(
         rt,
         partners.Application(
             partner_id=partner_id, name_en=f"Partner {partner_id}", name_zh="绿色基金会",
-            kind=PartnerKind.NGO, contact_email=f"a@{partner_id}.example", owner_name="Owner",
+            kind=kind, contact_email=f"a@{partner_id}.example", owner_name="Owner",
         ),
     )  # fmt: skip
     if not approve:
@@ -63,6 +65,7 @@ def world(tmp_path: Path, clock: FakeClock) -> Iterator[dict[str, Any]]:
     rt = bootstrap(settings, clock=clock)
     live = _partner(rt, NGO, approve=True)
     _partner(rt, "pending-ngo", approve=False)
+    shop = _partner(rt, "green-shop", approve=True, kind=PartnerKind.BUSINESS)
     ngo = partners.authenticate_partner(rt, live)
     create_project(rt, ngo, _draft())
     enrol(rt, ["u1", "u2"], tmp_path)
@@ -71,7 +74,7 @@ def world(tmp_path: Path, clock: FakeClock) -> Iterator[dict[str, Any]]:
     clock.advance(hours=25)
     with live_server(create_app(settings, runtime=rt)) as port:
         yield {"rt": rt, "base": f"http://127.0.0.1:{port}", "operator": create_api_key(rt, "op"),
-               "partner": live}  # fmt: skip
+               "partner": live, "business": shop}  # fmt: skip
     rt.db.dispose()
 
 
@@ -183,7 +186,11 @@ def _labels(page: Page) -> dict[str, str]:
     return dict(page.evaluate(LABELS_JS))
 
 
-def test_every_label_changes_with_the_language(chromium: Browser, world: dict[str, Any]) -> None:
+def test_every_label_changes_with_the_language(
+    chromium: Browser, world: dict[str, Any], artifacts: Path
+) -> None:
+    """Every view of the three consoles (operator, NGO, business), in Chinese, English and
+    Chinese again; the business's scenarios view is shot here, as only it has one."""
     words = {
         lang: json.loads((WEB / "console" / "i18n" / f"{lang}.json").read_text("utf-8"))
         for lang in ("zh", "en")
@@ -193,10 +200,9 @@ def test_every_label_changes_with_the_language(chromium: Browser, world: dict[st
     page = context.new_page()
     problems = _watch(page)
     try:
-        for key in (world["operator"], world["partner"]):
+        for key in (world["operator"], world["partner"], world["business"]):
             page.goto(f"{world['base']}/console/#key={key}")
-            page.wait_for_selector("#view table, #view .figure")
-            page.wait_for_load_state("networkidle")
+            page.wait_for_selector("body[data-ready] nav a")
             for view in page.eval_on_selector_all("nav a", "links => links.map(a => a.hash)"):
                 _go(page, view.lstrip("#"))
                 zh = _labels(page)
@@ -209,6 +215,8 @@ def test_every_label_changes_with_the_language(chromium: Browser, world: dict[st
                 assert zh and zh.keys() == en.keys(), view
                 for label_key, text in zh.items():
                     assert text == words["zh"][label_key] != en[label_key], (view, label_key)
+                if view == "#scenarios":
+                    _shoot(page, artifacts, "partner-scenarios")
                 assert "untranslated" not in page.evaluate(
                     "Object.keys(document.documentElement.dataset)"
                 )

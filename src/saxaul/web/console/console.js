@@ -76,7 +76,7 @@ async function draw() {
   $("tabs").hidden = !role;
   $("view").hidden = !role;
   if (!role) {
-    $("who").replaceChildren();
+    for (const id of ["who", "tabs", "view"]) $(id).replaceChildren();
     $("key").focus();
     return;
   }

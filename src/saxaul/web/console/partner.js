@@ -180,8 +180,7 @@ function evidenceForm(id, plantable, { call, rerender }) {
 
 async function scenarios(main, ctx) {
   const { call, rerender } = ctx;
-  const list = await call("GET", "/v1/partner/scenarios");
-  const items = list.scenarios || list;
+  const items = await call("GET", "/v1/partner/scenarios");
   const out = el("div", { "aria-live": "polite" });
   const rows = items.map((s) => [
     s.id,
@@ -294,8 +293,7 @@ async function webhooks(main, ctx) {
 
 async function keys(main, ctx) {
   const { call, rerender } = ctx;
-  const list = await call("GET", "/v1/partner/keys");
-  const items = list.keys || list;
+  const items = await call("GET", "/v1/partner/keys");
   const out = el("div", { "aria-live": "polite", id: "key-notice" });
   const secret = (made) => say(document.getElementById("key-notice"), "ok", "keys.secret", { secret: made.secret || made.key.secret });
   const live = items.filter((k) => k.status === "active" || k.status === "expiring");

@@ -82,7 +82,8 @@ export function say(where, kind, key, values = {}) {
 export function refused(where, error) {
   const text = error instanceof Problem ? error.say(current()) : t("error.network");
   where.replaceChildren(el("p", { class: "notice error", role: "alert" }, text));
-  if (!(error instanceof Problem)) console.warn(error);
+  // anything but a refusal is a fault of the page or the network: log it for the tests to see
+  if (!(error instanceof Problem)) console.error(error);
 }
 
 /** A labelled control: `<label for>` and `input` (or `select`/`textarea` by `attrs.tag`). */
