@@ -172,6 +172,11 @@ def test_operator_then_partner(chromium: Browser, world: dict[str, Any], artifac
         for view in ("projects", "webhooks", "keys"):
             _go(page, view)
             _shoot(page, artifacts, f"partner-{view}")
+        page.fill("#name", "field-app")
+        page.click("#key-form button[type=submit]")
+        page.wait_for_selector("#key-notice .notice.ok")
+        assert "sxp_test_" in page.inner_text("#key-notice")
+        assert page.locator("tbody tr").count() == 3
         assert problems == []
     finally:
         context.close()
