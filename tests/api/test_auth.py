@@ -45,6 +45,7 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("GET", "/v1/methodology/packs"): OPERATOR,
     ("GET", "/v1/methodology/packs/{ref}"): OPERATOR,
     ("GET", "/v1/summary"): OPERATOR,
+    ("GET", "/v1/operator/dashboard"): OPERATOR,
     ("POST", "/v1/participants/{user_id}/opt-out"): OPERATOR,
     ("POST", "/v1/participants/{user_id}/tokens"): OPERATOR,
     ("POST", "/v1/reversals"): OPERATOR,

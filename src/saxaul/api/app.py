@@ -153,6 +153,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         quarantine.router,
         methodology.router,
         reporting.router,
+        reporting.operator,
         reversals.router,
         participants.router,
         partners.router,

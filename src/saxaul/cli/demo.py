@@ -229,6 +229,7 @@ def run_demo(
     console.print("the participant app · 参与者应用: open a sign-in link and tap a ripe ball:")
     for player, token in app_sign_ins(rt, players, DEMO_LOGINS):
         console.print(f"  {player}: {base}/app/#token={token}", soft_wrap=True)
+    _print_console_links(console, base, key, trees.live_key.secret)
     console.print(f"simulated time carries on from {clock.now():%Y-%m-%d %H:%M} UTC")
     uvicorn.run(create_app(settings, runtime=rt), host=settings.host, port=settings.port)
 
@@ -245,6 +246,14 @@ def app_sign_ins(rt: Runtime, players: list[str], count: int) -> list[tuple[str,
         if ripe and forest.friends_forests(rt, player).friends:
             chosen.append((player, participant_auth.issue_token(rt, player).token))
     return chosen
+
+
+def _print_console_links(console: Console, base: str, operator_key: str, partner_key: str) -> None:
+    """Sign-in links for the consoles: the key rides in the fragment, which the browser never
+    sends to the server; the console stores it for the tab and clears it from the address."""
+    console.print("consoles, open in a browser (控制台登录链接):")
+    for who, secret in (("operator", operator_key), ("see-foundation", partner_key)):
+        console.print(f"  {who}: {base}/console/#key={secret}", soft_wrap=True)
 
 
 def _pilot(

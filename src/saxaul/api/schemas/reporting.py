@@ -1,8 +1,13 @@
-"""Shapes of ``GET /v1/summary``: the programme at a glance and each behaviour's share."""
+"""Shapes of ``GET /v1/summary`` (the programme at a glance and each behaviour's share) and
+``GET /v1/operator/dashboard``."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from saxaul.api.schemas.orders import CountsOut
 
 
 class ProgrammeTotalsOut(BaseModel):
@@ -49,3 +54,33 @@ class Summary(BaseModel):
     behaviours: list[BehaviourTotalOut] = Field(
         description="Per-behaviour totals, largest credited energy first."
     )
+
+
+class DashboardDayOut(BaseModel):
+    """One local day of the programme."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    day: dt.date = Field(description="The local day (the rules' zone).")
+    energy_g: dict[str, int] = Field(
+        description="Grams moved that day by each flow: award (issued), collect, steal, water, "
+        "expire, plant."
+    )
+    players: int = Field(description="Participants who made a game move that day.")
+
+
+class DashboardOut(BaseModel):
+    """The operator dashboard's figures now, and the last days."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    as_of: dt.datetime = Field(description="The instant the figures describe.")
+    participants: int = Field(description="Participants enrolled, whatever their consent.")
+    consenting: int = Field(description="Participants whose scoring consent is in force.")
+    avoided_mg: int = Field(description="Emissions avoided, as scored, in mg CO2e.")
+    energy_g: dict[str, int] = Field(
+        description="Grams ever moved by each flow: award (issued), collect, steal, water, "
+        "expire, plant."
+    )
+    trees: CountsOut = Field(description="Every promised tree by pipeline status.")
+    days: list[DashboardDayOut] = Field(description="The last `days` local days, oldest first.")
