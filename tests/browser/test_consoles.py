@@ -28,7 +28,8 @@ from saxaul.services.balls import mint_balls
 from saxaul.services.game_batch import play_request
 from saxaul.services.projects import ProjectDraft, create_project
 from saxaul.services.runtime import Runtime
-from tests.browser.test_impact_report_browser import OVERFLOW, _watch
+from tests.browser.test_impact_report_browser import OVERFLOW
+from tests.browser.watching import watch
 from tests.certificate_world import collect_all
 from tests.conftest import FakeClock
 from tests.game_world import bus_trips, enrol
@@ -116,7 +117,7 @@ def _go(page: Page, view: str) -> None:
 def test_operator_then_partner(chromium: Browser, world: dict[str, Any], artifacts: Path) -> None:
     context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     page = context.new_page()
-    problems = _watch(page)
+    problems = watch(page)
     try:
         page.goto(f"{world['base']}/console/")
         page.fill("#key", world["operator"])
@@ -203,7 +204,7 @@ def test_every_label_changes_with_the_language(
     assert sorted(words["zh"]) == sorted(words["en"])
     context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     page = context.new_page()
-    problems = _watch(page)
+    problems = watch(page)
     try:
         for key in (world["operator"], world["partner"], world["business"]):
             page.goto(f"{world['base']}/console/#key={key}")
