@@ -92,14 +92,15 @@ class Account:
     @property
     def flags(self) -> AccountFlags:
         """Derived from the kind, so a participant account cannot be opened without its guard."""
-        if self.kind in _NEVER_NEGATIVE:
+        if self.must_not_go_negative:
             return AccountFlags.MUST_NOT_GO_NEGATIVE
         return AccountFlags.NONE
 
     @property
     def must_not_go_negative(self) -> bool:
-        """Whether ``post`` refuses debits beyond this account's balance."""
-        return AccountFlags.MUST_NOT_GO_NEGATIVE in self.flags
+        """Whether ``post`` refuses debits beyond this account's balance: by the kind, read
+        directly because ``post`` asks for every debit (``Flag`` membership is slower)."""
+        return self.kind in _NEVER_NEGATIVE
 
 
 class TransferKind(StrEnum):
@@ -264,14 +265,26 @@ def post(
     """
     by_account = dict(balances)
     now_applied = dict(applied)
+    results = _apply(by_account, transfers, accounts, now_applied)
+    return Balances(by_account), MappingProxyType(now_applied), tuple(results)
+
+
+def _apply(
+    by_account: dict[str, int],
+    transfers: Iterable[Transfer],
+    accounts: Mapping[str, Account],
+    applied: dict[str, Transfer],
+) -> list[TransferResult]:
+    """Check each transfer in order and move the good ones in ``by_account`` and ``applied``
+    (both updated in place): the loop ``post`` and ``post_together`` share."""
     results: list[TransferResult] = []
     for transfer in transfers:
-        code = _refusal(transfer, by_account, accounts, now_applied)
+        code = _refusal(transfer, by_account, accounts, applied)
         if code is TransferCode.OK:
             _move(by_account, transfer)
-            now_applied[transfer.id] = transfer
+            applied[transfer.id] = transfer
         results.append(TransferResult(transfer.id, code))
-    return Balances(by_account), MappingProxyType(now_applied), tuple(results)
+    return results
 
 
 def post_together(
@@ -285,12 +298,11 @@ def post_together(
     ``balances`` (a working copy, e.g. one batch's) changes only when every transfer is ``ok``.
     """
     batch = list(transfers)
-    touched = {a for t in batch for a in (t.debit_account, t.credit_account)}
-    before = Balances({a: balances.get(a, 0) for a in touched})
-    after, _, results = post(before, batch, accounts, {})
+    touched = {a: balances.get(a, 0) for t in batch for a in (t.debit_account, t.credit_account)}
+    results = _apply(touched, batch, accounts, {})
     refused = next((r for r in results if r.code is not TransferCode.OK), None)
     if refused is None:
-        balances.update({a: after.get(a, 0) for a in touched})
+        balances.update(touched)
     return refused
 
 

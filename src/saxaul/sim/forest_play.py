@@ -97,11 +97,18 @@ def _friend_map(rt: Runtime, players: Sequence[str]) -> dict[str, list[str]]:
 
 
 def play_batched(
-    rt: Runtime, moves: list[Move], log: PlayLog, advance: Callable[[int], None]
+    rt: Runtime,
+    moves: list[Move],
+    log: PlayLog,
+    advance: Callable[[int], None],
+    batch: int = BATCH,
 ) -> None:
-    """Play ``moves`` through ``game.play``, ``BATCH`` per transaction, tallied in ``log``."""
-    for start in range(0, len(moves), BATCH):
-        chunk = moves[start : start + BATCH]
+    """Play ``moves`` through ``game.play``, ``batch`` per transaction, tallied in ``log``.
+
+    The moves of one transaction are played in order in one ``Table``, so the batch size
+    changes what a transaction costs, never what a move does."""
+    for start in range(0, len(moves), batch):
+        chunk = moves[start : start + batch]
         log.count(game.play(rt, chunk))
         advance(len(chunk))
 

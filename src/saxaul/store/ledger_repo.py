@@ -13,6 +13,7 @@ ordered before it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 
@@ -91,6 +92,10 @@ def open_accounts(
     )
 
 
+_KINDS = {kind.value: kind for kind in AccountKind}
+"""Account kinds by stored value: a dict lookup per locked row instead of ``AccountKind(…)``,
+whose enum machinery cost 3 % of a pilot's mornings."""
+
 _LOCK = Sql.of(
     "SELECT id, kind, user_id, balance_g FROM ledger_accounts WHERE id {any} ORDER BY id {lock}"
 )
@@ -105,7 +110,7 @@ def lock_accounts(
     accounts: dict[str, Account] = {}
     balances: dict[str, int] = {}
     for account_id, kind, user_id, balance_g in driver.rows(conn, _LOCK, sorted(account_ids)):
-        accounts[account_id] = Account(account_id, AccountKind(kind), user_id)
+        accounts[account_id] = Account(account_id, _KINDS[kind], user_id)
         if balance_g is not None:
             balances[account_id] = balance_g
     return accounts, balances
@@ -220,6 +225,7 @@ def append_transfers(
         deltas[transfer.debit_account] -= transfer.amount_g
         deltas[transfer.credit_account] += transfer.amount_g
     changed = [(a, d) for a, d in sorted(deltas.items()) if d and a in cached]
+    at_us = functools.cache(to_us)  # a batch's transfers share its one ``now``
     driver.execute_columns(
         conn,
         _APPEND,
@@ -229,7 +235,7 @@ def append_transfers(
             [t.credit_account for t in moved],
             [t.amount_g for t in moved],
             [t.kind.value for t in moved],
-            [to_us(t.at) for t in moved],
+            [at_us(t.at) for t in moved],
             [t.reference for t in moved],
         ],
     )
