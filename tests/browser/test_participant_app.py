@@ -1,9 +1,9 @@
 """The participant app (``/app/``) in a real Chromium against a live server: sign in, collect,
 be refused an unripe ball, steal, water, plant a saxaul and open its certificate.
 
-The world is built through the services with a fake clock (``tests.game_world``): p1 signs in
-with a ripe metro ball, a growing one, and 20 000 g of energy from a collected bus ball (enough
-for a saxaul); their friend p2 has a ripe ball to steal from. The browser keeps its own clock
+The world is ``tests.browser.worlds``'s (the ``app`` fixture): p1 signs in with a ripe metro
+ball, a growing one, and 20 000 g of energy (enough for a saxaul); their friend p2 has a ripe
+ball to steal from. The browser keeps its own clock
 (the fake one is weeks away from it) and counts down on the server's (the forest's ``as_of``);
 its zone is Asia/Shanghai, so times read as a player there would see them. Each screen is
 photographed at 360 and 1280 px; nothing may log an error or fail to load but the one refusal
@@ -13,97 +13,25 @@ changes, no raw key shows, and both dictionaries have the same keys.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from saxaul.api.app import create_app
 from saxaul.api.pages import WEB
-from saxaul.bootstrap import bootstrap
-from saxaul.config import Settings
-from saxaul.services import forest, game_requests, participant_auth
-from saxaul.services.balls import mint_balls
-from saxaul.services.game_batch import play_request
-from saxaul.services.runtime import Runtime
+from saxaul.services import participant_auth
 from tests.browser.watching import watch
-from tests.conftest import FakeClock
-from tests.game_world import befriend, bus_trips, enrol, rides
-from tests.live_server import live_server
+from tests.browser.worlds import FRIEND, ME, PASSWORD, ZONE, app_context
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, Page
 
-ME, FRIEND, OTHER = "p1", "p2", "p3"
-PASSWORD = "browser-test-password"
-DAY = dt.date(2026, 11, 4)
+    from tests.browser.worlds import AppWorld
+
 WIDTHS = (360, 1280)
-ZONE = "Asia/Shanghai"
 WORDS = WEB / "app" / "i18n"
 SCREENS = ("forest", "friends", f"friend/{FRIEND}", "plant", "trees", "me")
-
-
-class World:
-    """The ids the test needs: p1's ripe and growing balls and p2's ripe ball."""
-
-    def __init__(self, rt: Runtime) -> None:
-        balls = forest.my_forest(rt, ME).balls
-        self.ripe = next(b for b in balls if b.state == "ripe")
-        self.growing = next(b for b in balls if b.state == "growing")
-        (self.friends_ball,) = forest.my_forest(rt, FRIEND).balls
-
-
-def build(rt: Runtime, clock: FakeClock, tmp_path: Path) -> World:
-    """p1 with a ripe and a growing metro ball and 20 000 g; p2 (a friend) with a ripe ball."""
-    enrol(rt, [ME, FRIEND, OTHER], tmp_path)
-    befriend(rt, ME, FRIEND)
-    befriend(rt, OTHER, ME)
-    participant_auth.set_password(rt, ME, PASSWORD)
-    rides(rt, ME, 3, DAY)
-    rides(rt, FRIEND, 2, DAY)
-    bus_trips(rt, ME, 250, DAY)
-    mint_balls(rt)
-    clock.advance(hours=25)  # every ball of 11-04 is ripe
-    (bus,) = [b for b in forest.my_forest(rt, ME).balls if b.behaviour == "bus_ride"]
-    play_request(rt, game_requests.collect(ME, bus.id, None))
-    rides(rt, ME, 2, DAY + dt.timedelta(days=1))
-    mint_balls(rt)  # a ball minted now: growing for a day
-    return World(rt)
-
-
-@pytest.fixture
-def rt(clock: FakeClock, tmp_path: Path) -> Iterator[Runtime]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'saxaul.db'}")
-    runtime = bootstrap(settings, clock=clock)
-    yield runtime
-    runtime.db.dispose()
-
-
-@pytest.fixture
-def world(rt: Runtime, clock: FakeClock, tmp_path: Path) -> World:
-    return build(rt, clock, tmp_path)
-
-
-@pytest.fixture
-def base(rt: Runtime) -> Iterator[str]:
-    with live_server(create_app(runtime=rt)) as port:
-        yield f"http://127.0.0.1:{port}"
-
-
-def _context(chromium: Browser) -> BrowserContext:
-    context = chromium.new_context(
-        viewport={"width": 1280, "height": 900},
-        timezone_id=ZONE,
-        locale="zh-CN",
-        accept_downloads=True,
-        reduced_motion="reduce",  # balls hold still, as the app promises, so a click lands
-    )
-    return context  # the browser keeps its own clock: the app counts down on the server's
 
 
 def _snap(page: Page, artifacts: Path, name: str) -> None:
@@ -125,18 +53,14 @@ def _notice(page: Page, kind: str) -> str:
 
 
 def test_a_participant_plays_a_morning_in_the_app(
-    chromium: Browser,
-    rt: Runtime,
-    world: World,
-    base: str,
-    artifacts: Path,
+    chromium: Browser, app: AppWorld, artifacts: Path
 ) -> None:
-    refused = f"/v1/me/balls/{world.growing.id}/collect"
-    context = _context(chromium)
+    refused = f"/v1/me/balls/{app.growing.id}/collect"
+    context = app_context(chromium)
     try:
         page = context.new_page()
         problems = watch(page, lambda status, url: status == 409 and url.endswith(refused))
-        page.goto(f"{base}/app/")
+        page.goto(f"{app.base}/app/")
         page.wait_for_selector("#sign-in-form")
         assert not page.is_visible("#tabs") and not page.is_visible("#sign-out")
         _snap(page, artifacts, "sign-in")
@@ -155,25 +79,25 @@ def test_a_participant_plays_a_morning_in_the_app(
 
         # collect the ripe ball: the total changes, as the API says
         before = page.inner_text("#energy .energy-g")
-        page.click(f'[data-ball="{world.ripe.id}"]')
+        page.click(f'[data-ball="{app.ripe.id}"]')
         page.wait_for_selector("#notice .notice.ok")
         after = page.inner_text("#energy .energy-g")
         assert after != before and page.get_attribute("#energy", "aria-live") == "polite"
-        page.wait_for_selector(f'[data-ball="{world.ripe.id}"]', state="detached")
+        page.wait_for_selector(f'[data-ball="{app.ripe.id}"]', state="detached")
 
         # why does the growing ball hold what it holds
-        page.click(f'[data-why="{world.growing.id}"]')
+        page.click(f'[data-why="{app.growing.id}"]')
         why = page.wait_for_selector("#why:not([hidden]) .why-line").inner_text()
         assert "ant-forest-2017" in why and "地铁出行" in why, why
         assert "readke" in page.inner_text("#why")
         _snap(page, artifacts, "forest-why")
 
         # the unripe ball: the API refuses, with its time
-        page.click(f'[data-ball="{world.growing.id}"]')
+        page.click(f'[data-ball="{app.growing.id}"]')
         message = page.wait_for_selector("#notice .notice.error").inner_text()
-        ripens = world.growing.ripens_at.astimezone(ZoneInfo(ZONE))
+        ripens = app.growing.ripens_at.astimezone(ZoneInfo(ZONE))
         assert "这个能量球将于" in message and f"{ripens:%H:%M}" in message, message
-        countdown = page.inner_text(f'[data-ball="{world.growing.id}"] .countdown')
+        countdown = page.inner_text(f'[data-ball="{app.growing.id}"] .countdown')
         assert re.fullmatch(r"2[34]:\d\d:\d\d 后成熟", countdown), "a day to go, by the server"
 
         # friends: p2 has something to steal
@@ -184,7 +108,7 @@ def test_a_participant_plays_a_morning_in_the_app(
         row.locator("a").click()
         page.wait_for_selector('[data-screen="friend"]')
         _snap(page, artifacts, "friend")
-        page.click(f'[data-ball="{world.friends_ball.id}"]')
+        page.click(f'[data-ball="{app.friends_ball.id}"]')
         assert FRIEND in page.wait_for_selector("#notice .notice.ok").inner_text()
         page.locator("[data-water]").first.click()
         page.locator("#notice .notice.ok", has_text="浇了").wait_for()
@@ -222,8 +146,8 @@ def test_a_participant_plays_a_morning_in_the_app(
         # sign out, then in again through a demo sign-in link
         page.click("#sign-out")
         page.wait_for_selector("#sign-in-form")
-        token = participant_auth.issue_token(rt, ME).token
-        page.goto(f"{base}/app/#token={token}")
+        token = participant_auth.issue_token(app.rt, ME).token
+        page.goto(f"{app.base}/app/#token={token}")
         page.wait_for_selector('[data-screen="forest"]')
         assert "token" not in page.url
         assert problems == [] and certificate_problems == []
@@ -257,16 +181,16 @@ def _switch(page: Page, lang: str) -> None:
 
 
 def test_every_label_changes_with_the_language_and_no_key_shows(
-    chromium: Browser, rt: Runtime, world: World, base: str
+    chromium: Browser, app: AppWorld
 ) -> None:
     zh = json.loads((WORDS / "zh.json").read_text(encoding="utf-8"))
     en = json.loads((WORDS / "en.json").read_text(encoding="utf-8"))
     assert sorted(zh) == sorted(en)
-    context = _context(chromium)
+    context = app_context(chromium)
     try:
         page = context.new_page()
         problems = watch(page)
-        page.goto(f"{base}/app/")
+        page.goto(f"{app.base}/app/")
         page.wait_for_selector("#sign-in-form")
         screens = ["sign-in"]
         for screen in screens + list(SCREENS):
@@ -292,7 +216,7 @@ def test_every_label_changes_with_the_language_and_no_key_shows(
                 assert [key for key in zh if key in shown["body"]] == [], screen
                 assert not re.search(r"\b(null|undefined|NaN)\b", shown["body"]), screen
             if screen == "sign-in":
-                page.goto(f"{base}/app/#token={participant_auth.issue_token(rt, ME).token}")
+                page.goto(f"{app.base}/app/#token={participant_auth.issue_token(app.rt, ME).token}")
                 page.wait_for_selector('[data-screen="forest"]')
         assert problems == []
     finally:
