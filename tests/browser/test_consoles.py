@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from saxaul.api.pages import WEB
 from saxaul.services import game_requests, partners
 from saxaul.services.game_batch import play_request
+from tests.browser.labels import labels
 from tests.browser.test_impact_report_browser import OVERFLOW
 from tests.browser.watching import watch
 from tests.certificate_world import collect_all
@@ -119,13 +120,8 @@ def test_operator_then_partner(
         context.close()
 
 
-LABELS_JS = """() => [...document.querySelectorAll('[data-i18n]')]
-  .filter((n) => n.getClientRects().length > 0 || n.tagName === 'title')
-  .map((n) => [n.dataset.i18n, n.textContent])"""
-
-
 def _labels(page: Page) -> dict[str, str]:
-    return dict(page.evaluate(LABELS_JS))
+    return dict(labels(page)["labels"])
 
 
 def test_every_label_changes_with_the_language(

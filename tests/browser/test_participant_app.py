@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from saxaul.api.pages import WEB
 from saxaul.services import participant_auth
+from tests.browser.labels import labels
 from tests.browser.watching import watch
 from tests.browser.worlds import FRIEND, ME, PASSWORD, ZONE, app_context
 
@@ -155,25 +156,6 @@ def test_a_participant_plays_a_morning_in_the_app(
         context.close()
 
 
-LABELS_JS = """() => {
-  const shown = (e) => e.getClientRects().length > 0;
-  const texts = [...document.querySelectorAll('[data-i18n]')].filter(shown)
-    .map((e) => [e.dataset.i18n, e.textContent.trim()]);
-  const attrs = [...document.querySelectorAll('[data-i18n-attr]')].flatMap((e) =>
-    e.dataset.i18nAttr.split(';').map((pair) => {
-      const [attr, key] = pair.split(':').map((part) => part.trim());
-      return [key, e.getAttribute(attr)];
-    }));
-  return {labels: [...texts, ...attrs], body: document.body.innerText,
-          untranslated: document.documentElement.dataset.untranslated ?? null};
-}"""
-
-
-def _labels(page: Page) -> dict[str, Any]:
-    found: dict[str, Any] = page.evaluate(LABELS_JS)
-    return found
-
-
 def _switch(page: Page, lang: str) -> None:
     page.click("#lang")
     page.wait_for_selector(f"html[lang^='{lang}']", state="attached")
@@ -196,13 +178,13 @@ def test_every_label_changes_with_the_language_and_no_key_shows(
         for screen in screens + list(SCREENS):
             if screen != "sign-in":
                 _go(page, screen)
-            chinese = _labels(page)
+            chinese = labels(page)
             _switch(page, "en")
             if screen != "sign-in":
                 page.wait_for_selector(f'[data-screen="{screen.split("/")[0]}"]')
-            english = _labels(page)
+            english = labels(page)
             _switch(page, "zh")
-            again = _labels(page)
+            again = labels(page)
 
             assert chinese["labels"], screen
             assert dict(english["labels"]).keys() == dict(chinese["labels"]).keys(), screen
