@@ -10,6 +10,7 @@ request, and the language switch must relabel every label with no raw key left.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,8 @@ def test_operator_then_partner(
         assert _figure(page, "participants") == "2"
         assert _figure(page, "owed") == "0"
         assert page.locator("svg.chart .mark").count() > 0
+        ticks = page.eval_on_selector_all("svg.chart .tick.end", "ts => ts.map(t => t.textContent)")
+        assert ticks and all(re.fullmatch(r"[\d,]+", tick) for tick in ticks), ticks
         _shoot(page, artifacts, "dashboard")
 
         rt = consoles["rt"]
