@@ -91,6 +91,8 @@ def test_a_participant_plays_a_morning_in_the_app(
         why = page.wait_for_selector("#why:not([hidden]) .why-line").inner_text()
         assert "ant-forest-2017" in why and "地铁出行" in why, why
         assert "readke" in page.inner_text("#why")
+        formula = page.inner_text("#why .formula")
+        assert not re.search("[A-Za-z]", formula), f"the pack's English unit shows: {formula}"
         _snap(page, artifacts, "forest-why")
 
         # the unripe ball: the API refuses, with its time
