@@ -1,5 +1,6 @@
 """The participant app (``/app/``) in a real Chromium against a live server: sign in, collect,
-be refused an unripe ball, steal, water, plant a saxaul and open its certificate.
+be refused an unripe ball, put on a cover, steal, water, plant a saxaul and open its
+certificate, co-plant a red willow with a friend and pool into it.
 
 The world is ``tests.browser.worlds``'s (the ``app`` fixture): p1 signs in with a ripe metro
 ball, a growing one, and 20 000 g of energy (enough for a saxaul); their friend p2 has a ripe
@@ -103,6 +104,12 @@ def test_a_participant_plays_a_morning_in_the_app(
         countdown = page.inner_text(f'[data-ball="{app.growing.id}"] .countdown')
         assert re.fullmatch(r"2[34]:\d\d:\d\d 后成熟", countdown), "a day to go, by the server"
 
+        # a protection cover: the forest then says until when
+        page.click("[data-cover] >> nth=0")
+        page.locator("#notice .notice.ok", has_text="保护罩有效至").wait_for()
+        page.locator(".cover p", has_text="保护罩有效至").wait_for()
+        assert page.locator("[data-cover]").count() == 0
+
         # friends: p2 has something to steal
         _go(page, "friends")
         row = page.locator(".friend-row", has_text=FRIEND)
@@ -123,7 +130,23 @@ def test_a_participant_plays_a_morning_in_the_app(
         page.click('[data-plant="saxaul"]')
         planted = page.wait_for_selector("#notice .notice.ok").inner_text()
         assert "梭梭" in planted, planted
+
+        # co-plant a red willow with p2, then pool into it from my trees
+        page.select_option("#coplant-species", "red_willow")
+        page.check(f'input[name="coplanter"][value="{FRIEND}"]')
+        page.click("#coplant-species ~ button[type=submit]")
+        page.locator("#notice .notice.ok", has_text="合种已发起").wait_for()
         _go(page, "trees")
+        funding = page.locator(".tree-card", has=page.locator("form.pool"))
+        pooled_before = funding.inner_text()
+        funding.locator("input").fill("100")
+        funding.locator("button[type=submit]").click()
+        page.locator("#notice .notice.ok", has_text="投入了 100 g").wait_for()
+        page.wait_for_function(
+            "(before) => document.querySelector('form.pool').closest('.tree-card').innerText"
+            " !== before",
+            arg=pooled_before,
+        )
         _snap(page, artifacts, "trees")
         with context.expect_page() as opened:
             page.click("[data-certificate]")
