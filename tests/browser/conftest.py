@@ -13,11 +13,12 @@ import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import unavailable
+from tests.browser.worlds import AppWorld, app_world, console_world
+from tests.conftest import FakeClock, unavailable
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -62,3 +63,17 @@ def artifacts() -> Path:
     """Where screenshots are kept for a person to look at (git-ignored under ``var/``)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def app(clock: FakeClock, tmp_path: Path) -> Iterator[AppWorld]:
+    """The participant app's world (``tests.browser.worlds``), served live."""
+    with app_world(clock, tmp_path) as world:
+        yield world
+
+
+@pytest.fixture
+def consoles(clock: FakeClock, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """The consoles' world (``tests.browser.worlds``), served live."""
+    with console_world(clock, tmp_path) as world:
+        yield world

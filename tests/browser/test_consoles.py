@@ -9,87 +9,23 @@ request, and the language switch must relabel every label with no raw key left.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Iterator
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
-from saxaul.api.app import create_app
 from saxaul.api.pages import WEB
-from saxaul.bootstrap import bootstrap
-from saxaul.config import Settings
-from saxaul.domain.partners import Mode, PartnerKind, Scope
-from saxaul.services import game_requests, partner_keys, partners
-from saxaul.services.api_keys import create_api_key
-from saxaul.services.balls import mint_balls
+from saxaul.services import game_requests, partners
 from saxaul.services.game_batch import play_request
-from saxaul.services.projects import ProjectDraft, create_project
-from saxaul.services.runtime import Runtime
+from tests.browser.labels import labels
 from tests.browser.test_impact_report_browser import OVERFLOW
 from tests.browser.watching import watch
 from tests.certificate_world import collect_all
-from tests.conftest import FakeClock
-from tests.game_world import bus_trips, enrol
-from tests.live_server import live_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 WIDTHS = (360, 1280)
-NGO = "green-ngo"
-
-
-def _partner(
-    rt: Runtime, partner_id: str, approve: bool, kind: PartnerKind = PartnerKind.NGO
-) -> str:
-    _, sandbox = partners.signup(
-        rt,
-        partners.Application(
-            partner_id=partner_id, name_en=f"Partner {partner_id}", name_zh="绿色基金会",
-            kind=kind, contact_email=f"a@{partner_id}.example", owner_name="Owner",
-        ),
-    )  # fmt: skip
-    if not approve:
-        return sandbox.secret
-    partners.decide(rt, partner_id, approve=True, by="test", note=None)
-    return partner_keys.issue_key(rt, partner_id, "live", Mode.LIVE, frozenset(Scope)).secret
-
-
-@pytest.fixture
-def world(tmp_path: Path, clock: FakeClock) -> Iterator[dict[str, Any]]:
-    """An approved NGO with an open saxaul project, a pending applicant, and u1 rich enough to
-    plant once its ball ripens."""
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'c.db'}")
-    rt = bootstrap(settings, clock=clock)
-    live = _partner(rt, NGO, approve=True)
-    _partner(rt, "pending-ngo", approve=False)
-    shop = _partner(rt, "green-shop", approve=True, kind=PartnerKind.BUSINESS)
-    ngo = partners.authenticate_partner(rt, live)
-    create_project(rt, ngo, _draft())
-    enrol(rt, ["u1", "u2"], tmp_path)
-    bus_trips(rt, "u1", 250, dt.date(2026, 11, 4))
-    mint_balls(rt)
-    clock.advance(hours=25)
-    with live_server(create_app(settings, runtime=rt)) as port:
-        yield {"rt": rt, "base": f"http://127.0.0.1:{port}", "operator": create_api_key(rt, "op"),
-               "partner": live, "business": shop}  # fmt: skip
-    rt.db.dispose()
-
-
-def _draft() -> ProjectDraft:
-    from saxaul.api.schemas.projects import ProjectIn
-
-    body = ProjectIn.model_validate(
-        {"outcome": "trees", "species_id": "saxaul", "title_en": "Saxaul belt",
-         "site": {"name": "Alxa A", "region_zh": "阿拉善", "region_en": "Alxa",
-                  "geometry": {"type": "Point", "coordinates": [105.6, 39.2]}},
-         "capacity": 100, "starts_on": "2026-01-01", "evidence_required": ["planting_date"],
-         "status": "open"}
-    )  # fmt: skip
-    return body.draft()
 
 
 def _figure(page: Page, name: str) -> str:
@@ -114,21 +50,25 @@ def _go(page: Page, view: str) -> None:
     page.wait_for_selector(f'body[data-view="{view}"][data-ready]')
 
 
-def test_operator_then_partner(chromium: Browser, world: dict[str, Any], artifacts: Path) -> None:
+def test_operator_then_partner(
+    chromium: Browser, consoles: dict[str, Any], artifacts: Path
+) -> None:
     context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     page = context.new_page()
     problems = watch(page)
     try:
-        page.goto(f"{world['base']}/console/")
-        page.fill("#key", world["operator"])
+        page.goto(f"{consoles['base']}/console/")
+        page.fill("#key", consoles["operator"])
         page.click("#signin-form button[type=submit]")
         page.wait_for_selector('[data-figure="participants"]')
         assert _figure(page, "participants") == "2"
         assert _figure(page, "owed") == "0"
         assert page.locator("svg.chart .mark").count() > 0
+        ticks = page.eval_on_selector_all("svg.chart .tick.end", "ts => ts.map(t => t.textContent)")
+        assert ticks and all(re.fullmatch(r"[\d,]+", tick) for tick in ticks), ticks
         _shoot(page, artifacts, "dashboard")
 
-        rt = world["rt"]
+        rt = consoles["rt"]
         collect_all(rt, "u1")
         assert play_request(rt, game_requests.plant("u1", "saxaul", "p1")).tree is not None
         page.click("#refresh")
@@ -146,7 +86,7 @@ def test_operator_then_partner(chromium: Browser, world: dict[str, Any], artifac
         page.click('button[data-partner="pending-ngo"]')
         page.wait_for_selector("#partners-notice .notice.ok")
         assert page.locator('[data-i18n="partners.none"]').is_visible()
-        assert partners.get_partner(world["rt"], "pending-ngo").status == "approved"
+        assert partners.get_partner(consoles["rt"], "pending-ngo").status == "approved"
 
         _go(page, "orders")
         page.click("#batch")
@@ -155,7 +95,7 @@ def test_operator_then_partner(chromium: Browser, world: dict[str, Any], artifac
         _shoot(page, artifacts, "orders")
         page.click("#signout")
 
-        page.goto(f"{world['base']}/console/#key={world['partner']}")
+        page.goto(f"{consoles['base']}/console/#key={consoles['partner']}")
         page.wait_for_selector('body[data-view="orders"] table a')
         assert "key=" not in page.url
         page.click("table a >> nth=0")
@@ -183,17 +123,12 @@ def test_operator_then_partner(chromium: Browser, world: dict[str, Any], artifac
         context.close()
 
 
-LABELS_JS = """() => [...document.querySelectorAll('[data-i18n]')]
-  .filter((n) => n.getClientRects().length > 0 || n.tagName === 'title')
-  .map((n) => [n.dataset.i18n, n.textContent])"""
-
-
 def _labels(page: Page) -> dict[str, str]:
-    return dict(page.evaluate(LABELS_JS))
+    return dict(labels(page)["labels"])
 
 
 def test_every_label_changes_with_the_language(
-    chromium: Browser, world: dict[str, Any], artifacts: Path
+    chromium: Browser, consoles: dict[str, Any], artifacts: Path
 ) -> None:
     """Every view of the three consoles (operator, NGO, business), in Chinese, English and
     Chinese again; the business's scenarios view is shot here, as only it has one."""
@@ -206,8 +141,8 @@ def test_every_label_changes_with_the_language(
     page = context.new_page()
     problems = watch(page)
     try:
-        for key in (world["operator"], world["partner"], world["business"]):
-            page.goto(f"{world['base']}/console/#key={key}")
+        for key in (consoles["operator"], consoles["partner"], consoles["business"]):
+            page.goto(f"{consoles['base']}/console/#key={key}")
             page.wait_for_selector("body[data-ready] nav a")
             for view in page.eval_on_selector_all("nav a", "links => links.map(a => a.hash)"):
                 _go(page, view.lstrip("#"))

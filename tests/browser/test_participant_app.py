@@ -1,9 +1,10 @@
 """The participant app (``/app/``) in a real Chromium against a live server: sign in, collect,
-be refused an unripe ball, steal, water, plant a saxaul and open its certificate.
+be refused an unripe ball, put on a cover, steal, water, plant a saxaul and open its
+certificate, co-plant a red willow with a friend and pool into it.
 
-The world is built through the services with a fake clock (``tests.game_world``): p1 signs in
-with a ripe metro ball, a growing one, and 20 000 g of energy from a collected bus ball (enough
-for a saxaul); their friend p2 has a ripe ball to steal from. The browser keeps its own clock
+The world is ``tests.browser.worlds``'s (the ``app`` fixture): p1 signs in with a ripe metro
+ball, a growing one, and 20 000 g of energy (enough for a saxaul); their friend p2 has a ripe
+ball to steal from. The browser keeps its own clock
 (the fake one is weeks away from it) and counts down on the server's (the forest's ``as_of``);
 its zone is Asia/Shanghai, so times read as a player there would see them. Each screen is
 photographed at 360 and 1280 px; nothing may log an error or fail to load but the one refusal
@@ -13,97 +14,26 @@ changes, no raw key shows, and both dictionaries have the same keys.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from saxaul.api.app import create_app
 from saxaul.api.pages import WEB
-from saxaul.bootstrap import bootstrap
-from saxaul.config import Settings
-from saxaul.services import forest, game_requests, participant_auth
-from saxaul.services.balls import mint_balls
-from saxaul.services.game_batch import play_request
-from saxaul.services.runtime import Runtime
+from saxaul.services import participant_auth
+from tests.browser.labels import labels
 from tests.browser.watching import watch
-from tests.conftest import FakeClock
-from tests.game_world import befriend, bus_trips, enrol, rides
-from tests.live_server import live_server
+from tests.browser.worlds import FRIEND, ME, PASSWORD, ZONE, app_context
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, Page
 
-ME, FRIEND, OTHER = "p1", "p2", "p3"
-PASSWORD = "browser-test-password"
-DAY = dt.date(2026, 11, 4)
+    from tests.browser.worlds import AppWorld
+
 WIDTHS = (360, 1280)
-ZONE = "Asia/Shanghai"
 WORDS = WEB / "app" / "i18n"
 SCREENS = ("forest", "friends", f"friend/{FRIEND}", "plant", "trees", "me")
-
-
-class World:
-    """The ids the test needs: p1's ripe and growing balls and p2's ripe ball."""
-
-    def __init__(self, rt: Runtime) -> None:
-        balls = forest.my_forest(rt, ME).balls
-        self.ripe = next(b for b in balls if b.state == "ripe")
-        self.growing = next(b for b in balls if b.state == "growing")
-        (self.friends_ball,) = forest.my_forest(rt, FRIEND).balls
-
-
-def build(rt: Runtime, clock: FakeClock, tmp_path: Path) -> World:
-    """p1 with a ripe and a growing metro ball and 20 000 g; p2 (a friend) with a ripe ball."""
-    enrol(rt, [ME, FRIEND, OTHER], tmp_path)
-    befriend(rt, ME, FRIEND)
-    befriend(rt, OTHER, ME)
-    participant_auth.set_password(rt, ME, PASSWORD)
-    rides(rt, ME, 3, DAY)
-    rides(rt, FRIEND, 2, DAY)
-    bus_trips(rt, ME, 250, DAY)
-    mint_balls(rt)
-    clock.advance(hours=25)  # every ball of 11-04 is ripe
-    (bus,) = [b for b in forest.my_forest(rt, ME).balls if b.behaviour == "bus_ride"]
-    play_request(rt, game_requests.collect(ME, bus.id, None))
-    rides(rt, ME, 2, DAY + dt.timedelta(days=1))
-    mint_balls(rt)  # a ball minted now: growing for a day
-    return World(rt)
-
-
-@pytest.fixture
-def rt(clock: FakeClock, tmp_path: Path) -> Iterator[Runtime]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'saxaul.db'}")
-    runtime = bootstrap(settings, clock=clock)
-    yield runtime
-    runtime.db.dispose()
-
-
-@pytest.fixture
-def world(rt: Runtime, clock: FakeClock, tmp_path: Path) -> World:
-    return build(rt, clock, tmp_path)
-
-
-@pytest.fixture
-def base(rt: Runtime) -> Iterator[str]:
-    with live_server(create_app(runtime=rt)) as port:
-        yield f"http://127.0.0.1:{port}"
-
-
-def _context(chromium: Browser) -> BrowserContext:
-    context = chromium.new_context(
-        viewport={"width": 1280, "height": 900},
-        timezone_id=ZONE,
-        locale="zh-CN",
-        accept_downloads=True,
-        reduced_motion="reduce",  # balls hold still, as the app promises, so a click lands
-    )
-    return context  # the browser keeps its own clock: the app counts down on the server's
 
 
 def _snap(page: Page, artifacts: Path, name: str) -> None:
@@ -125,18 +55,14 @@ def _notice(page: Page, kind: str) -> str:
 
 
 def test_a_participant_plays_a_morning_in_the_app(
-    chromium: Browser,
-    rt: Runtime,
-    world: World,
-    base: str,
-    artifacts: Path,
+    chromium: Browser, app: AppWorld, artifacts: Path
 ) -> None:
-    refused = f"/v1/me/balls/{world.growing.id}/collect"
-    context = _context(chromium)
+    refused = f"/v1/me/balls/{app.growing.id}/collect"
+    context = app_context(chromium)
     try:
         page = context.new_page()
         problems = watch(page, lambda status, url: status == 409 and url.endswith(refused))
-        page.goto(f"{base}/app/")
+        page.goto(f"{app.base}/app/")
         page.wait_for_selector("#sign-in-form")
         assert not page.is_visible("#tabs") and not page.is_visible("#sign-out")
         _snap(page, artifacts, "sign-in")
@@ -155,26 +81,34 @@ def test_a_participant_plays_a_morning_in_the_app(
 
         # collect the ripe ball: the total changes, as the API says
         before = page.inner_text("#energy .energy-g")
-        page.click(f'[data-ball="{world.ripe.id}"]')
+        page.click(f'[data-ball="{app.ripe.id}"]')
         page.wait_for_selector("#notice .notice.ok")
         after = page.inner_text("#energy .energy-g")
         assert after != before and page.get_attribute("#energy", "aria-live") == "polite"
-        page.wait_for_selector(f'[data-ball="{world.ripe.id}"]', state="detached")
+        page.wait_for_selector(f'[data-ball="{app.ripe.id}"]', state="detached")
 
         # why does the growing ball hold what it holds
-        page.click(f'[data-why="{world.growing.id}"]')
+        page.click(f'[data-why="{app.growing.id}"]')
         why = page.wait_for_selector("#why:not([hidden]) .why-line").inner_text()
         assert "ant-forest-2017" in why and "地铁出行" in why, why
         assert "readke" in page.inner_text("#why")
+        formula = page.inner_text("#why .formula")
+        assert not re.search("[A-Za-z]", formula), f"the pack's English unit shows: {formula}"
         _snap(page, artifacts, "forest-why")
 
         # the unripe ball: the API refuses, with its time
-        page.click(f'[data-ball="{world.growing.id}"]')
+        page.click(f'[data-ball="{app.growing.id}"]')
         message = page.wait_for_selector("#notice .notice.error").inner_text()
-        ripens = world.growing.ripens_at.astimezone(ZoneInfo(ZONE))
+        ripens = app.growing.ripens_at.astimezone(ZoneInfo(ZONE))
         assert "这个能量球将于" in message and f"{ripens:%H:%M}" in message, message
-        countdown = page.inner_text(f'[data-ball="{world.growing.id}"] .countdown')
+        countdown = page.inner_text(f'[data-ball="{app.growing.id}"] .countdown')
         assert re.fullmatch(r"2[34]:\d\d:\d\d 后成熟", countdown), "a day to go, by the server"
+
+        # a protection cover: the forest then says until when
+        page.click("[data-cover] >> nth=0")
+        page.locator("#notice .notice.ok", has_text="保护罩有效至").wait_for()
+        page.locator(".cover p", has_text="保护罩有效至").wait_for()
+        assert page.locator("[data-cover]").count() == 0
 
         # friends: p2 has something to steal
         _go(page, "friends")
@@ -184,7 +118,7 @@ def test_a_participant_plays_a_morning_in_the_app(
         row.locator("a").click()
         page.wait_for_selector('[data-screen="friend"]')
         _snap(page, artifacts, "friend")
-        page.click(f'[data-ball="{world.friends_ball.id}"]')
+        page.click(f'[data-ball="{app.friends_ball.id}"]')
         assert FRIEND in page.wait_for_selector("#notice .notice.ok").inner_text()
         page.locator("[data-water]").first.click()
         page.locator("#notice .notice.ok", has_text="浇了").wait_for()
@@ -196,7 +130,23 @@ def test_a_participant_plays_a_morning_in_the_app(
         page.click('[data-plant="saxaul"]')
         planted = page.wait_for_selector("#notice .notice.ok").inner_text()
         assert "梭梭" in planted, planted
+
+        # co-plant a red willow with p2, then pool into it from my trees
+        page.select_option("#coplant-species", "red_willow")
+        page.check(f'input[name="coplanter"][value="{FRIEND}"]')
+        page.click("#coplant-species ~ button[type=submit]")
+        page.locator("#notice .notice.ok", has_text="合种已发起").wait_for()
         _go(page, "trees")
+        funding = page.locator(".tree-card", has=page.locator("form.pool"))
+        pooled_before = funding.inner_text()
+        funding.locator("input").fill("100")
+        funding.locator("button[type=submit]").click()
+        page.locator("#notice .notice.ok", has_text="投入了 100 g").wait_for()
+        page.wait_for_function(
+            "(before) => document.querySelector('form.pool').closest('.tree-card').innerText"
+            " !== before",
+            arg=pooled_before,
+        )
         _snap(page, artifacts, "trees")
         with context.expect_page() as opened:
             page.click("[data-certificate]")
@@ -222,32 +172,13 @@ def test_a_participant_plays_a_morning_in_the_app(
         # sign out, then in again through a demo sign-in link
         page.click("#sign-out")
         page.wait_for_selector("#sign-in-form")
-        token = participant_auth.issue_token(rt, ME).token
-        page.goto(f"{base}/app/#token={token}")
+        token = participant_auth.issue_token(app.rt, ME).token
+        page.goto(f"{app.base}/app/#token={token}")
         page.wait_for_selector('[data-screen="forest"]')
         assert "token" not in page.url
         assert problems == [] and certificate_problems == []
     finally:
         context.close()
-
-
-LABELS_JS = """() => {
-  const shown = (e) => e.getClientRects().length > 0;
-  const texts = [...document.querySelectorAll('[data-i18n]')].filter(shown)
-    .map((e) => [e.dataset.i18n, e.textContent.trim()]);
-  const attrs = [...document.querySelectorAll('[data-i18n-attr]')].flatMap((e) =>
-    e.dataset.i18nAttr.split(';').map((pair) => {
-      const [attr, key] = pair.split(':').map((part) => part.trim());
-      return [key, e.getAttribute(attr)];
-    }));
-  return {labels: [...texts, ...attrs], body: document.body.innerText,
-          untranslated: document.documentElement.dataset.untranslated ?? null};
-}"""
-
-
-def _labels(page: Page) -> dict[str, Any]:
-    found: dict[str, Any] = page.evaluate(LABELS_JS)
-    return found
 
 
 def _switch(page: Page, lang: str) -> None:
@@ -257,28 +188,28 @@ def _switch(page: Page, lang: str) -> None:
 
 
 def test_every_label_changes_with_the_language_and_no_key_shows(
-    chromium: Browser, rt: Runtime, world: World, base: str
+    chromium: Browser, app: AppWorld
 ) -> None:
     zh = json.loads((WORDS / "zh.json").read_text(encoding="utf-8"))
     en = json.loads((WORDS / "en.json").read_text(encoding="utf-8"))
     assert sorted(zh) == sorted(en)
-    context = _context(chromium)
+    context = app_context(chromium)
     try:
         page = context.new_page()
         problems = watch(page)
-        page.goto(f"{base}/app/")
+        page.goto(f"{app.base}/app/")
         page.wait_for_selector("#sign-in-form")
         screens = ["sign-in"]
         for screen in screens + list(SCREENS):
             if screen != "sign-in":
                 _go(page, screen)
-            chinese = _labels(page)
+            chinese = labels(page)
             _switch(page, "en")
             if screen != "sign-in":
                 page.wait_for_selector(f'[data-screen="{screen.split("/")[0]}"]')
-            english = _labels(page)
+            english = labels(page)
             _switch(page, "zh")
-            again = _labels(page)
+            again = labels(page)
 
             assert chinese["labels"], screen
             assert dict(english["labels"]).keys() == dict(chinese["labels"]).keys(), screen
@@ -292,7 +223,7 @@ def test_every_label_changes_with_the_language_and_no_key_shows(
                 assert [key for key in zh if key in shown["body"]] == [], screen
                 assert not re.search(r"\b(null|undefined|NaN)\b", shown["body"]), screen
             if screen == "sign-in":
-                page.goto(f"{base}/app/#token={participant_auth.issue_token(rt, ME).token}")
+                page.goto(f"{app.base}/app/#token={participant_auth.issue_token(app.rt, ME).token}")
                 page.wait_for_selector('[data-screen="forest"]')
         assert problems == []
     finally:

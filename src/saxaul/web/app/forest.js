@@ -2,7 +2,7 @@
 // toward its cost, and my protection cover.
 
 import { call, Problem, tapKey } from "/common/api.js";
-import { grams, t, when } from "/common/i18n.js";
+import { current, grams, has, t, when } from "/common/i18n.js";
 import { ballButton, ballField, behaviourNames, takeAway } from "./balls.js";
 import { drawTree } from "./tree.js";
 import { attempt, clockTime, day, el, explain, named, notify, redraw, serverTime } from "./ui.js";
@@ -93,7 +93,7 @@ async function explainBall(ballId, panel) {
         grams: grams(story.energy_g),
       }),
     }),
-    el("p", { text: t(`formula.${story.formula}`, { unit: story.activity_unit }) }),
+    el("p", { class: "formula", text: t(`formula.${story.formula}`, { unit: unitWord(story.activity_unit) }) }),
     el("p", {
       text: t("why.counted", {
         events: story.events_counted,
@@ -106,6 +106,15 @@ async function explainBall(ballId, panel) {
   );
   panel.hidden = false;
   panel.scrollIntoView({ block: "nearest" });
+}
+
+/**
+ * A pack's activity unit in the page's language: the app's word for the shipped packs' units,
+ * else the pack's own (never changed here), set apart by spaces inside Chinese text.
+ */
+function unitWord(unit) {
+  if (has(`unit.${unit}`)) return t(`unit.${unit}`);
+  return current() === "zh" ? ` ${unit} ` : unit;
 }
 
 /** My tree toward the cheapest species I cannot afford yet (or the dearest, if I can). */

@@ -1,35 +1,11 @@
-// Small helpers every screen of the app shares: building elements, notices, times, countdowns.
-//
-// Why helpers rather than a framework (ADR 0010): the app is a handful of screens; building
-// nodes with `el` keeps every text a textContent (never HTML a stored string could inject)
-// and every label a `data-i18n` key the language test can list.
+// Helpers every screen of the app shares: its notice area, times, countdowns, redrawing. What
+// the consoles share too (building elements, a failure's words) is in /common/dom.js.
 
 import { Problem } from "/common/api.js";
-import { current, label, t } from "/common/i18n.js";
+import { current, t } from "/common/i18n.js";
+import { el, failure, locale } from "/common/dom.js";
 
-/**
- * `<tag>` with attributes and children. `i18n` sets `data-i18n` (the label's key) and
- * `i18nAttr` sets `data-i18n-attr` ("aria-label:key"), both labelled at once and again on a
- * language switch; `text` sets the text, `class` the class; other names are attributes
- * (`hidden: true` sets a flag).
- */
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "text") node.textContent = value;
-    else if (name === "i18n") node.dataset.i18n = value;
-    else if (name === "i18nAttr") node.dataset.i18nAttr = value;
-    else if (name === "class") node.className = value;
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  node.append(...children.filter((child) => child !== null && child !== undefined));
-  const holder = document.createElement("div");
-  holder.append(node); // label() looks below its root: hold the node to label it too
-  label(holder);
-  node.remove();
-  return node;
-}
+export { el };
 
 /** Show `text` in the page's live notice area ("ok" or "error"), replacing what was there. */
 export function notify(kind, text) {
@@ -43,9 +19,8 @@ export function clearNotice() {
 
 /** The words to show for a failure: the API's own detail in the page's language. */
 export function explain(error) {
-  if (error instanceof Problem) return error.say(current());
-  console.warn(error);
-  return t("error.network");
+  if (!(error instanceof Problem)) console.warn(error);
+  return failure(error);
 }
 
 /** Run `action`; show its refusal as a notice and return undefined if it throws. */
@@ -57,8 +32,6 @@ export async function attempt(action) {
     return undefined;
   }
 }
-
-const locale = () => (current() === "zh" ? "zh-CN" : "en-GB");
 
 /** An instant's time of day on this device's clock: "07:12". */
 export function clockTime(iso) {

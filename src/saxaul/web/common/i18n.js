@@ -26,6 +26,11 @@ export function t(key, values = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
 }
 
+/** Whether a dictionary has `key`: for words only some values have (a pack's units). */
+export function has(key) {
+  return key in words || key in fallback;
+}
+
 /**
  * Load `base/<lang>.json` (and the other language as a fallback), then label the page. The
  * language is the one chosen before in this browser, else the browser's own if English.

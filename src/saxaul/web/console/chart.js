@@ -9,7 +9,7 @@ import { el } from "./ui.js";
 const SVG = "http://www.w3.org/2000/svg";
 const W = 420;
 const H = 240;
-const PAD = { left: 64, right: 10, top: 12, bottom: 46 };
+const PAD = { left: 74, right: 10, top: 12, bottom: 46 };
 let charts = 0;
 
 function svg(tag, attrs = {}, ...children) {
@@ -41,7 +41,8 @@ function frame(titleKey, xKey, yKey, xLabels, max, plot, legend = []) {
   const x = (i) => PAD.left + step * i;
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": id, class: "chart" });
   root.append(svg("title", { id, i18n: titleKey }));
-  for (const tick of [0, high / 2, high]) {
+  // every figure charted is a whole number (people, trees, grams): no tick halfway between two
+  for (const tick of [0, high / 2, high].filter(Number.isInteger)) {
     root.append(svg("line", { x1: PAD.left, x2: W - PAD.right, y1: y(tick), y2: y(tick), class: "grid" }));
     root.append(svg("text", { x: PAD.left - 4, y: y(tick) + 4, class: "tick end", text: tick.toLocaleString() }));
   }

@@ -198,7 +198,8 @@ async function report(main, { call }) {
       [
         field("from", "report.from", { type: "date", required: true, value: `${today.slice(0, 4)}-01-01` }),
         field("to", "report.to", { type: "date", required: true, value: today }),
-        field("lang", "report.lang", { tag: "select", options: [["zh", "lang.zh"], ["en", "lang.en"]] }),
+        // not "lang": that id is the header's language switch, and a label names the first
+        field("report-lang", "report.lang", { tag: "select", options: [["zh", "lang.zh"], ["en", "lang.en"]] }),
         field("hours", "report.hours", { type: "number", min: 1, max: 168, value: 24, required: true }),
       ],
       "report.create",
@@ -206,7 +207,7 @@ async function report(main, { call }) {
         const link = await call("POST", "/v1/operator/report/links", {
           from: v.from,
           to: v.to,
-          lang: v.lang,
+          lang: v["report-lang"],
           expires_in_hours: Number(v.hours),
         });
         show(

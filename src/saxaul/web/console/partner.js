@@ -157,7 +157,7 @@ function evidenceForm(id, plantable, { call, rerender }) {
       field("planted_on", "evidence.planted_on", { type: "date", value: today, required: true }),
       field("lat", "evidence.lat", { type: "number", step: "any", min: -90, max: 90, required: true }),
       field("lon", "evidence.lon", { type: "number", step: "any", min: -180, max: 180, required: true }),
-      field("photos", "evidence.photos", { tag: "textarea", rows: 3, required: true, attr: "placeholder:evidence.photos.hint" }),
+      field("photos", "evidence.photos", { tag: "textarea", rows: 3, required: true, i18nAttr: "placeholder:evidence.photos.hint" }),
       checks("trees", plantable.map((tree) => tree.tree_id), null, plantable.map((tree) => tree.tree_id)),
       field("irrigation", "evidence.irrigation", { tag: "select", options: [["none", "evidence.irrigation.none"], ["drip", "evidence.irrigation.drip"]] }),
     ],

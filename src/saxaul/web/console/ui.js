@@ -1,31 +1,15 @@
-// Small DOM helpers the console's views share: elements labelled by key, tables, notices,
-// forms read as objects, and refusals shown as the API words them.
+// Small DOM helpers the console's views share: tables, notices, forms read as objects, and
+// refusals shown as the API words them. Building elements (`el`) is shared with the app, in
+// /common/dom.js.
 //
 // Why labels as `data-i18n` keys even in built content: the language switch relabels what is
 // on screen without asking the API again, and a test can list every label and its key.
 
 import { Problem } from "/common/api.js";
-import { current, label, t } from "/common/i18n.js";
+import { label, t } from "/common/i18n.js";
+import { el, failure, locale } from "/common/dom.js";
 
-/**
- * `<tag>` with `attrs` (`i18n`: a label key; `attr`: a `data-i18n-attr` spec; `text`: literal
- * text from the API; anything else: an attribute) and `children` (nodes or API text).
- */
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "i18n") node.dataset.i18n = value;
-    else if (name === "attr") node.dataset.i18nAttr = value;
-    else if (name === "text") node.textContent = String(value);
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children) {
-    if (child === null || child === undefined) continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
+export { el };
 
 /** Put `nodes` in `where` (replacing what was there) and label them in the page's language. */
 export function show(where, ...nodes) {
@@ -80,8 +64,7 @@ export function say(where, kind, key, values = {}) {
 
 /** Show a refusal (or a network failure) in `where`, as the API words it in this language. */
 export function refused(where, error) {
-  const text = error instanceof Problem ? error.say(current()) : t("error.network");
-  where.replaceChildren(el("p", { class: "notice error", role: "alert" }, text));
+  where.replaceChildren(el("p", { class: "notice error", role: "alert" }, failure(error)));
   // anything but a refusal is a fault of the page or the network: log it for the tests to see
   if (!(error instanceof Problem)) console.error(error);
 }
@@ -131,5 +114,5 @@ export function form(id, fields, submitKey, action) {
 
 /** A number in the page's language. */
 export function number(value) {
-  return Number(value).toLocaleString(current() === "zh" ? "zh-CN" : "en-GB");
+  return Number(value).toLocaleString(locale());
 }
