@@ -28,11 +28,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(app: FastAPI) -> Iterator[int]:
-    """Serve ``app`` on 127.0.0.1 while the block runs; yields the port, stops on leaving."""
+def live_server(app: FastAPI, *, logs: bool = False) -> Iterator[int]:
+    """Serve ``app`` on 127.0.0.1 while the block runs; yields the port, stops on leaving.
+
+    With ``logs``, uvicorn logs as ``saxaul serve`` does (a line per request) at DEBUG, into the
+    standard loggers without a configuration of its own, so ``caplog`` sees every record.
+    """
     port = free_port()
+    quiet = {"log_level": "warning", "access_log": False}
+    verbose = {"log_level": "debug", "access_log": True, "log_config": None}
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        uvicorn.Config(app, host="127.0.0.1", port=port, **(verbose if logs else quiet))
     )
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()

@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from saxaul.api.app import create_app
+from saxaul.api.deps import reads_upload
 from saxaul.config import Settings
 from saxaul.services.runtime import Runtime
 
@@ -177,8 +179,9 @@ def test_a_ledger_page_beyond_the_sequence_is_refused(client: TestClient, me: He
     assert assert_problem(response, 422, "invalid_request")["field"] == "before"
 
 
-def _integers_and_strings(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every integer and string schema a client sends: parameters and request body fields."""
+def _client_schemas(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every typed schema a client sends (parameters, request body fields), named
+    ``"{method} {path} {parameter or media type}{.field|[]…}"``."""
     components = document["components"]["schemas"]
 
     def walk(schema: dict[str, Any], where: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -188,7 +191,7 @@ def _integers_and_strings(document: dict[str, Any]) -> Iterator[tuple[str, dict[
         for key in ("anyOf", "oneOf", "allOf"):
             for n, option in enumerate(schema.get(key, [])):
                 yield from walk(option, f"{where}|{n}")
-        if schema.get("type") in ("integer", "string"):
+        if "type" in schema:
             yield where, schema
         for name, child in schema.get("properties", {}).items():
             yield from walk(child, f"{where}.{name}")
@@ -206,7 +209,7 @@ def _integers_and_strings(document: dict[str, Any]) -> Iterator[tuple[str, dict[
 def test_every_limit_is_in_the_openapi_document() -> None:
     document = create_app(Settings()).openapi()
     unbounded = []
-    for where, schema in _integers_and_strings(document):
+    for where, schema in _client_schemas(document):
         bounded_integer = "enum" in schema or {"minimum", "maximum"} <= schema.keys()
         if schema["type"] == "integer" and not bounded_integer:
             unbounded.append(where)
@@ -215,6 +218,50 @@ def test_every_limit_is_in_the_openapi_document() -> None:
             unbounded.append(where)
 
     assert unbounded == []
+
+
+PAGE_SIZES = frozenset({"limit", "page_size", "per_page", "size", "count", "days"})
+"""Names a query parameter saying how many items (or days of items) to answer may have."""
+
+
+def test_every_page_size_has_a_default_and_a_maximum() -> None:
+    document = create_app(Settings()).openapi()
+    sizes = {
+        f"{method} {path} {parameter['name']}": parameter
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query" and parameter["name"] in PAGE_SIZES
+    }
+    unbounded = [
+        where
+        for where, parameter in sizes.items()
+        if parameter.get("required")
+        or not parameter["schema"].get("minimum", 0) >= 1
+        or not parameter["schema"].get("default", 0) <= parameter["schema"].get("maximum", 0)
+    ]
+
+    assert "get /v1/me/ledger limit" in sizes and "get /v1/operator/dashboard days" in sizes
+    assert unbounded == [], "give each page size a minimum of 1, a default and a maximum"
+
+
+def test_every_list_a_client_sends_has_a_maximum() -> None:
+    app = create_app(Settings())
+    bulk = {  # bounded in bytes, and read row by row by the ingest layer (module docstring)
+        f"{method.lower()} {route.path} "
+        for route in iter_route_contexts(app.routes)
+        if hasattr(route, "dependant") and reads_upload(route)
+        for method in route.methods or ()
+    }
+    unbounded = [
+        where
+        for where, schema in _client_schemas(app.openapi())
+        if schema["type"] == "array"
+        and "maxItems" not in schema
+        and not where.startswith(tuple(bulk))
+    ]
+
+    assert bulk and unbounded == []
 
 
 # ---------------------------------------------------------------- C: bounded bodies

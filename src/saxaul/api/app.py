@@ -15,8 +15,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from saxaul import __version__
+from saxaul.api.answer_headers import SecurityHeaders
 from saxaul.api.guard import RequestGuard
 from saxaul.api.metrics import EventCounters, MoveBatches, WebhookDeliveries
 from saxaul.api.pages import mount_pages
@@ -78,12 +80,21 @@ class SaxaulAPI(FastAPI):
     Why: error responses are documented as ``application/problem+json`` by reference (see
     ``problems.problem_responses``), and FastAPI only emits component schemas for JSON bodies.
     The values the rules offer (watering steps, cover hours) are data of the rules the app plays
-    by, known only once it is built, so they join the request schemas here.
+    by, known only once it is built, so they join the request schemas here. Its middleware stack
+    sits inside ``SecurityHeaders`` (``answer_headers``).
     """
 
     def __init__(self, *, rules: EnergyRules, **options: Any) -> None:
         super().__init__(**options)
         self.rules = rules
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """The middleware stack inside ``SecurityHeaders``, so every answer gets the headers.
+
+        Why not ``add_middleware``: Starlette keeps its error middleware outermost, and the
+        ``500 internal_error`` answer it sends would pass no middleware added that way.
+        """
+        return SecurityHeaders(super().build_middleware_stack())
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI document, with ``Problem`` and its parts under ``components.schemas``."""

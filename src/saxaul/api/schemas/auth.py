@@ -7,10 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from saxaul.api.schemas import BodyIn
 from saxaul.services.participant_auth import PASSWORD_MAX
 
 
-class LoginIn(BaseModel):
+class LoginIn(BodyIn):
     """A participant's user id and password, as the operator set it."""
 
     user_id: str = Field(
@@ -27,7 +28,7 @@ class LoginIn(BaseModel):
     )
 
 
-class TokenRequestIn(BaseModel):
+class TokenRequestIn(BodyIn):
     """How long an operator-issued token lives."""
 
     ttl_hours: int = Field(

@@ -6,10 +6,11 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from saxaul.api.schemas import BodyIn
 from saxaul.domain.friends import FriendshipStatus
 
 
-class InvitationIn(BaseModel):
+class InvitationIn(BodyIn):
     """Whom to invite."""
 
     user_id: str = Field(

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from saxaul.api.schemas import BodyIn
 from saxaul.domain.game_rules import (
     EnergyRules,
     Partner,
@@ -37,7 +38,7 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID)]
 # ---------------------------------------------------------------- moves in
 
 
-class WaterIn(BaseModel):
+class WaterIn(BodyIn):
     """How much energy to give a friend: one of the rules' watering steps."""
 
     amount_g: int = Field(
@@ -46,7 +47,7 @@ class WaterIn(BaseModel):
     )
 
 
-class CoverIn(BaseModel):
+class CoverIn(BodyIn):
     """How long a protection cover should last."""
 
     hours: int = Field(
@@ -55,13 +56,13 @@ class CoverIn(BaseModel):
     )
 
 
-class PlantIn(BaseModel):
+class PlantIn(BodyIn):
     """The species to plant alone (see `GET /v1/species`)."""
 
     species_id: Id = Field(description="A species id of the catalogue.", examples=["saxaul"])
 
 
-class CoPlantIn(BaseModel):
+class CoPlantIn(BodyIn):
     """The species to co-plant and the friends to fund it with."""
 
     species_id: Id = Field(description="A species id of the catalogue.", examples=["saxaul"])
@@ -75,7 +76,7 @@ class CoPlantIn(BaseModel):
     )
 
 
-class PoolIn(BaseModel):
+class PoolIn(BodyIn):
     """How much energy to pool into a co-planted tree."""
 
     amount_g: int = Field(

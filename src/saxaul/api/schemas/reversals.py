@@ -11,6 +11,7 @@ import datetime as dt
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from saxaul.api.schemas import BodyIn
 from saxaul.domain.reversal import (
     ReversalReason,
     ReversalRequest,
@@ -24,7 +25,7 @@ TEXT = r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
 """Text as events take it: no surrounding spaces, no control characters."""
 
 
-class ReversalIn(BaseModel):
+class ReversalIn(BodyIn):
     """A refund or chargeback: the reversal event, and the event whose award it reverses."""
 
     source: str = Field(
