@@ -8,6 +8,8 @@ the ball (``award:<id>``, ``expire:<id>``), so a second run finds nothing left t
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from saxaul.domain import energy
@@ -52,18 +54,25 @@ def mint_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
 
 
 def expire_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
-    """Move what is left in every ball past its expiry to the expired account."""
-    total = JobResult(0, 0)
-    while True:
-        done = rt.db.write(lambda conn: _expire_batch(conn, rt, batch))
-        total = JobResult(total.balls + done.balls, total.grams + done.grams)
-        if done.balls < batch:
-            return total
+    """Move what is left in every ball past its expiry to the expired account.
 
-
-def _expire_batch(conn: WriteUnitOfWork, rt: Runtime, batch: int) -> JobResult:
+    The due balls are found once, then expired ``batch`` per transaction. Asking for the next
+    ``batch`` in id order each time made every transaction sort all the live balls again (18 %
+    of a 1:100 pilot's play, growing with the population). A ball collected between the read
+    and its transaction holds nothing, and ``energy.expire`` moves nothing from it.
+    """
     now = rt.clock.now()
-    ids = balls_repo.due_balls(conn, now, batch)
+    with rt.db.reading() as conn:
+        due = balls_repo.due_balls(conn, now)
+    total = JobResult(0, 0)
+    for start in range(0, len(due), batch):
+        ids = due[start : start + batch]
+        done = rt.db.write(functools.partial(_expire_batch, ids=ids, now=now))
+        total = JobResult(total.balls + done.balls, total.grams + done.grams)
+    return total
+
+
+def _expire_batch(conn: WriteUnitOfWork, *, ids: list[str], now: dt.datetime) -> JobResult:
     accounts, balances = ledger_repo.lock_accounts(conn, [ball_account_id(i) for i in ids])
     transfers: list[Transfer] = []
     for ball in balls_repo.load_balls(conn, ids, balances).values():
