@@ -104,8 +104,7 @@ LIVE_BALLS = (
 ``LIVE_BALL_ACCOUNT``): reads over the whole population cost what is live, not every ball ever
 minted. A ``FROM … WHERE`` to continue with ``AND``."""
 _DUE = Sql.of(
-    f"SELECT balls.id FROM {LIVE_BALLS} AND balls.expires_at_us <= {{p}} "
-    "ORDER BY balls.id"
+    f"SELECT balls.id FROM {LIVE_BALLS} AND balls.expires_at_us <= {{p}} ORDER BY balls.id"
 )
 
 
