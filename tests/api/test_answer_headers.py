@@ -89,7 +89,7 @@ def test_refusals_before_and_after_routing_carry_the_headers(
         422: client.get("/v1/quarantine?limit=0", headers=operator),
     }
     guarded = client.get("/v1/trees/a%00b")  # refused by the request guard, before routing
-    link = client.get("/v1/reports/shared/made-up")  # a capability link's own 404
+    link = client.post("/v1/reports/shared", data={"token": "made-up"})  # a capability link: 404
 
     assert {status: answer.status_code for status, answer in answers.items()} == {
         status: status for status in answers

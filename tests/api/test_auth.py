@@ -41,7 +41,7 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("GET", "/v1/quarantine"): OPERATOR,
     ("GET", "/v1/operator/report"): OPERATOR,
     ("POST", "/v1/operator/report/links"): OPERATOR,
-    ("GET", "/v1/reports/shared/{token}"): CAPABILITY,
+    ("POST", "/v1/reports/shared"): CAPABILITY,
     ("GET", "/v1/methodology/packs"): OPERATOR,
     ("GET", "/v1/methodology/packs/{ref}"): OPERATOR,
     ("GET", "/v1/summary"): OPERATOR,
@@ -179,12 +179,12 @@ NO_CREDENTIALS = frozenset(
         ("GET", "/healthz"),
         ("POST", "/v1/partners"),
         ("GET", "/v1/certificates/public-key"),
-        ("GET", "/v1/reports/shared/{token}"),
+        ("POST", "/v1/reports/shared"),
     }
 )
 """Routes that read no credential header, so they never answer 401 (the login does); a
 capability link refuses a token that is not genuine with its own 404."""
-CAPABILITY_REFUSALS = {("GET", "/v1/reports/shared/{token}"): (404, "report_link_invalid")}
+CAPABILITY_REFUSALS = {("POST", "/v1/reports/shared"): (404, "report_link_invalid")}
 """How each capability link refuses a token that is not genuine."""
 
 
@@ -272,7 +272,8 @@ def test_capability_links_refuse_a_made_up_token_whatever_credentials_come_with_
     method, path = route[0], _filled(route[1])
 
     for headers in ({}, auth, participant):
-        assert_problem(client.request(method, path, headers=headers), *refusal)
+        made_up = client.request(method, path, headers=headers, data={"token": "x" * 40})
+        assert_problem(made_up, *refusal)
 
 
 @pytest.mark.parametrize(

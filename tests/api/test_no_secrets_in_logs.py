@@ -111,6 +111,18 @@ def test_no_secret_appears_in_any_log_record(
             client.post(f"/v1/partner/webhooks/{hook['id']}/rotate-secret", headers=sandbox),
             200,
         )
+        link = _made(
+            client.post(
+                "/v1/operator/report/links",
+                headers=operator,
+                json={"from": "2026-10-01", "to": "2026-11-30"},
+            )
+        )
+        report_link_token = str(link["path"]).partition("#")[2]
+        opener = client.get(str(link["url"]))  # what a browser requests: never the fragment
+        assert opener.status_code == 200 and "text/html" in opener.headers["content-type"]
+        page = client.post("/v1/reports/shared", data={"token": report_link_token})
+        assert page.status_code == 200, page.text
 
     secrets = {
         "password": PASSWORD,
@@ -121,6 +133,7 @@ def test_no_secret_appears_in_any_log_record(
         "partner live key": live_key,
         "webhook secret": str(hook["secret"]),
         "rotated webhook secret": str(rotated["secret"]),
+        "report share link": report_link_token,
     }
     records = caplog.records
     loggers = {record.name for record in records}

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from saxaul.api.pages import HEADERS
 from saxaul.config import Settings
 from saxaul.services.runtime import Runtime
 from tests.conftest import FakeClock
@@ -35,6 +36,18 @@ def _link(client: TestClient, auth: dict[str, str], **body: Any) -> dict[str, An
     return link
 
 
+def _token(link: dict[str, Any]) -> str:
+    """The token a link carries: the fragment of its path, which a browser never sends."""
+    page, _, token = link["path"].partition("#")
+    assert page == "/report/" and token
+    return token
+
+
+def _open(client: TestClient, token: str) -> Any:
+    """What the link's page does with the fragment: post it as a form field."""
+    return client.post("/v1/reports/shared", data={"token": token})
+
+
 @BOTH_STORES
 def test_a_link_opens_the_page_the_operator_sees_without_a_header(
     rt: Runtime, client: TestClient, auth: dict[str, str], tmp_path: Path, clock: FakeClock
@@ -43,7 +56,7 @@ def test_a_link_opens_the_page_the_operator_sees_without_a_header(
 
     link = _link(client, auth, lang="en")
     made_at = clock.now()
-    opened = client.get(link["path"])
+    opened = _open(client, _token(link))
     operator_page = client.get(
         "/v1/operator/report?from=2026-10-01&to=2026-11-30&format=html&lang=en", headers=auth
     )
@@ -52,20 +65,36 @@ def test_a_link_opens_the_page_the_operator_sees_without_a_header(
     assert opened.headers["content-type"].startswith("text/html")
     assert opened.text == operator_page.text
     assert link["url"] == f"http://testserver{link['path']}"
-    assert link["path"].startswith("/v1/reports/shared/20261001.20261130.en.")
+    assert _token(link).startswith("20261001.20261130.en.")
     assert (link["from"], link["to"], link["lang"]) == ("2026-10-01", "2026-11-30", "en")
     assert dt.datetime.fromisoformat(link["expires_at"]) == made_at + dt.timedelta(hours=24)
+
+
+def test_the_token_travels_in_the_fragment_and_a_form_body_never_in_a_path(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    link = _link(client, auth)
+    token = _token(link)
+
+    opener = client.get(link["url"])  # what a browser asks for: everything before the '#'
+
+    assert opener.status_code == 200
+    assert opener.headers["content-type"].startswith("text/html")
+    assert opener.headers["content-security-policy"] == HEADERS["Content-Security-Policy"]
+    assert opener.request.url.raw_path == b"/report/"  # the request line: no fragment
+    assert 'action="/v1/reports/shared"' in opener.text
+    assert client.get(f"/v1/reports/shared/{token}").status_code == 404  # no such path any more
 
 
 def test_an_expired_link_is_refused(
     client: TestClient, auth: dict[str, str], clock: FakeClock
 ) -> None:
     link = _link(client, auth, expires_in_hours=2)
-    assert client.get(link["path"]).status_code == 200
+    assert _open(client, _token(link)).status_code == 200
 
     clock.advance(hours=2)
 
-    body = assert_problem(client.get(link["path"]), 403, "report_link_expired")
+    body = assert_problem(_open(client, _token(link)), 403, "report_link_expired")
     assert body["expired_at"] == "2026-11-05T14:00:00+00:00"
     assert "22:00" in body["detail_zh"]  # the time on a clock in Asia/Shanghai
 
@@ -82,22 +111,20 @@ def test_an_expired_link_is_refused(
     ],
 )
 def test_a_tampered_link_is_refused(client: TestClient, auth: dict[str, str], change: Any) -> None:
-    token = _link(client, auth)["path"].rsplit("/", 1)[1]
-    assert client.get(f"/v1/reports/shared/{token}").status_code == 200
+    token = _token(_link(client, auth))
+    assert _open(client, token).status_code == 200
 
-    body = assert_problem(
-        client.get(f"/v1/reports/shared/{change(token)}"), 404, "report_link_invalid"
-    )
+    body = assert_problem(_open(client, change(token)), 404, "report_link_invalid")
     assert body["detail_zh"]
 
 
 def test_a_link_grants_its_own_period_and_no_other(
     client: TestClient, auth: dict[str, str]
 ) -> None:
-    token = _link(client, auth)["path"].rsplit("/", 1)[1]
+    token = _token(_link(client, auth))
     other = token.replace("20261001.20261130", "20160801.20261130")
 
-    assert_problem(client.get(f"/v1/reports/shared/{other}"), 404, "report_link_invalid")
+    assert_problem(_open(client, other), 404, "report_link_invalid")
 
 
 @pytest.mark.parametrize(

@@ -108,7 +108,7 @@ PERIOD = ["--from", OCT.isoformat(), "--to", NOV.isoformat()]
 QUERY = f"from={OCT.isoformat()}&to={NOV.isoformat()}"
 
 
-@pytest.fixture(params=["file", "http"])
+@pytest.fixture(params=["file", "http", "link"])
 def source(
     request: pytest.FixtureRequest,
     rt: Runtime,
@@ -116,7 +116,8 @@ def source(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Callable[[str], Opened]]:
-    """How to open the page in a language: the CLI's file, or the live app over HTTP."""
+    """How to open the page in a language: the CLI's file, the live app over HTTP with the
+    operator's key, or a share link with no key at all."""
     if request.param == "file":
         monkeypatch.setenv("SAXAUL_DATABASE_URL", settings.database_url)
         monkeypatch.setenv("SAXAUL_REPORT_MIN_CELL", str(K))
@@ -138,7 +139,17 @@ def source(
         def served(lang: str) -> Opened:
             answer = httpx.get(base, headers=headers, timeout=30)
             assert answer.status_code == 200, answer.text
-            return Opened(f"{base}&format=html&lang={lang}", headers, answer.json())
+            if request.param == "http":
+                return Opened(f"{base}&format=html&lang={lang}", headers, answer.json())
+            period = {"from": OCT.isoformat(), "to": NOV.isoformat(), "lang": lang}
+            link = httpx.post(
+                f"{base.split('/v1/')[0]}/v1/operator/report/links",
+                json=period,
+                headers=headers,
+                timeout=30,
+            )
+            assert link.status_code == 201, link.text
+            return Opened(link.json()["url"], {}, answer.json())
 
         yield served
 
@@ -161,6 +172,9 @@ def test_the_report_opens_with_every_chart_drawn_and_the_json_figures(
         page = context.new_page()
         problems = watch(page)
         response = page.goto(opened.url, wait_until="load")
+        if "#" in opened.url:  # a share link's page posts its token and the report arrives
+            page.wait_for_url("**/v1/reports/shared", wait_until="load")
+            assert opened.url.partition("#")[2] not in page.url
 
         assert response is not None and response.ok, response and response.status
         assert page.evaluate("document.documentElement.lang") == lang

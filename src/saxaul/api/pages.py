@@ -23,7 +23,7 @@ from starlette.types import Scope
 from saxaul.services.certificate_page import STYLE_HASH
 
 WEB = Path(str(files("saxaul") / "web"))
-PAGES = {"/app": "app", "/console": "console", "/common": "common"}
+PAGES = {"/app": "app", "/console": "console", "/report": "report", "/common": "common"}
 """URL prefix → folder of ``saxaul/web``."""
 HEADERS = {
     "Content-Security-Policy": (

@@ -198,7 +198,7 @@ def run_demo(
     import uvicorn
 
     from saxaul.api.app import create_app
-    from saxaul.api.routers.impact import shared_path
+    from saxaul.api.routers.impact import link_path
 
     key = api_keys.create_api_key(rt, "demo-operator")
     for player in players[:DEMO_LOGINS]:
@@ -215,7 +215,7 @@ def run_demo(
         f"the pilot's impact report, open in a browser until {link.expires_at:%Y-%m-%d %H:%M} "
         "UTC (影响力报告分享链接):"
     )
-    console.print(f"  {base}{shared_path(link.token)}", soft_wrap=True)  # one line, to copy
+    console.print(f"  {base}{link_path(link.token)}", soft_wrap=True)  # one line, to copy
     assert trees.live_key is not None
     console.print(f"see-foundation's live partner key (shown once): {trees.live_key.secret}")
     console.print(

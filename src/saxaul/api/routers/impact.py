@@ -6,9 +6,12 @@ chart drawn from either agrees; definitions, units, period and k travel with eve
 (``services.impact_page``); JSON stays the default.
 
 A browser cannot send the operator's bearer key, so ``POST /v1/operator/report/links`` makes a
-share link, ``/v1/reports/shared/{token}``, that serves the HTML page without a header until it
-expires: the token is a signed capability (``services.report_links``). That route is the one
-kind the API has that is neither public nor behind a credential header ("capability link").
+share link, ``/report/#{token}``, whose page (``saxaul/web/report``) posts the token to
+``POST /v1/reports/shared``, which serves the HTML page without a header until it expires: the
+token is a signed capability (``services.report_links``). That route is the one kind the API has
+that is neither public nor behind a credential header ("capability link"). Why the fragment and
+a form body rather than the token in the path: a path is written to every access log and proxy
+log on the way, and a capability in a log is a capability anyone reading logs holds.
 
 Example: ``GET /v1/operator/report?from=2016-08-01&to=2017-01-31`` → ``{"format_version": 1,
 "period": {...}, "k": 10, "tables": {"participants_by_gender": {...}, ...}}``.
@@ -19,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import HTMLResponse
 
 from saxaul.api.deps import OPERATOR_ONLY, RuntimeDep
@@ -32,7 +35,9 @@ from saxaul.services.report_links import create_link, shared_report_html
 
 router = APIRouter(tags=["operator: reporting"], dependencies=[OPERATOR_ONLY])
 shared = APIRouter(tags=["shared reports"])
-SHARED_PATH = "/v1/reports/shared/{token}"
+SHARED_PATH = "/v1/reports/shared"
+LINK_PAGE = "/report/#{token}"
+"""The share link: the opener page (``saxaul/web/report``) with the token in the fragment."""
 
 
 @router.get(
@@ -82,7 +87,7 @@ def post_report_link(rt: RuntimeDep, request: Request, body: ReportLinkIn) -> Re
     link = create_link(
         rt, body.start, body.end, body.lang, dt.timedelta(hours=body.expires_in_hours)
     )
-    path = shared_path(link.token)
+    path = link_path(link.token)
     return ReportLinkOut(
         url=str(request.base_url).rstrip("/") + path,
         path=path,
@@ -93,12 +98,12 @@ def post_report_link(rt: RuntimeDep, request: Request, body: ReportLinkIn) -> Re
     )
 
 
-def shared_path(token: str) -> str:
+def link_path(token: str) -> str:
     """Where a share link's token is opened (the demo prints it too)."""
-    return SHARED_PATH.format(token=token)
+    return LINK_PAGE.format(token=token)
 
 
-@shared.get(
+@shared.post(
     SHARED_PATH,
     summary="The impact report's page, through a share link (no header)",
     response_class=HTMLResponse,
@@ -107,10 +112,15 @@ def shared_path(token: str) -> str:
         **problem_responses("report_link_invalid", "report_link_expired"),
     },
 )
-def get_shared_report(
+def post_shared_report(
     rt: RuntimeDep,
     token: Annotated[
-        str, Path(max_length=200, description="The link's signed token, as the link gave it.")
+        str,
+        Form(
+            max_length=200,
+            description="The link's signed token: what follows `#` in the link, sent by the "
+            "link's page as a form field.",
+        ),
     ],
 ) -> HTMLResponse:
     """The page of the period and language the link was made for. A link changed in any part is
