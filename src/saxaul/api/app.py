@@ -66,6 +66,8 @@ password set by `saxaul participants set-password`, or an app backend that signs
 itself gets one for them from `POST /v1/participants/{user_id}/tokens` (operator key). Tokens
 expire after 12 hours by default.
 Only `/healthz`, `POST /v1/auth/login` and `GET /v1/certificates/public-key` need neither.
+Requests are counted per caller (per client address without credentials, and per user id too
+on login); past a limit the answer is `429 rate_limited` with a `Retry-After` header.
 Every refusal is an RFC 9457 problem (`application/problem+json`) whose `code` is stable.
 """
 
