@@ -5,6 +5,7 @@ Example: ``SAXAUL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test saxaul 
 
 from __future__ import annotations
 
+from limits import parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -106,6 +107,68 @@ class Settings(BaseSettings):
         ge=1,
         description="Most tokens and keys each process remembers (only valid ones are kept; the "
         "oldest are forgotten first).",
+    )
+    rate_limits: bool = Field(
+        default=True,
+        description="Whether the API limits request rates (the `rate_limit_*` and `sign_in_*` "
+        "settings). False for load tests and fuzzing, or where a proxy in front limits them.",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where the request counters live: `memory://` in each server process (with "
+        "N workers a caller may make N times the limit), or `redis://HOST:PORT/DB` (`rediss://` "
+        "for TLS), shared by every process of the instance.",
+    )
+    rate_limit_participant: str = Field(
+        default="120/minute;3000/hour",
+        description="Requests one participant may make (all their tokens together), in `limits` "
+        "notation: `N/second|minute|hour|day`, `;` between several; empty: no limit. A person "
+        "tapping through the app makes a few a minute.",
+    )
+    rate_limit_partner: str = Field(
+        default="600/minute",
+        description="Requests one partner key may make (a partner's backend, batching as it "
+        "pleases); same notation.",
+    )
+    rate_limit_operator: str = Field(
+        default="3000/minute",
+        description="Requests one operator key may make: an app backend issuing tokens for its "
+        "signed-in users is one key for all of them; same notation.",
+    )
+    rate_limit_bulk: str = Field(
+        default="60/minute",
+        description="Bulk event uploads (`POST /v1/events`, a scenario's sandbox and events) one "
+        "key may send, counted by requests on top of the key's own limit; each carries up to "
+        "`http_max_rows` rows.",
+    )
+    rate_limit_public: str = Field(
+        default="300/minute",
+        description="Requests to routes without credentials (`/healthz`, the certificates' public "
+        "key, share links) from one client address.",
+    )
+    sign_in_per_address: str = Field(
+        default="20/minute;500/day",
+        description="Sign-in attempts (`POST /v1/auth/login`, and sign-ups `POST /v1/partners`) "
+        "from one client address, counted whether the password was right or not. Generous, "
+        "since one address may be a whole office or carrier NAT; the per-account limit is the "
+        "tight one. OWASP ASVS v4 2.2.1 and the OWASP Authentication Cheat Sheet (login "
+        "throttling).",
+    )
+    sign_in_per_account: str = Field(
+        default="5/minute;50/day",
+        description="Sign-in attempts naming one account (the user id; the partner id of a "
+        "sign-up), from any address, right or wrong, known account or not, so a limit never "
+        "tells whether an account exists. OWASP ASVS v4 2.2.1 asks for no more than 100 failed "
+        "attempts per hour on one account; the OWASP Authentication Cheat Sheet for throttling "
+        "per account rather than locking it. The daily cap bounds a slow guesser spreading over "
+        "many addresses.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses of reverse proxies whose `X-Forwarded-For` and "
+        "`X-Forwarded-Proto` `saxaul serve` believes (uvicorn's `--forwarded-allow-ips`: "
+        "comma-separated IPs or networks, `*` for any): the client address rate limits count is "
+        "then the proxy's client. Empty: nobody's, the address is the TCP peer.",
     )
     host: str = Field(default="127.0.0.1", description="Address `saxaul serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `saxaul serve` binds.")
@@ -218,6 +281,34 @@ class Settings(BaseSettings):
         description="After a partner rotates a subscription's secret, deliveries carry a "
         "signature with the previous secret too for this long, so receivers can switch over.",
     )
+
+    @field_validator(
+        "rate_limit_participant",
+        "rate_limit_partner",
+        "rate_limit_operator",
+        "rate_limit_bulk",
+        "rate_limit_public",
+        "sign_in_per_address",
+        "sign_in_per_account",
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        if value.strip():
+            try:
+                parse_many(value)
+            except ValueError as exc:
+                raise ValueError(
+                    "give limits as N/minute (or second, hour, day), e.g. "
+                    "120/minute;3000/hour, or leave empty for none"
+                ) from exc
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _rate_limit_storage(cls, value: str) -> str:
+        if value.partition("://")[0] not in {"memory", "redis", "rediss"}:
+            raise ValueError("give memory:// or redis://HOST:PORT/DB")
+        return value
 
     @field_validator("webhooks_retry_s")
     @classmethod

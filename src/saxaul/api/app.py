@@ -23,6 +23,7 @@ from saxaul.api.guard import RequestGuard
 from saxaul.api.metrics import EventCounters, MoveBatches, WebhookDeliveries
 from saxaul.api.pages import mount_pages
 from saxaul.api.problems import Problem, install_problem_handlers, problem_responses
+from saxaul.api.rate_limits import RateLimits
 from saxaul.api.routers import (
     auth,
     certificates,
@@ -65,13 +66,18 @@ password set by `saxaul participants set-password`, or an app backend that signs
 itself gets one for them from `POST /v1/participants/{user_id}/tokens` (operator key). Tokens
 expire after 12 hours by default.
 Only `/healthz`, `POST /v1/auth/login` and `GET /v1/certificates/public-key` need neither.
+Requests are counted per caller (per client address without credentials, and per user id too
+on login); past a limit the answer is `429 rate_limited` with a `Retry-After` header.
 Every refusal is an RFC 9457 problem (`application/problem+json`) whose `code` is stable.
 """
 
 
-GUARDED = problem_responses("request_too_large", "invalid_request", "internal_error")
+GUARDED = problem_responses(
+    "request_too_large", "invalid_request", "rate_limited", "internal_error"
+)
 """What any operation may answer: ``RequestGuard`` refuses an oversized body (413) or
-unstorable text in any parameter (422) before routing, and a bug is a 500."""
+unstorable text in any parameter (422) before routing, every route counts requests against a
+rate limit (429, ``rate_limits``), and a bug is a 500."""
 
 
 class SaxaulAPI(FastAPI):
@@ -151,6 +157,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.rate_limits = RateLimits(settings)
     app.state.event_counters = EventCounters.create()
     app.state.event_counters.registry.register(MoveBatches(lambda: _move_stats(app)))
     app.state.event_counters.registry.register(WebhookDeliveries(webhook_stats))

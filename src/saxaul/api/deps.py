@@ -3,6 +3,8 @@
 Why dependencies and not code in handlers: authorisation is decided in one place per kind of
 caller (``require_operator`` for operator keys, ``require_participant`` for participant tokens),
 so a handler cannot forget it, and the body limit is enforced before a single byte is parsed.
+Each of them counts the caller it resolved against its rate limit (``rate_limits``), so no
+request reaches a handler uncounted, and counting needs no lookup of its own.
 Handlers declare what they need with the ``Annotated`` aliases below.
 
 Why the dependencies are ``async``: FastAPI runs a plain ``def`` dependency on a worker thread,
@@ -28,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from saxaul.api.metrics import EventCounters
 from saxaul.api.problems import RequestTooLargeError, UnsupportedMediaTypeError
+from saxaul.api.rate_limits import RateLimits, rate_limits
 from saxaul.config import Settings
 from saxaul.domain.errors import Unauthorised
 from saxaul.domain.partners import PartnerPrincipal, Scope
@@ -80,23 +83,28 @@ async def get_event_counters(request: Request) -> EventCounters:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EventCountersDep = Annotated[EventCounters, Depends(get_event_counters)]
+RateLimitsDep = Annotated[RateLimits, Depends(rate_limits)]
 
 
 async def require_operator(
+    request: Request,
     rt: RuntimeDep,
+    limits: RateLimitsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiPrincipal:
-    """The principal of the presented operator key; 401 when it is missing, unknown or revoked."""
+    """The principal of the presented operator key; 401 when it is missing, unknown or revoked,
+    429 when the key has spent its rate limit."""
     if credentials is None:
         raise Unauthorised(
             "this endpoint needs an operator API key: send `Authorization: Bearer sxk_…` "
             "(create one with `saxaul apikey create NAME`)"
         )
     secret = credentials.credentials
-    remembered = remembered_key(rt, secret)
-    if remembered is not None:
-        return remembered
-    return await run_in_threadpool(authenticate, rt, secret)
+    principal = remembered_key(rt, secret)
+    if principal is None:
+        principal = await run_in_threadpool(authenticate, rt, secret)
+    await limits.caller(request, "operator", str(principal.key_id))
+    return principal
 
 
 OperatorDep = Annotated[ApiPrincipal, Depends(require_operator)]
@@ -121,16 +129,20 @@ ParticipantTokenDep = Annotated[str, Depends(participant_token)]
 """The raw token, for the one handler that acts on the token itself (logout)."""
 
 
-async def require_participant(rt: RuntimeDep, token: ParticipantTokenDep) -> ParticipantPrincipal:
-    """The participant of the presented token; 401 when missing, unknown, ended or expired.
+async def require_participant(
+    request: Request, rt: RuntimeDep, limits: RateLimitsDep, token: ParticipantTokenDep
+) -> ParticipantPrincipal:
+    """The participant of the presented token; 401 when missing, unknown, ended or expired,
+    429 when the participant (all their tokens together) has spent their rate limit.
 
     Why there is no user id to compare: participant routes act on ``principal.user_id`` only
     (``/v1/me/…``), so a valid token can never reach another participant's data.
     """
-    remembered = remembered_participant(rt, token)
-    if remembered is not None:
-        return remembered
-    return await run_in_threadpool(authenticate_participant, rt, token)
+    principal = remembered_participant(rt, token)
+    if principal is None:
+        principal = await run_in_threadpool(authenticate_participant, rt, token)
+    await limits.caller(request, "participant", principal.user_id)
+    return principal
 
 
 ParticipantDep = Annotated[ParticipantPrincipal, Depends(require_participant)]
@@ -145,10 +157,13 @@ _partner_bearer = HTTPBearer(
 
 
 async def require_partner(
+    request: Request,
     rt: RuntimeDep,
+    limits: RateLimitsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_partner_bearer)],
 ) -> PartnerPrincipal:
-    """The partner of the presented key; 401 when it is missing, unknown, revoked or expired.
+    """The partner of the presented key; 401 when it is missing, unknown, revoked or expired,
+    429 when the key has spent its rate limit.
 
     Why the store is read every time (no cache): ``services.partners`` says why.
     """
@@ -157,7 +172,9 @@ async def require_partner(
             "this endpoint needs a partner API key: send `Authorization: Bearer sxp_…` "
             "(sign up with POST /v1/partners)"
         )
-    return await run_in_threadpool(authenticate_partner, rt, credentials.credentials)
+    principal = await run_in_threadpool(authenticate_partner, rt, credentials.credentials)
+    await limits.caller(request, "partner", str(principal.key_id))
+    return principal
 
 
 PartnerDep = Annotated[PartnerPrincipal, Depends(require_partner)]
@@ -185,8 +202,11 @@ class Upload:
     media_type: str
 
 
-async def read_upload(request: Request, settings: SettingsDep) -> Upload:
-    """The body of a bulk request, refused (415, 413) before anything parses it.
+async def read_upload(request: Request, settings: SettingsDep, limits: RateLimitsDep) -> Upload:
+    """The body of a bulk request, refused (415, 413, 429) before anything parses it.
+
+    The upload counts against the caller's bulk limit, once the caller's own dependency has
+    counted the request (every bulk route authenticates first).
 
     Both the declared ``Content-Length`` and the bytes actually received are checked, so a
     client that lies about the length, or streams chunked, still cannot exceed the limit.
@@ -198,6 +218,7 @@ async def read_upload(request: Request, settings: SettingsDep) -> Upload:
             f"not {media_type or 'a body without Content-Type'}",
             accepted=list(BULK_MEDIA_TYPES),
         )
+    await limits.bulk_request(request)
     limit = settings.http_max_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:

@@ -69,6 +69,7 @@ ZH: Mapping[str, tuple[tuple[str | None, str], ...]] = {
         ("steals_today", "你今天已经偷了 {steals_today} 次，每天最多 {limit} 次，明天再来吧"),
         ("waterings_today", "你今天已经浇水 {waterings_today} 次，每天最多 {limit} 次，明天再来吧"),
     ),
+    "rate_limited": ((None, "请求太频繁了，请在 {retry_after_s} 秒后再试"),),
     "not_found": (
         ("owner", "{owner} 没有编号为 {ball_id} 的能量球"),
         ("ball_id", "没有编号为 {ball_id} 的能量球"),

@@ -122,6 +122,7 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "evidence_invalid": ProblemKind(422, "Evidence invalid"),
     "tree_not_in_order": ProblemKind(422, "Tree not in the order"),
     "daily_limit": ProblemKind(429, "Daily limit reached"),
+    "rate_limited": ProblemKind(429, "Too many requests"),
     "internal_error": ProblemKind(500, "Internal server error"),
 }
 """Every code the API answers with. A code missing here keeps its name but gets status 400."""
@@ -146,6 +147,19 @@ class UnsupportedMediaTypeError(DomainError):
     """The request body's ``Content-Type`` is not one this endpoint reads."""
 
     code = "unsupported_media_type"
+
+
+class RateLimitedError(DomainError):
+    """Too many requests from one caller, address or account; retry after ``retry_after_s``.
+
+    ``headers`` (``Retry-After`` and the IETF draft ``RateLimit`` headers) go on the answer.
+    """
+
+    code = "rate_limited"
+
+    def __init__(self, detail: str, *, headers: Mapping[str, str], **fields: Any) -> None:
+        super().__init__(detail, **fields)
+        self.headers = headers
 
 
 class InvalidParameter(BaseModel):
@@ -227,7 +241,8 @@ def _detail_zh(request: Request, code: str, fields: Mapping[str, Any]) -> str | 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return problem_response(request, exc.code, exc.detail, exc.fields)
+    headers = exc.headers if isinstance(exc, RateLimitedError) else None
+    return problem_response(request, exc.code, exc.detail, exc.fields, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -199,6 +199,7 @@ def run_demo(
 
     from saxaul.api.app import create_app
     from saxaul.api.routers.impact import link_path
+    from saxaul.cli.serving import proxy_options
 
     key = api_keys.create_api_key(rt, "demo-operator")
     for player in players[:DEMO_LOGINS]:
@@ -231,7 +232,12 @@ def run_demo(
         console.print(f"  {player}: {base}/app/#token={token}", soft_wrap=True)
     _print_console_links(console, base, key, trees.live_key.secret)
     console.print(f"simulated time carries on from {clock.now():%Y-%m-%d %H:%M} UTC")
-    uvicorn.run(create_app(settings, runtime=rt), host=settings.host, port=settings.port)
+    uvicorn.run(
+        create_app(settings, runtime=rt),
+        host=settings.host,
+        port=settings.port,
+        **proxy_options(settings),
+    )
 
 
 def app_sign_ins(rt: Runtime, players: list[str], count: int) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ Example: ``serve(Settings(workers=2))`` → two processes on ``SAXAUL_HOST:SAXAU
 from __future__ import annotations
 
 import os
+from typing import TypedDict
 
 import uvicorn
 
@@ -45,7 +46,27 @@ def serve(settings: Settings) -> None:
         http="httptools",
         loop="uvloop",
         access_log=settings.access_log,
+        **proxy_options(settings),
     )
+
+
+class ProxyOptions(TypedDict, total=False):
+    """The keyword arguments of ``uvicorn.run`` about proxies."""
+
+    proxy_headers: bool
+    forwarded_allow_ips: str
+
+
+def proxy_options(settings: Settings) -> ProxyOptions:
+    """uvicorn's options for ``X-Forwarded-*``: believed only from ``SAXAUL_TRUSTED_PROXIES``.
+
+    Why explicit: uvicorn believes those headers from 127.0.0.1 unless told otherwise, and the
+    client address is what sign-in limits count, so a server must not take it from a header
+    anyone may send. Behind a proxy, list the proxy's addresses (``10.0.0.5`` or ``10.0.0.0/8``).
+    """
+    if not settings.trusted_proxies.strip():
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.trusted_proxies}
 
 
 def as_environment(settings: Settings) -> dict[str, str]:

@@ -6,7 +6,7 @@ GIL). ``server_command`` is the one place that says how the server is started: `
 --workers N`` once that option exists (found by asking ``saxaul serve --help``), else the app
 factory under uvicorn, as the ledger benchmark always ran it. The scheduled jobs are off
 (``--no-jobs``, ``SAXAUL_JOBS=false``): the load test mints balls itself, before the load, and
-nothing else may write while it runs.
+nothing else may write while it runs; so are the rate limits (``SAXAUL_RATE_LIMITS=false``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ READY_WITHIN_S = 60.0
 """How long the server may take to answer ``/healthz`` (imports, migrations check, workers)."""
 STOP_WITHIN_S = 15.0
 """How long the server may take to stop on SIGTERM before it is killed."""
+SERVER_ENV = {"SAXAUL_JOBS": "false", "SAXAUL_RATE_LIMITS": "false"}
+"""Settings of the measured server beyond its database: no scheduled jobs (the load mints its
+balls first) and no rate limits (thousands of players playing from one machine, several moves
+a second each, is a load to measure, not a caller to slow down)."""
 
 
 class HttpUnavailable(RuntimeError):
@@ -97,7 +101,7 @@ def serve(
     goes to stderr. Its last lines are logged if it dies before answering.
     """
     port = _free_port()
-    env = {**os.environ, "SAXAUL_DATABASE_URL": database_url, "SAXAUL_JOBS": "false"}
+    env = {**os.environ, "SAXAUL_DATABASE_URL": database_url, **SERVER_ENV}
     command = server_command(port, workers)
     with contextlib.ExitStack() as stack:
         sink = stack.enter_context(output.open("wb")) if output else sys.stderr

@@ -1,8 +1,9 @@
 """Participant sign-in: log in for a token, log out, who am I, and tokens for app backends.
 
 Why ``POST /v1/auth/login`` is the one route open without credentials: it is how a participant
-gets one. It is not rate-limited by Saxaul (each try costs the server one scrypt hash, tens of
-milliseconds); a deployment puts a limit per client address in front of it, at its proxy.
+gets one. Each try costs the server one scrypt hash (tens of milliseconds) and is a password
+guess, so tries are counted per client address and per user id before the password is checked
+(``RateLimits.sign_in``): right or wrong, known user or not, each try counts alike.
 
 Example: ``POST /v1/auth/login {"user_id": "u1", "password": "…"}`` → ``{"token": "sxs_…",
 "token_type": "bearer", "user_id": "u1", "expires_at": "…"}``; ``GET /v1/me`` with
@@ -15,9 +16,16 @@ import datetime as dt
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
-from saxaul.api.deps import OperatorDep, ParticipantDep, ParticipantTokenDep, RuntimeDep
+from saxaul.api.deps import (
+    OperatorDep,
+    ParticipantDep,
+    ParticipantTokenDep,
+    RateLimitsDep,
+    RuntimeDep,
+)
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.auth import LoginIn, MeOut, TokenOut, TokenRequestIn
 from saxaul.services.participant_auth import issue_token, login, logout
@@ -33,13 +41,18 @@ router = APIRouter(tags=["auth"])
     response_model=TokenOut,
     responses=problem_responses("unauthorised", "invalid_request"),
 )
-def post_login(rt: RuntimeDep, body: LoginIn) -> TokenOut:
+async def post_login(
+    request: Request, rt: RuntimeDep, limits: RateLimitsDep, body: LoginIn
+) -> TokenOut:
     """A participant token for a matching user id and password, valid for 12 hours.
 
     No credentials needed. A wrong password and an unknown user id are refused alike (401).
-    Saxaul does not rate-limit this endpoint: limit it per client address at your proxy.
+    Attempts are limited per client address and per user id, whatever their outcome: past the
+    limit, `429 rate_limited` with `Retry-After`.
     """
-    return TokenOut.model_validate(login(rt, body.user_id, body.password))
+    await limits.sign_in(request, "login", body.user_id)
+    issued = await run_in_threadpool(login, rt, body.user_id, body.password)
+    return TokenOut.model_validate(issued)
 
 
 @router.post(

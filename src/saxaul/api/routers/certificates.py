@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from saxaul.api.deps import ParticipantDep, RuntimeDep
 from saxaul.api.problems import problem_responses
+from saxaul.api.rate_limits import PUBLIC_LIMIT
 from saxaul.api.routers.game import TreeId
 from saxaul.api.schemas.certificates import PublicKeyOut
 from saxaul.domain.certificates import number
@@ -39,6 +40,7 @@ _SIGNED_FILE = {
     "/v1/certificates/public-key",
     summary="The key certificates are signed with (public, no authentication)",
     response_model=PublicKeyOut,
+    dependencies=[PUBLIC_LIMIT],
 )
 async def get_public_key(rt: RuntimeDep) -> PublicKeyOut:
     """Public: no token or key is needed. Verify a certificate file against this key

@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse
 
 from saxaul.api.deps import OPERATOR_ONLY, RuntimeDep
 from saxaul.api.problems import problem_responses
+from saxaul.api.rate_limits import PUBLIC_LIMIT
 from saxaul.api.schemas.impact import ReportLinkIn, ReportLinkOut
 from saxaul.services.certificate_page import Lang
 from saxaul.services.impact import impact_report
@@ -34,7 +35,7 @@ from saxaul.services.impact_page import impact_html
 from saxaul.services.report_links import create_link, shared_report_html
 
 router = APIRouter(tags=["operator: reporting"], dependencies=[OPERATOR_ONLY])
-shared = APIRouter(tags=["shared reports"])
+shared = APIRouter(tags=["shared reports"], dependencies=[PUBLIC_LIMIT])
 SHARED_PATH = "/v1/reports/shared"
 LINK_PAGE = "/report/#{token}"
 """The share link: the opener page (``saxaul/web/report``) with the token in the fragment."""

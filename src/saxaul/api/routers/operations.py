@@ -11,9 +11,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from saxaul.api.deps import OPERATOR_ONLY, EventCountersDep
 from saxaul.api.problems import problem_responses
+from saxaul.api.rate_limits import PUBLIC_LIMIT
 from saxaul.api.schemas.operations import Health
 
-health = APIRouter(tags=["operations"])
+health = APIRouter(tags=["operations"], dependencies=[PUBLIC_LIMIT])
 metrics = APIRouter(tags=["operations"], dependencies=[OPERATOR_ONLY])
 
 

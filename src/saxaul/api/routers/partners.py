@@ -17,9 +17,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
-from saxaul.api.deps import OPERATOR_ONLY, OperatorDep, PartnerDep, RuntimeDep, partner_scope
+from saxaul.api.deps import (
+    OPERATOR_ONLY,
+    OperatorDep,
+    PartnerDep,
+    RateLimitsDep,
+    RuntimeDep,
+    partner_scope,
+)
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.partners import (
     CallerKeyOut,
@@ -80,10 +88,14 @@ def _created(rt: Runtime, body: SignupIn, *, by_operator: bool) -> SignupOut:
     response_model=SignupOut,
     responses=problem_responses("conflict", "invalid_request", "invalid_partner_id"),
 )
-def post_signup(rt: RuntimeDep, body: SignupIn) -> SignupOut:
+async def post_signup(
+    request: Request, rt: RuntimeDep, limits: RateLimitsDep, body: SignupIn
+) -> SignupOut:
     """A pending organisation, its first owner and a sandbox key with every scope; the key's
-    secret is in this answer only. Live keys wait for an operator's approval."""
-    return _created(rt, body, by_operator=False)
+    secret is in this answer only. Live keys wait for an operator's approval. Sign-ups are
+    limited per client address and per partner id, as logins are (`429 rate_limited`)."""
+    await limits.sign_in(request, "sign-up", body.partner_id)
+    return await run_in_threadpool(_created, rt, body, by_operator=False)
 
 
 @own.get(
