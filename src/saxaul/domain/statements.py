@@ -10,7 +10,10 @@ must not hand out a wrong account of someone).
 Whose data it holds: the participant's own. A transfer to or from another participant (a friend
 who stole from my ball, a friend I watered, a ball of theirs I stole from) names that side
 ``OTHER_PARTICIPANT`` and nothing else: their id, their ball's id, their debt are theirs, not
-mine to take away (``party``). The statement's ``notice`` says so in both languages.
+mine to take away (``party``). The statement's ``notice`` says so in both languages. For the
+same reason a tree's certificate is embedded only when every award it traces is the
+participant's own (``names_others``): a certificate follows stolen energy back to the friend's
+award and events, so such a tree carries a note and its certificate's url instead.
 
 Example: ``party("user:u2", {"user:u1", "ball:7"})`` → ``"another_participant"``;
 ``party("ball:7", …)`` → ``"ball:7"``; ``party("issuance", …)`` → ``"issuance"``.
@@ -49,6 +52,23 @@ NOTICE = {
     "不会计入任何能量。",
 }
 """What the statement tells its reader about others' data and about re-importing it."""
+
+
+WITHHELD = {
+    "en": "This tree's certificate is not embedded: it traces energy you took from another "
+    "participant's ball back to their award and events, which are their data. Download the "
+    "certificate itself from its url.",
+    "zh": "本对账单未嵌入这棵树的证书：证书把你从其他参与者能量球中取得的能量追溯到对方的"
+    "计分记录和事件，那是对方的数据。证书本身可从其 url 下载。",
+}
+"""Why a tree's certificate is left out of the statement, when it is (``names_others``)."""
+
+
+def names_others(certificate: Mapping[str, Any], own_awards: Collection[str]) -> bool:
+    """Whether a certificate file (``{"certificate": …, "signature": …}``) lists an award that
+    is not one of ``own_awards``: energy stolen from a friend is traced back to the friend's
+    award and its events, so the file holds another participant's data."""
+    return not set(certificate["certificate"]["awards"]) <= set(own_awards)
 
 
 def iso(us: int) -> str:

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from saxaul import __version__
 from saxaul.domain import accounts, statements
 from saxaul.domain.canonical_json import parse_strict
-from saxaul.domain.certificates import AwardFacts
+from saxaul.domain.certificates import AwardFacts, url
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import NotFound
 from saxaul.domain.ledger import Transfer
@@ -92,7 +92,8 @@ def content(rt: Runtime, user: str) -> dict[str, Any]:
         mine = {accounts.participant_account_id(user), accounts.debt_account_id(user)}
         mine.update(accounts.ball_account_id(b.id) for b in balls)
         rows = list(_history(conn, mine))
-        trees = [_tree(rt, conn, tree) for tree in trees_repo.trees_of(conn, user).values()]
+        own = {a.id for a in award_rows}
+        trees = [_tree(rt, conn, t, own) for t in trees_repo.trees_of(conn, user).values()]
     awards = [_award(story, facts.get(story.ball_id)) for story in stories]
     history = [_transfer(seq, transfer, mine) for seq, transfer in rows]
     start = min(person.enrolled_at_us, to_us(rows[0][1].at)) if rows else person.enrolled_at_us
@@ -226,12 +227,16 @@ def _ball(ball: BallRow, counted: statements.Tally) -> dict[str, Any]:
     }
 
 
-def _tree(rt: Runtime, conn: UnitOfWork, tree: Tree) -> dict[str, Any]:
+def _tree(rt: Runtime, conn: UnitOfWork, tree: Tree, own_awards: set[str]) -> dict[str, Any]:
     """A tree without its planters' ids (a co-planted tree's others are not mine to take), with
-    its partner, project, evidence summary and, once promised, its signed certificate."""
+    its partner, project, evidence summary and, once promised, its signed certificate as-is —
+    unless the certificate traces energy to another participant's award (``names_others``)."""
     liability = certificates_repo.liability(conn, tree.id)
     evidence = () if liability is None else liability.evidence
-    promised = tree.status is TreeStatus.PROMISED and tree.promised_at is not None
+    certificate = None
+    if tree.status is TreeStatus.PROMISED and tree.promised_at is not None:
+        certificate = parse_strict(certificates.sealed(rt, conn, tree))
+    withheld = certificate is not None and statements.names_others(certificate, own_awards)
     return {
         "id": tree.id,
         "species": _species(rt, tree.species_id),
@@ -253,7 +258,8 @@ def _tree(rt: Runtime, conn: UnitOfWork, tree: Tree) -> dict[str, Any]:
             "latest_outcome": evidence[-1].outcome if evidence else None,
             "latest_reported_at": statements.iso(evidence[-1].reported_at_us) if evidence else None,
         },
-        "certificate": parse_strict(certificates.sealed(rt, conn, tree)) if promised else None,
+        "certificate": None if withheld else certificate,
+        "certificate_withheld": {**statements.WITHHELD, "url": url(tree.id)} if withheld else None,
     }
 
 

@@ -131,14 +131,15 @@ def insert_imported(conn: WriteUnitOfWork, row: ImportedRow) -> tuple[ImportedRo
         insert_on_conflict(conn, imported_statements)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["user_id", "sha256"])
-    )
+        .returning(imported_statements.c.id)
+    ).first()
     found = conn.execute(
         select(imported_statements).where(
             imported_statements.c.user_id == row.user_id,
             imported_statements.c.sha256 == row.sha256,
         )
     ).one()
-    return _imported(found), inserted.rowcount == 1
+    return _imported(found), inserted is not None
 
 
 def imported(conn: UnitOfWork, user: str, limit: int, after_id: int) -> list[ImportedRow]:
