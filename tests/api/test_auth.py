@@ -73,6 +73,11 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("POST", "/v1/trees/{tree_id}/cancel"): PARTICIPANT,
     ("GET", "/v1/me/leaderboard"): PARTICIPANT,
     ("GET", "/v1/me/ledger"): PARTICIPANT,
+    ("GET", "/v1/me/statement"): PARTICIPANT,
+    ("GET", "/v1/me/statement.html"): PARTICIPANT,
+    ("POST", "/v1/me/statements"): PARTICIPANT,
+    ("GET", "/v1/me/statements"): PARTICIPANT,
+    ("GET", "/v1/me/statements/{statement_id}"): PARTICIPANT,
     ("GET", "/v1/species"): PARTICIPANT,
     ("POST", "/v1/jobs/mint-balls"): OPERATOR,
     ("POST", "/v1/jobs/expire-balls"): OPERATOR,
@@ -155,6 +160,9 @@ OWNERSHIP_TESTS: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     ("GET", "/v1/me/trees/{tree_id}/certificate"): (
         "game.test_certificates.test_nobody_gets_the_certificate_of_a_tree_they_do_not_plant",
+    ),
+    ("GET", "/v1/me/statements/{statement_id}"): (
+        "game.test_statements.test_nobody_reads_a_statement_someone_else_brought",
     ),
     ("POST", "/v1/trees/{tree_id}/pool"): (
         "game.test_watering_and_planting.test_nobody_pools_into_or_cancels_a_tree_they_do_not_plant",

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from saxaul.api.pages import WEB
 from saxaul.services import participant_auth
+from saxaul.services.statement_seal import verify
 from tests.browser.labels import labels
 from tests.browser.watching import watch
 from tests.browser.worlds import FRIEND, ME, PASSWORD, ZONE, app_context
@@ -160,14 +161,23 @@ def test_a_participant_plays_a_morning_in_the_app(
         _snap(certificate, artifacts, "certificate")
         certificate.close()
 
-        # my data: the ledger and an export of it
+        # my data: the ledger, my signed statement and its page
         _go(page, "me")
         assert page.locator("#view table tbody tr").count() > 0
         _snap(page, artifacts, "me")
         with page.expect_download() as download:
             page.click("#export")
-        exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
-        assert exported["user_id"] == ME and exported["trees"] and exported["ledger"]
+        statement = verify(Path(download.value.path()).read_bytes()).statement
+        assert statement["participant"]["user_id"] == ME and statement["trees"]
+        with context.expect_page() as opened:
+            page.click("#statement-page")
+        readable = opened.value
+        statement_problems = watch(readable)
+        readable.wait_for_url(re.compile(r"^blob:"))
+        readable.wait_for_selector("h1")
+        assert ME in readable.inner_text("body")
+        assert readable.evaluate("getComputedStyle(document.body).maxWidth") != "none"
+        readable.close()
 
         # sign out, then in again through a demo sign-in link
         page.click("#sign-out")
@@ -176,7 +186,7 @@ def test_a_participant_plays_a_morning_in_the_app(
         page.goto(f"{app.base}/app/#token={token}")
         page.wait_for_selector('[data-screen="forest"]')
         assert "token" not in page.url
-        assert problems == [] and certificate_problems == []
+        assert problems == [] and certificate_problems == [] and statement_problems == []
     finally:
         context.close()
 

@@ -43,6 +43,7 @@ from saxaul.api.routers import (
     reporting,
     reversals,
     scenarios,
+    statements,
     webhooks,
 )
 from saxaul.api.schemas.game import rules_keywords
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         scenarios.router,
         scenarios.operator_router,
         certificates.router,
+        statements.router,
         projects.router,
         projects.operator_router,
         webhooks.router,

@@ -51,6 +51,9 @@ ZH: Mapping[str, tuple[tuple[str | None, str], ...]] = {
     "already_covered": ((None, "你的保护罩到 {covered_until_local} 才结束，之后才能换新的"),),
     "not_funding": ((None, "这棵树已经不再筹集能量了"),),
     "not_promised": ((None, "树 {tree_id} 还没有承诺种下，承诺后才有证书"),),
+    "statement_invalid": (
+        (None, "这份碳账户对账单没有通过验证（签名、格式或合计不符），未被导入；原因见 detail"),
+    ),
     "already_exists": ((None, "这个请求已经处理过了：树 {tree_id} 已经存在"),),
     "idempotency_key_reused": ((None, "这个请求编号已用于另一个操作；新的操作请使用新的编号"),),
     "not_a_step": ((None, "不能浇 {amount_g} 克；每次浇水只能选 {steps_g} 克"),),

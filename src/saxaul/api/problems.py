@@ -120,6 +120,7 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "invalid_grace": ProblemKind(422, "Invalid grace period"),
     "invalid_period": ProblemKind(422, "Invalid report period"),
     "evidence_invalid": ProblemKind(422, "Evidence invalid"),
+    "statement_invalid": ProblemKind(422, "Statement not genuine or not consistent"),
     "tree_not_in_order": ProblemKind(422, "Tree not in the order"),
     "daily_limit": ProblemKind(429, "Daily limit reached"),
     "rate_limited": ProblemKind(429, "Too many requests"),

@@ -32,6 +32,7 @@ from saxaul.cli.render import import_progress, print_import, print_packs, print_
 from saxaul.cli.render_reversals import print_reversals
 from saxaul.cli.scenarios import scenarios_app
 from saxaul.cli.simulate_pilot import run_pilot
+from saxaul.cli.statements import statement_app
 from saxaul.cli.trees import trees_app
 from saxaul.cli.webhooks import webhooks_app
 from saxaul.config import Settings
@@ -80,6 +81,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(partners_app, name="partners")
 app.add_typer(certificate_app, name="certificate")
+app.add_typer(statement_app, name="statement")
 app.add_typer(orders_app, name="orders")
 app.add_typer(trees_app, name="trees")
 app.add_typer(archive_app, name="archive")

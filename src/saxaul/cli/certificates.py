@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from saxaul.bootstrap import bootstrap
+from saxaul.cli.common import key_text
 from saxaul.config import Settings
 from saxaul.domain.errors import DomainError
 from saxaul.services import certificates
@@ -70,7 +71,7 @@ def verify_file(
 ) -> None:
     """Check a certificate file offline: exit 0 if genuine, 1 with the reason if not."""
     try:
-        pinned = None if public_key is None else parse_public_key(_key_text(public_key))
+        pinned = None if public_key is None else parse_public_key(key_text(public_key))
         verified = verify(file.read_bytes(), pinned)
     except CertificateInvalid as exc:
         err.print(f"[bold red]not genuine[/] {escape(exc.detail)}")
@@ -90,10 +91,3 @@ def verify_file(
                 events = ", ".join(f"{e['source']}/{e['event_id']}" for e in award["events"])
                 where = f"{award['behaviour']} {award['pack']} {award['day']}: {events}"
             console.print(f"  {portion['grams']} g ← {escape(where)}")
-
-
-def _key_text(value: str) -> str:
-    path = Path(value)
-    if len(value) < 4096 and path.is_file():
-        return path.read_text()
-    return value

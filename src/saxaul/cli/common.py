@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -48,3 +49,11 @@ def fail(exc: DomainError) -> NoReturn:
 def print_json(data: Any) -> None:
     """``data`` as indented JSON on stdout (dates and other values as strings)."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def key_text(value: str) -> str:
+    """A pinned public key as given: the text itself, or the content of the file it names."""
+    path = Path(value)
+    if len(value) < 4096 and path.is_file():
+        return path.read_text()
+    return value

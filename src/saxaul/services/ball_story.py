@@ -22,6 +22,7 @@ from saxaul.scoring.table import FACTOR_IDS_SEPARATOR
 from saxaul.services.runtime import Runtime
 from saxaul.services.scenario_packs import stored_pack
 from saxaul.store import awards_repo
+from saxaul.store.awards_repo import AwardRow
 from saxaul.store.uow import UnitOfWork
 
 
@@ -69,12 +70,18 @@ def ball_story(rt: Runtime, user: str, ball_id: str) -> BallStory:
         award = awards_repo.award_of_ball(conn, user, ball_id)
         if award is None:
             raise NotFound(f"you have no ball {ball_id}", ball_id=ball_id)
-        pack = _pack(rt, conn, award.pack_id, award.pack_version)
+        pack = pack_of(rt, conn, award.pack_id, award.pack_version)
+    return explain(award, pack)
+
+
+def explain(award: AwardRow, pack: Pack) -> BallStory:
+    """The story of the ball minted from ``award``, read beside ``pack`` (the version that
+    scored it): the one explanation of an award, for the ball page and the personal statement."""
     behaviour = pack.behaviour(award.behaviour)
     sources = {source.id: source for source in pack.sources}
     factors = tuple(pack.factor(f) for f in award.factor_ids.split(FACTOR_IDS_SEPARATOR) if f)
     return BallStory(
-        ball_id=ball_id,
+        ball_id=award.id,
         behaviour=behaviour.id,
         name_zh=behaviour.name_zh,
         name_en=behaviour.name_en,
@@ -110,7 +117,7 @@ _shipped = cache(shipped_packs)
 """The shipped packs, read once: they are files of the release and never change under it."""
 
 
-def _pack(rt: Runtime, conn: UnitOfWork, pack_id: str, version: str) -> Pack:
+def pack_of(rt: Runtime, conn: UnitOfWork, pack_id: str, version: str) -> Pack:
     """The pack version that scored an award: one in force, one shipped, or an approved
     business scenario's (registered in the store, not shipped)."""
     ref = f"{pack_id}@{version}"

@@ -44,36 +44,40 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "verify": ("如何验证", "How to verify"),
 }
 
-_STYLE = (
+STYLE = (
     "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}"
     "h1{color:#2e6b30}table{border-collapse:collapse;margin:.5em 0}"
     "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}"
     "code{font-size:.9em;word-break:break-all}.en{color:#555}"
     "body{overflow-wrap:anywhere}pre{white-space:pre-wrap}"
 )
-STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+"""The pages' one stylesheet, shared by every signed file's page (certificate, statement)."""
+STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 """The CSP source of the page's one inline stylesheet: the participant app opens a certificate
 page it fetched with its token as a ``blob:`` document, which runs under the app's own policy."""
 
 
-def label(name: str, lang: Lang) -> str:
-    """A label in both languages, ``lang`` first: ``"树种 · Species"``."""
-    zh, en = LABELS[name]
+def label(name: str, lang: Lang, labels: Mapping[str, tuple[str, str]] = LABELS) -> str:
+    """A label of ``labels`` in both languages, ``lang`` first: ``"树种 · Species"``."""
+    zh, en = labels[name]
     first, second = (zh, en) if lang == "zh" else (en, zh)
     return f"{first} · {second}"
 
 
-def _e(value: object) -> str:
+def esc(value: object) -> str:
+    """``value`` as HTML text, escaped; ``None`` as nothing."""
     return escape("" if value is None else str(value))
 
 
-def _rows(pairs: Iterable[tuple[str, object]]) -> str:
-    return "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in pairs)
+def rows_html(pairs: Iterable[tuple[str, object]]) -> str:
+    """Table rows of (label, value), escaped."""
+    return "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in pairs)
 
 
-def _table(head: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
-    top = "".join(f"<th>{_e(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows)
+def table_html(head: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+    """A table with ``head`` and ``rows``, every cell escaped."""
+    top = "".join(f"<th>{esc(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table><tr>{top}</tr>{body}</table>"
 
 
@@ -100,19 +104,19 @@ def html_page(verified: Verified, lang: Lang = "zh") -> str:
     """The page of a verified certificate."""
     cert = verified.certificate
     parts = [
-        f"<h1>{_e(label('title', lang))}</h1>",
+        f"<h1>{esc(label('title', lang))}</h1>",
         "<table>",
-        _rows(tree_rows(cert, lang)),
+        rows_html(tree_rows(cert, lang)),
         "</table>",
-        f"<h2>{_e(label('planters', lang))}</h2>",
-        _table(["", "g"], ((p["pseudonym"], p["grams"]) for p in cert["planters"])),
-        f"<h2>{_e(label('funding', lang))}</h2>",
+        f"<h2>{esc(label('planters', lang))}</h2>",
+        table_html(["", "g"], ((p["pseudonym"], p["grams"]) for p in cert["planters"])),
+        f"<h2>{esc(label('funding', lang))}</h2>",
         *(_funding(share, cert["awards"], lang) for share in cert["funding"]),
-        f"<h2>{_e(label('liability', lang))}</h2>",
+        f"<h2>{esc(label('liability', lang))}</h2>",
         _liability(cert["liability"], lang),
-        f"<h2>{_e(label('signature', lang))}</h2>",
+        f"<h2>{esc(label('signature', lang))}</h2>",
         "<table>",
-        _rows(
+        rows_html(
             [
                 ("alg", "Ed25519"),
                 ("key_id", verified.key_id),
@@ -120,13 +124,13 @@ def html_page(verified: Verified, lang: Lang = "zh") -> str:
             ]
         ),
         "</table>",
-        f"<h2>{_e(label('verify', lang))}</h2>",
+        f"<h2>{esc(label('verify', lang))}</h2>",
         _how_to_verify(cert["number"], verified.key_id),
     ]
     return (
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(cert['number'])}</title><style>{_STYLE}</style></head><body>"
+        f"<title>{esc(cert['number'])}</title><style>{STYLE}</style></head><body>"
         + "".join(parts)
         + "</body></html>\n"
     )
@@ -134,8 +138,8 @@ def html_page(verified: Verified, lang: Lang = "zh") -> str:
 
 def _funding(share: Mapping[str, Any], awards: Mapping[str, Any], lang: Lang) -> str:
     head = (
-        f"<h3>#{_e(share['seq'])} {_e(share['kind'])} · {_e(share['planter'] or 'pool')} · "
-        f"{_e(share['amount_g'])} g · {_e(share['at'])}</h3>"
+        f"<h3>#{esc(share['seq'])} {esc(share['kind'])} · {esc(share['planter'] or 'pool')} · "
+        f"{esc(share['amount_g'])} g · {esc(share['at'])}</h3>"
     )
     if not share["energy"]:
         return head
@@ -164,29 +168,29 @@ def _funding(share: Mapping[str, Any], awards: Mapping[str, Any], lang: Lang) ->
             ]
         )
     heads = ["g", "kind", "award · pack · day", label("events", lang)]
-    return head + f"<p>{_e(label('energy', lang))}</p>" + _table(heads, rows)
+    return head + f"<p>{esc(label('energy', lang))}</p>" + table_html(heads, rows)
 
 
 def _liability(liability: Mapping[str, Any] | None, lang: Lang) -> str:
     if liability is None:
-        return f"<p>{_e(label('none_yet', lang))}</p>"
+        return f"<p>{esc(label('none_yet', lang))}</p>"
     project = liability["project"] or {}
     order = liability["order"] or {}
-    summary = _rows(
+    summary = rows_html(
         [
             ("status", liability["status"]),
             (label("project", lang), " · ".join(str(v) for v in _project_text(project))),
             (label("order", lang), f"{order.get('id', '')} {order.get('status') or ''}".strip()),
         ]
     )
-    evidence = _table(
+    evidence = table_html(
         ["id", "kind", "sha256", "reported_at", "outcome"],
         (
             (e["id"], e["kind"], e["sha256"], e["reported_at"], e["outcome"])
             for e in liability["evidence"]
         ),
     )
-    return f"<table>{summary}</table><p>{_e(label('evidence', lang))}</p>{evidence}"
+    return f"<table>{summary}</table><p>{esc(label('evidence', lang))}</p>{evidence}"
 
 
 def _project_text(project: Mapping[str, Any]) -> list[object]:
@@ -209,11 +213,11 @@ def _how_to_verify(number: str, key_id: str) -> str:
         "<p>此页仅为展示；凭证是签名的 JSON 文件（format=json）。"
         "<span class='en'>This page is a view; the proof is the signed JSON file "
         "(format=json).</span></p>"
-        f"<pre><code>saxaul certificate verify {_e(number)}.json --public-key KEY</code></pre>"
+        f"<pre><code>saxaul certificate verify {esc(number)}.json --public-key KEY</code></pre>"
         "<p>用实例公开的公钥（GET /v1/certificates/public-key，"
-        f"key_id {_e(key_id)}）验证；任何字节被改动，验证都会失败。"
+        f"key_id {esc(key_id)}）验证；任何字节被改动，验证都会失败。"
         "<span class='en'>Check it against the instance's published key (GET "
-        f"/v1/certificates/public-key, key_id {_e(key_id)}); any changed byte fails "
+        f"/v1/certificates/public-key, key_id {esc(key_id)}); any changed byte fails "
         "verification. Without Saxaul: Ed25519 over the canonical JSON (RFC 8785) of "
         '"certificate", with any Ed25519 library.</span></p>'
     )

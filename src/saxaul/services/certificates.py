@@ -83,7 +83,13 @@ def signed(rt: Runtime, tree_id: str, *, user: str | None) -> bytes:
                 f"tree {tree_id} is {tree.status}: it has a certificate once promised",
                 tree_id=tree_id,
             )
-        chain = _chain(rt, conn, tree)
+        return sealed(rt, conn, tree)
+
+
+def sealed(rt: Runtime, conn: UnitOfWork, tree: Tree) -> bytes:
+    """The signed certificate file of the promised ``tree``, read in ``conn``'s snapshot (a
+    personal statement embeds its trees' files, all read in the statement's one snapshot)."""
+    chain = _chain(rt, conn, tree)
     return certificate_seal.seal(certificates.certificate(chain), rt.keys.sign, rt.keys.public_key)
 
 

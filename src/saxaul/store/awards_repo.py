@@ -6,6 +6,7 @@ Every function runs in the caller's unit of work (``store.uow``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -40,8 +41,10 @@ def award_of_ball(conn: UnitOfWork, owner: str, ball_id: str) -> AwardRow | None
     row = conn.execute(
         select(awards).where(awards.c.id == int(ball_id), awards.c.user_id == owner, minted)
     ).one_or_none()
-    if row is None:
-        return None
+    return None if row is None else _award_row(row)
+
+
+def _award_row(row: Any) -> AwardRow:
     return AwardRow(
         id=str(row.id),
         user_id=row.user_id,
@@ -54,3 +57,22 @@ def award_of_ball(conn: UnitOfWork, owner: str, ball_id: str) -> AwardRow | None
         energy_g=row.energy_g,
         events_counted=row.events_counted,
     )
+
+
+def awards_of_balls(conn: UnitOfWork, owner: str) -> list[AwardRow]:
+    """Every award ``owner``'s balls were minted from, oldest first.
+
+    Why through the balls: ``balls.owner`` is indexed and ``awards.user_id`` is not (the
+    awards table is written in bulk by every import), so this reads a participant's few
+    hundred or thousand awards by primary key instead of scanning them all.
+    """
+    ids = conn.execute(select(balls.c.id).where(balls.c.owner == owner)).scalars().all()
+    numbers = sorted(int(i) for i in ids if i.isascii() and i.isdigit() and int(i) <= BIGINT_MAX)
+    if not numbers:
+        return []
+    rows = conn.execute(
+        select(awards)
+        .where(awards.c.id.in_(numbers), awards.c.user_id == owner)
+        .order_by(awards.c.id)
+    )
+    return [_award_row(row) for row in rows]

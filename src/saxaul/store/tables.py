@@ -598,3 +598,25 @@ job_marks = Table(
     Column("name", Text, primary_key=True, comment="the job and what it walks, e.g. mint.awards"),
     Column("value", BigInteger, nullable=False, comment="the highest id the job has passed"),
 )
+
+# ---------------------------------------------------------------- imported statements (0010)
+#
+# Why verbatim: a personal carbon statement brought from another instance is that instance's
+# signed word, so it is kept byte for byte (it still verifies) beside the few facts the lists
+# show; it is history to read, never energy: nothing here touches the ledger.
+
+imported_statements = Table(
+    "imported_statements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Text, nullable=False, comment="the participant here who brought it"),
+    Column("sha256", Text, nullable=False, comment="of the signed file: the same file once"),
+    Column("issuer_key_id", Text, nullable=False),
+    Column("origin_user_id", Text, nullable=False, comment="their id at the issuing instance"),
+    Column("period_from_us", BigInteger, nullable=False),
+    Column("period_to_us", BigInteger, nullable=False),
+    Column("generated_at_us", BigInteger, nullable=False),
+    Column("document", Text, nullable=False, comment="the signed file, verbatim"),
+    Column("imported_at_us", BigInteger, nullable=False),
+    UniqueConstraint("user_id", "sha256"),
+)

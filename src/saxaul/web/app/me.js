@@ -1,12 +1,12 @@
-// Me and my data: my ledger, an export of everything the API gives me, and an honest word on
-// erasure (not available yet: no button pretends otherwise).
+// Me and my data: my ledger, my signed personal carbon statement (the server builds and signs
+// it: everything held about me, which verifies offline and another instance can keep), and an
+// honest word on erasure (not available yet: no button pretends otherwise).
 
-import { call } from "/common/api.js";
-import { grams, t, when } from "/common/i18n.js";
-import { attempt, el, notify } from "./ui.js";
+import { call, credential, Problem } from "/common/api.js";
+import { current, grams, t, when } from "/common/i18n.js";
+import { attempt, el, notify, openMine } from "./ui.js";
 
 const KIND = "participant";
-const PAGE = 500;
 
 export async function showMe(screen) {
   const [me, ledger] = await Promise.all([
@@ -14,7 +14,9 @@ export async function showMe(screen) {
     call(KIND, "GET", "/v1/me/ledger?limit=50"),
   ]);
   const exporter = el("button", { type: "button", id: "export", i18n: "me.export" });
-  exporter.addEventListener("click", () => attempt(() => exportAll(me.user_id)));
+  exporter.addEventListener("click", () => attempt(() => downloadStatement(me.user_id)));
+  const reader = el("button", { type: "button", class: "quiet", id: "statement-page", i18n: "me.statement_page" });
+  reader.addEventListener("click", () => openMine(`/v1/me/statement.html?lang=${current()}`));
   const rows = ledger.transfers.map((x) =>
     el(
       "tr",
@@ -27,7 +29,7 @@ export async function showMe(screen) {
   );
   screen.append(
     el("h2", { text: t("me.title", { user: me.user_id }) }),
-    el("section", { class: "card" }, el("p", { i18n: "me.export_intro" }), exporter),
+    el("section", { class: "card" }, el("p", { i18n: "me.export_intro" }), exporter, reader),
     el("section", { class: "card" }, el("h3", { i18n: "me.erasure_title" }), el("p", { i18n: "me.erasure" })),
     el("h3", { i18n: "me.ledger" }),
     rows.length
@@ -56,30 +58,15 @@ export async function showMe(screen) {
   );
 }
 
-/** Every page of my ledger, newest first, as the API gives it. */
-async function wholeLedger() {
-  const transfers = [];
-  let before = null;
-  do {
-    const page = await call(KIND, "GET", `/v1/me/ledger?limit=${PAGE}${before ? `&before=${before}` : ""}`);
-    transfers.push(...page.transfers);
-    before = page.next_before;
-  } while (before);
-  return transfers;
-}
-
-/** Download one JSON file of everything the API tells me about me. */
-async function exportAll(user) {
-  const [forest, trees, friends, ledger] = await Promise.all([
-    call(KIND, "GET", "/v1/me/forest"),
-    call(KIND, "GET", "/v1/me/trees"),
-    call(KIND, "GET", "/v1/me/friends"),
-    wholeLedger(),
-  ]);
-  const data = { user_id: user, exported_at: new Date().toISOString(), forest, trees, friends, ledger };
+/** Download my signed statement, exactly as the server signed it (any changed byte fails). */
+async function downloadStatement(user) {
+  const answer = await fetch("/v1/me/statement", {
+    headers: { Authorization: `Bearer ${credential(KIND)}` },
+  });
+  if (!answer.ok) throw new Problem(answer.status, await answer.json());
   const link = el("a", {
-    href: URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" })),
-    download: `saxaul-${user}.json`,
+    href: URL.createObjectURL(new Blob([await answer.arrayBuffer()], { type: "application/json" })),
+    download: `saxaul-statement-${user}.json`,
   });
   document.body.append(link);
   link.click();

@@ -1,12 +1,10 @@
 // My trees: each one's status (funding, owed, planted, verified alive…) and its certificate.
 //
-// Why the certificate is fetched rather than linked: the route needs the participant's bearer
-// token, which a plain link cannot send; the page fetches it and opens the HTML as a blob: page
-// (the pages' CSP allows the certificate's one inline stylesheet by its hash).
+// The certificate's page is fetched with my token and opened as a blob: page (ui.js openMine).
 
-import { call, credential, Problem, tapKey } from "/common/api.js";
+import { call, tapKey } from "/common/api.js";
 import { current, grams, t, when } from "/common/i18n.js";
-import { attempt, el, named, notify, redraw } from "./ui.js";
+import { attempt, el, named, notify, openMine, redraw } from "./ui.js";
 
 const KIND = "participant";
 
@@ -36,27 +34,11 @@ function treeCard(tree) {
   );
   if (tree.certificate?.url) {
     const button = el("button", { type: "button", class: "quiet", "data-certificate": tree.id, i18n: "trees.certificate" });
-    button.addEventListener("click", () => openCertificate(tree.certificate.url));
+    button.addEventListener("click", () => openMine(`${tree.certificate.url}?format=html&lang=${current()}`));
     card.append(el("p", { class: "muted cert-number", text: tree.certificate.number }), button);
   }
   if (tree.status === "funding") card.append(poolForm(tree));
   return card;
-}
-
-/** Fetch the certificate page with my token and open it in a new tab. */
-async function openCertificate(url) {
-  const tab = window.open("", "_blank"); // opened on the tap itself, so no pop-up blocker stops it
-  const answer = await fetch(`${url}?format=html&lang=${current()}`, {
-    headers: { Authorization: `Bearer ${credential(KIND)}` },
-  });
-  if (!answer.ok) {
-    tab?.close();
-    notify("error", new Problem(answer.status, await answer.json()).say(current()));
-    return;
-  }
-  const page = URL.createObjectURL(new Blob([await answer.text()], { type: "text/html" }));
-  if (tab) tab.location.href = page;
-  else window.location.href = page;
 }
 
 /** Pool some of my energy into a co-planted tree still funding. */

@@ -1,7 +1,7 @@
 // Helpers every screen of the app shares: its notice area, times, countdowns, redrawing. What
 // the consoles share too (building elements, a failure's words) is in /common/dom.js.
 
-import { Problem } from "/common/api.js";
+import { credential, Problem } from "/common/api.js";
 import { current, t } from "/common/i18n.js";
 import { el, failure, locale } from "/common/dom.js";
 
@@ -31,6 +31,26 @@ export async function attempt(action) {
     notify("error", explain(error));
     return undefined;
   }
+}
+
+/**
+ * Fetch a page of mine (a certificate, my statement) with my token and open it in a new tab.
+ *
+ * Why fetched rather than linked: the route needs the participant's bearer token, which a
+ * plain link cannot send; the HTML is opened as a blob: page, which runs under the app's own
+ * CSP (it allows the signed files' pages' one inline stylesheet by its hash, and no script).
+ */
+export async function openMine(url) {
+  const tab = window.open("", "_blank"); // opened on the tap itself, so no pop-up blocker stops it
+  const answer = await fetch(url, { headers: { Authorization: `Bearer ${credential("participant")}` } });
+  if (!answer.ok) {
+    tab?.close();
+    notify("error", new Problem(answer.status, await answer.json()).say(current()));
+    return;
+  }
+  const page = URL.createObjectURL(new Blob([await answer.text()], { type: "text/html" }));
+  if (tab) tab.location.href = page;
+  else window.location.href = page;
 }
 
 /** An instant's time of day on this device's clock: "07:12". */
