@@ -49,13 +49,19 @@ MINE = (*REFUSED, "not_found")
     summary="Subscribe to events",
     status_code=status.HTTP_201_CREATED,
     response_model=SubscriptionSecretOut,
-    responses=problem_responses(*REFUSED, "unknown_event_type", "invalid_webhook_url"),
+    responses=problem_responses(
+        *REFUSED, "unknown_event_type", "invalid_webhook_url", "webhook_address_refused"
+    ),
 )
 async def post_subscription(
     rt: RuntimeDep, partner: Writer, body: SubscriptionIn
 ) -> SubscriptionSecretOut:
     """Send the events of `event_types` recorded from now on to `url`, signed with the secret
-    in this answer (shown once: store it)."""
+    in this answer (shown once: store it).
+
+    `url` must lead to a public address (`webhook_address_refused` for a loopback, private,
+    link-local or other special-purpose one, or a name resolving to one); every delivery checks
+    again where the name leads."""
     made = await run_in_threadpool(webhooks.subscribe, rt, partner, body.url, body.event_types)
     return SubscriptionSecretOut(
         **SubscriptionOut.of(made.subscription).model_dump(), secret=made.secret
