@@ -115,10 +115,15 @@ def subscribe(
     return Subscribed(stored, secret(rt, stored.id, stored.secret_version))
 
 
-def subscriptions(rt: Runtime, partner: PartnerPrincipal) -> list[StoredSubscription]:
-    """The partner's subscriptions in its key's mode, oldest first."""
+def subscriptions(
+    rt: Runtime, partner: PartnerPrincipal, *, limit: int, after_id: int = 0
+) -> list[StoredSubscription]:
+    """The partner's subscriptions in its key's mode, oldest first: a page of ``limit`` after
+    ``after_id``."""
     with rt.db.reading() as conn:
-        return webhooks_repo.subscriptions(conn, partner.partner_id, partner.mode.value)
+        return webhooks_repo.subscriptions(
+            conn, partner.partner_id, partner.mode.value, limit=limit, after_id=after_id
+        )
 
 
 def subscription(
