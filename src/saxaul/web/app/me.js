@@ -1,7 +1,7 @@
 // Me and my data: my ledger, an export of everything the API gives me, and an honest word on
 // erasure (not available yet: no button pretends otherwise).
 
-import { call } from "/common/api.js";
+import { allPages, call } from "/common/api.js";
 import { grams, t, when } from "/common/i18n.js";
 import { attempt, el, notify } from "./ui.js";
 
@@ -70,12 +70,17 @@ async function wholeLedger() {
 
 /** Download one JSON file of everything the API tells me about me. */
 async function exportAll(user) {
-  const [forest, trees, friends, ledger] = await Promise.all([
-    call(KIND, "GET", "/v1/me/forest"),
-    call(KIND, "GET", "/v1/me/trees"),
-    call(KIND, "GET", "/v1/me/friends"),
+  const get = (path) => call(KIND, "GET", path);
+  const [forest, treePages, friendPages, ledger] = await Promise.all([
+    get("/v1/me/forest"),
+    allPages(get, "/v1/me/trees"),
+    allPages(get, "/v1/me/friends"),
     wholeLedger(),
   ]);
+  const trees = treePages.flatMap((page) => page.trees);
+  const friends = Object.fromEntries(
+    ["friends", "incoming", "outgoing"].map((list) => [list, friendPages.flatMap((page) => page[list])]),
+  );
   const data = { user_id: user, exported_at: new Date().toISOString(), forest, trees, friends, ledger };
   const link = el("a", {
     href: URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" })),
