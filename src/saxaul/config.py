@@ -5,11 +5,13 @@ Example: ``SAXAUL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test saxaul 
 
 from __future__ import annotations
 
+import ipaddress
+
 from limits import parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from saxaul.domain.webhooks import DEFAULT_POLICY, WebhookPolicy
+from saxaul.domain.webhooks import DEFAULT_POLICY, Network, WebhookPolicy
 
 
 class Settings(BaseSettings):
@@ -310,6 +312,24 @@ class Settings(BaseSettings):
             raise ValueError("give memory:// or redis://HOST:PORT/DB")
         return value
 
+    webhooks_allowed_networks: str = Field(
+        default="",
+        description="Networks (CIDR, comma-separated) webhook deliveries may reach besides "
+        "public addresses, e.g. `10.20.0.0/16` for a receiver inside the operator's own network. "
+        "Empty (the default): loopback, private, link-local, carrier-grade NAT and other "
+        "special-purpose addresses are refused, at registration and at every delivery "
+        "(IANA special-purpose address registries, RFC 6890).",
+    )
+
+    @field_validator("webhooks_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        try:
+            _parse_networks(value)
+        except ValueError as exc:
+            raise ValueError(f"give networks in CIDR form, comma-separated: {exc}") from exc
+        return value
+
     @field_validator("webhooks_retry_s")
     @classmethod
     def _retry_schedule(cls, value: str) -> str:
@@ -327,4 +347,10 @@ class Settings(BaseSettings):
             max_age_s=self.webhooks_max_age_s,
             timeout_s=self.webhooks_timeout_s,
             rotation_grace_s=self.webhooks_rotation_grace_s,
+            allowed_networks=_parse_networks(self.webhooks_allowed_networks),
         )
+
+
+def _parse_networks(value: str) -> tuple[Network, ...]:
+    """``"10.20.0.0/16, fd00::/8"`` as networks; a host's bits set (``10.20.0.1/16``) is refused."""
+    return tuple(ipaddress.ip_network(part.strip()) for part in value.split(",") if part.strip())

@@ -30,7 +30,12 @@ def test_invite_accept_list_and_remove(
     )
     assert invited.status_code == 200, invited.text
     assert invited.json() == {"user_id": "u2", "status": "pending", "since": NOW}
-    pending = {"friends": [], "incoming": [{"user_id": "u1", "since": NOW}], "outgoing": []}
+    pending = {
+        "friends": [],
+        "incoming": [{"user_id": "u1", "since": NOW}],
+        "outgoing": [],
+        "next_after_id": None,
+    }
     assert client.get("/v1/me/friends", headers=tokens["u2"]).json() == pending
 
     accepted = client.post("/v1/me/friends/invitations/u1/accept", headers=tokens["u2"])
@@ -38,7 +43,12 @@ def test_invite_accept_list_and_remove(
     assert accepted.status_code == 200, accepted.text
     assert accepted.json() == {"user_id": "u1", "since": NOW}
     listing = client.get("/v1/me/friends", headers=tokens["u1"]).json()
-    assert listing == {"friends": [{"user_id": "u2", "since": NOW}], "incoming": [], "outgoing": []}
+    assert listing == {
+        "friends": [{"user_id": "u2", "since": NOW}],
+        "incoming": [],
+        "outgoing": [],
+        "next_after_id": None,
+    }
     removed = client.delete("/v1/me/friends/u1", headers=tokens["u2"])
     assert removed.status_code == 204 and removed.content == b""
     assert client.get("/v1/me/friends", headers=tokens["u1"]).json()["friends"] == []

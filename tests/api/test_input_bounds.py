@@ -242,6 +242,17 @@ def test_every_page_size_has_a_default_and_a_maximum() -> None:
     ]
 
     assert "get /v1/me/ledger limit" in sizes and "get /v1/operator/dashboard days" in sizes
+    assert {  # the lists an owner grows: paged too
+        f"get {path} limit"
+        for path in (
+            "/v1/partner/keys",
+            "/v1/partner/members",
+            "/v1/partner/webhooks",
+            "/v1/partner/scenarios",
+            "/v1/me/friends",
+            "/v1/me/trees",
+        )
+    } <= set(sizes)
     assert unbounded == [], "give each page size a minimum of 1, a default and a maximum"
 
 

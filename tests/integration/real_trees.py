@@ -2,7 +2,8 @@
 the ``saxaul certificate verify`` command run as its own process.
 
 Why HTTPS with a throwaway certificate: a live subscription's URL must be ``https://`` (plain
-``http://`` is sandbox-only, ``domain/webhooks.check_url``), and the tree of this story is live.
+``http://`` is sandbox-only, ``domain/webhooks.check_url``), and the tree of this story is live
+(the test's settings allow 127.0.0.1, ``SAXAUL_WEBHOOKS_ALLOWED_NETWORKS``).
 So the receiver serves TLS with a self-signed certificate for 127.0.0.1, and the test trusts it
 through ``SSL_CERT_FILE``, which the standard library's default context (the dispatcher's
 ``urllib``) reads when it opens a connection: the dispatcher runs unchanged, certificate

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from saxaul.domain.errors import NotFound
+from saxaul.domain.paging import MAX_PAGE
 from saxaul.domain.play import Collect
 from saxaul.services import crowd, forest, friends, game
 from saxaul.services.runtime import Runtime
@@ -46,7 +47,7 @@ def test_befriend_many_stores_accepted_friendships_at_their_time(
     since = dt.datetime(2026, 1, 3, 9, tzinfo=dt.UTC)
     assert friends.befriend_many(runtime, [("a", "b", since), ("c", "a", since)]) == 2
     assert friends.befriend_many(runtime, [("b", "a", since)]) == 0  # already friends
-    listed = friends.list_friends(runtime, "a")
+    listed = friends.list_friends(runtime, "a", limit=MAX_PAGE)
     assert [(f.user_id, f.since) for f in listed.friends] == [("b", since), ("c", since)]
     with pytest.raises(NotFound):
         friends.befriend_many(runtime, [("a", "zz", since)])

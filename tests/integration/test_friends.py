@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from saxaul.domain.errors import DomainError, NotFound
 from saxaul.domain.friends import Friendship, FriendshipRefused, FriendshipStatus
+from saxaul.domain.paging import MAX_PAGE
 from saxaul.services import friends, participants
 from saxaul.services.friends import Friend
 from saxaul.services.runtime import Runtime
@@ -39,14 +40,14 @@ def test_an_invitation_waits_until_the_invitee_accepts(people: Runtime, clock: F
 
     assert (invited.user_low, invited.user_high, invited.inviter) == ("u1", "u2", "u2")
     assert invited.status is FriendshipStatus.PENDING
-    assert friends.list_friends(people, "u1").incoming == [Friend("u2", invited_at)]
-    assert friends.list_friends(people, "u2").outgoing == [Friend("u1", invited_at)]
+    assert friends.list_friends(people, "u1", limit=MAX_PAGE).incoming == [Friend("u2", invited_at)]
+    assert friends.list_friends(people, "u2", limit=MAX_PAGE).outgoing == [Friend("u1", invited_at)]
 
     accepted = friends.accept(people, "u1", "u2")
 
     assert accepted.status is FriendshipStatus.ACCEPTED and accepted.since == clock.now()
     for user, other in [("u1", "u2"), ("u2", "u1")]:
-        listing = friends.list_friends(people, user)
+        listing = friends.list_friends(people, user, limit=MAX_PAGE)
         assert listing.friends == [Friend(other, clock.now())]
         assert listing.incoming == listing.outgoing == []
 
@@ -89,7 +90,7 @@ def test_refused_invitations_store_nothing(
         friends.invite(people, inviter, invitee)
 
     assert refused.value.code == code and refused.value.fields["detail_zh"]
-    assert friends.list_friends(people, inviter) == friends.FriendList([], [], [])
+    assert friends.list_friends(people, inviter, limit=MAX_PAGE) == friends.FriendList([], [], [])
 
 
 def test_a_participant_without_consent_can_be_a_friend(people: Runtime) -> None:
@@ -110,7 +111,7 @@ def test_either_side_removes_and_a_pending_invitation_can_be_declined_or_cancell
     friends.remove(people, "u1", "u3")  # the inviter cancels
     friends.remove(people, "u1", "u4")  # the invitee declines
 
-    assert friends.list_friends(people, "u1") == friends.FriendList([], [], [])
+    assert friends.list_friends(people, "u1", limit=MAX_PAGE) == friends.FriendList([], [], [])
     with pytest.raises(NotFound):
         friends.remove(people, "u1", "u2")
     assert friends.invite(people, "u2", "u1").status is FriendshipStatus.PENDING

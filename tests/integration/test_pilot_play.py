@@ -9,6 +9,7 @@ from pathlib import Path
 
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
+from saxaul.domain.paging import MAX_PAGE
 from saxaul.services import forest, methodology
 from saxaul.services.ledger_audit import audit
 from saxaul.sim.clock import DemoClock
@@ -42,6 +43,6 @@ def test_a_small_pilot_plants_trees_and_audits_clean(tmp_path: Path) -> None:
         target_g = scenario.play.target_avoided_t * 1e6 * 400 / scenario.participants
         assert 0.75 * target_g < log.energy_g < 1.25 * target_g
         assert log.play.applied["collect"] > 0 and log.play.applied["steal"] > 0
-        assert sum(len(forest.my_trees(rt, p)) for p in files.activity) == log.trees
+        assert sum(len(forest.my_trees(rt, p, limit=MAX_PAGE)) for p in files.activity) == log.trees
     finally:
         rt.db.dispose()

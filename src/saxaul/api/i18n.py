@@ -79,6 +79,13 @@ ZH: Mapping[str, tuple[tuple[str | None, str], ...]] = {
         ("tree_id", "你没有编号为 {tree_id} 的树"),
         (None, "找不到你要的内容"),
     ),
+    "webhook_address_refused": (
+        (
+            None,
+            "Webhook 只能发往公网地址：{host} 指向 {address}，属于本机、内网、链路本地"
+            "（云元数据）或其他专用地址，不能接收推送",
+        ),
+    ),
     "report_link_invalid": (
         (None, "这个报告链接无效（被改动过或不完整）；请向运营方索取新的链接"),
     ),

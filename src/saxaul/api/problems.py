@@ -104,6 +104,7 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "invalid_request": ProblemKind(422, "Invalid request"),
     "unknown_event_type": ProblemKind(422, "Unknown event type"),
     "invalid_webhook_url": ProblemKind(422, "Webhook URL not allowed"),
+    "webhook_address_refused": ProblemKind(422, "Webhook address not public"),
     "own_account": ProblemKind(422, "Not with your own account"),
     "not_a_step": ProblemKind(422, "Not a watering step"),
     "not_a_cover": ProblemKind(422, "Not a cover offered"),

@@ -168,11 +168,11 @@ def friends_forests(rt: Runtime, user: str) -> FriendsForestsView:
     return FriendsForestsView(week_starts=since, friends=tuple(summaries))
 
 
-def my_trees(rt: Runtime, user: str) -> list[TreeView]:
-    """Every tree the caller plants or co-plants, with certificates for promised ones and
-    where their planting stands."""
+def my_trees(rt: Runtime, user: str, *, limit: int, after_id: str | None = None) -> list[TreeView]:
+    """The trees the caller plants or co-plants, newest first, with certificates for promised
+    ones and where their planting stands: a page of ``limit`` after tree ``after_id``."""
     with rt.db.reading() as conn:
-        trees = trees_repo.trees_of(conn, user)
+        trees = trees_repo.trees_of(conn, user, limit=limit, after_id=after_id)
         planting = _planting(conn, trees)
     return [tree_view(tree, rt, planting.get(tree.id)) for tree in trees.values()]
 

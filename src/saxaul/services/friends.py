@@ -6,7 +6,7 @@ someone else's behalf. Friendship is what makes stealing energy and planting tog
 the game's services ask ``store.friends_repo.accepted_pairs`` / ``friends_of`` directly.
 
 Example: ``invite(rt, "u2", "u1")`` → pending; ``accept(rt, "u1", "u2")`` → accepted;
-``list_friends(rt, "u1").friends == [Friend("u2", since=<accepted at>)]``.
+``list_friends(rt, "u1", limit=50).friends == [Friend("u2", since=<accepted at>)]``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import polars as pl
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import Conflict, NotFound
 from saxaul.domain.friends import Friendship, FriendshipStatus, InviteStep, invite_step, pair
+from saxaul.domain.paging import next_after_id
 from saxaul.services.runtime import Runtime
 from saxaul.store import friends_bulk, participants_repo
 from saxaul.store import friends_repo as repo
@@ -43,6 +44,8 @@ class FriendList:
     """Invitations to this participant, which they may accept or decline."""
     outgoing: list[Friend]
     """Invitations from this participant, not yet accepted (they may cancel them)."""
+    next_after_id: str | None = None
+    """Where the next page starts (``domain.paging``), ``None`` after the last."""
 
 
 def invite(rt: Runtime, inviter: str, invitee: str) -> Friendship:
@@ -137,10 +140,11 @@ def remove(rt: Runtime, user: str, other: str) -> None:
         )
 
 
-def list_friends(rt: Runtime, user: str) -> FriendList:
-    """``user``'s friends, incoming and outgoing invitations, each oldest first."""
+def list_friends(rt: Runtime, user: str, *, limit: int, after_id: str | None = None) -> FriendList:
+    """A page of ``user``'s list: the next ``limit`` people after ``after_id`` by participant
+    id, sorted into friends, incoming and outgoing invitations, each oldest first."""
     with rt.db.reading() as conn:
-        rows = repo.list_for(conn, user)
+        rows = repo.list_for(conn, user, limit=limit, after_id=after_id)
     friends, incoming, outgoing = [], [], []
     for row in rows:
         if row.status is FriendshipStatus.ACCEPTED:
@@ -149,7 +153,12 @@ def list_friends(rt: Runtime, user: str) -> FriendList:
             outgoing.append(Friend(row.invitee, row.invited_at))
         else:
             incoming.append(Friend(row.inviter, row.invited_at))
-    return FriendList(_oldest_first(friends), _oldest_first(incoming), _oldest_first(outgoing))
+    return FriendList(
+        _oldest_first(friends),
+        _oldest_first(incoming),
+        _oldest_first(outgoing),
+        next_after_id([row.other(user) for row in rows], limit),
+    )
 
 
 def _oldest_first(people: list[Friend]) -> list[Friend]:

@@ -69,11 +69,14 @@ def key_status(record: KeyRecord, now_us: int) -> KeyStatus:
     return "expiring" if record.expires_at_us > now_us else "expired"
 
 
-def list_keys(rt: Runtime, principal: PartnerPrincipal) -> list[KeyView]:
-    """Every key of the caller's organisation, both modes, revoked and expired ones too."""
+def list_keys(
+    rt: Runtime, principal: PartnerPrincipal, *, limit: int, after_id: int = 0
+) -> list[KeyView]:
+    """The keys of the caller's organisation, both modes, revoked and expired ones too, oldest
+    first: a page of ``limit`` after ``after_id``."""
     now_us = to_us(rt.clock.now())
     with rt.db.reading() as conn:
-        records = partners_repo.keys(conn, principal.partner_id)
+        records = partners_repo.keys(conn, principal.partner_id, limit=limit, after_id=after_id)
     return [KeyView(r, key_status(r, now_us)) for r in records]
 
 

@@ -22,10 +22,13 @@ from saxaul.store.partners_repo import StoredMember
 from saxaul.store.uow import WriteUnitOfWork
 
 
-def list_members(rt: Runtime, principal: PartnerPrincipal) -> list[StoredMember]:
-    """The caller's organisation's current members, oldest first."""
+def list_members(
+    rt: Runtime, principal: PartnerPrincipal, *, limit: int, after_id: int = 0
+) -> list[StoredMember]:
+    """The caller's organisation's current members, oldest first: a page of ``limit`` after
+    ``after_id``."""
     with rt.db.reading() as conn:
-        return partners_repo.members(conn, principal.partner_id)
+        return partners_repo.members(conn, principal.partner_id, limit=limit, after_id=after_id)
 
 
 def add_member(

@@ -211,12 +211,14 @@ def scenario(rt: Runtime, principal: PartnerPrincipal, scenario_id: str) -> Scen
         return Scenario.of(own(conn, principal, scenario_id))
 
 
-def scenarios(rt: Runtime, principal: PartnerPrincipal) -> list[Scenario]:
-    """The partner's scenarios, newest first."""
+def scenarios(
+    rt: Runtime, principal: PartnerPrincipal, *, limit: int, after_id: str | None = None
+) -> list[Scenario]:
+    """The partner's scenarios, newest first: a page of ``limit`` after scenario ``after_id``."""
     proposer(principal)
     with rt.db.reading() as conn:
         rows = scenarios_repo.list_scenarios(
-            conn, partner_id=principal.partner_id, limit=LIST_LIMIT
+            conn, partner_id=principal.partner_id, limit=limit, after_id=after_id
         )
     return [Scenario.of(row) for row in rows]
 

@@ -93,7 +93,9 @@ def content(rt: Runtime, user: str) -> dict[str, Any]:
         mine.update(accounts.ball_account_id(b.id) for b in balls)
         rows = list(_history(conn, mine))
         own = {a.id for a in award_rows}
-        trees = [_tree(rt, conn, t, own) for t in trees_repo.trees_of(conn, user).values()]
+        trees = [
+            _tree(rt, conn, t, own) for t in trees_repo.trees_of(conn, user, limit=None).values()
+        ]
     awards = [_award(story, facts.get(story.ball_id)) for story in stories]
     history = [_transfer(seq, transfer, mine) for seq, transfer in rows]
     start = min(person.enrolled_at_us, to_us(rows[0][1].at)) if rows else person.enrolled_at_us

@@ -23,6 +23,7 @@ outbox, and ``dispatch_once(rt)`` POSTs it there, signed.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import json
 import random
@@ -35,8 +36,8 @@ from dataclasses import dataclass, fields
 from saxaul import __version__
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.errors import Conflict, NotFound
-from saxaul.domain.partners import PartnerPrincipal
-from saxaul.domain.webhooks import TEST_EVENT, check_url, parse_event_types, sign
+from saxaul.domain.partners import Mode, PartnerPrincipal
+from saxaul.domain.webhooks import TEST_EVENT, Reach, check_url, parse_event_types, sign
 from saxaul.services import webhook_http
 from saxaul.services.runtime import Runtime
 from saxaul.store import webhook_outbox, webhooks_repo
@@ -66,7 +67,7 @@ Delivery = StoredDelivery
 MAX_ID = INTEGER_MAX
 """The largest subscription or delivery id (bounds path parameters)."""
 
-Sender = Callable[[str, bytes, Mapping[str, str], float], webhook_http.Answer]
+Sender = Callable[[str, bytes, Mapping[str, str], float, Reach], webhook_http.Answer]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +88,15 @@ def subscribe(
     rt: Runtime, partner: PartnerPrincipal, url: str, event_types: Sequence[str]
 ) -> Subscribed:
     """A subscription of ``partner`` (in its key's mode) to ``event_types`` at ``url``; it
-    receives the events recorded from now on."""
-    checked = check_url(url, partner.mode)
+    receives the events recorded from now on.
+
+    A host name is resolved now and refused if it leads anywhere deliveries may not go (every
+    delivery checks again); a name that does not resolve yet is accepted, and its deliveries
+    fail until it does."""
+    allowed = rt.webhooks.allowed_networks
+    checked = check_url(url, partner.mode, allowed)
+    with contextlib.suppress(OSError):  # not resolving yet: checked at each delivery
+        webhook_http.destinations(checked, Reach.of(partner.mode, allowed))
     types = parse_event_types(event_types)
     at_us = to_us(rt.clock.now())
 
@@ -107,10 +115,15 @@ def subscribe(
     return Subscribed(stored, secret(rt, stored.id, stored.secret_version))
 
 
-def subscriptions(rt: Runtime, partner: PartnerPrincipal) -> list[StoredSubscription]:
-    """The partner's subscriptions in its key's mode, oldest first."""
+def subscriptions(
+    rt: Runtime, partner: PartnerPrincipal, *, limit: int, after_id: int = 0
+) -> list[StoredSubscription]:
+    """The partner's subscriptions in its key's mode, oldest first: a page of ``limit`` after
+    ``after_id``."""
     with rt.db.reading() as conn:
-        return webhooks_repo.subscriptions(conn, partner.partner_id, partner.mode.value)
+        return webhooks_repo.subscriptions(
+            conn, partner.partner_id, partner.mode.value, limit=limit, after_id=after_id
+        )
 
 
 def subscription(
@@ -340,7 +353,8 @@ def _attempt(rt: Runtime, claimed: ClaimedDelivery, send: Sender) -> StoredAttem
         ),
     }
     started = time.monotonic()
-    answer = send(sub.url, payload, headers, rt.webhooks.timeout_s)
+    reach = Reach.of(Mode(sub.mode), rt.webhooks.allowed_networks)
+    answer = send(sub.url, payload, headers, rt.webhooks.timeout_s, reach)
     duration_us = round((time.monotonic() - started) * 1_000_000)
     error = answer.error
     if error is None and not answer.ok:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from saxaul.domain.errors import DomainError
+from saxaul.domain.paging import MAX_PAGE
 from saxaul.domain.play import Collect, CoPlant, Move, Outcome, Pool, Protect, Water
 from saxaul.services import forest, friends, game, game_batch, game_requests
 from saxaul.services.balls import expire_balls, mint_balls
@@ -93,7 +94,19 @@ def make_friends(rt: Runtime, players: Sequence[str], per_player: int, seed: int
 
 
 def _friend_map(rt: Runtime, players: Sequence[str]) -> dict[str, list[str]]:
-    return {p: [f.user_id for f in friends.list_friends(rt, p).friends] for p in players}
+    return {p: _friends_of(rt, p) for p in players}
+
+
+def _friends_of(rt: Runtime, player: str) -> list[str]:
+    """Every friend of ``player``, page after page."""
+    found: list[str] = []
+    after: str | None = None
+    while True:
+        page = friends.list_friends(rt, player, limit=MAX_PAGE, after_id=after)
+        found += [f.user_id for f in page.friends]
+        if page.next_after_id is None:
+            return found
+        after = page.next_after_id
 
 
 def play_batched(

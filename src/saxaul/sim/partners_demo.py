@@ -15,8 +15,10 @@ Example: ``real_trees(rt, clock, players, out=Path("var/demo"))`` → a ``RealTr
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import ipaddress
 import json
 import tomllib
 from collections import Counter
@@ -29,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from saxaul.domain.orders import Irrigation, OrderStatus
 from saxaul.domain.partners import Mode, PartnerKind, PartnerPrincipal, Scope
+from saxaul.domain.webhooks import Reach
 from saxaul.services import (
     certificates,
     evidence,
@@ -112,7 +115,9 @@ def real_trees(rt: Runtime, clock: DemoClock, players: Sequence[str], *, out: Pa
     log.live_key = partner_keys.issue_key(rt, NGO, "demo", Mode.LIVE, frozenset(Scope))
     ngo = partners.authenticate_partner(rt, log.live_key.secret)
     with local_receiver() as inbox:
-        subscribed = webhooks.subscribe(rt, ngo, f"https://{inbox.url}", ["*"])
+        subscribed = webhooks.subscribe(
+            _reaching_this_machine(rt), ngo, f"https://{inbox.url}", ["*"]
+        )
         webhooks.send_test(rt, ngo, subscribed.subscription.id)
         planted = _orders_and_planting(rt, ngo, data, log)
         clock.set(clock.now() + dt.timedelta(days=data["survival"]["after_days"]))
@@ -123,18 +128,25 @@ def real_trees(rt: Runtime, clock: DemoClock, players: Sequence[str], *, out: Pa
         alive = next(t for t in planted if t not in log.replanted and t not in log.reopened)
         log.certificate = _certificate(rt, alive, out)
         _scenario(rt, clock, players, data["scenario"], log)
-        sent = webhooks.dispatch_until_idle(rt, send=_local_transport)
+        sent = webhooks.dispatch_until_idle(_reaching_this_machine(rt), send=_local_transport)
         log.delivered, log.delivery_attempts = dict(inbox.types), sent.attempts
     return log
 
 
+def _reaching_this_machine(rt: Runtime) -> Runtime:
+    """``rt`` whose webhooks may reach 127.0.0.1, where the demo's receiver listens, as an
+    operator allows an on-premise receiver (``SAXAUL_WEBHOOKS_ALLOWED_NETWORKS``)."""
+    here = (ipaddress.ip_network("127.0.0.1/32"),)
+    return dataclasses.replace(rt, webhooks=dataclasses.replace(rt.webhooks, allowed_networks=here))
+
+
 def _local_transport(
-    url: str, body: bytes, headers: Mapping[str, str], timeout_s: float
+    url: str, body: bytes, headers: Mapping[str, str], timeout_s: float, reach: Reach
 ) -> webhook_http.Answer:
     """Deliver to the demo's receiver over plain HTTP on 127.0.0.1: live subscriptions take
     https:// URLs only, and the demo has no TLS certificate for its own machine; everything
-    else (signature, ordering, retries, the log) is the dispatcher's own."""
-    return webhook_http.post(url.replace("https://", "http://", 1), body, headers, timeout_s)
+    else (the address check, signature, ordering, retries, the log) is the dispatcher's own."""
+    return webhook_http.post(url.replace("https://", "http://", 1), body, headers, timeout_s, reach)
 
 
 def _orders_and_planting(

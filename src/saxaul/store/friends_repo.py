@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     and_,
+    case,
     delete,
     or_,
     select,
@@ -97,13 +98,23 @@ def delete_pair(conn: WriteUnitOfWork, a: str, b: str) -> bool:
     return conn.execute(delete(friendships).where(_is_pair(a, b))).rowcount == 1
 
 
-def list_for(conn: UnitOfWork, user: str) -> list[Friendship]:
-    """Every row ``user`` is in: friends, invitations to them and invitations from them."""
-    rows = conn.execute(
-        select(friendships).where(
-            or_(friendships.c.user_low == user, friendships.c.user_high == user)
-        )
+def list_for(
+    conn: UnitOfWork, user: str, *, limit: int, after_id: str | None = None
+) -> list[Friendship]:
+    """The rows ``user`` is in (friends, invitations to them and from them), by the other
+    participant's id: at most ``limit``, after the other ``after_id``."""
+    other = case(
+        (friendships.c.user_low == user, friendships.c.user_high), else_=friendships.c.user_low
     )
+    query = (
+        select(friendships)
+        .where(or_(friendships.c.user_low == user, friendships.c.user_high == user))
+        .order_by(other)
+        .limit(limit)
+    )
+    if after_id is not None:
+        query = query.where(other > after_id)
+    rows = conn.execute(query)
     return [_friendship(row) for row in rows]
 
 

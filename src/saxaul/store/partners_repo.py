@@ -157,15 +157,19 @@ def insert_member(
     return int(result.scalar_one())
 
 
-def members(conn: UnitOfWork, partner_id: str) -> list[StoredMember]:
-    """``partner_id``'s current members, oldest first."""
+def members(
+    conn: UnitOfWork, partner_id: str, *, limit: int, after_id: int = 0
+) -> list[StoredMember]:
+    """``partner_id``'s current members, oldest first: at most ``limit`` after ``after_id``."""
     rows = conn.execute(
         select(*_MEMBER_COLUMNS)
         .where(
             partner_members.c.partner_id == partner_id,
             partner_members.c.removed_at_us.is_(None),
+            partner_members.c.id > after_id,
         )
         .order_by(partner_members.c.id)
+        .limit(limit)
     )
     return [StoredMember(*row) for row in rows]
 
@@ -231,12 +235,14 @@ def remove_member(conn: WriteUnitOfWork, member_id: int, at_us: int) -> int:
     return int(result.rowcount)
 
 
-def keys(conn: UnitOfWork, partner_id: str) -> list[KeyRecord]:
-    """Every key ``partner_id`` ever had, revoked and expired ones too, oldest first."""
+def keys(conn: UnitOfWork, partner_id: str, *, limit: int, after_id: int = 0) -> list[KeyRecord]:
+    """The keys ``partner_id`` ever had, revoked and expired ones too, oldest first: at most
+    ``limit`` after ``after_id``."""
     rows = conn.execute(
         select(*_KEY_COLUMNS)
-        .where(partner_keys.c.partner_id == partner_id)
+        .where(partner_keys.c.partner_id == partner_id, partner_keys.c.id > after_id)
         .order_by(partner_keys.c.id)
+        .limit(limit)
     )
     return [KeyRecord(*row) for row in rows]
 

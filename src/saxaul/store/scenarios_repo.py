@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import case, distinct, func, insert, select, update
 
 from saxaul.store.bulk import BulkConnection
+from saxaul.store.keyset import newest_first_after
 from saxaul.store.tables import awards, events, imports, methodology_packs, quarantine, scenarios
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
@@ -63,10 +64,18 @@ def scenario(conn: UnitOfWork, scenario_id: str, *, lock: bool = False) -> Store
 
 
 def list_scenarios(
-    conn: UnitOfWork, *, partner_id: str | None = None, status: str | None = None, limit: int
+    conn: UnitOfWork,
+    *,
+    partner_id: str | None = None,
+    status: str | None = None,
+    limit: int,
+    after_id: str | None = None,
 ) -> list[StoredScenario]:
-    """Scenarios, newest first, of one partner and/or in one status."""
+    """Scenarios, newest first, of one partner and/or in one status: at most ``limit``, after
+    scenario ``after_id`` in that order."""
     query = select(*_COLUMNS).order_by(scenarios.c.created_at_us.desc(), scenarios.c.id)
+    if after_id is not None:
+        query = query.where(newest_first_after(scenarios.c.created_at_us, scenarios.c.id, after_id))
     if partner_id is not None:
         query = query.where(scenarios.c.partner_id == partner_id)
     if status is not None:

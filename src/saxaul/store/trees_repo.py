@@ -18,6 +18,7 @@ from saxaul.domain.ledger import AccountKind, TransferKind
 from saxaul.domain.planting import Tree, TreeMode, TreeStatus
 from saxaul.store import driver, setwise
 from saxaul.store.driver import Read, Sql
+from saxaul.store.keyset import newest_first_after
 from saxaul.store.tables import tree_members, trees
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
@@ -153,14 +154,21 @@ def save_trees(conn: WriteUnitOfWork, changed: Mapping[str, Tree], known: Collec
     )
 
 
-def trees_of(conn: UnitOfWork, user: str) -> dict[str, Tree]:
-    """Every tree ``user`` plants or co-plants, newest first."""
-    ids = conn.execute(
+def trees_of(
+    conn: UnitOfWork, user: str, *, limit: int | None, after_id: str | None = None
+) -> dict[str, Tree]:
+    """The trees ``user`` plants or co-plants, newest first: at most ``limit`` (``None``: all,
+    for a statement of everything), after tree ``after_id`` in that order."""
+    query = (
         select(tree_members.c.tree_id)
         .join(trees, trees.c.id == tree_members.c.tree_id)
         .where(tree_members.c.user_id == user)
         .order_by(trees.c.created_at_us.desc(), trees.c.id)
-    ).scalars()
+        .limit(limit)
+    )
+    if after_id is not None:
+        query = query.where(newest_first_after(trees.c.created_at_us, trees.c.id, after_id))
+    ids = conn.execute(query).scalars()
     ordered = list(ids)
     loaded = load_trees(conn, ordered)
     return {tree_id: loaded[tree_id] for tree_id in ordered}

@@ -163,12 +163,16 @@ def insert_subscription(
     return int(result.scalar_one())
 
 
-def subscriptions(conn: UnitOfWork, partner_id: str, mode: str) -> list[StoredSubscription]:
-    """``partner_id``'s subscriptions in ``mode``, oldest first (disabled ones included)."""
+def subscriptions(
+    conn: UnitOfWork, partner_id: str, mode: str, *, limit: int, after_id: int = 0
+) -> list[StoredSubscription]:
+    """``partner_id``'s subscriptions in ``mode``, oldest first (disabled ones included): at
+    most ``limit`` after ``after_id``."""
     rows = conn.execute(
         select(*_SUB_COLUMNS)
-        .where(_subs.c.partner_id == partner_id, _subs.c.mode == mode)
+        .where(_subs.c.partner_id == partner_id, _subs.c.mode == mode, _subs.c.id > after_id)
         .order_by(_subs.c.id)
+        .limit(limit)
     )
     return [_subscription(row) for row in rows]
 

@@ -51,7 +51,7 @@ def test_a_promised_tree_shows_its_planting_status(world: World, rt: Runtime) ->
         f"/v1/partner/orders/{order['id']}/evidence", headers=ngo.headers, json=report
     )
     assert posted.status_code == 201, posted.text
-    mine = world.get("u1", "/v1/me/trees").json()
+    mine = world.get("u1", "/v1/me/trees").json()["trees"]
     shown = next(t for t in mine if t["id"] == tree_id)
     assert (shown["planting"]["status"], shown["planting"]["label_zh"]) == ("planted", "已种下")
     assert shown["certificate"]["planting_zh"] == "已种下"

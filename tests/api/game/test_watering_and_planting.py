@@ -66,7 +66,7 @@ def test_planting_alone_and_retrying_plants_one_tree(world: World, rt: Runtime) 
     assert world.energy("u1") == 250 * BUS_G + BALL_G["u1"] - 17_900
     ledger = world.get("u1", "/v1/me/ledger").json()["transfers"]
     assert [t["id"] for t in ledger if t["kind"] == "plant"] == [f"plant:{tree['id']}"]
-    assert [t["id"] for t in world.get("u1", "/v1/me/trees").json()] == [tree["id"]]
+    assert [t["id"] for t in world.get("u1", "/v1/me/trees").json()["trees"]] == [tree["id"]]
     shown = world.get("u1", f"/v1/trees/{tree['id']}").json()
     assert {k: v for k, v in shown.items() if k not in {"planting", "certificate"}} == {
         k: v for k, v in tree.items() if k not in {"planting", "certificate"}
@@ -157,7 +157,7 @@ def test_nobody_reads_a_tree_they_do_not_plant(ripe: World) -> None:
     body = assert_problem(ripe.get("u3", f"/v1/trees/{tree_id}"), 404, "not_found")
     assert body["detail"] == f"you have no tree {tree_id}"
     assert_problem(ripe.get("u3", "/v1/trees/no-such-tree"), 404, "not_found")
-    assert ripe.get("u3", "/v1/me/trees").json() == []
+    assert ripe.get("u3", "/v1/me/trees").json()["trees"] == []
 
 
 def test_nobody_pools_into_or_cancels_a_tree_they_do_not_plant(ripe: World) -> None:
@@ -185,4 +185,4 @@ def test_a_co_planting_names_each_planter_once(ripe: World) -> None:
         body = assert_problem(response, 422, "duplicate_planter")
         assert (body["field"], body["duplicate"]) == ("friends", friends[-1])
         assert body["detail_zh"].startswith(f"{friends[-1]} 被重复填写了")
-    assert ripe.get("u1", "/v1/me/trees").json() == []
+    assert ripe.get("u1", "/v1/me/trees").json()["trees"] == []

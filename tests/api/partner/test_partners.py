@@ -87,7 +87,7 @@ def test_sign_up_gives_a_pending_partner_and_a_sandbox_key_with_every_scope(
     assert me.status_code == 200, me.text
     assert me.json()["partner"]["id"] == "green-steppe"
     assert me.json()["key"] == {"id": key["id"], "mode": "sandbox", "scopes": ALL_SCOPES}
-    members = client.get("/v1/partner/members", headers=bearer(key["secret"])).json()
+    members = client.get("/v1/partner/members", headers=bearer(key["secret"])).json()["members"]
     assert [(m["email"], m["role"]) for m in members] == [("tech@green-steppe.example", "owner")]
 
 
@@ -233,7 +233,7 @@ def test_a_rotated_key_works_until_its_grace_period_ends(
     assert (new["name"], new["mode"], new["scopes"]) == ("ci", "sandbox", ["projects:read"])
     assert new["secret"] != old["secret"] and rotated["replaced_key_id"] == old["id"]
     assert rotated["replaced_key_expires_at"] == "2026-11-05T13:00:00Z"
-    listed = {k["id"]: k for k in client.get("/v1/partner/keys", headers=owner).json()}
+    listed = {k["id"]: k for k in client.get("/v1/partner/keys", headers=owner).json()["keys"]}
     assert (listed[old["id"]]["status"], listed[old["id"]]["replaced_by"]) == (
         "expiring",
         new["id"],
@@ -244,7 +244,7 @@ def test_a_rotated_key_works_until_its_grace_period_ends(
     clock.advance(seconds=1)
     assert_problem(client.get("/v1/partner", headers=bearer(old["secret"])), 401, "unauthorised")
     assert client.get("/v1/partner", headers=bearer(new["secret"])).status_code == 200
-    listed = {k["id"]: k for k in client.get("/v1/partner/keys", headers=owner).json()}
+    listed = {k["id"]: k for k in client.get("/v1/partner/keys", headers=owner).json()["keys"]}
     assert listed[old["id"]]["status"] == "expired"
 
     again = client.post(f"/v1/partner/keys/{old['id']}/rotate", headers=owner)
@@ -277,7 +277,7 @@ def test_a_revoked_key_is_refused_on_the_very_next_request(client: TestClient) -
 
     assert_problem(client.get("/v1/partner", headers=other_headers), 401, "unauthorised")
     assert client.delete(f"/v1/partner/keys/{other['id']}", headers=owner).status_code == 204
-    listed = {k["id"]: k for k in client.get("/v1/partner/keys", headers=owner).json()}
+    listed = {k["id"]: k for k in client.get("/v1/partner/keys", headers=owner).json()["keys"]}
     assert listed[other["id"]]["status"] == "revoked" and listed[other["id"]]["revoked_at"]
     assert_problem(client.delete("/v1/partner/keys/999999", headers=owner), 404, "not_found")
 
@@ -296,7 +296,7 @@ def test_removing_a_member_revokes_their_keys_but_never_the_last_owner(
 ) -> None:
     created = sign_up(client)
     owner = bearer(created["key"]["secret"])
-    first_owner = client.get("/v1/partner/members", headers=owner).json()[0]["id"]
+    first_owner = client.get("/v1/partner/members", headers=owner).json()["members"][0]["id"]
     developer = add_member(client, owner, "dev@see.example", "developer")
     dev_key = bearer(new_key(client, owner, scopes=["orders:read"], member_id=developer)["secret"])
 
@@ -328,7 +328,7 @@ def test_a_member_is_added_once_and_may_come_back_after_removal(client: TestClie
     back = add_member(client, owner, "dev@see.example", "viewer")
 
     assert back == member
-    members = client.get("/v1/partner/members", headers=owner).json()
+    members = client.get("/v1/partner/members", headers=owner).json()["members"]
     assert [(m["email"], m["role"]) for m in members][-1] == ("dev@see.example", "viewer")
 
 

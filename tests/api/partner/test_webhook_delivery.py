@@ -4,6 +4,7 @@ exactly once to the receiver's success handler in the normal path; on both store
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import time
 from pathlib import Path
@@ -20,13 +21,15 @@ from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
 from saxaul.domain.clock import to_us
 from saxaul.domain.partners import PartnerKind
+from saxaul.domain.webhooks import Reach
 from saxaul.jobs import WebhookDispatcher
-from saxaul.services import partners, webhooks
+from saxaul.services import partners, webhook_http, webhooks
 from saxaul.services.runtime import Runtime
 from saxaul.store import webhook_outbox
 from tests.conftest import FakeClock
 
 from ..conftest import BOTH_STORES
+from ..helpers import assert_problem
 from .isolation import Caller
 from .webhook_receiver import HANG_S, Receiver, receiver, verify
 
@@ -338,3 +341,137 @@ def test_cli_delivers_until_idle(
         "pending": 0,
     }
     assert got.event_ids() == events
+
+
+def _resolving(monkeypatch: pytest.MonkeyPatch, names: dict[str, list[str]]) -> None:
+    """Make ``names`` resolve to those addresses (others as the system resolves them)."""
+    real = webhook_http.resolve
+
+    def resolve(host: str, port: int) -> list[webhook_http.Address]:
+        if host in names:
+            return [ipaddress.ip_address(a) for a in names[host]]
+        return real(host, port)
+
+    monkeypatch.setattr(webhook_http, "resolve", resolve)
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://10.0.0.7/hooks", "live"),
+        ("https://169.254.169.254/latest/meta-data/", "sandbox"),
+        ("https://[::ffff:127.0.0.1]/hooks", "live"),
+        ("https://0.0.0.0/hooks", "live"),
+        ("https://internal.partner.example/hooks", "live"),
+        ("https://internal.partner.example/hooks", "sandbox"),
+        ("https://localhost/hooks", "live"),
+    ],
+)
+def test_registering_a_non_public_address_is_refused_naming_the_url(
+    client: TestClient, ngo_a: Caller, monkeypatch: pytest.MonkeyPatch, url: str, key: str
+) -> None:
+    _resolving(monkeypatch, {"internal.partner.example": ["93.184.215.14", "192.168.3.4"]})
+    headers = ngo_a.headers if key == "live" else ngo_a.sandbox_headers
+    answer = client.post(
+        "/v1/partner/webhooks", headers=headers, json={"url": url, "event_types": ["*"]}
+    )
+
+    body = assert_problem(answer, 422, "webhook_address_refused")
+    assert body["field"] == "url"
+    assert "public addresses only" in body["detail"] and body["detail_zh"]
+    listed = client.get("/v1/partner/webhooks", headers=headers).json()["subscriptions"]
+    assert listed == []
+
+
+@pytest.mark.parametrize("url", ["https://2130706433/hooks", "https://0x7f.1/hooks"])
+def test_registering_an_address_in_an_unusual_form_is_refused(
+    client: TestClient, ngo_a: Caller, url: str
+) -> None:
+    answer = client.post(
+        "/v1/partner/webhooks", headers=ngo_a.headers, json={"url": url, "event_types": ["*"]}
+    )
+    body = assert_problem(answer, 422, "invalid_webhook_url")
+    assert body["field"] == "url" and "unusual form" in body["detail"]
+
+
+@BOTH_STORES
+def test_a_name_that_now_resolves_to_a_private_address_fails_the_attempt_alone(
+    rt: Runtime, client: TestClient, ngo_a: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: public when registered, private when delivered to."""
+    _resolving(monkeypatch, {"rebinding.example": ["93.184.215.14"]})
+    with receiver() as up:
+        rebinding = _subscribe(client, ngo_a, "https://rebinding.example/hooks", ["*"])
+        _subscribe(client, ngo_a, up.url, ["*"])
+        event = _record(rt, "ngo-a", "order.created", 1)
+        _resolving(monkeypatch, {"rebinding.example": ["93.184.215.14", "10.1.2.3"]})
+        done = webhooks.dispatch_until_idle(_rt(rt))
+
+    assert (done.sent, done.retrying) == (1, 1)
+    assert up.event_ids() == [event]
+    (delivery,) = client.get(
+        f"/v1/partner/webhooks/{rebinding['id']}/deliveries", headers=ngo_a.sandbox_headers
+    ).json()["deliveries"]
+    (attempt,) = delivery["attempts"]
+    assert delivery["status"] == "pending" and attempt["status_code"] is None
+    assert "rebinding.example (10.1.2.3)" in attempt["error"]
+    assert "a private address" in attempt["error"]
+
+
+def test_a_delivery_connects_to_the_address_it_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Resolved once: a second lookup (which could answer anything) is never made."""
+    lookups: list[str] = []
+
+    def resolve(host: str, port: int) -> list[webhook_http.Address]:
+        lookups.append(host)
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    monkeypatch.setattr(webhook_http, "resolve", resolve)
+    with receiver() as got:
+        url = got.url.replace("127.0.0.1", "receiver.example")
+        answer = webhook_http.post(
+            url, b'{"id":"evt_1"}', {"Content-Type": "application/json"}, FAST, Reach(True)
+        )
+
+    assert answer == webhook_http.Answer(200, None)
+    assert lookups == ["receiver.example"]
+    assert got.requests[0]["headers"]["Host"] == url.split("/")[2]
+
+
+@BOTH_STORES
+def test_a_redirect_is_not_followed(rt: Runtime, client: TestClient, ngo_a: Caller) -> None:
+    with receiver() as elsewhere, receiver([302], redirect_to=elsewhere.url) as got:
+        sub = _subscribe(client, ngo_a, got.url, ["order.created"])
+        _record(rt, "ngo-a", "order.created", 1)
+        done = webhooks.dispatch_until_idle(_rt(rt))
+
+    assert (done.sent, done.retrying) == (0, 1)
+    assert len(got.requests) == 1 and elsewhere.requests == []
+    (delivery,) = client.get(
+        f"/v1/partner/webhooks/{sub['id']}/deliveries", headers=ngo_a.sandbox_headers
+    ).json()["deliveries"]
+    assert delivery["attempts"][0]["status_code"] == 302
+    assert "302" in delivery["attempts"][0]["error"]
+
+
+@BOTH_STORES
+def test_a_huge_answer_is_read_no_further_than_the_cap(
+    rt: Runtime, client: TestClient, ngo_a: Caller
+) -> None:
+    huge = 256 * 1024 * 1024
+    with receiver(answer_bytes=huge) as got:
+        sub = _subscribe(client, ngo_a, got.url, ["order.created"])
+        event = _record(rt, "ngo-a", "order.created", 1)
+        done = webhooks.dispatch_until_idle(_rt(rt))
+        deadline = time.monotonic() + 5
+        while got.answered_bytes < webhook_http.MAX_READ and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    assert done.sent == 1 and got.event_ids() == [event]
+    assert webhook_http.MAX_READ <= got.answered_bytes < huge // 8, got.answered_bytes
+    (delivery,) = client.get(
+        f"/v1/partner/webhooks/{sub['id']}/deliveries", headers=ngo_a.sandbox_headers
+    ).json()["deliveries"]
+    assert delivery["status"] == "delivered"

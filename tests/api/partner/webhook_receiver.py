@@ -2,7 +2,9 @@
 
 Each request is answered by the next entry of a script (then ``200`` for ever): an HTTP status,
 ``"close"`` (the connection is closed without an answer) or ``"hang"`` (no answer until well
-past the dispatcher's timeout). Only 2xx answers count as received.
+past the dispatcher's timeout). Only 2xx answers count as received. ``redirect_to`` goes in
+the ``Location`` of every answer; ``answer_bytes`` is the size of every answer's body, streamed
+until the client stops reading (``Receiver.answered_bytes`` counts what it took).
 
 Given a TLS context, the receiver speaks HTTPS (its URL is ``https://127.0.0.1:…``): the only
 scheme a live subscription may use (``domain/webhooks.check_url``).
@@ -25,6 +27,8 @@ from typing import Any
 TOLERANCE_S = 300
 """How old a signature's timestamp a receiver accepts (the Stripe default)."""
 HANG_S = 1.5
+CHUNK = 64 * 1024
+"""Bytes of an answer's body written at once."""
 
 
 def verify(secret: str, header: str, body: bytes, now_s: float) -> bool:
@@ -44,6 +48,7 @@ class Receiver:
     script: list[int | str]
     requests: list[dict[str, Any]] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)
+    answered_bytes: int = 0
 
     def event_ids(self) -> list[str]:
         """Ids of the events acknowledged, in the order they arrived."""
@@ -52,7 +57,11 @@ class Receiver:
 
 @contextmanager
 def receiver(
-    script: list[int | str] | None = None, tls: ssl.SSLContext | None = None
+    script: list[int | str] | None = None,
+    tls: ssl.SSLContext | None = None,
+    *,
+    redirect_to: str | None = None,
+    answer_bytes: int = 2,
 ) -> Iterator[Receiver]:
     """A receiver on a free port of 127.0.0.1 (HTTPS with ``tls``), stopped on leaving."""
     lock = threading.Lock()
@@ -78,9 +87,18 @@ def receiver(
                     state.received.append(json.loads(raw) | {"_headers": dict(self.headers)})
                     state.received[-1]["_raw"] = raw
             self.send_response(action)
-            self.send_header("Content-Length", "2")
+            if redirect_to is not None:
+                self.send_header("Location", redirect_to)
+            self.send_header("Content-Length", str(answer_bytes))
             self.end_headers()
-            self.wfile.write(b"ok")
+            chunk = b"k" * min(answer_bytes, CHUNK)
+            try:
+                for start in range(0, answer_bytes, CHUNK):
+                    self.wfile.write(chunk[: answer_bytes - start])
+                    with lock:
+                        state.answered_bytes += len(chunk[: answer_bytes - start])
+            except OSError:  # the client read what it wanted and closed
+                self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

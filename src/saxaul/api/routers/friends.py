@@ -10,12 +10,14 @@ Example: u2 ``POST /v1/me/friends/invitations {"user_id": "u1"}`` → pending; u
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from saxaul.api.deps import ParticipantDep, RuntimeDep
+from saxaul.api.paging import DEFAULT_PAGE, AfterText, Limit
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.friends import FriendListOut, FriendOut, InvitationIn, InvitationOut
 from saxaul.services import friends
@@ -37,11 +39,16 @@ OtherUser = Annotated[
     "",
     summary="My friends and invitations",
     response_model=FriendListOut,
-    responses=problem_responses("unauthorised"),
+    responses=problem_responses("unauthorised", "invalid_request"),
 )
-async def get_friends(rt: RuntimeDep, me: ParticipantDep) -> FriendListOut:
-    """Your friends, the invitations you received and the ones you sent, oldest first."""
-    listed = await run_in_threadpool(friends.list_friends, rt, me.user_id)
+async def get_friends(
+    rt: RuntimeDep, me: ParticipantDep, limit: Limit = DEFAULT_PAGE, after_id: AfterText = None
+) -> FriendListOut:
+    """Your friends, the invitations you received and the ones you sent, each oldest first:
+    `limit` people a page, by participant id."""
+    listed = await run_in_threadpool(
+        functools.partial(friends.list_friends, limit=limit, after_id=after_id), rt, me.user_id
+    )
     return FriendListOut.model_validate(listed)
 
 

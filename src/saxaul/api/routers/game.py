@@ -21,12 +21,14 @@ Example: ``POST /v1/me/balls/a17/collect`` → ``{"move": "collect", "transfers"
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
 from starlette.concurrency import run_in_threadpool
 
 from saxaul.api.deps import ParticipantDep, RuntimeDep
+from saxaul.api.paging import DEFAULT_PAGE, AfterText, Limit
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.game import (
     MAX_ID,
@@ -43,8 +45,10 @@ from saxaul.api.schemas.game import (
     PoolIn,
     StatementOut,
     TreeOut,
+    TreePage,
     WaterIn,
 )
+from saxaul.domain.paging import next_after_id
 from saxaul.services import ball_story, forest, game_requests, projects
 from saxaul.services.forest import STATEMENT_MAX, STATEMENT_SEQ_MAX
 from saxaul.services.game_batch import play_request_async
@@ -206,13 +210,21 @@ async def post_cover(
 @router.get(
     "/v1/me/trees",
     summary="My trees",
-    response_model=list[TreeOut],
-    responses=problem_responses("unauthorised"),
+    response_model=TreePage,
+    responses=problem_responses("unauthorised", "invalid_request"),
 )
-async def get_my_trees(rt: RuntimeDep, me: ParticipantDep) -> list[TreeOut]:
-    """Every tree you plant or co-plant, newest first, with certificates for promised ones."""
-    trees = await run_in_threadpool(forest.my_trees, rt, me.user_id)
-    return [TreeOut.model_validate(tree) for tree in trees]
+async def get_my_trees(
+    rt: RuntimeDep, me: ParticipantDep, limit: Limit = DEFAULT_PAGE, after_id: AfterText = None
+) -> TreePage:
+    """The trees you plant or co-plant, newest first, with certificates for promised ones, a
+    page at a time."""
+    trees = await run_in_threadpool(
+        functools.partial(forest.my_trees, limit=limit, after_id=after_id), rt, me.user_id
+    )
+    return TreePage(
+        trees=[TreeOut.model_validate(tree) for tree in trees],
+        next_after_id=next_after_id([tree.id for tree in trees], limit),
+    )
 
 
 @router.post(

@@ -28,14 +28,17 @@ from saxaul.api.deps import (
     RuntimeDep,
     partner_scope,
 )
+from saxaul.api.paging import DEFAULT_PAGE, AfterNumber, Limit
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.partners import (
     CallerKeyOut,
     DecisionIn,
     KeyIn,
     KeyOut,
+    KeyPage,
     MemberIn,
     MemberOut,
+    MemberPage,
     NewKeyOut,
     OperatorPartnerIn,
     PartnerOut,
@@ -46,6 +49,7 @@ from saxaul.api.schemas.partners import (
     WhoAmIOut,
 )
 from saxaul.domain.clock import from_us
+from saxaul.domain.paging import next_after_id
 from saxaul.domain.partners import PartnerKind, PartnerPrincipal, PartnerStatus, Scope
 from saxaul.services import partner_keys, partner_members, partners
 from saxaul.services.runtime import Runtime
@@ -115,12 +119,18 @@ def get_own(rt: RuntimeDep, principal: PartnerDep) -> WhoAmIOut:
 @own.get(
     "/members",
     summary="My organisation's members",
-    response_model=list[MemberOut],
-    responses=problem_responses("unauthorised"),
+    response_model=MemberPage,
+    responses=problem_responses("unauthorised", "invalid_request"),
 )
-def get_members(rt: RuntimeDep, principal: PartnerDep) -> list[MemberOut]:
-    """Current members, oldest first."""
-    return [MemberOut.of(m) for m in partner_members.list_members(rt, principal)]
+def get_members(
+    rt: RuntimeDep, principal: PartnerDep, limit: Limit = DEFAULT_PAGE, after_id: AfterNumber = 0
+) -> MemberPage:
+    """Current members, oldest first, a page at a time."""
+    found = partner_members.list_members(rt, principal, limit=limit, after_id=after_id)
+    return MemberPage(
+        members=[MemberOut.of(m) for m in found],
+        next_after_id=next_after_id([m.id for m in found], limit),
+    )
 
 
 @own.post(
@@ -151,12 +161,19 @@ def delete_member(rt: RuntimeDep, principal: MembersWriter, member_id: MemberId)
 @own.get(
     "/keys",
     summary="My organisation's keys (never their secrets)",
-    response_model=list[KeyOut],
-    responses=problem_responses("unauthorised"),
+    response_model=KeyPage,
+    responses=problem_responses("unauthorised", "invalid_request"),
 )
-def get_keys(rt: RuntimeDep, principal: PartnerDep) -> list[KeyOut]:
-    """Every key of both modes, with its status; secrets are shown only when created."""
-    return [KeyOut.of(k) for k in partner_keys.list_keys(rt, principal)]
+def get_keys(
+    rt: RuntimeDep, principal: PartnerDep, limit: Limit = DEFAULT_PAGE, after_id: AfterNumber = 0
+) -> KeyPage:
+    """The keys of both modes, oldest first, with their status, a page at a time; secrets are
+    shown only when created."""
+    found = partner_keys.list_keys(rt, principal, limit=limit, after_id=after_id)
+    return KeyPage(
+        keys=[KeyOut.of(k) for k in found],
+        next_after_id=next_after_id([k.record.id for k in found], limit),
+    )
 
 
 @own.post(

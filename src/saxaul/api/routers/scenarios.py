@@ -30,6 +30,7 @@ from saxaul.api.deps import (
     UploadDep,
     partner_scope,
 )
+from saxaul.api.paging import DEFAULT_PAGE, AfterText, Limit
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.events import EventIn
 from saxaul.api.schemas.scenarios import (
@@ -40,8 +41,10 @@ from saxaul.api.schemas.scenarios import (
     ScenarioImportResult,
     ScenarioIn,
     ScenarioOut,
+    ScenarioPage,
     ScenarioRevision,
 )
+from saxaul.domain.paging import next_after_id
 from saxaul.domain.partners import PartnerPrincipal, Scope
 from saxaul.domain.scenarios import ScenarioStatus
 from saxaul.services import scenario_events, scenario_sandbox, scenarios
@@ -98,12 +101,18 @@ def propose(partner: Writer, body: ScenarioIn, rt: RuntimeDep) -> ScenarioOut:
 @router.get(
     "",
     summary="List your scenarios",
-    response_model=list[ScenarioOut],
-    responses=problem_responses("unauthorised", "forbidden"),
+    response_model=ScenarioPage,
+    responses=problem_responses("unauthorised", "forbidden", "invalid_request"),
 )
-def list_scenarios(partner: Reader, rt: RuntimeDep) -> list[ScenarioOut]:
-    """Your organisation's scenarios, newest first."""
-    return [_out(s) for s in scenarios.scenarios(rt, partner)]
+def list_scenarios(
+    partner: Reader, rt: RuntimeDep, limit: Limit = DEFAULT_PAGE, after_id: AfterText = None
+) -> ScenarioPage:
+    """Your organisation's scenarios, newest first, a page at a time."""
+    found = scenarios.scenarios(rt, partner, limit=limit, after_id=after_id)
+    return ScenarioPage(
+        scenarios=[_out(s) for s in found],
+        next_after_id=next_after_id([s.id for s in found], limit),
+    )
 
 
 @router.get(

@@ -11,12 +11,14 @@ Example: ``POST /v1/partner/webhooks {"url": "https://hooks.example/saxaul", "ev
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 from starlette.concurrency import run_in_threadpool
 
 from saxaul.api.deps import RuntimeDep, partner_scope
+from saxaul.api.paging import DEFAULT_PAGE, AfterNumber, Limit
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.webhooks import (
     DeliveryListOut,
@@ -27,6 +29,7 @@ from saxaul.api.schemas.webhooks import (
     SubscriptionSecretOut,
     TestEventOut,
 )
+from saxaul.domain.paging import next_after_id
 from saxaul.domain.partners import PartnerPrincipal, Scope
 from saxaul.services import webhooks
 
@@ -49,13 +52,19 @@ MINE = (*REFUSED, "not_found")
     summary="Subscribe to events",
     status_code=status.HTTP_201_CREATED,
     response_model=SubscriptionSecretOut,
-    responses=problem_responses(*REFUSED, "unknown_event_type", "invalid_webhook_url"),
+    responses=problem_responses(
+        *REFUSED, "unknown_event_type", "invalid_webhook_url", "webhook_address_refused"
+    ),
 )
 async def post_subscription(
     rt: RuntimeDep, partner: Writer, body: SubscriptionIn
 ) -> SubscriptionSecretOut:
     """Send the events of `event_types` recorded from now on to `url`, signed with the secret
-    in this answer (shown once: store it)."""
+    in this answer (shown once: store it).
+
+    `url` must lead to a public address (`webhook_address_refused` for a loopback, private,
+    link-local or other special-purpose one, or a name resolving to one); every delivery checks
+    again where the name leads."""
     made = await run_in_threadpool(webhooks.subscribe, rt, partner, body.url, body.event_types)
     return SubscriptionSecretOut(
         **SubscriptionOut.of(made.subscription).model_dump(), secret=made.secret
@@ -68,10 +77,18 @@ async def post_subscription(
     response_model=SubscriptionListOut,
     responses=problem_responses(*REFUSED),
 )
-async def get_subscriptions(rt: RuntimeDep, partner: Reader) -> SubscriptionListOut:
-    """Your subscriptions in your key's mode, oldest first, disabled ones included."""
-    listed = await run_in_threadpool(webhooks.subscriptions, rt, partner)
-    return SubscriptionListOut(subscriptions=[SubscriptionOut.of(s) for s in listed])
+async def get_subscriptions(
+    rt: RuntimeDep, partner: Reader, limit: Limit = DEFAULT_PAGE, after_id: AfterNumber = 0
+) -> SubscriptionListOut:
+    """Your subscriptions in your key's mode, oldest first, disabled ones included, a page at
+    a time."""
+    listed = await run_in_threadpool(
+        functools.partial(webhooks.subscriptions, limit=limit, after_id=after_id), rt, partner
+    )
+    return SubscriptionListOut(
+        subscriptions=[SubscriptionOut.of(s) for s in listed],
+        next_after_id=next_after_id([s.id for s in listed], limit),
+    )
 
 
 @router.get(

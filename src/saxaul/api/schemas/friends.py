@@ -34,7 +34,8 @@ class FriendOut(BaseModel):
 
 
 class FriendListOut(BaseModel):
-    """The caller's friends and pending invitations, each list oldest first."""
+    """A page of the caller's list, by participant id (`limit` people after `after_id`),
+    sorted into friends and pending invitations, each oldest first."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -46,6 +47,9 @@ class FriendListOut(BaseModel):
     outgoing: list[FriendOut] = Field(
         description="Your invitations not yet accepted; cancel with "
         "`DELETE /v1/me/friends/{user_id}`."
+    )
+    next_after_id: str | None = Field(
+        description="Pass as `after_id` for the next page; `null` after the last."
     )
 
 

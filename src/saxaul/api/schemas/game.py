@@ -201,6 +201,15 @@ class TreeOut(ViewOut):
     )
 
 
+class TreePage(BaseModel):
+    """A page of the caller's trees, newest first."""
+
+    trees: list[TreeOut]
+    next_after_id: str | None = Field(
+        description="Pass as `after_id` for the next page; `null` after the last."
+    )
+
+
 class CoverOut(ViewOut):
     """A protection cover: nobody can steal from its owner while it lasts."""
 

@@ -184,6 +184,15 @@ class MemberOut(BaseModel):
         )
 
 
+class MemberPage(BaseModel):
+    """A page of current members, oldest first."""
+
+    members: list[MemberOut]
+    next_after_id: int | None = Field(
+        description="Pass as `after_id` for the next page; `null` after the last."
+    )
+
+
 class KeyIn(BaseModel):
     """A key to create."""
 
@@ -235,6 +244,15 @@ class KeyOut(BaseModel):
             revoked_at=_when(r.revoked_at_us),
             replaced_by=r.replaced_by,
         )
+
+
+class KeyPage(BaseModel):
+    """A page of keys, oldest first."""
+
+    keys: list[KeyOut]
+    next_after_id: int | None = Field(
+        description="Pass as `after_id` for the next page; `null` after the last."
+    )
 
 
 class RotateIn(BaseModel):

@@ -92,6 +92,15 @@ class ScenarioOut(BaseModel):
     decision_note: str | None
 
 
+class ScenarioPage(BaseModel):
+    """A page of scenarios, newest first."""
+
+    scenarios: list[ScenarioOut]
+    next_after_id: str | None = Field(
+        description="Pass as `after_id` for the next page; `null` after the last."
+    )
+
+
 class ApproveIn(BaseModel):
     """An operator's approval: how much energy the scenario may credit, in total."""
 

@@ -76,9 +76,12 @@ class SubscriptionSecretOut(SubscriptionOut):
 
 
 class SubscriptionListOut(BaseModel):
-    """The caller's subscriptions in its key's mode, oldest first."""
+    """A page of the caller's subscriptions in its key's mode, oldest first."""
 
     subscriptions: list[SubscriptionOut]
+    next_after_id: int | None = Field(
+        description="Pass as `after_id` for the next page; `null` after the last."
+    )
 
 
 class AttemptOut(BaseModel):

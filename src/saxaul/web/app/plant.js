@@ -1,22 +1,22 @@
 // The species catalogue: plant one alone, or start a co-planting with friends.
 
-import { call, tapKey } from "/common/api.js";
+import { allPages, call, tapKey } from "/common/api.js";
 import { grams, t } from "/common/i18n.js";
 import { attempt, el, named, notify } from "./ui.js";
 
 const KIND = "participant";
 
 export async function showPlant(screen) {
-  const [catalogue, forest, friends] = await Promise.all([
+  const [catalogue, forest, lists] = await Promise.all([
     call(KIND, "GET", "/v1/species"),
     call(KIND, "GET", "/v1/me/forest"),
-    call(KIND, "GET", "/v1/me/friends"),
+    allPages((path) => call(KIND, "GET", path), "/v1/me/friends"),
   ]);
   screen.append(
     el("h2", { i18n: "plant.title" }),
     el("p", { class: "muted", text: t("plant.energy", { grams: grams(forest.energy_g) }) }),
     el("ul", { class: "species" }, ...catalogue.species.map(speciesCard)),
-    coPlant(catalogue.species, friends.friends),
+    coPlant(catalogue.species, lists.flatMap((page) => page.friends)),
   );
 }
 

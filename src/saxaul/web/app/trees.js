@@ -2,20 +2,32 @@
 //
 // The certificate's page is fetched with my token and opened as a blob: page (ui.js openMine).
 
-import { call, tapKey } from "/common/api.js";
+import { call, MAX_PAGE, pagePath, tapKey } from "/common/api.js";
 import { current, grams, t, when } from "/common/i18n.js";
 import { attempt, el, named, notify, openMine, redraw } from "./ui.js";
 
 const KIND = "participant";
 
 export async function showTrees(screen) {
-  const trees = await call(KIND, "GET", "/v1/me/trees");
+  const first = await call(KIND, "GET", pagePath("/v1/me/trees", MAX_PAGE));
   screen.append(el("h2", { i18n: "trees.title" }));
-  if (trees.length === 0) {
+  if (first.trees.length === 0) {
     screen.append(el("p", { class: "muted", i18n: "trees.none" }), el("a", { href: "#/plant", i18n: "trees.go_plant" }));
     return;
   }
-  screen.append(el("ul", { class: "trees" }, ...trees.map(treeCard)));
+  const list = el("ul", { class: "trees" });
+  const more = el("button", { type: "button", id: "trees-more", class: "quiet", i18n: "trees.more" });
+  let after = null;
+  const append = (page) => {
+    list.append(...page.trees.map(treeCard));
+    after = page.next_after_id;
+    more.hidden = after === null;
+  };
+  more.addEventListener("click", () =>
+    attempt(async () => append(await call(KIND, "GET", pagePath("/v1/me/trees", MAX_PAGE, after)))),
+  );
+  append(first);
+  screen.append(list, more);
 }
 
 /** Where a tree stands: in the real world once promised (the API's label), else funding. */

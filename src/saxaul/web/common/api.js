@@ -76,6 +76,31 @@ export async function call(kind, method, path, body = undefined, key = undefined
   return parsed;
 }
 
+/** The most items a page of a list route gives (`domain/paging.py` MAX_PAGE). */
+export const MAX_PAGE = 200;
+
+/** `path` asking for `limit` items after `after` (`null`: the first page). */
+export function pagePath(path, limit, after = null) {
+  const query = new URLSearchParams({ limit: String(limit) });
+  if (after !== null && after !== undefined) query.set("after_id", String(after));
+  return `${path}${path.includes("?") ? "&" : "?"}${query}`;
+}
+
+/**
+ * Every page of a paged list route, in order, following `next_after_id`: for what needs the
+ * whole list (an export, a picker of friends, a console's table). `get` answers one path's JSON.
+ */
+export async function allPages(get, path) {
+  const pages = [];
+  let after = null;
+  do {
+    const page = await get(pagePath(path, MAX_PAGE, after));
+    pages.push(page);
+    after = page.next_after_id ?? null;
+  } while (after !== null);
+  return pages;
+}
+
 /** A fresh idempotency key for one tap. */
 export function tapKey() {
   return window.crypto.randomUUID();

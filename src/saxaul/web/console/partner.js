@@ -3,6 +3,7 @@
 // Each acts with the partner's own key, so the API keeps every partner to its own rows and
 // mode; a refused action shows the API's own words.
 
+import { allPages } from "/common/api.js";
 import { current, t, when } from "/common/i18n.js";
 import { pipelineTables } from "./operator.js";
 import { button, el, field, form, heading, number, refused, say, show, status, table } from "./ui.js";
@@ -178,9 +179,14 @@ function evidenceForm(id, plantable, { call, rerender }) {
   );
 }
 
+/** Every item of a paged list route, as this console's tables show whole lists. */
+async function whole(call, path, items) {
+  return (await allPages((page) => call("GET", page), path)).flatMap((page) => page[items]);
+}
+
 async function scenarios(main, ctx) {
   const { call, rerender } = ctx;
-  const items = await call("GET", "/v1/partner/scenarios");
+  const items = await whole(call, "/v1/partner/scenarios", "scenarios");
   const out = el("div", { "aria-live": "polite" });
   const rows = items.map((s) => [
     s.id,
@@ -239,7 +245,7 @@ async function scenarios(main, ctx) {
 
 async function webhooks(main, ctx) {
   const { call, rerender } = ctx;
-  const list = (await call("GET", "/v1/partner/webhooks")).subscriptions;
+  const list = await whole(call, "/v1/partner/webhooks", "subscriptions");
   const out = el("div", { "aria-live": "polite", id: "webhook-notice" });
   const log = el("div");
   const rows = list.map((w) => [
@@ -293,7 +299,7 @@ async function webhooks(main, ctx) {
 
 async function keys(main, ctx) {
   const { call, rerender } = ctx;
-  const items = await call("GET", "/v1/partner/keys");
+  const items = await whole(call, "/v1/partner/keys", "keys");
   const out = el("div", { "aria-live": "polite", id: "key-notice" });
   const secret = (made) => say(document.getElementById("key-notice"), "ok", "keys.secret", { secret: made.secret || made.key.secret });
   const live = items.filter((k) => k.status === "active" || k.status === "expiring");
