@@ -24,6 +24,7 @@ from saxaul.api.metrics import EventCounters, MoveBatches, WebhookDeliveries
 from saxaul.api.pages import mount_pages
 from saxaul.api.problems import Problem, install_problem_handlers, problem_responses
 from saxaul.api.routers import (
+    abuse,
     auth,
     certificates,
     events,
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         auth.router,
         friends.router,
         game_jobs.router,
+        abuse.router,
         scenarios.router,
         scenarios.operator_router,
         certificates.router,
