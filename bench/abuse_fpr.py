@@ -38,7 +38,7 @@ from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
 from saxaul.domain.clock import to_us
 from saxaul.services import abuse, methodology
-from saxaul.services.abuse_detectors import detect
+from saxaul.services.abuse_detectors import actor_account, detect
 from saxaul.services.runtime import Runtime
 from saxaul.sim.clock import DemoClock
 from saxaul.sim.pilot import write_pilot
@@ -52,15 +52,16 @@ SESSION_SIGMA = 1.0
 """Log-normal σ of those gaps: heavy-tailed, as human inter-action times are."""
 FIRST_HOUR, LAST_HOUR = 6, 23
 """Sessions start between these local hours."""
+TWO_SESSIONS_SHARE = 0.5
+"""Share of participant-days played in two sessions (morning and evening, say) rather than one."""
 
 
 def humanised(moves: pl.DataFrame, zone: zoneinfo.ZoneInfo, seed: int) -> pl.DataFrame:
     """``moves`` with each participant-day's instants re-drawn from the session model, kept
     in the same local day and in the same order."""
     rng = np.random.default_rng(seed)
-    actor = pl.when(pl.col("kind") == "water").then(pl.col("debit")).otherwise(pl.col("credit"))
     framed = moves.with_columns(
-        actor.alias("actor"),
+        actor_account(moves).alias("actor"),
         pl.from_epoch("at_us", time_unit="us")
         .dt.replace_time_zone("UTC")
         .dt.convert_time_zone(zone.key)
@@ -68,7 +69,6 @@ def humanised(moves: pl.DataFrame, zone: zoneinfo.ZoneInfo, seed: int) -> pl.Dat
         .alias("local_day"),
     ).sort("actor", "local_day", "at_us")
     at = framed["at_us"].to_numpy().copy()
-    days = framed["local_day"].to_list()
     groups = (
         framed.with_row_index("i")
         .group_by("actor", "local_day", maintain_order=True)
@@ -76,7 +76,7 @@ def humanised(moves: pl.DataFrame, zone: zoneinfo.ZoneInfo, seed: int) -> pl.Dat
     )
     for day, rows in zip(groups["local_day"].to_list(), groups["i"].to_list(), strict=True):
         midnight = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-        sessions = 1 + int(rng.random() < 0.5)
+        sessions = 1 + int(rng.random() < TWO_SESSIONS_SHARE)
         cut = sorted(rng.choice(len(rows) + 1, size=sessions - 1, replace=True).tolist())
         for part in np.split(np.array(rows), cut):
             if part.size == 0:
@@ -84,7 +84,6 @@ def humanised(moves: pl.DataFrame, zone: zoneinfo.ZoneInfo, seed: int) -> pl.Dat
             start = midnight + dt.timedelta(hours=float(rng.uniform(FIRST_HOUR, LAST_HOUR)))
             gaps = rng.lognormal(np.log(SESSION_MEDIAN_GAP_S), SESSION_SIGMA, part.size)
             at[part] = to_us(start) + np.cumsum(gaps * 1e6).astype(np.int64)
-    del days
     return framed.with_columns(pl.Series("at_us", at)).drop("actor", "local_day").sort("at_us")
 
 

@@ -12,7 +12,7 @@ tripped it and the grams the flagged behaviour gained in the window (what a flag
   [``min_interval_s``, ``max_interval_s``], whose spread (CV) is at most ``max_cv``;
 * ``round_the_clock``: distinct local hours of one local day with a move;
 * ``funnel_ring``: accounts passing ``min_share`` of their awarded energy to one receiver
-  (being stolen from, or watering), counted per receiver.
+  (being stolen from, watering it, or pooling into trees it started), counted per receiver.
 
 Example: a script stealing every 300 s ± 2 s for a day gives 287 gaps with CV ≈ 0.004 →
 a ``regular_intervals`` finding with evidence ``{"gaps": 287, "cv": 0.004, …}``.
@@ -89,15 +89,21 @@ def detect(moves: pl.DataFrame, awarded: Mapping[str, int], rules: AbuseRules) -
     return findings
 
 
+_GIVES = [TransferKind.WATER.value, TransferKind.POOL.value]
+"""Moves made by the account they debit (the others by the account they credit)."""
+
+
+def actor_account(moves: pl.DataFrame) -> pl.Series:
+    """The participant account that made each move: the giver of a watering or a pool
+    share, the taker of a steal or a collect."""
+    return moves.select(
+        pl.when(pl.col("kind").is_in(_GIVES)).then(pl.col("debit")).otherwise(pl.col("credit"))
+    ).to_series()
+
+
 def _actors(moves: pl.DataFrame) -> Iterator[Actor]:
-    """The moves grouped by the participant who made them (the thief, the collector, the
-    giver), each in time order."""
-    actor_account = (
-        pl.when(pl.col("kind") == TransferKind.WATER.value)
-        .then(pl.col("debit"))
-        .otherwise(pl.col("credit"))
-    )
-    framed = moves.with_columns(actor_account.alias("actor")).sort("actor", "at_us")
+    """The moves grouped by the participant who made them, each in time order."""
+    framed = moves.with_columns(actor_account(moves).alias("actor")).sort("actor", "at_us")
     for (account,), group in framed.group_by("actor", maintain_order=True):
         if kind_of(str(account)) is not AccountKind.PARTICIPANT:
             continue
@@ -192,14 +198,18 @@ def _round_the_clock(zone: zoneinfo.ZoneInfo) -> Any:
 
 def _rings(moves: pl.DataFrame, awarded: Mapping[str, int], rule: AbuseRule) -> Iterator[Finding]:
     """Receivers fed most of their awarded energy by at least ``min_senders`` accounts."""
+    kind = pl.col("kind")
     flows = (
-        moves.filter(pl.col("kind").is_in([TransferKind.WATER.value, TransferKind.STEAL.value]))
+        moves.filter(kind.is_in([*_GIVES, TransferKind.STEAL.value]))
         .with_columns(
-            sender=pl.when(pl.col("kind") == TransferKind.WATER.value)
-            .then(pl.col("debit").str.strip_prefix(_USER))
-            .otherwise(pl.col("owner")),
-            receiver=pl.col("credit").str.strip_prefix(_USER),
+            sender=pl.when(kind == TransferKind.STEAL.value)
+            .then(pl.col("owner"))
+            .otherwise(pl.col("debit").str.strip_prefix(_USER)),
+            receiver=pl.when(kind == TransferKind.POOL.value)
+            .then(pl.col("initiator"))
+            .otherwise(pl.col("credit").str.strip_prefix(_USER)),
         )
+        .filter(pl.col("sender") != pl.col("receiver"))
         .group_by("receiver", "sender")
         .agg(pl.col("amount_g").sum().alias("grams"))
     )

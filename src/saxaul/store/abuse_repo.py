@@ -21,7 +21,7 @@ from saxaul.domain.holds import Flag, FlagStatus
 from saxaul.domain.ledger import TransferKind
 from saxaul.store.bulk import BulkConnection
 from saxaul.store.conflicts import insert_on_conflict
-from saxaul.store.tables import abuse_flags, balls, ledger_transfers
+from saxaul.store.tables import abuse_flags, balls, ledger_transfers, trees
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
 FLAG_COLUMNS = (
@@ -166,14 +166,14 @@ def ball_expiry(conn: UnitOfWork, ball_id: str) -> dt.datetime | None:
 
 # ---------------------------------------------------------------- what the detectors read
 
-MOVE_KINDS = (TransferKind.STEAL, TransferKind.WATER, TransferKind.COLLECT)
+MOVE_KINDS = (TransferKind.STEAL, TransferKind.WATER, TransferKind.COLLECT, TransferKind.POOL)
 """The moves a participant makes in the game, as the ledger records them."""
 
 
 def moves(conn: UnitOfWork, since: dt.datetime, until: dt.datetime) -> pl.DataFrame:
-    """Every steal, watering and collect in ``[since, until)``: ``kind, debit, credit,
-    amount_g, at_us, reference`` and, for takes from a ball, ``ripens_at_us`` and the ball's
-    ``owner`` (null otherwise)."""
+    """Every steal, watering, collect and co-planting share in ``[since, until)``: ``kind,
+    debit, credit, amount_g, at_us``; for takes from a ball, ``ripens_at_us`` and the ball's
+    ``owner``; for a share pooled into a tree, the tree's ``initiator`` (null otherwise)."""
     t = ledger_transfers.c
     rows = conn.execute(
         select(
@@ -184,11 +184,16 @@ def moves(conn: UnitOfWork, since: dt.datetime, until: dt.datetime) -> pl.DataFr
             t.at_us,
             balls.c.ripens_at_us,
             balls.c.owner,
+            trees.c.initiator,
         )
         .select_from(
             ledger_transfers.outerjoin(
-                balls, and_(balls.c.id == t.reference, t.kind != TransferKind.WATER.value)
-            )
+                balls,
+                and_(
+                    balls.c.id == t.reference,
+                    t.kind.in_([TransferKind.STEAL.value, TransferKind.COLLECT.value]),
+                ),
+            ).outerjoin(trees, and_(trees.c.id == t.reference, t.kind == TransferKind.POOL.value))
         )
         .where(
             t.kind.in_([k.value for k in MOVE_KINDS]),
@@ -207,6 +212,7 @@ def moves(conn: UnitOfWork, since: dt.datetime, until: dt.datetime) -> pl.DataFr
             "at_us": pl.Int64,
             "ripens_at_us": pl.Int64,
             "owner": pl.String,
+            "initiator": pl.String,
         },
         orient="row",
     )
