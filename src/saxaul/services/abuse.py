@@ -198,8 +198,3 @@ def _decide(
     assert decided is not None
     return decided
 
-
-def holds_of_balls(rt: Runtime, ball_ids: list[str]) -> dict[str, Flag]:
-    """The flag of each of these balls that has one: why it is (or was) held."""
-    with rt.db.reading() as conn:
-        return abuse_repo.flags_of_balls(conn, ball_ids)
