@@ -197,4 +197,3 @@ def _decide(
     decided = abuse_repo.lock_flag(conn, flag_id)
     assert decided is not None
     return decided
-

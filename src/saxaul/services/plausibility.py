@@ -96,6 +96,7 @@ def _measured(events: pl.DataFrame, rule: AbuseRule) -> tuple[pl.DataFrame, str]
         return by_award.agg(pl.len().cast(pl.Float64).alias("measured"), pl.len()), "max_events"
     seconds = (
         pl.col("attributes")
+        .cast(pl.String)  # a chunk with no attributes at all may carry a column of nulls
         .str.json_path_match(f"$.{rule.attribute}")
         .cast(pl.Float64, strict=False)
     )
