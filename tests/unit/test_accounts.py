@@ -52,7 +52,13 @@ def test_a_key_may_hold_the_separator() -> None:
 def test_accounts_built_here_carry_their_kind_and_owner() -> None:
     assert accounts.participant_account("u1").user_id == "u1"
     assert accounts.debt_account("u1").kind is AccountKind.DEBT
-    assert set(accounts.system_accounts()) == {"issuance", "gifts", "expired", "planted"}
+    assert set(accounts.system_accounts()) == {
+        "issuance",
+        "gifts",
+        "expired",
+        "planted",
+        "forfeited",
+    }
     assert all(a.kind is kind_of(i) for i, a in accounts.system_accounts().items())
 
 

@@ -167,6 +167,8 @@ def test_source_accounts_may_go_negative_and_others_may_not() -> None:
         AccountKind.EXPIRED,
         AccountKind.PLANTED,
         AccountKind.TREE,
+        AccountKind.HOLD,
+        AccountKind.FORFEITED,
     }
     assert Account("debt", AccountKind.DEBT).flags is AccountFlags.NONE
 

@@ -25,6 +25,7 @@ from saxaul.api.pages import mount_pages
 from saxaul.api.problems import Problem, install_problem_handlers, problem_responses
 from saxaul.api.rate_limits import RateLimits
 from saxaul.api.routers import (
+    abuse,
     auth,
     certificates,
     events,
@@ -179,6 +180,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         auth.router,
         friends.router,
         game_jobs.router,
+        abuse.router,
         scenarios.router,
         scenarios.operator_router,
         certificates.router,

@@ -90,6 +90,9 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "key_not_current": ProblemKind(409, "Key not current"),
     "subscription_disabled": ProblemKind(409, "Webhook subscription disabled"),
     "delivery_pending": ProblemKind(409, "Delivery still pending"),
+    "already_decided": ProblemKind(409, "Abuse flag already decided"),
+    "not_minted": ProblemKind(409, "Flagged ball not minted yet"),
+    "hold_refused": ProblemKind(409, "Held energy could not move"),
     # the ledger refused a move's transfers (state changed under the request): try again
     "exists": ProblemKind(409, "Transfer exists"),
     "exists_with_different_fields": ProblemKind(409, "Transfer exists with different fields"),

@@ -1,4 +1,5 @@
-"""Game data files → validated, frozen ``EnergyRules`` and ``SpeciesCatalogue`` values.
+"""Game data files → validated, frozen ``EnergyRules``, ``AbuseRules`` and ``SpeciesCatalogue``
+values.
 
 Why the same gates as methodology packs: the game's numbers are versioned data with a tag and a
 source, so a file is checked for shape (the JSON Schemas in ``saxaul/packs/schema/``, so an
@@ -39,6 +40,14 @@ from saxaul.datafiles import (
     read_text,
     unique_ids,
 )
+from saxaul.domain.abuse_rules import (
+    NEEDS,
+    PLAUSIBILITY_KINDS,
+    AbuseRule,
+    AbuseRules,
+    RuleKind,
+    Threshold,
+)
 from saxaul.domain.content import content_hash
 from saxaul.domain.errors import PackInvalid
 from saxaul.domain.game_rules import (
@@ -57,8 +66,9 @@ from saxaul.domain.game_rules import (
 
 ENERGY_SCHEMA = "schema/energy-rules.schema.json"
 SPECIES_SCHEMA = "schema/species-catalogue.schema.json"
+ABUSE_SCHEMA = "schema/abuse-rules.schema.json"
 
-_Versioned = TypeVar("_Versioned", EnergyRules, SpeciesCatalogue)
+_Versioned = TypeVar("_Versioned", EnergyRules, SpeciesCatalogue, AbuseRules)
 
 
 def load_energy_rules(path: Path) -> EnergyRules:
@@ -93,6 +103,25 @@ def shipped_energy_rules() -> EnergyRules:
     return _in_own_directory(load_energy_rules(path), path)
 
 
+def load_abuse_rules(path: Path) -> AbuseRules:
+    """Read, validate and build the abuse rules in ``path`` (UTF-8 TOML)."""
+    return abuse_rules_from_text(read_text(path), str(path))
+
+
+def abuse_rules_from_text(text: str, origin: str) -> AbuseRules:
+    """Validate and build abuse rules from TOML text; ``origin`` names it in every refusal."""
+    document = parse_document(text, origin)
+    check_schema(document, ABUSE_SCHEMA, origin)
+    _check_abuse(document, origin)
+    return _build_abuse(document, content_hash(document))
+
+
+def shipped_abuse_rules() -> AbuseRules:
+    """The newest release under ``saxaul/packs/rules/abuse/<version>/rules.toml``."""
+    path = newest_release("rules/abuse", "rules.toml")
+    return _in_own_directory(load_abuse_rules(path), path)
+
+
 def shipped_species() -> SpeciesCatalogue:
     """The newest release under ``saxaul/packs/catalogue/species/<version>/species.toml``."""
     path = newest_release("catalogue/species", "species.toml")
@@ -121,12 +150,7 @@ def _check_distinct(values: Sequence[int], parts: list[PathPart], origin: str) -
 
 def _check_energy(doc: Mapping[str, Any], origin: str) -> None:
     """Refuse schema-valid energy rules whose parts do not fit together."""
-    try:
-        zoneinfo.ZoneInfo(doc["timezone"])
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise _invalid(
-            origin, ["timezone"], f"{doc['timezone']!r} is not an IANA time zone"
-        ) from None
+    _check_zone(doc, origin)
     sources = unique_ids(doc, "sources", origin)
     rules = doc["rules"]
     for name, rule in rules.items():
@@ -134,6 +158,48 @@ def _check_energy(doc: Mapping[str, Any], origin: str) -> None:
     _check_fraction(rules["steal_share"]["value"], ["rules", "steal_share", "value"], origin)
     for name in ("protection_cover_h", "watering_steps_g"):
         _check_distinct(rules[name]["value"], ["rules", name, "value"], origin)
+
+
+def _check_abuse(doc: Mapping[str, Any], origin: str) -> None:
+    """Refuse schema-valid abuse rules whose parts do not fit together: a threshold citing a
+    missing source, a kind missing a threshold it needs (or naming one it does not read), a
+    plausibility rule without its behaviour, a speed rule without its duration attribute, a
+    share outside (0, 1]."""
+    _check_zone(doc, origin)
+    sources = unique_ids(doc, "sources", origin)
+    for name, rule in doc["rules"].items():
+        here: list[PathPart] = ["rules", name]
+        kind = RuleKind(rule["kind"])
+        named = set(rule["thresholds"])
+        if named != NEEDS[kind]:
+            wanted = ", ".join(sorted(NEEDS[kind]))
+            raise _invalid(
+                origin,
+                [*here, "thresholds"],
+                f"names {sorted(named)}; a {kind} rule needs {wanted}",
+            )
+        if (kind in PLAUSIBILITY_KINDS) != ("behaviour" in rule):
+            raise _invalid(
+                origin,
+                [*here, "behaviour"],
+                "is needed by daily_quantity, daily_events and speed rules only",
+            )
+        if (kind is RuleKind.SPEED) != ("attribute" in rule):
+            raise _invalid(origin, [*here, "attribute"], "is needed by speed rules only")
+        for threshold, tagged in rule["thresholds"].items():
+            at = [*here, "thresholds", threshold]
+            check_cites(tagged["source"], [*at, "source"], sources, origin)
+            if isinstance(tagged["value"], str):
+                _check_fraction(tagged["value"], [*at, "value"], origin)
+
+
+def _check_zone(doc: Mapping[str, Any], origin: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(doc["timezone"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise _invalid(
+            origin, ["timezone"], f"{doc['timezone']!r} is not an IANA time zone"
+        ) from None
 
 
 def _check_species(doc: Mapping[str, Any], origin: str) -> None:
@@ -212,6 +278,37 @@ def _build_energy(doc: Mapping[str, Any], digest: str) -> EnergyRules:
         provenance=tuple((name, _provenance(rule)) for name, rule in rules.items()),
         sources=_sources(doc),
         content_hash=digest,
+    )
+
+
+def _build_abuse(doc: Mapping[str, Any], digest: str) -> AbuseRules:
+    """Map a valid document onto ``AbuseRules`` (the only place that knows both shapes)."""
+    return AbuseRules(
+        id=doc["id"],
+        version=doc["version"],
+        timezone=doc["timezone"],
+        rules=tuple(_one_abuse_rule(name, rule) for name, rule in doc["rules"].items()),
+        sources=_sources(doc),
+        content_hash=digest,
+    )
+
+
+def _one_abuse_rule(name: str, doc: Mapping[str, Any]) -> AbuseRule:
+    return AbuseRule(
+        id=name,
+        kind=RuleKind(doc["kind"]),
+        reason_en=doc["reason_en"],
+        reason_zh=doc["reason_zh"],
+        thresholds={
+            key: Threshold(
+                value=Decimal(t["value"]) if isinstance(t["value"], str) else t["value"],
+                unit=t["unit"],
+                provenance=_provenance(t),
+            )
+            for key, t in doc["thresholds"].items()
+        },
+        behaviour=doc.get("behaviour"),
+        attribute=doc.get("attribute"),
     )
 
 

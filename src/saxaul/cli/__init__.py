@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from saxaul.cli import demo as demo_job
+from saxaul.cli.abuse import abuse_app
 from saxaul.cli.archive import archive_app
 from saxaul.cli.bench import bench_app
 from saxaul.cli.certificates import certificate_app
@@ -85,6 +86,7 @@ app.add_typer(statement_app, name="statement")
 app.add_typer(orders_app, name="orders")
 app.add_typer(trees_app, name="trees")
 app.add_typer(archive_app, name="archive")
+app.add_typer(abuse_app, name="abuse")
 
 console = Console()
 err = Console(stderr=True)

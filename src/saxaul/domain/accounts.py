@@ -9,11 +9,12 @@ Two shapes (ADR 0006):
 
 * an owned account is ``<prefix>:<key>``: ``user:<user id>`` (spendable energy),
   ``ball:<award id>`` (a ball holding its award), ``tree:<tree id>`` (a co-planted tree's pool),
-  ``debt:<user id>`` (what a participant owes). The key is everything after the FIRST ``:``, so
+  ``debt:<user id>`` (what a participant owes), ``hold:<flag id>`` (energy an abuse flag
+  holds). The key is everything after the FIRST ``:``, so
   a key may hold ``:`` itself: ``parse("user:wx:42") == AccountId(AccountKind.PARTICIPANT,
   "wx:42")``;
 * a system account is named by its kind alone: ``issuance``, ``gifts``, ``expired``,
-  ``planted``. None holds ``:``, so no owned id can ever be read as a system one.
+  ``planted``, ``forfeited``. None holds ``:``, so no owned id can ever be read as a system one.
 
 The system names are fixed here, not in a data file: they are identifiers the stored ledger
 already uses (migration 0002 opens them), not numbers a methodology may tune.
@@ -37,6 +38,7 @@ _PREFIXES: Mapping[AccountKind, str] = MappingProxyType(
         AccountKind.BALL: "ball",
         AccountKind.TREE: "tree",
         AccountKind.DEBT: "debt",
+        AccountKind.HOLD: "hold",
     }
 )
 OWNED_KINDS = frozenset(_PREFIXES)
@@ -57,6 +59,8 @@ EXPIRED_ACCOUNT_ID = AccountKind.EXPIRED.value
 """Where an expired ball's remainder goes."""
 PLANTED_ACCOUNT_ID = AccountKind.PLANTED.value
 """Where energy spent on trees goes."""
+FORFEITED_ACCOUNT_ID = AccountKind.FORFEITED.value
+"""Where held energy goes when its abuse flag is confirmed."""
 
 
 class AccountIdInvalid(DomainError):
@@ -157,6 +161,11 @@ def tree_account_id(tree_id: str) -> str:
 def debt_account_id(user_id: str) -> str:
     """What ``user_id`` owes, as a negative balance: ``debt_account_id("u1") == "debt:u1"``."""
     return build(AccountKind.DEBT, user_id)
+
+
+def hold_account_id(flag_id: int) -> str:
+    """The energy abuse flag ``flag_id`` holds: ``hold_account_id(7) == "hold:7"``."""
+    return build(AccountKind.HOLD, str(flag_id))
 
 
 def participant_account(user_id: str) -> Account:

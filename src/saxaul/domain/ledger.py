@@ -56,6 +56,11 @@ class AccountKind(StrEnum):
     TREE = "tree"
     """A co-planted tree's pool (``tree:<id>``): friends' shares wait here until the tree's cost
     is reached; never negative."""
+    HOLD = "hold"
+    """Energy held by one abuse flag (``hold:<flag id>``) until an operator releases it to its
+    participant or confirms the flag; never negative (``domain/holds.py``)."""
+    FORFEITED = "forfeited"
+    """Where held energy goes when an operator confirms the flag, so no gram vanishes."""
 
 
 class AccountFlags(Flag):
@@ -74,6 +79,8 @@ _NEVER_NEGATIVE = frozenset(
         AccountKind.EXPIRED,
         AccountKind.PLANTED,
         AccountKind.TREE,
+        AccountKind.HOLD,
+        AccountKind.FORFEITED,
     }
 )
 
@@ -126,6 +133,12 @@ class TransferKind(StrEnum):
     """Undoes one earlier transfer (named in ``reference``): same amount, legs swapped."""
     CORRECTION = "correction"
     """Any other compensating entry, e.g. a shortfall moved to or repaid from ``debt``."""
+    HOLD = "hold"
+    """Energy an abuse flag holds: a flagged ball, or a participant's gains → ``hold:<flag>``."""
+    RELEASE = "release"
+    """An operator releases a hold: ``hold:<flag>`` → the ball, or the participant."""
+    FORFEIT = "forfeit"
+    """An operator confirms a flag: ``hold:<flag>`` → ``forfeited``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,18 +11,26 @@ its one home; a test holds these frames equal to ``new_ball`` row by row.
 
 Example: awards ``[(7, "u1", "walking", day, 25, t)]`` → a ``balls`` row ``("7", "u1",
 "walking", 25, …)``, an account ``"ball:7"`` holding 25 g and a transfer ``"award:7"``.
+
+Held awards (an abuse flag's, ``domain.holds``) are the exception, so they are added on top
+of the frames, row by row from the domain's ``hold``: their ball account opens empty, the
+flag's ``hold:<flag>`` account opens with the grams, and a ``hold:<flag>`` transfer follows
+the award. With nothing held the frames are exactly as before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
 
-from saxaul.domain import energy
+from saxaul.domain import energy, holds
+from saxaul.domain.accounts import ball_account_id, hold_account_id
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.game_rules import EnergyRules
 from saxaul.domain.issuance import appears_at
+from saxaul.domain.ledger import AccountKind
 
 _HOLES = {
     "\x00id\x00": pl.col("id").cast(pl.String),
@@ -49,14 +57,21 @@ class BallFrames:
         return int(self.balls["amount_g"].sum())
 
 
-def ball_frames(awards: pl.DataFrame, rules: EnergyRules, at_us: int) -> BallFrames:
+def ball_frames(
+    awards: pl.DataFrame,
+    rules: EnergyRules,
+    at_us: int,
+    held: Mapping[int, int] | None = None,
+) -> BallFrames:
     """The balls, accounts and award transfers of ``awards`` (columns ``id, user_id, behaviour,
-    day, energy_g, created_at_us``; every ``energy_g`` > 0), accounts opened at ``at_us``."""
+    day, energy_g, created_at_us``; every ``energy_g`` > 0), accounts opened at ``at_us``.
+
+    ``held``: award id → the open abuse flag whose hold takes that award's ball at once."""
     instants = _instants(awards.select(_KEY).unique(), rules)
     rows = awards.join(instants, on=_KEY, how="left")
     ball, award = energy.new_ball(_ID, _OWNER, _BEHAVIOUR, 1, from_us(0), rules)
     account = ball.account
-    return BallFrames(
+    made = BallFrames(
         balls=rows.select(
             id=_filled(ball.id),
             owner=_filled(ball.owner),
@@ -83,6 +98,49 @@ def ball_frames(awards: pl.DataFrame, rules: EnergyRules, at_us: int) -> BallFra
             at_us=pl.col("award_us"),
             reference=_filled(award.reference),
         ),
+    )
+    return _with_holds(made, rows, held) if held else made
+
+
+def _with_holds(made: BallFrames, rows: pl.DataFrame, held: Mapping[int, int]) -> BallFrames:
+    """``made`` with each held award's ball emptied into its flag's hold account."""
+    taken = rows.filter(pl.col("id").is_in(list(held))).select(
+        "id", "user_id", "energy_g", "award_us"
+    )
+    transfers = [
+        holds.hold(held[award], ball_account_id(str(award)), grams, from_us(at), str(award))
+        for award, _, grams, at in taken.iter_rows()
+    ]
+    ball_ids = [ball_account_id(str(award)) for award in taken["id"]]
+    accounts = made.accounts.with_columns(
+        pl.when(pl.col("id").is_in(ball_ids)).then(0).otherwise("balance_g").alias("balance_g")
+    )
+    opened = pl.DataFrame(
+        {
+            "id": [hold_account_id(held[award]) for award in taken["id"]],
+            "kind": AccountKind.HOLD.value,
+            "user_id": taken["user_id"],
+            "balance_g": taken["energy_g"],
+            "opened_at_us": made.accounts["opened_at_us"][0],
+        },
+        schema=made.accounts.schema,
+    )
+    moved = pl.DataFrame(
+        {
+            "id": [t.id for t in transfers],
+            "debit_account": [t.debit_account for t in transfers],
+            "credit_account": [t.credit_account for t in transfers],
+            "amount_g": [t.amount_g for t in transfers],
+            "kind": [t.kind.value for t in transfers],
+            "at_us": [to_us(t.at) for t in transfers],
+            "reference": [t.reference for t in transfers],
+        },
+        schema=made.transfers.schema,
+    )
+    return BallFrames(
+        balls=made.balls,
+        accounts=pl.concat([accounts, opened]),
+        transfers=pl.concat([made.transfers, moved]),
     )
 
 

@@ -16,12 +16,13 @@ from decimal import Decimal
 from functools import cache
 
 from saxaul.domain.errors import NotFound
+from saxaul.domain.holds import Flag
 from saxaul.domain.methodology import Pack
 from saxaul.methodology.registry import find_pack, shipped_packs
 from saxaul.scoring.table import FACTOR_IDS_SEPARATOR
 from saxaul.services.runtime import Runtime
 from saxaul.services.scenario_packs import stored_pack
-from saxaul.store import awards_repo
+from saxaul.store import abuse_repo, awards_repo
 from saxaul.store.awards_repo import AwardRow
 from saxaul.store.uow import UnitOfWork
 
@@ -62,6 +63,19 @@ class BallStory:
     events_counted: int
     avoided_mg: int
     energy_g: int
+    hold: HoldStory | None = None
+    """Why the ball is (or was) held by an abuse flag; ``None``: it never was."""
+
+
+@dataclass(frozen=True, slots=True)
+class HoldStory:
+    """An abuse flag's hold on a ball, as its owner reads it: the rule's reason in both
+    languages and where the review stands."""
+
+    status: str
+    reason_en: str
+    reason_zh: str
+    held_g: int
 
 
 def ball_story(rt: Runtime, user: str, ball_id: str) -> BallStory:
@@ -71,12 +85,14 @@ def ball_story(rt: Runtime, user: str, ball_id: str) -> BallStory:
         if award is None:
             raise NotFound(f"you have no ball {ball_id}", ball_id=ball_id)
         pack = pack_of(rt, conn, award.pack_id, award.pack_version)
-    return explain(award, pack)
+        flag = abuse_repo.flags_of_balls(conn, [ball_id]).get(ball_id)
+    return explain(award, pack, flag)
 
 
-def explain(award: AwardRow, pack: Pack) -> BallStory:
+def explain(award: AwardRow, pack: Pack, flag: Flag | None = None) -> BallStory:
     """The story of the ball minted from ``award``, read beside ``pack`` (the version that
-    scored it): the one explanation of an award, for the ball page and the personal statement."""
+    scored it) and the abuse ``flag`` holding it if any: the one explanation of an award, for
+    the ball page and the personal statement."""
     behaviour = pack.behaviour(award.behaviour)
     sources = {source.id: source for source in pack.sources}
     factors = tuple(pack.factor(f) for f in award.factor_ids.split(FACTOR_IDS_SEPARATOR) if f)
@@ -110,6 +126,9 @@ def explain(award: AwardRow, pack: Pack) -> BallStory:
         events_counted=award.events_counted,
         avoided_mg=award.avoided_mg,
         energy_g=award.energy_g,
+        hold=None
+        if flag is None
+        else HoldStory(flag.status.value, flag.reason_en, flag.reason_zh, flag.held_g),
     )
 
 

@@ -12,13 +12,16 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 
+import polars as pl
+
 from saxaul.domain import energy
 from saxaul.domain.accounts import ball_account_id
 from saxaul.domain.clock import to_us
 from saxaul.domain.ledger import Transfer
 from saxaul.services.ball_frames import ball_frames
 from saxaul.services.runtime import Runtime
-from saxaul.store import ball_bulk, balls_repo, ledger_repo
+from saxaul.store import abuse_repo, ball_bulk, balls_repo, ledger_repo
+from saxaul.store.bulk import BulkConnection
 from saxaul.store.uow import WriteUnitOfWork, bulk_transaction
 
 BATCH = 10_000
@@ -36,13 +39,15 @@ class JobResult:
 
 
 def mint_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
-    """Turn every award worth ≥ 1 g that has no ball yet into a ball, funded from issuance."""
+    """Turn every award worth ≥ 1 g that has no ball yet into a ball, funded from issuance;
+    an award an abuse rule flagged goes on into its flag's hold (``domain.holds``)."""
     total = JobResult(0, 0)
     with rt.db.bulk() as bulk:
         while True:
             with bulk_transaction(bulk):
                 pending = ball_bulk.pending_awards(bulk, batch)
-                minted = ball_frames(pending, rt.rules, to_us(rt.clock.now()))
+                held = _held(bulk, pending)
+                minted = ball_frames(pending, rt.rules, to_us(rt.clock.now()), held)
                 if pending.height:
                     ball_bulk.append_balls(bulk, minted.balls, minted.accounts, minted.transfers)
             total = JobResult(total.balls + pending.height, total.grams + minted.grams)
@@ -51,6 +56,14 @@ def mint_balls(rt: Runtime, batch: int = BATCH) -> JobResult:
     if total.balls >= ANALYZE_AFTER:
         rt.db.write(ledger_repo.refresh_statistics)
     return total
+
+
+def _held(bulk: BulkConnection, pending: pl.DataFrame) -> dict[int, int]:
+    """Award id → open abuse flag, among ``pending``: balls minted straight into a hold."""
+    if pending.height == 0:
+        return {}
+    ids = pending["id"]
+    return abuse_repo.held_awards(bulk, int(ids.min()), int(ids.max()))  # type: ignore[arg-type]
 
 
 def expire_balls(rt: Runtime, batch: int = BATCH) -> JobResult:

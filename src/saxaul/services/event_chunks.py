@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from saxaul.domain.abuse_rules import AbuseRules
 from saxaul.domain.events import INELIGIBLE, EventStatus, RejectCode, Rejection
 from saxaul.domain.scenarios import budget_left_mg
 from saxaul.domain.units import MG_PER_G
@@ -37,8 +38,9 @@ from saxaul.scoring.rules import rule_columns
 from saxaul.scoring.table import BehaviourTable
 from saxaul.services.credit_budget import CreditBudget, within_budget
 from saxaul.services.import_runs import taken_over
+from saxaul.services.plausibility import award_flags
+from saxaul.store import abuse_repo, scenarios_repo
 from saxaul.store import ingest_repo as repo
-from saxaul.store import scenarios_repo
 from saxaul.store.bulk import BulkConnection, UniqueViolation
 from saxaul.store.ingest_repo import Lease
 from saxaul.store.uow import bulk_transaction
@@ -46,12 +48,13 @@ from saxaul.store.uow import bulk_transaction
 
 @dataclass(frozen=True, slots=True)
 class ChunkTarget:
-    """Where a chunk goes: the import (and the run's lease on it) and the row its end leaves
-    the cursor at."""
+    """Where a chunk goes: the import (and the run's lease on it), the row its end leaves
+    the cursor at, and the abuse rules its awards are checked against (``None``: none)."""
 
     lease: Lease
     rows_done: int
     now_us: int
+    abuse: AbuseRules | None = None
 
     @property
     def import_id(self) -> int:
@@ -319,12 +322,16 @@ def _append(bulk: BulkConnection, target: ChunkTarget, outcome: Outcome) -> dict
     """Append a scored batch inside the chunk's transaction, its award ids made real."""
     first = repo.next_award_id(bulk)
     import_id = pl.lit(target.import_id, pl.Int64).alias("import_id")
-    repo.insert_events(bulk, outcome.rows.with_columns(pl.col("award_id") + first, import_id))
-    repo.insert_awards(
-        bulk,
-        outcome.awards.with_columns(
-            pl.col("id") + first, import_id, pl.lit(target.now_us).alias("created_at_us")
-        ),
+    events = outcome.rows.with_columns(pl.col("award_id") + first, import_id)
+    awards = outcome.awards.with_columns(
+        pl.col("id") + first, import_id, pl.lit(target.now_us).alias("created_at_us")
     )
+    repo.insert_events(bulk, events)
+    repo.insert_awards(bulk, awards)
     repo.save_cap_usage(bulk, outcome.usage, outcome.prior)
-    return outcome.counts
+    if target.abuse is None:
+        return outcome.counts
+    flagged = abuse_repo.stage_award_flags(
+        bulk, award_flags(events, awards, target.abuse, target.now_us)
+    )
+    return outcome.counts | {"flagged": flagged} if flagged else outcome.counts

@@ -68,6 +68,8 @@ class ImportSummary:
     """Kept but not credited: a business scenario's budget was spent (``credit_budget``)."""
     awards: int = 0
     balls: int = 0
+    flagged: int = 0
+    """Awards an abuse rule flagged at scoring: stored and scored, their energy held."""
     avoided_mg: int = 0
     energy_g: int = 0
     seconds: float = 0.0
@@ -265,7 +267,7 @@ def _import(
         with contextlib.closing(scored):
             for item in scored:
                 lease = renewed(rt, lease)
-                target = ChunkTarget(lease, item.chunk.end_row, to_us(rt.clock.now()))
+                target = ChunkTarget(lease, item.chunk.end_row, to_us(rt.clock.now()), rt.abuse)
                 counts, rejected = commit_chunk(bulk, table, target, item, totals, carried, budget)
                 summary.add(counts)
                 sample_rejections(summary.rejections, rejected, item.chunk.location)

@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from saxaul.catalogue import shipped_energy_rules, shipped_species
+from saxaul.catalogue import shipped_abuse_rules, shipped_energy_rules, shipped_species
+from saxaul.domain.abuse_rules import AbuseRules
 from saxaul.domain.clock import Clock
 from saxaul.domain.game_rules import EnergyRules, SpeciesCatalogue
 from saxaul.domain.methodology import Pack
@@ -53,6 +54,8 @@ class Runtime:
     """Where concurrent move requests wait to be played together (``services.game_batch``)."""
     rules: EnergyRules = field(default_factory=shipped_energy_rules)
     species: SpeciesCatalogue = field(default_factory=shipped_species)
+    abuse: AbuseRules = field(default_factory=shipped_abuse_rules)
+    """Plausibility limits and detector thresholds (``packs/rules/abuse``, ``docs/abuse.md``)."""
     sessions: AuthCache[str] = field(default_factory=AuthCache)
     """Participant tokens checked a moment ago (digest → user id); ``bootstrap`` sizes it from
     the settings, and a runtime built without it reads the store for every token."""

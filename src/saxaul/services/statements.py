@@ -39,6 +39,7 @@ from saxaul.services.certificate_page import Lang
 from saxaul.services.runtime import Runtime
 from saxaul.services.statement_page import html_page
 from saxaul.store import (
+    abuse_repo,
     awards_repo,
     certificates_repo,
     ledger_repo,
@@ -84,8 +85,10 @@ def content(rt: Runtime, user: str) -> dict[str, Any]:
                 f"{a.pack_id}@{a.pack_version}": (a.pack_id, a.pack_version) for a in award_rows
             }.items()
         }
+        holds = abuse_repo.flags_of_balls(conn, [a.id for a in award_rows])
         stories = [
-            ball_story.explain(a, packs[f"{a.pack_id}@{a.pack_version}"]) for a in award_rows
+            ball_story.explain(a, packs[f"{a.pack_id}@{a.pack_version}"], holds.get(a.id))
+            for a in award_rows
         ]
         facts = certificates_repo.awards_with_events(conn, [a.id for a in award_rows])
         balls = statements_repo.balls_of(conn, user)
@@ -201,6 +204,14 @@ def _award(story: BallStory, facts: AwardFacts | None) -> dict[str, Any]:
             for f in story.factors
         ],
         "events_counted": story.events_counted,
+        "hold": None
+        if story.hold is None
+        else {
+            "status": story.hold.status,
+            "reason_en": story.hold.reason_en,
+            "reason_zh": story.hold.reason_zh,
+            "held_g": story.hold.held_g,
+        },
         "events_total": 0 if facts is None else facts.events_total,
         "events": []
         if facts is None

@@ -620,3 +620,42 @@ imported_statements = Table(
     Column("imported_at_us", BigInteger, nullable=False),
     UniqueConstraint("user_id", "sha256"),
 )
+
+# ---------------------------------------------------------------- abuse flags (0011)
+#
+# Why a table beside the ledger: a flag is a case for a person to review (who, which rule, why,
+# the numbers that tripped it, the decision); the energy it holds is in the ledger
+# (``hold:<id>``, ``domain.holds``), so the two never disagree about grams.
+
+abuse_flags = Table(
+    "abuse_flags",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "key",
+        Text,
+        nullable=False,
+        unique=True,
+        comment="what was flagged (award:<id>:<rule> or <rule>:<user>:<window>): one flag each",
+    ),
+    Column("user_id", Text, nullable=False, index=True),
+    Column("rule_id", Text, nullable=False),
+    Column("rules_ref", Text, nullable=False, comment="abuse rules id@version"),
+    Column("reason_en", Text, nullable=False),
+    Column("reason_zh", Text, nullable=False),
+    Column("evidence", Text, nullable=False, comment="JSON: the numbers that tripped the rule"),
+    Column(
+        "award_id",
+        BigInteger,
+        nullable=True,
+        index=True,
+        comment="the flagged award (its ball's id); NULL for a detector's flag",
+    ),
+    Column("held_g", BigInteger, nullable=False, comment="grams held when flagged"),
+    Column("status", Text, nullable=False, comment="open | released | confirmed"),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("decided_by", Text, nullable=True),
+    Column("decided_at_us", BigInteger, nullable=True),
+    Column("note", Text, nullable=True),
+    Index("ix_abuse_flags_status_id", "status", "id"),
+)

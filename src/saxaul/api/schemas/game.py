@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from saxaul.api.schemas import BodyIn
+from saxaul.api.schemas.abuse import HoldOut
 from saxaul.domain.game_rules import (
     EnergyRules,
     Partner,
@@ -360,6 +361,11 @@ class BallStoryOut(ViewOut):
     events_counted: int = Field(description="Events of that day the award counted (after caps).")
     avoided_mg: int = Field(description="Avoided CO2e credited, in milligrams.")
     energy_g: int = Field(description="The award's energy: whole grams of the avoided CO2e.")
+    hold: HoldOut | None = Field(
+        default=None,
+        description="Why an abuse rule holds (or held) this ball's energy, in Chinese and "
+        "English; null when it never did.",
+    )
 
 
 class RankOut(ViewOut):
