@@ -5,8 +5,9 @@ report's headline held against the seed report's figures at that size.
     python -m bench.pilot_scale --users 2000000 --work var/pilot-1to100   # at 1:100
     python -m bench.pilot_scale --users 2000 --sample 0.25 --database-url postgresql+psycopg://…
 
-Each step is the command an operator runs, in a child process of its own, so its wall time and
-peak RSS (``os.wait4``'s ``ru_maxrss``) are its own:
+Each step is the command an operator runs, in a child process of its own, so its wall time, CPU
+time and peak RSS (``os.wait4``'s ``ru_utime + ru_stime`` and ``ru_maxrss``) are its own — the
+CPU time is the figure that holds when other work shares the machine:
 
 - ``files`` (the baseline): ``saxaul simulate`` writing the scenario's participants, friendships
   and daily events, without playing them;
@@ -62,11 +63,15 @@ def run_step(name: str, argv: Sequence[str], env: dict[str, str], log: Log) -> d
     seconds = time.perf_counter() - began
     step = {
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
         "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
         "exit": child.returncode,
         "output_tail": output.splitlines()[-40:],
     }
-    log(f"  {seconds:,.0f} s, peak RSS {step['peak_rss_mib']:,.0f} MiB, exit {child.returncode}")
+    log(
+        f"  {seconds:,.0f} s ({step['cpu_seconds']:,.0f} s of CPU), "
+        f"peak RSS {step['peak_rss_mib']:,.0f} MiB, exit {child.returncode}"
+    )
     if child.returncode:
         raise SystemExit(f"{name} failed:\n{output[-4000:]}")
     return step
