@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 
 from saxaul import __version__
 from saxaul.api.answer_headers import SecurityHeaders
+from saxaul.api.deps import document_permissions
 from saxaul.api.guard import RequestGuard
 from saxaul.api.metrics import EventCounters, MoveBatches, WebhookDeliveries
 from saxaul.api.pages import mount_pages
@@ -33,6 +34,7 @@ from saxaul.api.routers import (
     impact,
     methodology,
     operations,
+    operator,
     orders,
     participants,
     partners,
@@ -58,7 +60,9 @@ Personal carbon accounts in the style of Ant Forest: import behaviour events, sc
 versioned methodology packs, and read what was credited.
 
 Two kinds of caller. Operator endpoints need an operator API key, sent as `Authorization:
-Bearer sxk_…`; create one with `saxaul apikey create NAME`. Participant endpoints (`/v1/me…`,
+Bearer sxk_…`; create one with `saxaul apikey create NAME --role ROLE`. Each key has a role
+(admin, operations, analyst, support) and each operator endpoint says which permission it needs;
+a key whose role lacks it is refused 403 `forbidden_role`. Participant endpoints (`/v1/me…`,
 `/v1/friends…`, `/v1/trees…`, `/v1/species`, `/v1/auth/logout`) need a participant token, sent
 as `Authorization: Bearer sxs_…`: a participant gets one from `POST /v1/auth/login` with the
 password set by `saxaul participants set-password`, or an app backend that signs people in
@@ -167,6 +171,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         reporting.operator,
         reversals.router,
         participants.router,
+        operator.router,
         partners.router,
         auth.router,
         friends.router,
@@ -187,6 +192,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         operations.metrics,
     ):
         app.include_router(router, responses=GUARDED)
+    document_permissions(app)
     mount_pages(app)
     return app
 
