@@ -211,8 +211,10 @@ def test_nobody_changes_or_deletes_an_entry(
         "UPDATE operator_audit SET user_id = 'someone-else'",
         "DELETE FROM operator_audit",
     ):
-        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-            with rt.db.engine.begin() as connection:
-                connection.execute(sa.text(statement))
+        with (
+            pytest.raises(sa.exc.DBAPIError, match="append-only"),
+            rt.db.engine.begin() as connection,
+        ):
+            connection.execute(sa.text(statement))
 
     assert [e["user_id"] for e in _audit(client, auth)["items"]] == ["u1"]
