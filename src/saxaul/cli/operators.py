@@ -17,12 +17,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from saxaul.cli.common import JsonOpt
 from saxaul.cli.common import fail as _fail
 from saxaul.cli.common import print_json as _print_json
 from saxaul.cli.common import runtime as _runtime
+from saxaul.cli.tables import print_plain
 from saxaul.domain.clock import from_us
 from saxaul.domain.errors import DomainError
 from saxaul.domain.operators import ROLE_PERMISSIONS, OperatorRole, parse_role
@@ -72,11 +74,18 @@ def apikey_list(as_json: JsonOpt = False) -> None:
     if as_json:
         _print_json([dataclasses.asdict(k) for k in keys])
         return
-    table = Table("name", "role", "created", "revoked")
-    for key in keys:
-        revoked = "" if key.revoked_at is None else f"{key.revoked_at:%Y-%m-%d %H:%M}"
-        table.add_row(key.name, key.role.value, f"{key.created_at:%Y-%m-%d %H:%M}", revoked)
-    console.print(table)
+    _print_table(
+        ("name", "role", "created", "revoked"),
+        [
+            (
+                key.name,
+                key.role.value,
+                f"{key.created_at:%Y-%m-%d %H:%M}",
+                "" if key.revoked_at is None else f"{key.revoked_at:%Y-%m-%d %H:%M}",
+            )
+            for key in keys
+        ],
+    )
 
 
 @audit_app.command("list")
@@ -107,20 +116,34 @@ def audit_list(
     if as_json:
         _print_json({"total": total, "items": [dataclasses.asdict(e) for e in entries]})
         return
-    table = Table("id", "at (UTC)", "key", "role", "permission", "route", "user", "outcome")
-    for e in entries:
-        table.add_row(
-            str(e.id),
-            f"{from_us(e.at_us):%Y-%m-%d %H:%M:%S}",
-            e.key_name,
-            e.role,
-            e.permission,
-            f"{e.method} {e.route}",
-            e.user_id,
-            e.outcome,
-        )
-    console.print(table)
+    _print_table(
+        ("id", "at (UTC)", "key", "role", "permission", "route", "user", "outcome"),
+        [
+            (
+                str(e.id),
+                f"{from_us(e.at_us):%Y-%m-%d %H:%M:%S}",
+                e.key_name,
+                e.role,
+                e.permission,
+                f"{e.method} {e.route}",
+                e.user_id,
+                e.outcome,
+            )
+            for e in entries
+        ],
+    )
     console.print(f"{len(entries)} of {total} entries")
+
+
+def _print_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A boxed table in a terminal, plain columns in a pipe (``cli.tables`` says why)."""
+    if not console.is_terminal:
+        print_plain(console, headers, rows)
+        return
+    table = Table(*headers)
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    console.print(table)
 
 
 def _utc(instant: dt.datetime | None) -> dt.datetime | None:
