@@ -471,6 +471,9 @@ def test_openapi_documents_every_error_as_problem_json(client: TestClient) -> No
             errors = {s: r for s, r in operation["responses"].items() if s[0] in "45"}
             if (method.upper(), path) not in NO_CREDENTIALS:
                 assert "401" in errors, f"{method} {path} does not document 401"
+            if kind == OPERATOR:
+                assert "forbidden_role" in errors["403"]["description"], f"{method} {path}"
+                assert "Needs an operator key whose role holds" in operation["description"]
             assert operation.get("security") == SECURITY.get(kind), f"{method} {path}"
             for status, response in errors.items():
                 assert list(response["content"]) == ["application/problem+json"], (

@@ -101,8 +101,12 @@ class SaxaulAPI(FastAPI):
         return SecurityHeaders(super().build_middleware_stack())
 
     def openapi(self) -> dict[str, Any]:
-        """The OpenAPI document, with ``Problem`` and its parts under ``components.schemas``."""
+        """The OpenAPI document, with ``Problem`` and its parts under ``components.schemas``,
+        and each operator operation's permission (``deps.document_permissions``)."""
+        if self.openapi_schema:
+            return self.openapi_schema
         document = super().openapi()
+        document_permissions(self, document)
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         if "Problem" not in schemas:
             problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -192,7 +196,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         operations.metrics,
     ):
         app.include_router(router, responses=GUARDED)
-    document_permissions(app)
     mount_pages(app)
     return app
 

@@ -26,7 +26,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute, RouteContext
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
@@ -159,7 +159,8 @@ def operator_permissions(route: APIRoute | RouteContext) -> list[Permission]:
     """The permissions a route's dependencies require of an operator key (one, for every
     operator route; none for the others)."""
     found: list[Permission] = []
-    pending: list[Dependant] = [route.dependant]
+    root: Dependant | None = getattr(route, "dependant", None)  # a page or a mount has none
+    pending: list[Dependant] = [] if root is None else [root]
     while pending:
         dependant = pending.pop()
         if isinstance(dependant.call, OperatorGuard):
@@ -168,20 +169,22 @@ def operator_permissions(route: APIRoute | RouteContext) -> list[Permission]:
     return found
 
 
-def document_permissions(app: FastAPI) -> None:
-    """Say in each operator operation's OpenAPI entry which permission it needs and which
-    roles hold it, and document its 403 ``forbidden_role``."""
-    refused = problem_responses("forbidden_role")
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
+def document_permissions(app: FastAPI, document: dict[str, Any]) -> None:
+    """Say in each operator operation of the OpenAPI ``document`` which permission it needs and
+    which roles hold it, and document its 403 ``forbidden_role``."""
+    refused = {
+        str(status): answer for status, answer in problem_responses("forbidden_role").items()
+    }
+    for route in iter_route_contexts(app.routes):
         for permission in operator_permissions(route):
-            route.responses = {**route.responses, **refused}
             needs = (
                 f"Needs an operator key whose role holds `{permission.value}` "
                 f"({', '.join(holders(permission))})."
             )
-            route.description = f"{route.description}\n\n{needs}".strip()
+            for method in route.methods or ():
+                operation = document["paths"][route.path][method.lower()]
+                operation["responses"].update(refused)
+                operation["description"] = f"{operation.get('description', '')}\n\n{needs}".strip()
 
 
 async def participant_token(
