@@ -218,3 +218,12 @@ def test_nobody_changes_or_deletes_an_entry(
             connection.execute(sa.text(statement))
 
     assert [e["user_id"] for e in _audit(client, auth)["items"]] == ["u1"]
+
+
+@pytest.mark.parametrize("instant", ["0", "2026-11-01", "2026-11-01T00:00:00", "2026-11-01T00:00Z"])
+def test_an_instant_must_be_written_out_with_its_offset(
+    client: TestClient, auth: dict[str, str], instant: str
+) -> None:
+    response = client.get(f"/v1/operator/audit?from={instant}", headers=auth)
+
+    assert assert_problem(response, 422, "invalid_request")["field"] == "from"

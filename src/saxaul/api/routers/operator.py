@@ -15,14 +15,13 @@ Example: ``GET /v1/operator/audit?user_id=u1&from=2026-11-01T00:00:00Z`` → ``{
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from saxaul.api.deps import RuntimeDep, require_operator
 from saxaul.api.problems import problem_responses
-from saxaul.api.schemas.operator import AuditEntryOut, AuditPage, OperatorMeOut
+from saxaul.api.schemas.operator import AuditEntryOut, AuditPage, Instant, OperatorMeOut
 from saxaul.domain.operators import ROLE_PERMISSIONS, Permission
 from saxaul.services.operator_audit import MAX_ID, MAX_PAGE, OperatorAct, list_entries
 
@@ -60,11 +59,11 @@ def get_audit(
         Query(min_length=1, max_length=128, description="Only entries about this participant."),
     ] = None,
     since: Annotated[
-        dt.datetime | None,
+        Instant | None,
         Query(alias="from", description="Only entries at or after this instant (with offset)."),
     ] = None,
     until: Annotated[
-        dt.datetime | None,
+        Instant | None,
         Query(alias="to", description="Only entries before this instant (with offset)."),
     ] = None,
     limit: Annotated[

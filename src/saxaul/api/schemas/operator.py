@@ -4,12 +4,28 @@ record (``/v1/participants/{user_id}``) and the audit log (``/v1/operator/audit`
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from saxaul.domain.clock import from_us
 from saxaul.domain.operators import OperatorRole, Permission
 from saxaul.store.operator_audit_repo import AuditEntry
+
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339(value: object) -> object:
+    """Only an RFC 3339 date-time with its offset, as the document's ``date-time`` says:
+    pydantic alone would also read ``0`` as a Unix time and ``2026-11-01`` as midnight."""
+    if isinstance(value, str) and not RFC3339.fullmatch(value):
+        raise ValueError("give an RFC 3339 date-time with its offset, e.g. 2026-11-01T00:00:00Z")
+    return value
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+"""A query's instant, e.g. ``from`` of ``GET /v1/operator/audit``."""
 
 
 class OperatorMeOut(BaseModel):
