@@ -40,6 +40,7 @@ from saxaul.config import Settings
 from saxaul.domain.errors import Unauthorised
 from saxaul.domain.operators import PERSONAL_DATA, Permission, RoleRefused, holders, require
 from saxaul.domain.partners import PartnerPrincipal, Scope
+from saxaul.ingest.columns import MAX_CHARS
 from saxaul.services.api_keys import ApiPrincipal, authenticate, remembered_key
 from saxaul.services.operator_audit import OperatorAct, record_refusal
 from saxaul.services.participant_auth import (
@@ -120,7 +121,7 @@ class OperatorGuard:
 
     A refusal of a personal-data permission on a route naming a participant is audited too
     (outcome ``forbidden_role``): an attempt to read someone is as much the auditor's business
-    as a read.
+    as a read. A path "id" no participant could have (longer than any enrolled one) is not.
     """
 
     permission: Permission
@@ -138,8 +139,8 @@ class OperatorGuard:
         try:
             require(key.role, self.permission)
         except RoleRefused as refusal:
-            user_id = request.path_params.get("user_id")
-            if self.permission in PERSONAL_DATA and user_id:
+            user_id = request.path_params.get("user_id", "")
+            if self.permission in PERSONAL_DATA and 0 < len(user_id) <= MAX_CHARS["user_id"]:
                 await run_in_threadpool(record_refusal, rt, act, user_id, refusal.code)
             raise
         return act

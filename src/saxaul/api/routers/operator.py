@@ -23,6 +23,7 @@ from saxaul.api.deps import RuntimeDep, require_operator
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.operator import AuditEntryOut, AuditPage, Instant, OperatorMeOut
 from saxaul.domain.operators import ROLE_PERMISSIONS, Permission
+from saxaul.ingest.columns import MAX_CHARS
 from saxaul.services.operator_audit import MAX_ID, MAX_PAGE, OperatorAct, list_entries
 
 router = APIRouter(prefix="/v1/operator", tags=["operator"])
@@ -56,7 +57,11 @@ def get_audit(
     rt: RuntimeDep,
     user_id: Annotated[
         str | None,
-        Query(min_length=1, max_length=128, description="Only entries about this participant."),
+        Query(
+            min_length=1,
+            max_length=MAX_CHARS["user_id"],
+            description="Only entries about this participant.",
+        ),
     ] = None,
     since: Annotated[
         Instant | None,

@@ -22,6 +22,7 @@ from saxaul.api.deps import RuntimeDep, require_operator
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.operator import ParticipantRecordOut
 from saxaul.domain.operators import Permission
+from saxaul.ingest.columns import MAX_CHARS
 from saxaul.services.operator_audit import OperatorAct
 from saxaul.services.participant_record import participant_record
 from saxaul.services.participants import opt_out
@@ -34,7 +35,7 @@ UserId = Annotated[
     str,
     Path(
         min_length=1,
-        max_length=128,
+        max_length=MAX_CHARS["user_id"],
         description="The participant's pseudonymous id, as enrolled.",
         examples=["u-000042"],
     ),
