@@ -1,5 +1,5 @@
 """Who may call what: every route is public, operator-only, participant-only, partner-only or
-a capability link, and tested so.
+a capability link, and tested so; every operator route needs one permission of an operator role.
 
 ``ROUTE_KINDS`` is the one classification. A new route fails ``test_every_route_is_classified``
 until its (method, path) is added there; from then on the refusal checks below cover it. Only
@@ -8,6 +8,10 @@ are public; the API's own documentation pages are open too but are not endpoints
 (``DOCS_PATHS``). A capability link reads no header: its path carries a signed token that is
 the whole grant (a shared impact report), so a request whose token is not genuine is refused
 whoever sends it.
+
+An operator route names the permission it needs (``require_operator``); the role refusals
+below are generated from ``domain.operators.ROLE_PERMISSIONS`` and the routes themselves, so
+a new permission or role is covered without listing it here.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from saxaul.api.app import create_app
+from saxaul.api.deps import operator_permissions
 from saxaul.api.pages import PAGES
+from saxaul.domain.operators import ROLE_PERMISSIONS, OperatorRole, Permission
 from saxaul.domain.partners import PartnerKind
 from saxaul.services import partners
 from saxaul.services.api_keys import create_api_key, revoke_api_key
@@ -46,6 +52,9 @@ ROUTE_KINDS: dict[tuple[str, str], str] = {
     ("GET", "/v1/methodology/packs/{ref}"): OPERATOR,
     ("GET", "/v1/summary"): OPERATOR,
     ("GET", "/v1/operator/dashboard"): OPERATOR,
+    ("GET", "/v1/operator/me"): OPERATOR,
+    ("GET", "/v1/operator/audit"): OPERATOR,
+    ("GET", "/v1/participants/{user_id}"): OPERATOR,
     ("POST", "/v1/participants/{user_id}/opt-out"): OPERATOR,
     ("POST", "/v1/participants/{user_id}/tokens"): OPERATOR,
     ("POST", "/v1/reversals"): OPERATOR,
@@ -212,6 +221,25 @@ def _routes() -> set[tuple[str, str]]:
     return routes
 
 
+def _permissions() -> dict[tuple[str, str], list[Permission]]:
+    """The permissions each route of a fresh app requires of an operator key."""
+    return {
+        (method, route.path or ""): operator_permissions(route)
+        for route in iter_route_contexts(create_app().routes)
+        if route.path not in DOCS_PATHS and route.path not in PAGES
+        for method in route.methods or ()
+    }
+
+
+def _first_route_needing() -> dict[Permission, tuple[str, str]]:
+    """For each permission, the first (method, concrete path) of a route that needs it."""
+    routes: dict[Permission, tuple[str, str]] = {}
+    for (method, path), needed in sorted(_permissions().items()):
+        for permission in needed:
+            routes.setdefault(permission, (method, _filled(path)))
+    return routes
+
+
 def _requests(kind: str) -> list[tuple[str, str]]:
     """(method, concrete path) of every route of ``kind``, path parameters filled with ``x``."""
     return sorted(
@@ -238,6 +266,47 @@ def test_every_route_is_classified() -> None:
 
     assert sorted(routes - ROUTE_KINDS.keys()) == [], "classify new routes in ROUTE_KINDS"
     assert sorted(ROUTE_KINDS.keys() - routes) == [], "ROUTE_KINDS names routes that are gone"
+
+
+def test_every_operator_route_declares_one_permission_and_no_other_route_any() -> None:
+    declared = _permissions()
+
+    for route, kind in ROUTE_KINDS.items():
+        expected = 1 if kind == OPERATOR else 0
+        assert len(declared[route]) == expected, f"{route}: require_operator(Permission.…)"
+    assert {p for needed in declared.values() for p in needed} == set(Permission), (
+        "a permission no route needs"
+    )
+
+
+@pytest.mark.parametrize("role", list(OperatorRole))
+def test_every_role_is_refused_each_permission_it_lacks(
+    client: TestClient, rt: Runtime, role: OperatorRole
+) -> None:
+    headers = {"Authorization": f"Bearer {create_api_key(rt, f'role-{role}', role)}"}
+    assert client.get("/v1/operator/me", headers=headers).json()["role"] == role
+    lacking = sorted(set(Permission) - ROLE_PERMISSIONS[role])
+    assert lacking or role == OperatorRole.ADMIN
+
+    routes = _first_route_needing()
+    for permission in lacking:
+        method, path = routes[permission]
+        response = client.request(method, path, headers=headers)
+        body = assert_problem(response, 403, "forbidden_role")
+        assert body["permission"] == permission and body["role"] == role, (method, path)
+        assert permission in body["detail"] and permission in body["detail_zh"], body
+
+
+@pytest.mark.parametrize("role", list(OperatorRole))
+def test_every_role_reaches_every_route_of_its_permissions(
+    client: TestClient, rt: Runtime, role: OperatorRole
+) -> None:
+    headers = {"Authorization": f"Bearer {create_api_key(rt, f'role-{role}', role)}"}
+
+    for (method, path), needed in sorted(_permissions().items()):
+        if needed and set(needed) <= ROLE_PERMISSIONS[role]:
+            response = client.request(method, _filled(path), headers=headers)
+            assert response.status_code not in (401, 403), (method, path, response.text)
 
 
 def test_every_participant_route_naming_a_resource_has_an_ownership_test() -> None:
@@ -414,6 +483,9 @@ def test_openapi_documents_every_error_as_problem_json(client: TestClient) -> No
             errors = {s: r for s, r in operation["responses"].items() if s[0] in "45"}
             if (method.upper(), path) not in NO_CREDENTIALS:
                 assert "401" in errors, f"{method} {path} does not document 401"
+            if kind == OPERATOR:
+                assert "forbidden_role" in errors["403"]["description"], f"{method} {path}"
+                assert "Needs an operator key whose role holds" in operation["description"]
             assert operation.get("security") == SECURITY.get(kind), f"{method} {path}"
             for status, response in errors.items():
                 assert list(response["content"]) == ["application/problem+json"], (

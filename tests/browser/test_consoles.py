@@ -123,6 +123,31 @@ def test_operator_then_partner(
         context.close()
 
 
+def test_an_analyst_is_offered_only_what_their_role_may_do(
+    chromium: Browser, consoles: dict[str, Any], artifacts: Path
+) -> None:
+    """An analyst key sees the figures, the pipeline and the report, never a view or button
+    the API would refuse: no request of the page fails (a 403 would)."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    page = context.new_page()
+    problems = watch(page)
+    try:
+        page.goto(f"{consoles['base']}/console/#key={consoles['analyst']}")
+        page.wait_for_selector('[data-figure="participants"]')
+        tabs = page.eval_on_selector_all("nav a", "links => links.map(a => a.hash)")
+        assert tabs == ["#dashboard", "#packs", "#orders", "#report"]
+        assert page.locator('[data-i18n="dash.audit.ok"]').count() == 0
+        assert "analyst" in page.inner_text("#who")
+        _go(page, "orders")
+        assert page.locator("#batch").count() == 0
+        _shoot(page, artifacts, "analyst-orders")
+        page.goto(f"{consoles['base']}/console/#partners")
+        page.wait_for_selector('body[data-view="dashboard"][data-ready]')
+        assert problems == []
+    finally:
+        context.close()
+
+
 def _labels(page: Page) -> dict[str, str]:
     return dict(labels(page)["labels"])
 

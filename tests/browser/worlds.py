@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from saxaul.api.app import create_app
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
+from saxaul.domain.operators import OperatorRole
 from saxaul.domain.partners import Mode, PartnerKind, Scope
 from saxaul.services import forest, game_requests, participant_auth, partner_keys, partners
 from saxaul.services.api_keys import create_api_key
@@ -137,8 +138,8 @@ def _draft() -> ProjectDraft:
 
 @contextmanager
 def console_world(clock: FakeClock, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """The consoles' world, served live: ``rt``, ``base`` and the keys ``operator``,
-    ``partner`` (the NGO's live key) and ``business``."""
+    """The consoles' world, served live: ``rt``, ``base`` and the keys ``operator`` (admin),
+    ``analyst``, ``partner`` (the NGO's live key) and ``business``."""
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'c.db'}")
     rt = bootstrap(settings, clock=clock)
     try:
@@ -155,6 +156,7 @@ def console_world(clock: FakeClock, tmp_path: Path) -> Iterator[dict[str, Any]]:
                 "rt": rt,
                 "base": f"http://127.0.0.1:{port}",
                 "operator": create_api_key(rt, "op"),
+                "analyst": create_api_key(rt, "analyst", OperatorRole.ANALYST),
                 "partner": live,
                 "business": shop,
             }

@@ -6,9 +6,15 @@ find out it fails; and a view or table a revision drops must come back exactly.
 
 from __future__ import annotations
 
+import hashlib
+
 import sqlalchemy as sa
 from alembic import command
 
+from saxaul.bootstrap import bootstrap
+from saxaul.config import Settings
+from saxaul.domain.operators import OperatorRole
+from saxaul.services.api_keys import authenticate
 from saxaul.store.engine import make_engine
 from saxaul.store.migrate import alembic_config, upgrade
 
@@ -55,3 +61,31 @@ def test_the_migrated_schema_is_the_one_the_code_declares(database_url: str) -> 
         assert differences == []
     finally:
         engine.dispose()
+
+
+def test_keys_made_before_roles_become_admins_and_keep_working(database_url: str) -> None:
+    """0010: a key stored by 0009's code (role ``operator``, all-powerful) is an ``admin``
+    afterwards and still authenticates, so upgrading locks nobody out."""
+    secret = "sxk_made-before-roles"
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0009")
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO api_keys (name, key_hash, role, created_at_us) "
+                    "VALUES ('old-ingest', :hash, 'operator', 0)"
+                ),
+                {"hash": hashlib.sha256(secret.encode()).hexdigest()},
+            )
+        upgrade(engine)
+        with engine.connect() as connection:
+            roles = connection.execute(sa.text("SELECT name, role FROM api_keys")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in roles] == [("old-ingest", "admin")]
+    rt = bootstrap(Settings(database_url=database_url))
+    try:
+        assert authenticate(rt, secret).role == OperatorRole.ADMIN
+    finally:
+        rt.db.dispose()

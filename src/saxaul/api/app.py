@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 
 from saxaul import __version__
 from saxaul.api.answer_headers import SecurityHeaders
+from saxaul.api.deps import document_permissions
 from saxaul.api.guard import RequestGuard
 from saxaul.api.metrics import EventCounters, MoveBatches, WebhookDeliveries
 from saxaul.api.pages import mount_pages
@@ -35,6 +36,7 @@ from saxaul.api.routers import (
     impact,
     methodology,
     operations,
+    operator,
     orders,
     participants,
     partners,
@@ -61,7 +63,9 @@ Personal carbon accounts in the style of Ant Forest: import behaviour events, sc
 versioned methodology packs, and read what was credited.
 
 Two kinds of caller. Operator endpoints need an operator API key, sent as `Authorization:
-Bearer sxk_…`; create one with `saxaul apikey create NAME`. Participant endpoints (`/v1/me…`,
+Bearer sxk_…`; create one with `saxaul apikey create NAME --role ROLE`. Each key has a role
+(admin, operations, analyst, support) and each operator endpoint says which permission it needs;
+a key whose role lacks it is refused 403 `forbidden_role`. Participant endpoints (`/v1/me…`,
 `/v1/friends…`, `/v1/trees…`, `/v1/species`, `/v1/auth/logout`) need a participant token, sent
 as `Authorization: Bearer sxs_…`: a participant gets one from `POST /v1/auth/login` with the
 password set by `saxaul participants set-password`, or an app backend that signs people in
@@ -105,8 +109,12 @@ class SaxaulAPI(FastAPI):
         return SecurityHeaders(super().build_middleware_stack())
 
     def openapi(self) -> dict[str, Any]:
-        """The OpenAPI document, with ``Problem`` and its parts under ``components.schemas``."""
+        """The OpenAPI document, with ``Problem`` and its parts under ``components.schemas``,
+        and each operator operation's permission (``deps.document_permissions``)."""
+        if self.openapi_schema:
+            return self.openapi_schema
         document = super().openapi()
+        document_permissions(self, document)
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         if "Problem" not in schemas:
             problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -176,6 +184,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         reporting.operator,
         reversals.router,
         participants.router,
+        operator.router,
         partners.router,
         auth.router,
         friends.router,

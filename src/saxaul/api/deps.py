@@ -1,40 +1,51 @@
 """Request-scoped dependencies: the runtime, the settings, the caller, a bounded body.
 
 Why dependencies and not code in handlers: authorisation is decided in one place per kind of
-caller (``require_operator`` for operator keys, ``require_participant`` for participant tokens),
-so a handler cannot forget it, and the body limit is enforced before a single byte is parsed.
-Each of them counts the caller it resolved against its rate limit (``rate_limits``), so no
-request reaches a handler uncounted, and counting needs no lookup of its own.
-Handlers declare what they need with the ``Annotated`` aliases below.
+caller (``require_operator(permission)`` for operator keys, ``require_participant`` for
+participant tokens), so a handler cannot forget it, and the body limit is enforced before a
+single byte is parsed. Each of them counts the caller it resolved against its rate limit
+(``rate_limits``), so no request reaches a handler uncounted, and counting needs no lookup of its
+own. Handlers declare what they need with the ``Annotated`` aliases below; an operator route
+names the one permission it needs (``domain.operators``) where it is declared, and
+``tests/api/test_auth.py`` fails for an operator route that names none.
 
 Why the dependencies are ``async``: FastAPI runs a plain ``def`` dependency on a worker thread,
 and each hop to a thread and back costs more than what these do (read ``app.state``, look a
 token up in memory). Only the work that may block (a credential not in ``rt.sessions`` or
 ``rt.operator_keys``, which reads the store) goes to a thread.
 
-Example: ``def opt_out(user_id: str, rt: RuntimeDep, operator: OperatorDep) -> None`` gets the
-runtime the lifespan built and the principal of the ``Authorization: Bearer sxk_…`` key, or the
-request is refused with 401 before the handler runs.
+Example: ``def opt_out(user_id: str, rt: RuntimeDep, act: Annotated[OperatorAct,
+require_operator(Permission.PARTICIPANTS_CONSENT)]) -> None`` gets the runtime the lifespan built
+and the act of the ``Authorization: Bearer sxk_…`` key, or the request is refused before the
+handler runs: 401 without a live key, 403 ``forbidden_role`` when the key's role lacks the
+permission.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import RouteContext
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from saxaul.api.metrics import EventCounters
-from saxaul.api.problems import RequestTooLargeError, UnsupportedMediaTypeError
+from saxaul.api.problems import (
+    RequestTooLargeError,
+    UnsupportedMediaTypeError,
+    problem_responses,
+)
 from saxaul.api.rate_limits import RateLimits, rate_limits
 from saxaul.config import Settings
 from saxaul.domain.errors import Unauthorised
+from saxaul.domain.operators import PERSONAL_DATA, Permission, RoleRefused, holders, require
 from saxaul.domain.partners import PartnerPrincipal, Scope
+from saxaul.ingest.columns import MAX_CHARS
 from saxaul.services.api_keys import ApiPrincipal, authenticate, remembered_key
+from saxaul.services.operator_audit import OperatorAct, record_refusal
 from saxaul.services.participant_auth import (
     ParticipantPrincipal,
     authenticate_participant,
@@ -86,18 +97,20 @@ EventCountersDep = Annotated[EventCounters, Depends(get_event_counters)]
 RateLimitsDep = Annotated[RateLimits, Depends(rate_limits)]
 
 
-async def require_operator(
+async def authenticate_operator(
     request: Request,
     rt: RuntimeDep,
     limits: RateLimitsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiPrincipal:
     """The principal of the presented operator key; 401 when it is missing, unknown or revoked,
-    429 when the key has spent its rate limit."""
+    429 when the key has spent its rate limit.
+
+    It says who the key is, not what it may do: routes use ``require_operator(permission)``."""
     if credentials is None:
         raise Unauthorised(
             "this endpoint needs an operator API key: send `Authorization: Bearer sxk_…` "
-            "(create one with `saxaul apikey create NAME`)"
+            "(create one with `saxaul apikey create NAME --role ROLE`)"
         )
     secret = credentials.credentials
     principal = remembered_key(rt, secret)
@@ -107,9 +120,80 @@ async def require_operator(
     return principal
 
 
-OperatorDep = Annotated[ApiPrincipal, Depends(require_operator)]
-OPERATOR_ONLY = Depends(require_operator)
-"""Router-level guard: ``APIRouter(dependencies=[OPERATOR_ONLY])`` protects every route on it."""
+OperatorKeyDep = Annotated[ApiPrincipal, Depends(authenticate_operator)]
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorGuard:
+    """The dependency ``require_operator`` makes: the key's act if its role holds ``permission``.
+
+    A refusal of a personal-data permission on a route naming a participant is audited too
+    (outcome ``forbidden_role``): an attempt to read someone is as much the auditor's business
+    as a read. A path "id" no participant could have (longer than any enrolled one) is not.
+    """
+
+    permission: Permission
+
+    async def __call__(self, request: Request, rt: RuntimeDep, key: OperatorKeyDep) -> OperatorAct:
+        route = request.scope["route"]
+        act = OperatorAct(
+            key_id=key.key_id,
+            key_name=key.name,
+            role=key.role,
+            permission=self.permission,
+            method=request.method,
+            route=route.path,
+        )
+        try:
+            require(key.role, self.permission)
+        except RoleRefused as refusal:
+            user_id = request.path_params.get("user_id", "")
+            if self.permission in PERSONAL_DATA and 0 < len(user_id) <= MAX_CHARS["user_id"]:
+                await run_in_threadpool(record_refusal, rt, act, user_id, refusal.code)
+            raise
+        return act
+
+
+def require_operator(permission: Permission) -> Any:
+    """A dependency giving the ``OperatorAct`` of a key whose role holds ``permission``.
+
+    Example: ``act: Annotated[OperatorAct, require_operator(Permission.PARTNERS_APPROVE)]``
+    as a parameter, or ``dependencies=[require_operator(Permission.JOBS_RUN)]`` on the route
+    when the handler does not need to know who called.
+    """
+    return Depends(OperatorGuard(permission))
+
+
+def operator_permissions(route: APIRoute | RouteContext) -> list[Permission]:
+    """The permissions a route's dependencies require of an operator key (one, for every
+    operator route; none for the others)."""
+    found: list[Permission] = []
+    root: Dependant | None = getattr(route, "dependant", None)  # a page or a mount has none
+    pending: list[Dependant] = [] if root is None else [root]
+    while pending:
+        dependant = pending.pop()
+        if isinstance(dependant.call, OperatorGuard):
+            found.append(dependant.call.permission)
+        pending.extend(dependant.dependencies)
+    return found
+
+
+def document_permissions(app: FastAPI, document: dict[str, Any]) -> None:
+    """Say in each operator operation of the OpenAPI ``document`` which permission it needs and
+    which roles hold it, and document its 403 ``forbidden_role``."""
+    refused = {
+        str(status): answer for status, answer in problem_responses("forbidden_role").items()
+    }
+    for route in iter_route_contexts(app.routes):
+        for permission in operator_permissions(route):
+            needs = (
+                f"Needs an operator key whose role holds `{permission.value}` "
+                f"({', '.join(holders(permission))})."
+            )
+            for method in route.methods or ():
+                operation = document["paths"][route.path][method.lower()]
+                operation["responses"].update(refused)
+                operation["description"] = f"{operation.get('description', '')}\n\n{needs}".strip()
 
 
 async def participant_token(

@@ -86,6 +86,13 @@ ZH: Mapping[str, tuple[tuple[str | None, str], ...]] = {
             "（云元数据）或其他专用地址，不能接收推送",
         ),
     ),
+    "forbidden_role": (
+        (
+            None,
+            "角色为 {role} 的运营密钥无权执行 {permission}；请向管理员申请以下角色的密钥：{roles}",
+        ),
+    ),
+    "unknown_role": ((None, "没有运营角色 {role}；可选：{roles}"),),
     "report_link_invalid": (
         (None, "这个报告链接无效（被改动过或不完整）；请向运营方索取新的链接"),
     ),

@@ -60,6 +60,8 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "live_key_required": ProblemKind(403, "Live key required"),
     # partners: what a key or role may not do, or an organisation not yet approved
     "scope_not_allowed": ProblemKind(403, "Scope not allowed"),
+    # operators: a key whose role lacks the route's permission
+    "forbidden_role": ProblemKind(403, "Role lacks permission"),
     "partner_not_approved": ProblemKind(403, "Partner not approved"),
     "report_link_expired": ProblemKind(403, "Report link expired"),
     "not_found": ProblemKind(404, "Not found"),
@@ -121,6 +123,7 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "invalid_partner_id": ProblemKind(422, "Invalid partner id"),
     "invalid_partner_kind": ProblemKind(422, "Invalid partner kind"),
     "unknown_scope": ProblemKind(422, "Unknown scope"),
+    "unknown_role": ProblemKind(422, "Unknown operator role"),
     "invalid_grace": ProblemKind(422, "Invalid grace period"),
     "invalid_period": ProblemKind(422, "Invalid report period"),
     "evidence_invalid": ProblemKind(422, "Evidence invalid"),

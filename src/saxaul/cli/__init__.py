@@ -27,6 +27,7 @@ from saxaul.cli.common import fail as _fail
 from saxaul.cli.common import print_json as _print_json
 from saxaul.cli.common import runtime as _runtime
 from saxaul.cli.impact import ImpactLang, ReportFormat, write_impact
+from saxaul.cli.operators import apikey_app, audit_app
 from saxaul.cli.orders import orders_app
 from saxaul.cli.partners import partners_app
 from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
@@ -40,7 +41,6 @@ from saxaul.config import Settings
 from saxaul.domain.errors import DomainError
 from saxaul.methodology import pack_to_dict
 from saxaul.services import (
-    api_keys,
     import_runs,
     imports,
     methodology,
@@ -66,7 +66,6 @@ quarantine_app = typer.Typer(
     help="Rows refused at import, kept for inspection.", no_args_is_help=True
 )
 participants_app = typer.Typer(help="Participants, consent and passwords.", no_args_is_help=True)
-apikey_app = typer.Typer(help="Operator API keys.", no_args_is_help=True)
 reversals_app = typer.Typer(
     help="Refunds and chargebacks: take back the energy of reversed payments.",
     no_args_is_help=True,
@@ -77,6 +76,7 @@ app.add_typer(imports_app, name="imports")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(participants_app, name="participants")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(audit_app, name="audit")
 app.add_typer(reversals_app, name="reversals")
 app.add_typer(bench_app, name="bench")
 app.add_typer(scenarios_app, name="scenarios")
@@ -360,24 +360,6 @@ def reversals_import(
         )
         return
     print_reversals(console, path.name, done)
-
-
-@apikey_app.command("create")
-def apikey_create(name: str) -> None:
-    """Create an operator API key; the secret is printed once and stored only as a hash."""
-    try:
-        secret = api_keys.create_api_key(_runtime(), name)
-    except DomainError as exc:
-        _fail(exc)
-        return
-    console.print(secret)
-
-
-@apikey_app.command("revoke")
-def apikey_revoke(name: str) -> None:
-    """Revoke an operator API key by name."""
-    api_keys.revoke_api_key(_runtime(), name)
-    console.print(f"{name} revoked")
 
 
 @app.command("report")

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import InputRejected, NotFound, Unauthorised
+from saxaul.services import operator_audit
+from saxaul.services.operator_audit import OperatorAct
 from saxaul.services.runtime import Runtime
 from saxaul.store import auth_repo, participants_repo
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
@@ -99,11 +101,36 @@ def login(rt: Runtime, user_id: str, password: str, ttl: dt.timedelta = DEFAULT_
     return _issue(rt, user_id, ttl)
 
 
-def issue_token(rt: Runtime, user_id: str, ttl: dt.timedelta = DEFAULT_TTL) -> IssuedToken:
-    """A token for a participant an app backend has authenticated itself (no password here)."""
-    with rt.db.reading() as conn:
-        _require_participant(conn, user_id)
-    return _issue(rt, user_id, ttl)
+def issue_token(
+    rt: Runtime,
+    user_id: str,
+    ttl: dt.timedelta = DEFAULT_TTL,
+    *,
+    act: OperatorAct | None = None,
+) -> IssuedToken:
+    """A token for a participant an app backend has authenticated itself (no password here).
+
+    An operator key's ``act`` is audited in the same transaction as the session it creates
+    (a token acts as the participant, so issuing one is access to their data); asked for
+    someone not enrolled, the refusal is audited too.
+    """
+    _check_ttl(ttl)
+    token = PREFIX + secrets.token_urlsafe(32)
+    now = rt.clock.now()
+    expires_at = now + ttl
+
+    def work(conn: WriteUnitOfWork) -> bool:
+        enrolled = participants_repo.is_enrolled(conn, user_id)
+        if enrolled:
+            auth_repo.insert_session(conn, _digest(token), user_id, to_us(now), to_us(expires_at))
+        if act is not None:
+            outcome = operator_audit.OK if enrolled else NotFound.code
+            operator_audit.record(conn, act, [user_id], outcome, to_us(now))
+        return enrolled
+
+    if not rt.db.write(work):
+        raise _not_enrolled(user_id)
+    return IssuedToken(token=token, user_id=user_id, expires_at=expires_at)
 
 
 def remembered_participant(rt: Runtime, token: str) -> ParticipantPrincipal | None:
@@ -140,9 +167,13 @@ def logout(rt: Runtime, token: str) -> None:
     rt.sessions.evict(digest)  # after the commit: a check that reads the store now sees it ended
 
 
-def _issue(rt: Runtime, user_id: str, ttl: dt.timedelta) -> IssuedToken:
+def _check_ttl(ttl: dt.timedelta) -> None:
     if ttl <= dt.timedelta(0):
         raise InputRejected(f"a token must live for a positive time, not {ttl}", field="ttl")
+
+
+def _issue(rt: Runtime, user_id: str, ttl: dt.timedelta) -> IssuedToken:
+    _check_ttl(ttl)
     token = PREFIX + secrets.token_urlsafe(32)
     now = rt.clock.now()
     expires_at = now + ttl
@@ -156,10 +187,14 @@ def _issue(rt: Runtime, user_id: str, ttl: dt.timedelta) -> IssuedToken:
 
 def _require_participant(conn: UnitOfWork, user_id: str) -> None:
     if not participants_repo.is_enrolled(conn, user_id):
-        raise NotFound(
-            f"no enrolled participant {user_id!r}; import them first (saxaul import)",
-            field="user_id",
-        )
+        raise _not_enrolled(user_id)
+
+
+def _not_enrolled(user_id: str) -> NotFound:
+    return NotFound(
+        f"no enrolled participant {user_id!r}; import them first (saxaul import)",
+        field="user_id",
+    )
 
 
 def _digest(token: str) -> str:

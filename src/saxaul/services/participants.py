@@ -19,12 +19,14 @@ from saxaul.domain.errors import NotFound
 from saxaul.domain.participants import ConsentScope
 from saxaul.ingest.events import file_sha256
 from saxaul.ingest.participants import iter_participant_chunks
+from saxaul.services import operator_audit
 from saxaul.services.import_runs import renewed, run_import, taken_over
 from saxaul.services.imports import Claimed, Progress, sample_rejections
+from saxaul.services.operator_audit import OperatorAct
 from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
 from saxaul.store import participants_repo
-from saxaul.store.uow import bulk_transaction
+from saxaul.store.uow import WriteUnitOfWork, bulk_transaction
 
 
 @dataclass(slots=True)
@@ -94,10 +96,21 @@ def import_participants(
     return summary
 
 
-def opt_out(rt: Runtime, user_id: str) -> None:
-    """Withdraw a participant's consent now: events from this instant on are not scored."""
+def opt_out(rt: Runtime, user_id: str, *, act: OperatorAct | None = None) -> None:
+    """Withdraw a participant's consent now: events from this instant on are not scored.
+
+    An operator key's ``act`` is audited in the same transaction as the withdrawal, and so is
+    its refusal (nobody with active consent has that id)."""
     at_us = to_us(rt.clock.now())
-    if not rt.db.write(lambda conn: participants_repo.withdraw(conn, user_id, at_us)):
+
+    def work(conn: WriteUnitOfWork) -> bool:
+        withdrawn = participants_repo.withdraw(conn, user_id, at_us)
+        if act is not None:
+            outcome = operator_audit.OK if withdrawn else NotFound.code
+            operator_audit.record(conn, act, [user_id], outcome, at_us)
+        return withdrawn
+
+    if not rt.db.write(work):
         raise NotFound(
             f"no enrolled participant {user_id!r} with active consent",
             field="user_id",

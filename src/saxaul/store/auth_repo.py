@@ -24,6 +24,25 @@ class StoredKey:
     role: str
 
 
+@dataclass(frozen=True, slots=True)
+class ListedKey:
+    """A key as listed, live or revoked, without its hash."""
+
+    name: str
+    role: str
+    created_at_us: int
+    revoked_at_us: int | None
+
+
+def api_keys_listed(conn: UnitOfWork) -> list[ListedKey]:
+    """Every key, oldest first."""
+    c = api_keys.c
+    rows = conn.execute(
+        select(c.name, c.role, c.created_at_us, c.revoked_at_us).order_by(c.id)
+    ).all()
+    return [ListedKey(r.name, r.role, r.created_at_us, r.revoked_at_us) for r in rows]
+
+
 def api_key_named(conn: UnitOfWork, name: str) -> bool:
     """Whether a key (live or revoked) already has ``name``."""
     return conn.execute(select(api_keys.c.id).where(api_keys.c.name == name)).first() is not None

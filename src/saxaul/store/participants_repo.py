@@ -6,10 +6,50 @@ upsert (``ingest_repo.upsert_participants``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select, update
 
-from saxaul.store.tables import participants
+from saxaul.store.tables import demographics, participants
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantRow:
+    """One participant's enrolment, consent and demographics, as stored."""
+
+    user_id: str
+    enrolled_at_us: int
+    consent_scopes: str
+    consent_at_us: int | None
+    withdrawn_at_us: int | None
+    gender: str | None
+    birth_year: int | None
+    province: str | None
+
+
+def participant(conn: UnitOfWork, user_id: str) -> ParticipantRow | None:
+    """``user_id``'s row with their demographics, if they are enrolled."""
+    p, d = participants.c, demographics.c
+    row = (
+        conn.execute(
+            select(
+                p.user_id,
+                p.enrolled_at_us,
+                p.consent_scopes,
+                p.consent_at_us,
+                p.withdrawn_at_us,
+                d.gender,
+                d.birth_year,
+                d.province,
+            )
+            .select_from(participants.outerjoin(demographics, d.user_id == p.user_id))
+            .where(p.user_id == user_id)
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else ParticipantRow(**row)
 
 
 def is_enrolled(conn: UnitOfWork, user_id: str) -> bool:

@@ -179,7 +179,7 @@ api_keys = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", Text, nullable=False, unique=True),
     Column("key_hash", Text, nullable=False, unique=True, comment="sha256 of the secret"),
-    Column("role", Text, nullable=False, comment="operator"),
+    Column("role", Text, nullable=False, comment="admin | operations | analyst | support (0010)"),
     Column("created_at_us", BigInteger, nullable=False),
     Column("revoked_at_us", BigInteger, nullable=True),
 )
@@ -658,4 +658,32 @@ abuse_flags = Table(
     Column("decided_at_us", BigInteger, nullable=True),
     Column("note", Text, nullable=True),
     Index("ix_abuse_flags_status_id", "status", "id"),
+)
+
+# ---------------------------------------------------------------- operator audit log (0012)
+#
+# Why a table of its own, append-only: an operator reading or changing one participant's data
+# must be answerable for it (PIPL art. 54, GDPR art. 5(2)); the entry is written in the same
+# transaction as the act, and triggers refuse UPDATE and DELETE on both engines, so nothing
+# the application or a careless script does can rewrite what happened.
+
+operator_audit = Table(
+    "operator_audit",
+    metadata,
+    Column(
+        "id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("at_us", BigInteger, nullable=False),
+    Column("key_id", Integer, ForeignKey("api_keys.id"), nullable=False),
+    Column("key_name", Text, nullable=False),
+    Column("role", Text, nullable=False, comment="the key's role when it acted"),
+    Column("permission", Text, nullable=False, comment="e.g. participants.read"),
+    Column("method", Text, nullable=False),
+    Column("route", Text, nullable=False, comment="the route template, never the URL"),
+    Column("user_id", Text, nullable=False, comment="the participant concerned (pseudonymous)"),
+    Column("outcome", Text, nullable=False, comment="ok, or the refusal code"),
+    Index("ix_operator_audit_user_id_id", "user_id", "id"),
 )

@@ -15,13 +15,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime
 
-from saxaul.api.deps import OPERATOR_ONLY, OperatorDep, RuntimeDep
+from saxaul.api.deps import RuntimeDep, require_operator
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.abuse import DecisionIn, FlagOut, FlagsPage, ScanOut
 from saxaul.domain.holds import Decision, FlagStatus
+from saxaul.domain.operators import Permission
 from saxaul.services import abuse
+from saxaul.services.operator_audit import OperatorAct
 
-router = APIRouter(tags=["abuse review"], dependencies=[OPERATOR_ONLY])
+router = APIRouter(tags=["abuse review"])
 
 MAX_ID = 2**31 - 1
 """Largest flag id (the column is a 4-byte integer on PostgreSQL)."""
@@ -31,6 +33,7 @@ MAX_ID = 2**31 - 1
     "/v1/operator/abuse/flags",
     summary="List abuse flags",
     response_model=FlagsPage,
+    dependencies=[require_operator(Permission.ABUSE_REVIEW)],
     responses=problem_responses("unauthorised", "invalid_request"),
 )
 def get_flags(
@@ -69,13 +72,13 @@ def get_flags(
 )
 def post_decision(
     rt: RuntimeDep,
-    operator: OperatorDep,
+    operator: Annotated[OperatorAct, require_operator(Permission.ABUSE_REVIEW)],
     flag_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The flag's id.")],
     body: DecisionIn,
 ) -> FlagOut:
     """`release` gives the held energy back (to its ball while it can still be collected, else
     to the participant); `confirm` forfeits it. Exactly once, whoever asks and how often."""
-    flag = abuse.decide(rt, flag_id, Decision(body.decision), operator.name, body.note)
+    flag = abuse.decide(rt, flag_id, Decision(body.decision), operator.key_name, body.note)
     return FlagOut.model_validate(flag)
 
 
@@ -83,6 +86,7 @@ def post_decision(
     "/v1/jobs/abuse-scan",
     summary="Scan a window of moves for automated and collusive play",
     response_model=ScanOut,
+    dependencies=[require_operator(Permission.JOBS_RUN)],
     responses=problem_responses("unauthorised", "invalid_request"),
 )
 def post_abuse_scan(

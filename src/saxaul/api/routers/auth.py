@@ -20,14 +20,16 @@ from fastapi import APIRouter, Path, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from saxaul.api.deps import (
-    OperatorDep,
     ParticipantDep,
     ParticipantTokenDep,
     RateLimitsDep,
     RuntimeDep,
+    require_operator,
 )
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.auth import LoginIn, MeOut, TokenOut, TokenRequestIn
+from saxaul.domain.operators import Permission
+from saxaul.services.operator_audit import OperatorAct
 from saxaul.services.participant_auth import issue_token, login, logout
 
 logger = logging.getLogger(__name__)
@@ -87,7 +89,7 @@ async def get_me(participant: ParticipantDep) -> MeOut:
     responses=problem_responses("unauthorised", "not_found", "invalid_request"),
 )
 def post_participant_token(
-    operator: OperatorDep,
+    operator: Annotated[OperatorAct, require_operator(Permission.PARTICIPANTS_TOKENS)],
     rt: RuntimeDep,
     user_id: Annotated[
         str,
@@ -103,9 +105,10 @@ def post_participant_token(
     """A token for a participant your app has already signed in its own way (operator key).
 
     The app hands the token to the participant's client, which then calls the participant
-    endpoints as them. Default lifetime 12 hours; at most 720 (30 days).
+    endpoints as them. Default lifetime 12 hours; at most 720 (30 days). A token acts as the
+    participant, so every issue is audited (`GET /v1/operator/audit`).
     """
     ttl = dt.timedelta(hours=(body or TokenRequestIn()).ttl_hours)
-    issued = issue_token(rt, user_id, ttl)
-    logger.info("token issued for participant %s by key %s", user_id, operator.name)
+    issued = issue_token(rt, user_id, ttl, act=operator)
+    logger.info("token issued for participant %s by key %s", user_id, operator.key_name)
     return TokenOut.model_validate(issued)

@@ -13,26 +13,28 @@ posting the same body again answers ``new_events: 0, duplicates: 1``.
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 from fastapi import APIRouter
 
 from saxaul.api.deps import (
     JSON_ARRAY,
     NDJSON_TYPES,
-    OPERATOR_ONLY,
     EventCountersDep,
-    OperatorDep,
     RuntimeDep,
     SettingsDep,
     UploadDep,
+    require_operator,
 )
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.events import EventIn, ImportResult
+from saxaul.domain.operators import Permission
 from saxaul.services.imports import import_event_body
+from saxaul.services.operator_audit import OperatorAct
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1/events", tags=["events"], dependencies=[OPERATOR_ONLY])
+router = APIRouter(prefix="/v1/events", tags=["events"])
 
 _EVENT_SCHEMA = EventIn.model_json_schema()
 _REQUEST_BODY = {
@@ -56,7 +58,7 @@ _REQUEST_BODY = {
     ),
 )
 def post_events(
-    operator: OperatorDep,
+    operator: Annotated[OperatorAct, require_operator(Permission.EVENTS_IMPORT)],
     upload: UploadDep,
     rt: RuntimeDep,
     settings: SettingsDep,
@@ -71,7 +73,7 @@ def post_events(
     counters.observe(summary)
     logger.info(
         "events imported by key %s: import %d, %d new, %d duplicate, %d rejected",
-        operator.name,
+        operator.key_name,
         summary.import_id,
         summary.new_events,
         summary.duplicates,

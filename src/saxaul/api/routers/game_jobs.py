@@ -10,18 +10,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from saxaul.api.deps import OPERATOR_ONLY, RuntimeDep
+from saxaul.api.deps import RuntimeDep, require_operator
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.game_jobs import AuditOut, JobOut
+from saxaul.domain.operators import Permission
 from saxaul.services.balls import expire_balls, mint_balls
 from saxaul.services.ledger_audit import audit
 
-router = APIRouter(tags=["game operations"], dependencies=[OPERATOR_ONLY])
+router = APIRouter(tags=["game operations"])
+JOBS = [require_operator(Permission.JOBS_RUN)]
 
 
 @router.post(
     "/v1/jobs/mint-balls",
     summary="Turn new awards into energy balls",
+    dependencies=JOBS,
     response_model=JobOut,
     responses=problem_responses("unauthorised"),
 )
@@ -33,6 +36,7 @@ def post_mint_balls(rt: RuntimeDep) -> JobOut:
 @router.post(
     "/v1/jobs/expire-balls",
     summary="Expire balls past their expiry",
+    dependencies=JOBS,
     response_model=JobOut,
     responses=problem_responses("unauthorised"),
 )
@@ -44,6 +48,7 @@ def post_expire_balls(rt: RuntimeDep) -> JobOut:
 @router.get(
     "/v1/ledger/audit",
     summary="Audit the energy ledger",
+    dependencies=[require_operator(Permission.LEDGER_AUDIT)],
     response_model=AuditOut,
     responses=problem_responses("unauthorised"),
 )

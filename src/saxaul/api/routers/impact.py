@@ -25,16 +25,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import HTMLResponse
 
-from saxaul.api.deps import OPERATOR_ONLY, RuntimeDep
+from saxaul.api.deps import RuntimeDep, require_operator
 from saxaul.api.problems import problem_responses
 from saxaul.api.rate_limits import PUBLIC_LIMIT
 from saxaul.api.schemas.impact import ReportLinkIn, ReportLinkOut
+from saxaul.domain.operators import Permission
 from saxaul.services.certificate_page import Lang
 from saxaul.services.impact import impact_report
 from saxaul.services.impact_page import impact_html
 from saxaul.services.report_links import create_link, shared_report_html
 
-router = APIRouter(tags=["operator: reporting"], dependencies=[OPERATOR_ONLY])
+router = APIRouter(tags=["operator: reporting"])
 shared = APIRouter(tags=["shared reports"], dependencies=[PUBLIC_LIMIT])
 SHARED_PATH = "/v1/reports/shared"
 LINK_PAGE = "/report/#{token}"
@@ -44,6 +45,7 @@ LINK_PAGE = "/report/#{token}"
 @router.get(
     "/v1/operator/report",
     summary="The impact report: participants, avoided emissions, trees, engagement",
+    dependencies=[require_operator(Permission.REPORTS_READ)],
     responses={
         200: {
             "description": "`format=json`: the report document; `html`: a self-contained page "
@@ -79,6 +81,7 @@ def get_impact_report(
     summary="A share link to the impact report's page, for a browser",
     status_code=status.HTTP_201_CREATED,
     response_model=ReportLinkOut,
+    dependencies=[require_operator(Permission.REPORTS_SHARE)],
     responses=problem_responses("unauthorised", "invalid_period"),
 )
 def post_report_link(rt: RuntimeDep, request: Request, body: ReportLinkIn) -> ReportLinkOut:

@@ -13,21 +13,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from saxaul.api.deps import OPERATOR_ONLY, RuntimeDep
+from saxaul.api.deps import RuntimeDep, require_operator
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.methodology import PackDocument, PackListingOut
+from saxaul.domain.operators import Permission
 from saxaul.services.methodology import list_packs
 from saxaul.services.packs_view import shipped_pack
 
-router = APIRouter(
-    prefix="/v1/methodology/packs", tags=["methodology"], dependencies=[OPERATOR_ONLY]
-)
+router = APIRouter(prefix="/v1/methodology/packs", tags=["methodology"])
+READS = [require_operator(Permission.METHODOLOGY_READ)]
 
 
 @router.get(
     "",
     summary="List methodology packs",
     response_model=list[PackListingOut],
+    dependencies=READS,
     responses=problem_responses("unauthorised"),
 )
 def get_packs(rt: RuntimeDep) -> list[PackListingOut]:
@@ -39,6 +40,7 @@ def get_packs(rt: RuntimeDep) -> list[PackListingOut]:
     "/{ref}",
     summary="Show one methodology pack",
     response_model=PackDocument,
+    dependencies=READS,
     responses=problem_responses("unauthorised", "not_found", "invalid_request"),
 )
 def get_pack(

@@ -9,13 +9,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from saxaul.api.deps import OPERATOR_ONLY, EventCountersDep
+from saxaul.api.deps import EventCountersDep, require_operator
 from saxaul.api.problems import problem_responses
 from saxaul.api.rate_limits import PUBLIC_LIMIT
 from saxaul.api.schemas.operations import Health
+from saxaul.domain.operators import Permission
 
 health = APIRouter(tags=["operations"], dependencies=[PUBLIC_LIMIT])
-metrics = APIRouter(tags=["operations"], dependencies=[OPERATOR_ONLY])
+metrics = APIRouter(tags=["operations"])
 
 
 @health.get("/healthz", summary="Liveness probe", response_model=Health)
@@ -28,6 +29,7 @@ def get_healthz() -> Health:
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,
+    dependencies=[require_operator(Permission.METRICS_READ)],
     responses={
         200: {"description": "Prometheus text exposition format.", "content": {"text/plain": {}}},
         **problem_responses("unauthorised"),

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from saxaul.api.deps import OPERATOR_ONLY, RuntimeDep, partner_scope
+from saxaul.api.deps import RuntimeDep, partner_scope, require_operator
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.orders import (
     DeclineIn,
@@ -29,12 +29,14 @@ from saxaul.api.schemas.orders import (
     OrdersCreatedOut,
     PlantingIn,
 )
+from saxaul.domain.operators import Permission
 from saxaul.domain.orders import Irrigation, OrderStatus
 from saxaul.domain.partners import PartnerPrincipal, Scope
 from saxaul.services import evidence, orders
 
 router = APIRouter(prefix="/v1/partner/orders", tags=["partner: orders"])
-operator = APIRouter(tags=["operator: orders"], dependencies=[OPERATOR_ONLY])
+operator = APIRouter(tags=["operator: orders"])
+ORDERING = [require_operator(Permission.TREES_ORDER)]
 
 OrderId = Annotated[str, Path(min_length=1, max_length=64, description="The order's id, `ord_…`.")]
 Reading = Annotated[PartnerPrincipal, partner_scope(Scope.ORDERS_READ)]
@@ -141,6 +143,7 @@ def get_evidence(rt: RuntimeDep, partner: Reading, order_id: OrderId) -> list[Ev
 @operator.post(
     "/v1/operator/orders",
     summary="Batch owed trees into planting orders now",
+    dependencies=ORDERING,
     response_model=OrdersCreatedOut,
     responses=problem_responses("unauthorised"),
 )
@@ -154,6 +157,7 @@ def create_orders(rt: RuntimeDep) -> OrdersCreatedOut:
 @operator.post(
     "/v1/operator/trees/{tree_id}/reopen",
     summary="Reopen a lost tree",
+    dependencies=ORDERING,
     response_model=LiabilityOut,
     responses=problem_responses("unauthorised", "not_found", "wrong_tree_status"),
 )

@@ -21,12 +21,11 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from saxaul.api.deps import (
-    OPERATOR_ONLY,
-    OperatorDep,
     PartnerDep,
     RateLimitsDep,
     RuntimeDep,
     partner_scope,
+    require_operator,
 )
 from saxaul.api.paging import DEFAULT_PAGE, AfterNumber, Limit
 from saxaul.api.problems import problem_responses
@@ -49,17 +48,19 @@ from saxaul.api.schemas.partners import (
     WhoAmIOut,
 )
 from saxaul.domain.clock import from_us
+from saxaul.domain.operators import Permission
 from saxaul.domain.paging import next_after_id
 from saxaul.domain.partners import PartnerKind, PartnerPrincipal, PartnerStatus, Scope
 from saxaul.services import partner_keys, partner_members, partners
+from saxaul.services.operator_audit import OperatorAct
 from saxaul.services.runtime import Runtime
 from saxaul.store.tables import INTEGER_MAX
 
 signup = APIRouter(prefix="/v1/partners", tags=["partners"])
 own = APIRouter(prefix="/v1/partner", tags=["partner"])
-operator = APIRouter(
-    prefix="/v1/operator/partners", tags=["operator"], dependencies=[OPERATOR_ONLY]
-)
+operator = APIRouter(prefix="/v1/operator/partners", tags=["operator"])
+OPERATOR_READS = [require_operator(Permission.PARTNERS_READ)]
+Decider = Annotated[OperatorAct, require_operator(Permission.PARTNERS_APPROVE)]
 
 MembersWriter = Annotated[PartnerPrincipal, partner_scope(Scope.MEMBERS_WRITE)]
 KeysWriter = Annotated[PartnerPrincipal, partner_scope(Scope.KEYS_WRITE)]
@@ -239,6 +240,7 @@ def delete_key(rt: RuntimeDep, principal: KeysWriter, key_id: KeyId) -> None:
 @operator.get(
     "",
     summary="Partners (operator)",
+    dependencies=OPERATOR_READS,
     response_model=list[PartnerOut],
     responses=problem_responses("unauthorised", "invalid_request"),
 )
@@ -256,6 +258,7 @@ def list_partners(
 @operator.post(
     "",
     summary="Create a partner of any kind (operator)",
+    dependencies=[require_operator(Permission.PARTNERS_WRITE)],
     status_code=status.HTTP_201_CREATED,
     response_model=SignupOut,
     responses=problem_responses("unauthorised", "conflict", "invalid_request"),
@@ -268,6 +271,7 @@ def post_partner(rt: RuntimeDep, body: OperatorPartnerIn) -> SignupOut:
 @operator.get(
     "/{partner_id}",
     summary="One partner (operator)",
+    dependencies=OPERATOR_READS,
     response_model=PartnerOut,
     responses=problem_responses("unauthorised", "not_found"),
 )
@@ -277,10 +281,10 @@ def get_partner(rt: RuntimeDep, partner_id: PartnerId) -> PartnerOut:
 
 
 def _decide(
-    rt: Runtime, operator_key: OperatorDep, partner_id: str, body: DecisionIn | None, approve: bool
+    rt: Runtime, operator_key: OperatorAct, partner_id: str, body: DecisionIn | None, approve: bool
 ) -> PartnerOut:
     note = None if body is None else body.note
-    decided = partners.decide(rt, partner_id, approve=approve, by=operator_key.name, note=note)
+    decided = partners.decide(rt, partner_id, approve=approve, by=operator_key.key_name, note=note)
     return PartnerOut.of(decided)
 
 
@@ -292,7 +296,7 @@ def _decide(
 )
 def post_approve(
     rt: RuntimeDep,
-    operator_key: OperatorDep,
+    operator_key: Decider,
     partner_id: PartnerId,
     body: Annotated[DecisionIn | None, Body()] = None,
 ) -> PartnerOut:
@@ -308,7 +312,7 @@ def post_approve(
 )
 def post_suspend(
     rt: RuntimeDep,
-    operator_key: OperatorDep,
+    operator_key: Decider,
     partner_id: PartnerId,
     body: Annotated[DecisionIn | None, Body()] = None,
 ) -> PartnerOut:

@@ -14,14 +14,15 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from saxaul.api.deps import OPERATOR_ONLY, RuntimeDep, partner_scope
+from saxaul.api.deps import RuntimeDep, partner_scope, require_operator
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.orders import PipelineOut
+from saxaul.domain.operators import Permission
 from saxaul.domain.partners import PartnerPrincipal, Scope
 from saxaul.services.pipeline import liability_summary
 
 router = APIRouter(tags=["partner: orders"])
-operator = APIRouter(tags=["operator: orders"], dependencies=[OPERATOR_ONLY])
+operator = APIRouter(tags=["operator: orders"])
 
 
 @router.get(
@@ -40,6 +41,7 @@ def partner_pipeline(
 @operator.get(
     "/v1/operator/trees/pipeline",
     summary="Every promised tree by status",
+    dependencies=[require_operator(Permission.REPORTS_READ)],
     response_model=PipelineOut,
     responses=problem_responses("unauthorised"),
 )

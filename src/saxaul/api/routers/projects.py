@@ -12,9 +12,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from saxaul.api.deps import OPERATOR_ONLY, RuntimeDep, partner_scope
+from saxaul.api.deps import RuntimeDep, partner_scope, require_operator
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.projects import ProjectIn, ProjectOut, ProjectPage, ProjectPatch
+from saxaul.domain.operators import Permission
 from saxaul.domain.partners import PartnerPrincipal, Scope
 from saxaul.services import projects
 from saxaul.services.projects import StoredProject
@@ -22,9 +23,7 @@ from saxaul.services.projects import StoredProject
 MAX_PAGE = 200
 
 router = APIRouter(prefix="/v1/partner/projects", tags=["projects"])
-operator_router = APIRouter(
-    prefix="/v1/operator/projects", tags=["projects"], dependencies=[OPERATOR_ONLY]
-)
+operator_router = APIRouter(prefix="/v1/operator/projects", tags=["projects"])
 
 Reader = Annotated[PartnerPrincipal, partner_scope(Scope.PROJECTS_READ)]
 Writer = Annotated[PartnerPrincipal, partner_scope(Scope.PROJECTS_WRITE)]
@@ -99,6 +98,7 @@ def patch_project(
 @operator_router.get(
     "",
     summary="Every partner's live projects",
+    dependencies=[require_operator(Permission.PARTNERS_READ)],
     response_model=ProjectPage,
     responses=problem_responses("unauthorised"),
 )

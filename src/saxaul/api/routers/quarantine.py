@@ -13,18 +13,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from saxaul.api.deps import OPERATOR_ONLY, RuntimeDep
+from saxaul.api.deps import RuntimeDep, require_operator
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.quarantine import QuarantinedRowOut, QuarantinePage
+from saxaul.domain.operators import Permission
 from saxaul.services.quarantine import MAX_ID, MAX_PAGE, list_quarantine
 
-router = APIRouter(prefix="/v1/quarantine", tags=["quarantine"], dependencies=[OPERATOR_ONLY])
+router = APIRouter(prefix="/v1/quarantine", tags=["quarantine"])
 
 
 @router.get(
     "",
     summary="List quarantined rows",
     response_model=QuarantinePage,
+    dependencies=[require_operator(Permission.QUARANTINE_READ)],
     responses=problem_responses("unauthorised", "invalid_request"),
 )
 def get_quarantine(

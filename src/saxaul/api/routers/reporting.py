@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from saxaul.api.deps import OPERATOR_ONLY, RuntimeDep
+from saxaul.api.deps import RuntimeDep, require_operator
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.reporting import (
     BehaviourTotalOut,
@@ -15,17 +15,20 @@ from saxaul.api.schemas.reporting import (
     ProgrammeTotalsOut,
     Summary,
 )
+from saxaul.domain.operators import Permission
 from saxaul.services.dashboard import MAX_DAYS, dashboard
 from saxaul.services.reporting import summary
 
-router = APIRouter(prefix="/v1/summary", tags=["reporting"], dependencies=[OPERATOR_ONLY])
-operator = APIRouter(tags=["operator: reporting"], dependencies=[OPERATOR_ONLY])
+router = APIRouter(prefix="/v1/summary", tags=["reporting"])
+operator = APIRouter(tags=["operator: reporting"])
+READS = [require_operator(Permission.REPORTS_READ)]
 
 
 @router.get(
     "",
     summary="Programme and per-behaviour totals",
     response_model=Summary,
+    dependencies=READS,
     responses=problem_responses("unauthorised"),
 )
 def get_summary(rt: RuntimeDep) -> Summary:
@@ -41,6 +44,7 @@ def get_summary(rt: RuntimeDep) -> Summary:
     "/v1/operator/dashboard",
     summary="The dashboard: participants, avoided emissions, energy flows, trees, last days",
     response_model=DashboardOut,
+    dependencies=READS,
     responses=problem_responses("unauthorised", "invalid_request"),
 )
 def get_dashboard(

@@ -18,14 +18,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from saxaul.api.deps import OPERATOR_ONLY, OperatorDep, RuntimeDep
+from saxaul.api.deps import RuntimeDep, require_operator
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.reversals import MAX_ITEMS, ReversalIn, ReversalOut, ReversalsOut
+from saxaul.domain.operators import Permission
+from saxaul.services.operator_audit import OperatorAct
 from saxaul.services.reversals import reverse_events
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1/reversals", tags=["reversals"], dependencies=[OPERATOR_ONLY])
+router = APIRouter(prefix="/v1/reversals", tags=["reversals"])
 
 
 @router.post(
@@ -35,7 +37,7 @@ router = APIRouter(prefix="/v1/reversals", tags=["reversals"], dependencies=[OPE
     responses=problem_responses("unauthorised", "invalid_request", "conflict"),
 )
 def post_reversals(
-    operator: OperatorDep,
+    operator: Annotated[OperatorAct, require_operator(Permission.REVERSALS_APPLY)],
     rt: RuntimeDep,
     items: Annotated[
         list[ReversalIn],
@@ -53,5 +55,5 @@ def post_reversals(
     """
     results = reverse_events(rt, [item.request() for item in items])
     counts = Counter(result.status for result in results)
-    logger.info("reversals by key %s: %s", operator.name, dict(counts))
+    logger.info("reversals by key %s: %s", operator.key_name, dict(counts))
     return ReversalsOut(counts=dict(counts), results=[ReversalOut.of(r) for r in results])

@@ -22,13 +22,12 @@ from starlette.concurrency import run_in_threadpool
 from saxaul.api.deps import (
     JSON_ARRAY,
     NDJSON_TYPES,
-    OPERATOR_ONLY,
     EventCountersDep,
-    OperatorDep,
     RuntimeDep,
     SettingsDep,
     UploadDep,
     partner_scope,
+    require_operator,
 )
 from saxaul.api.paging import DEFAULT_PAGE, AfterText, Limit
 from saxaul.api.problems import problem_responses
@@ -44,16 +43,17 @@ from saxaul.api.schemas.scenarios import (
     ScenarioPage,
     ScenarioRevision,
 )
+from saxaul.domain.operators import Permission
 from saxaul.domain.paging import next_after_id
 from saxaul.domain.partners import PartnerPrincipal, Scope
 from saxaul.domain.scenarios import ScenarioStatus
 from saxaul.services import scenario_events, scenario_sandbox, scenarios
+from saxaul.services.operator_audit import OperatorAct
 from saxaul.services.scenarios import Scenario
 
 router = APIRouter(prefix="/v1/partner/scenarios", tags=["partner scenarios"])
-operator_router = APIRouter(
-    prefix="/v1/operator/scenarios", tags=["operator"], dependencies=[OPERATOR_ONLY]
-)
+operator_router = APIRouter(prefix="/v1/operator/scenarios", tags=["operator"])
+Reviewer = Annotated[OperatorAct, require_operator(Permission.SCENARIOS_APPROVE)]
 
 Reader = Annotated[PartnerPrincipal, partner_scope(Scope.SCENARIOS_READ)]
 Writer = Annotated[PartnerPrincipal, partner_scope(Scope.SCENARIOS_WRITE)]
@@ -241,6 +241,7 @@ async def impact(partner: Reader, scenario_id: ScenarioId, rt: RuntimeDep) -> Im
 @operator_router.get(
     "",
     summary="Scenarios to review",
+    dependencies=[require_operator(Permission.PARTNERS_READ)],
     response_model=list[ScenarioOut],
     responses=problem_responses("unauthorised"),
 )
@@ -261,13 +262,15 @@ def review_queue(
     responses=problem_responses("unauthorised", "not_found", "scenario_state", "pack_invalid"),
 )
 def approve(
-    scenario_id: ScenarioId, body: ApproveIn, rt: RuntimeDep, operator: OperatorDep
+    scenario_id: ScenarioId, body: ApproveIn, rt: RuntimeDep, operator: Reviewer
 ) -> ScenarioOut:
     """Register the fragment as the next version of `scenario-<partner id>` (MAJOR if a kept
     behaviour scores differently, else MINOR), set its budget, and tell the partner
     (`scenario.approved`)."""
     return _out(
-        scenarios.approve(rt, scenario_id, budget_g=body.budget_g, note=body.note, by=operator.name)
+        scenarios.approve(
+            rt, scenario_id, budget_g=body.budget_g, note=body.note, by=operator.key_name
+        )
     )
 
 
@@ -278,7 +281,7 @@ def approve(
     responses=problem_responses("unauthorised", "not_found", "scenario_state"),
 )
 def reject(
-    scenario_id: ScenarioId, body: RejectIn, rt: RuntimeDep, operator: OperatorDep
+    scenario_id: ScenarioId, body: RejectIn, rt: RuntimeDep, operator: Reviewer
 ) -> ScenarioOut:
     """Refuse it with a note (`scenario.rejected`); the partner may revise and resubmit."""
-    return _out(scenarios.reject(rt, scenario_id, note=body.note, by=operator.name))
+    return _out(scenarios.reject(rt, scenario_id, note=body.note, by=operator.key_name))

@@ -2,7 +2,9 @@
 //
 // Why one shell for two roles: operators and partners share the sign-in, the language switch,
 // the navigation and the way refusals are shown; what differs is the list of views, and the
-// API itself decides what each key may see (a partner key is refused operator routes).
+// API itself decides what each key may see (a partner key is refused operator routes). An
+// operator key's role (GET /v1/operator/me) hides the views and actions it may not use, so an
+// analyst is never offered a button the API would refuse.
 
 import * as api from "/common/api.js";
 import * as i18n from "/common/i18n.js";
@@ -12,11 +14,12 @@ import { el, refused, say, show } from "./ui.js";
 
 const WORDS = "/console/i18n";
 const ROLES = {
-  operator: { pattern: /^sxk_/, check: "/v1/summary", views: operatorViews },
+  operator: { pattern: /^sxk_/, check: "/v1/operator/me", views: operatorViews },
   partner: { pattern: /^sxp_(test|live)_/, check: "/v1/partner", views: partnerViews },
 };
 const $ = (id) => document.getElementById(id);
 let partner = null; // the signed-in partner's GET /v1/partner, until sign-out
+let operator = null; // the signed-in operator key's GET /v1/operator/me, until sign-out
 
 /** The role a pasted key is for, from its prefix; null for anything else. */
 function roleOf(secret) {
@@ -29,6 +32,7 @@ function signedIn() {
 
 function signOutAll() {
   partner = null;
+  operator = null;
   for (const role of Object.keys(ROLES)) api.signOut(role);
 }
 
@@ -80,9 +84,13 @@ async function draw() {
     $("key").focus();
     return;
   }
-  const me = role === "partner" ? await whoami(role) : null;
-  // scenarios are a business's, plantings an NGO's: each partner sees the views for its kind
-  const views = ROLES[role].views.filter((v) => !v.kinds || v.kinds.includes(me.partner.kind));
+  const me = role === "partner" ? await whoami(role) : await operatorMe(role);
+  const may = (permission) => Boolean(me.permissions && me.permissions.includes(permission));
+  // scenarios are a business's, plantings an NGO's: each partner sees the views for its kind;
+  // an operator sees the views its key's role may read
+  const views = ROLES[role].views.filter(
+    (v) => (!v.kinds || v.kinds.includes(me.partner.kind)) && (!v.permission || may(v.permission)),
+  );
   const view = route(views);
   show(
     $("tabs"),
@@ -95,6 +103,7 @@ async function draw() {
   const ctx = {
     call: (method, path, body, key) => api.call(role, method, path, body, key),
     rerender: render,
+    may,
   };
   const main = $("view");
   try {
@@ -116,6 +125,13 @@ async function whoami(role) {
   const name = i18n.current() === "zh" && partner.partner.name_zh ? partner.partner.name_zh : partner.partner.name_en;
   show($("who"), el("span", { text: `${name} · ` }), el("span", { i18n: `mode.${partner.key.mode}` }));
   return partner;
+}
+
+/** The operator key's name and role (shown beside the title) and its permissions, asked once. */
+async function operatorMe(role) {
+  operator = operator || (await api.call(role, "GET", "/v1/operator/me"));
+  show($("who"), el("span", { text: `${operator.name} · ` }), el("span", { i18n: `role.${operator.role}` }));
+  return operator;
 }
 
 async function boot() {

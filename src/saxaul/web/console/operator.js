@@ -16,10 +16,10 @@ const FLOWS = [
 ];
 const TREE_STATUSES = ["waiting", "owed", "ordered", "planted", "alive", "lost"];
 
-async function dashboard(main, { call, rerender }) {
+async function dashboard(main, { call, rerender, may }) {
   const [board, audit] = await Promise.all([
     call("GET", `/v1/operator/dashboard?days=${DAYS}`),
-    call("GET", "/v1/ledger/audit"),
+    may("ledger.audit") ? call("GET", "/v1/ledger/audit") : null,
   ]);
   const today = board.days[board.days.length - 1];
   const kg = (mg) => `${(mg / 1e6).toLocaleString(undefined, { maximumFractionDigits: 1 })} kg`;
@@ -42,7 +42,7 @@ async function dashboard(main, { call, rerender }) {
       figure("dash.verified", number(board.trees.alive), "verified"),
       figure("dash.planted", number(board.trees.planted), "planted"),
     ),
-    el("p", { class: audit.ok ? "notice ok" : "notice error", i18n: audit.ok ? "dash.audit.ok" : "dash.audit.bad" }),
+    ...(audit ? [el("p", { class: audit.ok ? "notice ok" : "notice error", i18n: audit.ok ? "dash.audit.ok" : "dash.audit.bad" })] : []),
     el(
       "div",
       { class: "charts" },
@@ -95,12 +95,13 @@ async function packs(main, { call }) {
 }
 
 async function partners(main, ctx) {
-  const { call, rerender } = ctx;
+  const { call, rerender, may } = ctx;
   const [pending, all] = await Promise.all([
     call("GET", "/v1/operator/partners?status=pending"),
     call("GET", "/v1/operator/partners"),
   ]);
   const out = el("div", { "aria-live": "polite" });
+  const deciding = may("partners.approve");
   const decide = (p, action) => async () => {
     try {
       await call("POST", `/v1/operator/partners/${encodeURIComponent(p.id)}/${action}`, {});
@@ -115,14 +116,24 @@ async function partners(main, ctx) {
     p.name_zh ? `${p.name_en} · ${p.name_zh}` : p.name_en,
     el("span", { i18n: `kind.${p.kind}` }),
     status(p.status),
-    el(
-      "div",
-      { class: "actions" },
-      p.status !== "approved" ? button("partners.approve", decide(p, "approve"), { "data-partner": p.id }) : null,
-      p.status !== "suspended" ? button("partners.suspend", decide(p, "suspend"), { class: "quiet" }) : null,
-    ),
+    ...(deciding
+      ? [
+          el(
+            "div",
+            { class: "actions" },
+            p.status !== "approved" ? button("partners.approve", decide(p, "approve"), { "data-partner": p.id }) : null,
+            p.status !== "suspended" ? button("partners.suspend", decide(p, "suspend"), { class: "quiet" }) : null,
+          ),
+        ]
+      : []),
   ];
-  const columns = [["partners.id"], ["partners.name"], ["partners.kind"], ["partners.status"], ["partners.actions"]];
+  const columns = [
+    ["partners.id"],
+    ["partners.name"],
+    ["partners.kind"],
+    ["partners.status"],
+    ...(deciding ? [["partners.actions"]] : []),
+  ];
   show(
     main,
     heading("partners.pending"),
@@ -148,21 +159,23 @@ export function pipelineTables(pipeline) {
   return [table(columns, rows), el("p", { class: "muted" }, t("orders.sink", { kg: pipeline.sink.kg_co2 }))];
 }
 
-async function orders(main, { call }) {
+async function orders(main, ctx) {
+  const { call, may } = ctx;
   const pipeline = await call("GET", "/v1/operator/trees/pipeline");
   const out = el("div", { "aria-live": "polite", id: "batch-notice" });
+  const batch = el("div", { class: "card" }, el("p", { i18n: "orders.batch.hint" }), button("orders.batch", async () => {
+    try {
+      const made = await call("POST", "/v1/operator/orders");
+      await orders(main, ctx);
+      say(document.getElementById("batch-notice"), "ok", "orders.batched", made);
+    } catch (error) {
+      refused(out, error);
+    }
+  }, { id: "batch" }), out);
   show(
     main,
     heading("orders.title"),
-    el("div", { class: "card" }, el("p", { i18n: "orders.batch.hint" }), button("orders.batch", async () => {
-      try {
-        const made = await call("POST", "/v1/operator/orders");
-        await orders(main, { call });
-        say(document.getElementById("batch-notice"), "ok", "orders.batched", made);
-      } catch (error) {
-        refused(out, error);
-      }
-    }, { id: "batch" }), out),
+    ...(may("trees.order") ? [batch] : []),
     ...pipelineTables(pipeline),
   );
 }
@@ -221,11 +234,12 @@ async function report(main, { call }) {
   );
 }
 
+/** Each view names the permission it reads with; a key whose role lacks it does not see it. */
 export const operatorViews = [
-  { id: "dashboard", label: "nav.dashboard", render: dashboard },
-  { id: "packs", label: "nav.packs", render: packs },
-  { id: "partners", label: "nav.partners", render: partners },
-  { id: "orders", label: "nav.orders", render: orders },
-  { id: "quarantine", label: "nav.quarantine", render: quarantine },
-  { id: "report", label: "nav.report", render: report },
+  { id: "dashboard", label: "nav.dashboard", render: dashboard, permission: "reports.read" },
+  { id: "packs", label: "nav.packs", render: packs, permission: "methodology.read" },
+  { id: "partners", label: "nav.partners", render: partners, permission: "partners.read" },
+  { id: "orders", label: "nav.orders", render: orders, permission: "reports.read" },
+  { id: "quarantine", label: "nav.quarantine", render: quarantine, permission: "quarantine.read" },
+  { id: "report", label: "nav.report", render: report, permission: "reports.share" },
 ];
