@@ -40,13 +40,11 @@ from saxaul.domain.holds import (
     settle,
 )
 from saxaul.domain.ledger import Account, AccountKind, Transfer, post_together
+from saxaul.domain.paging import MAX_PAGE
 from saxaul.services.abuse_detectors import Finding, detect
 from saxaul.services.runtime import Runtime
 from saxaul.store import abuse_repo, ledger_repo
 from saxaul.store.uow import WriteUnitOfWork
-
-MAX_PAGE = 500
-"""Flags per page at most: bounds one answer, not a rule."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.operators import OperatorRole, Permission
+from saxaul.domain.paging import MAX_PAGE
 from saxaul.services.runtime import Runtime
 from saxaul.store import operator_audit_repo
 from saxaul.store.operator_audit_repo import AuditEntry, NewEntry
@@ -30,7 +31,6 @@ from saxaul.store.uow import WriteUnitOfWork
 
 OK = "ok"
 """The outcome of an act that was done; a refused one records its refusal code."""
-MAX_PAGE = 1_000
 MAX_ID = BIGINT_MAX
 
 

@@ -24,15 +24,13 @@ from dataclasses import dataclass
 
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.errors import NotFound
+from saxaul.domain.paging import MAX_PAGE
 from saxaul.domain.statements import period_us
 from saxaul.services import statement_seal
 from saxaul.services.runtime import Runtime
 from saxaul.store import participants_repo, statements_repo
 from saxaul.store.statements_repo import ImportedRow
 from saxaul.store.uow import WriteUnitOfWork
-
-PAGE_MAX = 100
-"""Most imported statements one page lists; bounds the response, not a policy number."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +89,7 @@ def bring(rt: Runtime, user: str, data: bytes, pinned: bytes | None = None) -> B
 
 def imported(rt: Runtime, user: str, limit: int, after_id: int = 0) -> list[Imported]:
     """``user``'s imported statements after ``after_id``, oldest first."""
-    limit = max(1, min(limit, PAGE_MAX))
+    limit = max(1, min(limit, MAX_PAGE))
     with rt.db.reading() as conn:
         rows = statements_repo.imported(conn, user, limit, after_id)
     return [_imported(row) for row in rows]

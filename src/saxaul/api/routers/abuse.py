@@ -16,10 +16,12 @@ from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime
 
 from saxaul.api.deps import RuntimeDep, require_operator
+from saxaul.api.paging import DEFAULT_PAGE, AfterNumber, Limit
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.abuse import DecisionIn, FlagOut, FlagsPage, ScanOut
 from saxaul.domain.holds import Decision, FlagStatus
 from saxaul.domain.operators import Permission
+from saxaul.domain.paging import next_after_id
 from saxaul.services import abuse
 from saxaul.services.operator_audit import OperatorAct
 
@@ -42,13 +44,8 @@ def get_flags(
         Literal["open", "released", "confirmed"] | None,
         Query(description="Only flags in this status."),
     ] = None,
-    limit: Annotated[
-        int,
-        Query(ge=1, le=abuse.MAX_PAGE, description=f"Flags per page, at most {abuse.MAX_PAGE}."),
-    ] = 100,
-    after_id: Annotated[
-        int, Query(ge=0, le=MAX_ID, description="Start after this flag id (`next_after_id`).")
-    ] = 0,
+    limit: Limit = DEFAULT_PAGE,
+    after_id: AfterNumber = 0,
 ) -> FlagsPage:
     """Flags oldest first, optionally of one status (`open` is the review queue)."""
     flags, total = abuse.list_flags(
@@ -60,7 +57,7 @@ def get_flags(
     return FlagsPage(
         items=[FlagOut.model_validate(flag) for flag in flags],
         total=total,
-        next_after_id=flags[-1].id if len(flags) == limit else None,
+        next_after_id=next_after_id([flag.id for flag in flags], limit),
     )
 
 

@@ -20,11 +20,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from saxaul.api.deps import RuntimeDep, require_operator
+from saxaul.api.paging import DEFAULT_PAGE, Limit
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.operator import AuditEntryOut, AuditPage, Instant, OperatorMeOut
 from saxaul.domain.operators import ROLE_PERMISSIONS, Permission
+from saxaul.domain.paging import next_after_id
 from saxaul.ingest.columns import MAX_CHARS
-from saxaul.services.operator_audit import MAX_ID, MAX_PAGE, OperatorAct, list_entries
+from saxaul.services.operator_audit import MAX_ID, OperatorAct, list_entries
 
 router = APIRouter(prefix="/v1/operator", tags=["operator"])
 
@@ -71,9 +73,7 @@ def get_audit(
         Instant | None,
         Query(alias="to", description="Only entries before this instant (with offset)."),
     ] = None,
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_PAGE, description=f"Entries per page, at most {MAX_PAGE}.")
-    ] = 100,
+    limit: Limit = DEFAULT_PAGE,
     after_id: Annotated[
         int,
         Query(ge=0, le=MAX_ID, description="Start after this entry id (`next_after_id`)."),
@@ -87,5 +87,5 @@ def get_audit(
     return AuditPage(
         items=[AuditEntryOut.of(e) for e in entries],
         total=total,
-        next_after_id=entries[-1].id if len(entries) == limit else None,
+        next_after_id=next_after_id([entry.id for entry in entries], limit),
     )

@@ -21,16 +21,17 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from saxaul.api.deps import ParticipantDep, RuntimeDep
+from saxaul.api.paging import DEFAULT_PAGE, AfterNumber, Limit
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.statements import (
     ImportedStatementFileOut,
     ImportedStatementOut,
     ImportedStatementPage,
 )
+from saxaul.domain.paging import next_after_id
 from saxaul.services import statement_imports, statements
 from saxaul.services.certificate_page import Lang
 from saxaul.services.runtime import Runtime
-from saxaul.services.statement_imports import PAGE_MAX
 from saxaul.store.tables import INTEGER_MAX
 
 router = APIRouter(tags=["statements"])
@@ -157,19 +158,14 @@ async def post_statement(
 async def get_statements(
     rt: RuntimeDep,
     me: ParticipantDep,
-    limit: Annotated[
-        int, Query(ge=1, le=PAGE_MAX, description=f"Statements per page, at most {PAGE_MAX}.")
-    ] = 20,
-    after_id: Annotated[
-        int,
-        Query(ge=0, le=INTEGER_MAX, description="Start after this id (`next_after_id`)."),
-    ] = 0,
+    limit: Limit = DEFAULT_PAGE,
+    after_id: AfterNumber = 0,
 ) -> ImportedStatementPage:
     """Oldest first; each is history from its issuing instance, not energy here."""
     found = await run_in_threadpool(statement_imports.imported, rt, me.user_id, limit, after_id)
     return ImportedStatementPage(
         items=[ImportedStatementOut.model_validate(s) for s in found],
-        next_after_id=found[-1].id if len(found) == limit else None,
+        next_after_id=next_after_id([s.id for s in found], limit),
     )
 
 
