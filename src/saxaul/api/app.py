@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from saxaul import __version__
 from saxaul.api.answer_headers import SecurityHeaders
 from saxaul.api.guard import RequestGuard
+from saxaul.api.links import apply_links
 from saxaul.api.metrics import EventCounters, MoveBatches, WebhookDeliveries
 from saxaul.api.pages import mount_pages
 from saxaul.api.problems import Problem, install_problem_handlers, problem_responses
@@ -105,7 +106,8 @@ class SaxaulAPI(FastAPI):
         return SecurityHeaders(super().build_middleware_stack())
 
     def openapi(self) -> dict[str, Any]:
-        """The OpenAPI document, with ``Problem`` and its parts under ``components.schemas``."""
+        """The OpenAPI document, with ``Problem`` and its parts under ``components.schemas``
+        and the links between operations (``links.LINKS``)."""
         document = super().openapi()
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         if "Problem" not in schemas:
@@ -115,6 +117,7 @@ class SaxaulAPI(FastAPI):
         for model, keywords in rules_keywords(self.rules).items():
             for name, declared in keywords.items():
                 schemas[model]["properties"][name].update(declared)
+        apply_links(document)
         return document
 
 
