@@ -21,6 +21,7 @@ from saxaul import __version__
 from saxaul.api.answer_headers import SecurityHeaders
 from saxaul.api.deps import document_permissions
 from saxaul.api.guard import RequestGuard
+from saxaul.api.links import apply_links
 from saxaul.api.metrics import EventCounters, MoveBatches, WebhookDeliveries
 from saxaul.api.pages import mount_pages
 from saxaul.api.problems import Problem, install_problem_handlers, problem_responses
@@ -110,7 +111,8 @@ class SaxaulAPI(FastAPI):
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI document, with ``Problem`` and its parts under ``components.schemas``,
-        and each operator operation's permission (``deps.document_permissions``)."""
+        each operator operation's permission (``deps.document_permissions``) and the links
+        between operations (``links.LINKS``)."""
         if self.openapi_schema:
             return self.openapi_schema
         document = super().openapi()
@@ -123,6 +125,7 @@ class SaxaulAPI(FastAPI):
         for model, keywords in rules_keywords(self.rules).items():
             for name, declared in keywords.items():
                 schemas[model]["properties"][name].update(declared)
+        apply_links(document)
         return document
 
 
