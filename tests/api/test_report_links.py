@@ -159,3 +159,13 @@ def test_only_an_operator_makes_links(
     for headers in ({}, participant, {"Authorization": "Bearer sxk_not-a-real-key"}):
         answer = client.post("/v1/operator/report/links", json=PERIOD, headers=headers)
         assert_problem(answer, 401, "unauthorised")
+
+
+def test_the_links_form_takes_the_token_and_nothing_else(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    token = _token(_link(client, auth))
+
+    extra = client.post("/v1/reports/shared", data={"token": token, "lang": "en"})
+
+    assert assert_problem(extra, 422, "invalid_request")["field"] == "lang"

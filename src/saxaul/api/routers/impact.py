@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse
 from saxaul.api.deps import RuntimeDep, require_operator
 from saxaul.api.problems import problem_responses
 from saxaul.api.rate_limits import PUBLIC_LIMIT
-from saxaul.api.schemas.impact import ReportLinkIn, ReportLinkOut
+from saxaul.api.schemas.impact import ReportLinkIn, ReportLinkOut, SharedReportForm
 from saxaul.domain.operators import Permission
 from saxaul.services.certificate_page import Lang
 from saxaul.services.impact import impact_report
@@ -118,16 +118,9 @@ def link_path(token: str) -> str:
 )
 def post_shared_report(
     rt: RuntimeDep,
-    token: Annotated[
-        str,
-        Form(
-            max_length=200,
-            description="The link's signed token: what follows `#` in the link, sent by the "
-            "link's page as a form field.",
-        ),
-    ],
+    form: Annotated[SharedReportForm, Form()],
 ) -> HTMLResponse:
     """The page of the period and language the link was made for. A link changed in any part is
     ``report_link_invalid`` (404, as a page that does not exist); an expired one is
     ``report_link_expired`` (403): ask the operator for a new link."""
-    return HTMLResponse(shared_report_html(rt, token))
+    return HTMLResponse(shared_report_html(rt, form.token))

@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from saxaul.api.schemas import BodyIn
 from saxaul.services.certificate_page import Lang
 from saxaul.services.report_links import DEFAULT_TTL, MAX_TTL
 
@@ -39,3 +40,13 @@ class ReportLinkOut(BaseModel):
     end: dt.date = Field(serialization_alias="to", description="Last day, inclusive.")
     lang: Lang = Field(description="Which language's labels come first on the page.")
     expires_at: dt.datetime = Field(description="When the link stops working (UTC).")
+
+
+class SharedReportForm(BodyIn):
+    """What a share link's page posts: the token from the link's fragment, and nothing else."""
+
+    token: str = Field(
+        max_length=200,
+        description="The link's signed token: what follows `#` in the link, sent by the link's "
+        "page as a form field.",
+    )
