@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import InputRejected, NotFound, Unauthorised
+from saxaul.services.erasure import refuse_if_erased
 from saxaul.services.runtime import Runtime
 from saxaul.store import auth_repo, participants_repo
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
@@ -155,6 +156,7 @@ def _issue(rt: Runtime, user_id: str, ttl: dt.timedelta) -> IssuedToken:
 
 
 def _require_participant(conn: UnitOfWork, user_id: str) -> None:
+    refuse_if_erased(conn, user_id)
     if not participants_repo.is_enrolled(conn, user_id):
         raise NotFound(
             f"no enrolled participant {user_id!r}; import them first (saxaul import)",
