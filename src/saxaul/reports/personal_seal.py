@@ -40,8 +40,9 @@ NONCE_BYTES = 12
 
 
 def seal(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` (``user_id``, ``PERSONAL``, ``KEY`` as hex) with ``PERSONAL`` and ``KEY`` replaced by
-    ``SEALED``; a row without a key gets a null (its demographics are not written at all)."""
+    """``frame`` (``user_id``, ``PERSONAL``, ``KEY`` as hex) with ``PERSONAL`` and ``KEY``
+    replaced by ``SEALED``; a row without a key gets a null (its demographics are not written
+    at all)."""
     plain = frame.select(pl.struct(PERSONAL).struct.json_encode()).to_series()
     sealed = [
         None if key is None else _seal(bytes.fromhex(key), user.encode(), text.encode())
