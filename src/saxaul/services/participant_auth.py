@@ -100,6 +100,22 @@ def login(rt: Runtime, user_id: str, password: str, ttl: dt.timedelta = DEFAULT_
     return _issue(rt, user_id, ttl)
 
 
+def confirm_password(rt: Runtime, user_id: str, password: str | None) -> None:
+    """Refuse (401) unless ``password`` is ``user_id``'s, when they have one: re-entering it
+    guards an irreversible act against a borrowed device. One who signs in through an app
+    backend (no password here) has nothing to re-enter."""
+    with rt.db.reading() as conn:
+        stored = auth_repo.password_hash(conn, user_id)
+    if stored is None:
+        return
+    if password is None or not _password_matches(password, stored):
+        raise Unauthorised(
+            "the password is wrong; enter the one you sign in with",
+            detail_zh="密码错误，请输入您的登录密码",
+            field="password",
+        )
+
+
 def issue_token(rt: Runtime, user_id: str, ttl: dt.timedelta = DEFAULT_TTL) -> IssuedToken:
     """A token for a participant an app backend has authenticated itself (no password here)."""
     with rt.db.reading() as conn:
