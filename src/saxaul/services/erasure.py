@@ -49,7 +49,6 @@ from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 logger = logging.getLogger(__name__)
 
 ERASED_DETAIL = "this participant's personal data was erased on request"
-ERASED_DETAIL_ZH = "该参与者的个人数据已应其请求删除"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +92,7 @@ def refuse_if_erased(conn: UnitOfWork, user_id: str) -> None:
     """Refuse (410 ``participant_erased``) to act for or show an erased participant."""
     enrolled, erased_us = erasure_repo.erased_at(conn, user_id)
     if enrolled and erased_us is not None:
-        raise ParticipantErased(ERASED_DETAIL, detail_zh=ERASED_DETAIL_ZH, field="user_id")
+        raise ParticipantErased(ERASED_DETAIL, field="user_id")
 
 
 def _notify_partners(conn: WriteUnitOfWork, holdings: list[Holding], at_us: int) -> tuple[str, ...]:
