@@ -56,6 +56,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         tree_waiting_list=settings.tree_waiting_list,
         report_min_cell=settings.report_min_cell,
         report_epsilon=settings.report_epsilon,
+        raw_event_retention_days=settings.raw_event_retention_days,
         webhooks=settings.webhook_policy(),
     )
     register_packs(rt)

@@ -223,6 +223,16 @@ class Settings(BaseSettings):
         "every count of people gets discrete Laplace noise (docs/impact-report.md); unset: "
         "exact counts, small cells still suppressed.",
     )
+    raw_event_retention_days: int = Field(
+        default=180,
+        ge=1,
+        le=36_500,
+        description="Days an event keeps its payment details (amount, currency, merchant "
+        "category, attributes) and a quarantined row is kept; `saxaul retention run` strips or "
+        "deletes what is older (docs/privacy.md). 180 covers the card networks' 120-day "
+        "chargeback window with room to investigate, and no longer (PIPL art. 19: the shortest "
+        "period the purpose needs; GDPR art. 5(1)(e)).",
+    )
     jobs: bool = Field(
         default=True,
         description="Whether the server mints and expires energy balls itself (one server per "

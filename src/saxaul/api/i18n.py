@@ -31,6 +31,7 @@ ZH: Mapping[str, tuple[tuple[str | None, str], ...]] = {
     ),
     "not_owner": ((None, "只有能量球的主人才能收取；你可以去好友的森林偷一点能量"),),
     "own_ball": ((None, "不能偷自己的能量球，请直接收取"),),
+    "participant_erased": ((None, "该参与者的个人数据已应其请求删除，无法再登录、计分或导出账单"),),
     "own_account": ((None, "不能给自己浇水；浇水是把能量送给好友"),),
     "not_initiator": ((None, "只有发起这次合种的人才能取消它"),),
     "not_ripe": ((None, "这个能量球将于 {ripens_at_local} 成熟，到时再来收取吧"),),

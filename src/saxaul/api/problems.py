@@ -102,6 +102,7 @@ PROBLEMS: Mapping[str, ProblemKind] = {
     "accounts_must_exist": ProblemKind(409, "Accounts must exist"),
     "same_account": ProblemKind(409, "Same account"),
     "amount_must_be_positive": ProblemKind(409, "Amount must be positive"),
+    "participant_erased": ProblemKind(410, "Participant erased"),
     "request_too_large": ProblemKind(413, "Request body too large"),
     "unsupported_media_type": ProblemKind(415, "Unsupported media type"),
     "input_rejected": ProblemKind(422, "Input rejected"),

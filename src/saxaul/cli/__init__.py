@@ -30,6 +30,7 @@ from saxaul.cli.impact import ImpactLang, ReportFormat, write_impact
 from saxaul.cli.operators import apikey_app, audit_app
 from saxaul.cli.orders import orders_app
 from saxaul.cli.partners import partners_app
+from saxaul.cli.privacy import participants_erase, retention_app
 from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
 from saxaul.cli.render_reversals import print_reversals
 from saxaul.cli.scenarios import scenarios_app
@@ -87,6 +88,8 @@ app.add_typer(orders_app, name="orders")
 app.add_typer(trees_app, name="trees")
 app.add_typer(archive_app, name="archive")
 app.add_typer(abuse_app, name="abuse")
+app.add_typer(retention_app, name="retention")
+participants_app.command("erase")(participants_erase)
 
 console = Console()
 err = Console(stderr=True)

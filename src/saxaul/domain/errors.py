@@ -71,3 +71,9 @@ class Conflict(DomainError):
     """The request clashes with what exists (a duplicate name, a changed immutable thing)."""
 
     code = "conflict"
+
+
+class ParticipantErased(DomainError):
+    """The participant was erased on request: nothing personal is left to show or change."""
+
+    code = "participant_erased"

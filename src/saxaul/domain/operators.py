@@ -38,7 +38,8 @@ class OperatorRole(StrEnum):
     ANALYST = "analyst"
     """Aggregates only: the impact report and its share links, the dashboard, the pipeline."""
     SUPPORT = "support"
-    """Helping one participant: reading their record and recording their opt-out, audited."""
+    """Helping one participant: reading their record, recording their opt-out and carrying out
+    their erasure request, audited."""
 
 
 class Permission(StrEnum):
@@ -61,6 +62,7 @@ class Permission(StrEnum):
     SCENARIOS_APPROVE = "scenarios.approve"
     PARTICIPANTS_READ = "participants.read"
     PARTICIPANTS_CONSENT = "participants.consent"
+    PARTICIPANTS_ERASE = "participants.erase"
     PARTICIPANTS_TOKENS = "participants.tokens"
     AUDIT_READ = "audit.read"
     ABUSE_REVIEW = "abuse.review"
@@ -86,7 +88,11 @@ ROLE_PERMISSIONS: dict[OperatorRole, frozenset[Permission]] = {
     },
     OperatorRole.ANALYST: _EVERYONE | {Permission.REPORTS_READ, Permission.REPORTS_SHARE},
     OperatorRole.SUPPORT: _EVERYONE
-    | {Permission.PARTICIPANTS_READ, Permission.PARTICIPANTS_CONSENT},
+    | {
+        Permission.PARTICIPANTS_READ,
+        Permission.PARTICIPANTS_CONSENT,
+        Permission.PARTICIPANTS_ERASE,
+    },
 }
 """What each role may do. Only ``admin`` reads the audit log or decides on partners and
 scenarios (approving a scenario registers a methodology pack version)."""
@@ -95,6 +101,7 @@ PERSONAL_DATA = frozenset(
     {
         Permission.PARTICIPANTS_READ,
         Permission.PARTICIPANTS_CONSENT,
+        Permission.PARTICIPANTS_ERASE,
         Permission.PARTICIPANTS_TOKENS,
     }
 )

@@ -49,8 +49,14 @@ EVENT_TYPES = (
     "tree.lost",
     "scenario.approved",
     "scenario.rejected",
+    "participant.erased",
 )
 """What a subscription may ask for (and ``*``, all of them)."""
+PARTICIPANT_ERASED = "participant.erased"
+"""A participant whose trees a partner holds was erased: the partner deletes its copies."""
+MANDATORY = frozenset({PARTICIPANT_ERASED})
+"""Sent to every subscription of the partner whatever types it lists: an erasure is an
+obligation to pass on, not news a partner may choose not to hear."""
 ALL = "*"
 TEST_EVENT = "webhook.test"
 """Sent only to the subscription that asked for it (``POST …/{id}/test``), whatever it lists."""
@@ -101,7 +107,9 @@ def matches(event_types: Iterable[str], event_type: str) -> bool:
     """Whether a subscription to ``event_types`` receives an event of ``event_type`` by fan-out
     (the test event is addressed to one subscription instead)."""
     listed = set(event_types)
-    return event_type != TEST_EVENT and (ALL in listed or event_type in listed)
+    return event_type != TEST_EVENT and (
+        ALL in listed or event_type in listed or event_type in MANDATORY
+    )
 
 
 def check_url(url: str, mode: Mode, allowed: tuple[Network, ...] = ()) -> str:

@@ -4,14 +4,14 @@ Why: an archive of past months can be kept (and the report recomputed from it) w
 store that produced it; the report reads it with ``pl.scan_parquet`` and the streaming engine,
 through the same rules as the store (``reports.impact``), so both give the same document.
 
-Layout (``FORMAT_VERSION`` 1)::
+Layout (``FORMAT_VERSION`` 2)::
 
     DIR/manifest.json                                   format, zone, rows, sha256 per file,
                                                         the liability pipeline's snapshot
     DIR/awards/month=YYYY-MM/part-NNNNN.parquet         by the award's local day
     DIR/events/month=YYYY-MM/part-NNNNN.parquet         by the event's local day
     DIR/transfers/month=YYYY-MM/part-NNNNN.parquet      by the transfer's local month (zone)
-    DIR/participants/part-NNNNN.parquet                 whole (with demographics)
+    DIR/participants/part-NNNNN.parquet                 whole (demographics sealed)
     DIR/trees/part-NNNNN.parquet                        whole
 
 Why some tables are whole: awards, events and transfers are append-only facts, so a month once
@@ -20,6 +20,11 @@ they are replaced by every export. Each part file is one chunk of ``chunk_rows``
 key order, so memory holds one chunk and the same store writes the same bytes. Re-exporting
 replaces the months it writes (staged beside them, then swapped in) and keeps the others; the
 manifest is written last.
+
+Why the participants' demographics are sealed (format 2): an archive is copied beyond any
+erasure's reach, so each participant's are encrypted with their own key, kept only in the
+store; erasing them deletes the key (``reports.personal_seal``). ``ArchiveInputs`` opens them
+with the store's keys; a participant without one reads as demographics unknown.
 
 Example: ``export(bulk, Path("var/archive"), before=Cutoff(739921, 1_766_000_000_000_000),
 zone="Asia/Shanghai", chunk_rows=500_000, pipeline=…)`` → the manifest as written.
@@ -30,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,15 +44,18 @@ import polars as pl
 
 from saxaul.domain.errors import InputRejected
 from saxaul.reports.impact import REPORTED_KINDS
+from saxaul.reports.personal_seal import PERSONAL, SEALED, seal, unseal
 from saxaul.store.bulk import BulkConnection
 from saxaul.store.report_reads import INPUTS, InputName, Range, read, schema
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 PARTITIONED: dict[InputName, str] = {"awards": "day", "events": "day", "transfers": "at_us"}
 """Append-only inputs, by the column whose local month partitions them."""
 UNIX_EPOCH_ORDINAL = 719_163
 """``datetime.date(1970, 1, 1).toordinal()``: a day ordinal minus this is a Polars date."""
+KeyLookup = Callable[[pl.Series], pl.DataFrame]
+"""The store's data keys (``user_id``, ``data_key`` as hex) of some user ids; absent: no key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +92,10 @@ def export(
             chunk_rows,
             kinds=REPORTED_KINDS if name == "transfers" else (),
             ordered=True,
+            keyed=name == "participants",
         )
+        if name == "participants":
+            chunks = map(seal, chunks)
         month = None if column is None else _month(column, zone)
         replaced, written = _write(out, name, chunks, month)
         files = {p: f for p, f in files.items() if not p.startswith(replaced)} | written
@@ -196,15 +207,19 @@ class ArchiveInputs:
     root: Path
     files: Mapping[str, Sequence[Path]]
     pipeline: dict[str, Any]
+    keys: KeyLookup | None = None
+    """Where the participants' data keys come from (the store); ``None``: nowhere, so every
+    participant's demographics read as unknown."""
 
     @classmethod
-    def open(cls, root: Path) -> ArchiveInputs:
-        """The archive at ``root``; refused if it has no manifest of this format."""
+    def open(cls, root: Path, keys: KeyLookup | None = None) -> ArchiveInputs:
+        """The archive at ``root``, its demographics opened with ``keys``; refused if it has
+        no manifest of this format."""
         manifest = _read_manifest(root)
         files: dict[str, list[Path]] = {name: [] for name in INPUTS}
         for path in manifest["files"]:
             files[path.split("/")[0]].append(root / path)
-        return cls(root, files, manifest["pipeline"])
+        return cls(root, files, manifest["pipeline"], keys)
 
     def frames(
         self, name: InputName, where: Range | None, kinds: Sequence[str] = ()
@@ -213,9 +228,30 @@ class ArchiveInputs:
         if not paths:
             yield pl.LazyFrame(schema=schema(name))
             return
+        if name == "participants":
+            yield from self._participants(paths, where)
+            return
         frame = pl.scan_parquet(list(paths), hive_partitioning=False, schema=schema(name))
         if where is not None:
             frame = frame.filter(where.holds())
         if kinds:
             frame = frame.filter(pl.col("kind").is_in(list(kinds)))
         yield frame
+
+    def _participants(self, paths: Sequence[Path], where: Range | None) -> Iterator[pl.LazyFrame]:
+        """Each part file's participants with their demographics opened (one part in memory)."""
+        types = schema("participants")
+        for path in paths:
+            part = pl.read_parquet(path, hive_partitioning=False, schema=archived_schema())
+            keys = self.keys(part["user_id"]) if self.keys else _NO_KEYS
+            frame = unseal(part, keys, types).lazy()
+            yield frame if where is None else frame.filter(where.holds())
+
+
+def archived_schema() -> dict[str, pl.DataType]:
+    """The participants' columns as archived: ``PERSONAL`` replaced by ``SEALED``."""
+    kept = {n: t for n, t in schema("participants").items() if n not in PERSONAL}
+    return kept | {SEALED: pl.Binary()}
+
+
+_NO_KEYS = pl.DataFrame(schema={"user_id": pl.String, "data_key": pl.String})

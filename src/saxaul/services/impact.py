@@ -21,6 +21,7 @@ import io
 import random
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,6 +36,7 @@ from saxaul.reports.impact_inputs import StoreInputs
 from saxaul.services.impact_privacy import privacy_note, privatised
 from saxaul.services.pipeline import Pipeline, liability_summary
 from saxaul.services.runtime import Runtime
+from saxaul.store import personal_keys_repo
 from saxaul.store.uow import bulk_snapshot
 
 FORMAT_VERSION = 1
@@ -66,8 +68,10 @@ def impact_report(
     ``epsilon`` (default ``rt.report_epsilon``; ``None``: exact counts), noised from ``rng``
     (``report_over``)."""
     if archive is not None:
-        stored = ArchiveInputs.open(archive)
-        return report_over(rt, start, end, stored, stored.pipeline, epsilon=epsilon, rng=rng)
+        # the store's data keys open the archived demographics (an erased participant has none)
+        with rt.db.bulk(lookups=True) as keys:
+            stored = ArchiveInputs.open(archive, partial(personal_keys_repo.keys_of, keys))
+            return report_over(rt, start, end, stored, stored.pipeline, epsilon=epsilon, rng=rng)
     pipeline = pipeline_snapshot(liability_summary(rt))
     # a reader's connection: a small page cache, as each page is read once (measured: 256 MiB
     # of cache for nothing otherwise, docs/benchmarks.md)

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import InputRejected, NotFound, Unauthorised
 from saxaul.services import operator_audit
+from saxaul.services.erasure import refuse_if_erased
 from saxaul.services.operator_audit import OperatorAct
 from saxaul.services.runtime import Runtime
 from saxaul.store import auth_repo, participants_repo
@@ -101,6 +102,22 @@ def login(rt: Runtime, user_id: str, password: str, ttl: dt.timedelta = DEFAULT_
     return _issue(rt, user_id, ttl)
 
 
+def confirm_password(rt: Runtime, user_id: str, password: str | None) -> None:
+    """Refuse (401) unless ``password`` is ``user_id``'s, when they have one: re-entering it
+    guards an irreversible act against a borrowed device. One who signs in through an app
+    backend (no password here) has nothing to re-enter."""
+    with rt.db.reading() as conn:
+        stored = auth_repo.password_hash(conn, user_id)
+    if stored is None:
+        return
+    if password is None or not _password_matches(password, stored):
+        raise Unauthorised(
+            "the password is wrong; enter the one you sign in with",
+            detail_zh="密码错误，请输入您的登录密码",
+            field="password",
+        )
+
+
 def issue_token(
     rt: Runtime,
     user_id: str,
@@ -112,7 +129,7 @@ def issue_token(
 
     An operator key's ``act`` is audited in the same transaction as the session it creates
     (a token acts as the participant, so issuing one is access to their data); asked for
-    someone not enrolled, the refusal is audited too.
+    someone not enrolled, the refusal is audited too; for someone erased, 410.
     """
     _check_ttl(ttl)
     token = PREFIX + secrets.token_urlsafe(32)
@@ -120,6 +137,7 @@ def issue_token(
     expires_at = now + ttl
 
     def work(conn: WriteUnitOfWork) -> bool:
+        refuse_if_erased(conn, user_id)
         enrolled = participants_repo.is_enrolled(conn, user_id)
         if enrolled:
             auth_repo.insert_session(conn, _digest(token), user_id, to_us(now), to_us(expires_at))
@@ -186,6 +204,7 @@ def _issue(rt: Runtime, user_id: str, ttl: dt.timedelta) -> IssuedToken:
 
 
 def _require_participant(conn: UnitOfWork, user_id: str) -> None:
+    refuse_if_erased(conn, user_id)
     if not participants_repo.is_enrolled(conn, user_id):
         raise _not_enrolled(user_id)
 

@@ -66,6 +66,9 @@ class Runtime:
     instead of being refused ``no_capacity``."""
     report_min_cell: int = 10
     """The impact report's privacy threshold k (``SAXAUL_REPORT_MIN_CELL``)."""
+    raw_event_retention_days: int = 180
+    """Days an event keeps its payment details, a quarantined row is kept
+    (``SAXAUL_RAW_EVENT_RETENTION_DAYS``, ``services.retention``)."""
     report_epsilon: float | None = None
     """The impact report's differential-privacy budget (``SAXAUL_REPORT_EPSILON``); ``None``:
     exact counts."""

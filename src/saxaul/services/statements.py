@@ -36,6 +36,7 @@ from saxaul.domain.planting import Tree, TreeStatus
 from saxaul.services import ball_story, certificates, statement_seal
 from saxaul.services.ball_story import BallStory
 from saxaul.services.certificate_page import Lang
+from saxaul.services.erasure import refuse_if_erased
 from saxaul.services.runtime import Runtime
 from saxaul.services.statement_page import html_page
 from saxaul.store import (
@@ -75,6 +76,7 @@ def content(rt: Runtime, user: str) -> dict[str, Any]:
     """What ``user``'s statement says (unsigned), read in one snapshot."""
     now = rt.clock.now()
     with rt.db.reading() as conn:
+        refuse_if_erased(conn, user)
         person = statements_repo.held(conn, user)
         if person is None:
             raise NotFound(f"no participant {user}", user_id=user)

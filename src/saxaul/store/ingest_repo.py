@@ -330,24 +330,28 @@ PARTICIPANT_COLUMNS = (
     "updated_at_us",
 )
 DEMOGRAPHIC_COLUMNS = ("user_id", "gender", "birth_year", "province")
+ERASED = "SELECT user_id FROM participants WHERE erased_at_us IS NOT NULL"
 
 
 def upsert_participants(bulk: BulkConnection, participants: pl.DataFrame) -> None:
     """Enrol or update participants and their separately stored demographics.
 
     An opt-out (``withdrawn_at_us``) is never cleared by a re-import: withdrawing is the
-    participant's own act and only they can undo it.
+    participant's own act and only they can undo it. An erased participant's rows are left
+    out: a file the operator kept from before the erasure must not bring them back.
     """
     if participants.height == 0:
         return
     bulk.stage("stage_participants", participants.select(PARTICIPANT_COLUMNS))
+    bulk.stage("stage_demographics", participants.select(DEMOGRAPHIC_COLUMNS))
+    for stage in ("stage_participants", "stage_demographics"):
+        bulk.execute(f"DELETE FROM {stage} WHERE user_id IN ({ERASED})")
     bulk.upsert_from_stage(
         "participants",
         ("user_id",),
         ("enrolled_at_us", "consent_scopes", "consent_at_us", "updated_at_us"),
         "stage_participants",
     )
-    bulk.stage("stage_demographics", participants.select(DEMOGRAPHIC_COLUMNS))
     bulk.upsert_from_stage(
         "demographics", ("user_id",), DEMOGRAPHIC_COLUMNS[1:], "stage_demographics"
     )

@@ -53,9 +53,12 @@ def participant(conn: UnitOfWork, user_id: str) -> ParticipantRow | None:
 
 
 def is_enrolled(conn: UnitOfWork, user_id: str) -> bool:
-    """Whether ``user_id`` is an enrolled participant (withdrawn or not)."""
+    """Whether ``user_id`` is an enrolled participant (withdrawn or not); an erased one is
+    not: nobody may befriend them, sign them in or bring them a statement."""
     found = conn.execute(
-        select(participants.c.user_id).where(participants.c.user_id == user_id)
+        select(participants.c.user_id).where(
+            participants.c.user_id == user_id, participants.c.erased_at_us.is_(None)
+        )
     ).first()
     return found is not None
 

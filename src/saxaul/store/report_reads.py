@@ -25,7 +25,15 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.engine import Dialect, make_url
 
 from saxaul.store.bulk import BulkConnection, polars_type
-from saxaul.store.tables import awards, demographics, events, ledger_transfers, participants, trees
+from saxaul.store.tables import (
+    awards,
+    demographics,
+    events,
+    ledger_transfers,
+    participants,
+    personal_keys,
+    trees,
+)
 
 InputName = Literal["participants", "awards", "events", "transfers", "trees"]
 INPUTS: tuple[InputName, ...] = ("participants", "awards", "events", "transfers", "trees")
@@ -86,6 +94,10 @@ _KEYS: dict[InputName, ColumnElement[Any]] = {
 }
 
 
+KEYED = (personal_keys.c.data_key,)
+"""What a ``keyed`` read of the participants adds: each one's archive data key (NULL: none, or
+erased), for the archive export to seal their demographics with (``reports.personal_seal``)."""
+
 _DIALECTS: dict[str, Dialect] = {
     name: make_url(f"{name}://").get_dialect()() for name in ("sqlite", "postgresql")
 }
@@ -107,10 +119,11 @@ class Range:
         )
 
 
-def schema(name: InputName) -> dict[str, pl.DataType]:
+def schema(name: InputName, *, keyed: bool = False) -> dict[str, pl.DataType]:
     """The Polars types of an input's columns (from the table definitions: SQLite's driver
     guesses a type per batch, and a batch of NULLs has none)."""
-    return {c.name: polars_type(c.type)() for c in _COLUMNS[name]}
+    columns = (*_COLUMNS[name], *(KEYED if keyed else ()))
+    return {c.name: polars_type(c.type)() for c in columns}
 
 
 def read(
@@ -121,15 +134,17 @@ def read(
     *,
     kinds: Sequence[str] = (),
     ordered: bool = False,
+    keyed: bool = False,
 ) -> Iterator[pl.DataFrame]:
     """The rows of input ``name`` within ``where`` as frames of at most ``chunk_rows`` rows
     (``None``: one frame). ``kinds`` limits the transfers to those kinds; ``ordered`` sorts by
-    the input's key, so that an export of the same rows writes the same bytes.
+    the input's key, so that an export of the same rows writes the same bytes; ``keyed`` (the
+    participants only) adds each one's data key (``KEYED``).
 
     At least one frame is yielded, empty if no row matches, so a caller always has the schema.
     """
-    sql = _compile(bulk, _query(name, where, kinds, ordered))
-    types = schema(name)
+    sql = _compile(bulk, _query(name, where, kinds, ordered, keyed))
+    types = schema(name, keyed=keyed)
     empty = True
     for batch in bulk.batches(sql, chunk_rows):
         frame = pl.from_arrow(batch)
@@ -141,13 +156,20 @@ def read(
 
 
 def _query(
-    name: InputName, where: Range | None, kinds: Sequence[str], ordered: bool
+    name: InputName, where: Range | None, kinds: Sequence[str], ordered: bool, keyed: bool
 ) -> Select[Any]:
-    query = select(*_COLUMNS[name])
+    query = select(*_COLUMNS[name], *(KEYED if keyed else ()))
     if name == "participants":
-        query = query.select_from(
-            participants.outerjoin(demographics, demographics.c.user_id == participants.c.user_id)
+        joined = participants.outerjoin(
+            demographics, demographics.c.user_id == participants.c.user_id
         )
+        if keyed:
+            joined = joined.outerjoin(
+                personal_keys,
+                (personal_keys.c.user_id == participants.c.user_id)
+                & participants.c.erased_at_us.is_(None),
+            )
+        query = query.select_from(joined)
     columns = {c.name: c for c in _COLUMNS[name]}
     if where is not None:
         column = columns[where.column]

@@ -62,6 +62,12 @@ participants = Table(
     Column("consent_at_us", BigInteger, nullable=True),
     Column("withdrawn_at_us", BigInteger, nullable=True),
     Column("updated_at_us", BigInteger, nullable=False),
+    Column(
+        "erased_at_us",
+        BigInteger,
+        nullable=True,
+        comment="erased on request: personal data gone, pseudonym kept for sums",
+    ),
 )
 
 demographics = Table(
@@ -686,4 +692,24 @@ operator_audit = Table(
     Column("user_id", Text, nullable=False, comment="the participant concerned (pseudonymous)"),
     Column("outcome", Text, nullable=False, comment="ok, or the refusal code"),
     Index("ix_operator_audit_user_id_id", "user_id", "id"),
+)
+
+# ---------------------------------------------------------------- erasure (0013)
+#
+# Why keys in the database and never in an archive: a Parquet archive is copied and backed up
+# beyond reach, so its personal columns are sealed per participant with this key; erasure
+# deletes the row, and every copy of every archive becomes unreadable for that person
+# (crypto-shredding, ``reports.personal_seal``).
+
+personal_keys = Table(
+    "personal_keys",
+    metadata,
+    Column("user_id", Text, primary_key=True),
+    Column(
+        "data_key",
+        Text,
+        nullable=False,
+        comment="AES-256-GCM key (hex) of the participant's personal columns in archives",
+    ),
+    Column("created_at_us", BigInteger, nullable=False),
 )

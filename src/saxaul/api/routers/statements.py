@@ -56,7 +56,7 @@ LangQuery = Annotated[Literal["zh", "en"], Query(description="Which language's l
                 "text/html": {"schema": {"type": "string"}},
             },
         },
-        **problem_responses("unauthorised", "invalid_request"),
+        **problem_responses("unauthorised", "participant_erased", "invalid_request"),
     },
 )
 async def get_my_statement(
@@ -79,7 +79,7 @@ async def get_my_statement(
     response_class=Response,
     responses={
         200: {"description": "The readable page.", "content": {"text/html": {}}},
-        **problem_responses("unauthorised", "invalid_request"),
+        **problem_responses("unauthorised", "participant_erased", "invalid_request"),
     },
 )
 async def get_my_statement_page(
