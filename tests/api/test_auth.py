@@ -190,7 +190,7 @@ OWNERSHIP_TESTS: dict[tuple[str, str], tuple[str, ...]] = {
 """For each participant route whose path names a resource (a ball, a friend, a tree): the tests
 (``module.function`` under ``tests/api``) proving a participant cannot reach someone else's."""
 
-DOCS_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+DOCS_PATHS = frozenset({"/openapi.json", "/docs"})
 SECURITY = {
     OPERATOR: [{"HTTPBearer": []}],
     PARTICIPANT: [{"ParticipantToken": []}],

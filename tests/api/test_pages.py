@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from saxaul.api.app import create_app
 from saxaul.api.pages import HEADERS, PAGES, WEB
 
-STATIC = {".html", ".js", ".css", ".json", ".svg", ".png", ".md"}
+STATIC = {".html", ".js", ".css", ".json", ".svg", ".png", ".md", ".txt"}
 
 
 @pytest.fixture(scope="module")

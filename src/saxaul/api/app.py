@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 
 from saxaul import __version__
 from saxaul.api.answer_headers import SecurityHeaders
+from saxaul.api.api_docs import add_docs
 from saxaul.api.deps import document_permissions
 from saxaul.api.guard import RequestGuard
 from saxaul.api.links import apply_links
@@ -169,6 +170,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by api_docs, without a CDN
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
     app.state.rate_limits = RateLimits(settings)
@@ -213,6 +217,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         operations.metrics,
     ):
         app.include_router(router, responses=GUARDED)
+    add_docs(app)
     mount_pages(app)
     return app
 

@@ -23,15 +23,30 @@ from starlette.types import Scope
 from saxaul.services.certificate_page import STYLE_HASH
 
 WEB = Path(str(files("saxaul") / "web"))
-PAGES = {"/app": "app", "/console": "console", "/report": "report", "/common": "common"}
-"""URL prefix → folder of ``saxaul/web``."""
-HEADERS = {
-    "Content-Security-Policy": (
-        f"default-src 'self'; script-src 'self'; style-src 'self' '{STYLE_HASH}'; "
+PAGES = {
+    "/app": "app",
+    "/console": "console",
+    "/report": "report",
+    "/common": "common",
+    "/docs/swagger-ui": "swagger-ui",
+}
+"""URL prefix → folder of ``saxaul/web``; ``swagger-ui`` holds the assets of ``/docs``
+(``api_docs``)."""
+
+
+def content_security_policy(scripts: str = "'self'") -> str:
+    """The pages' policy; ``scripts`` is its ``script-src`` (a page with one inline script of
+    its own adds that script's hash, as ``api_docs`` does)."""
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src 'self' '{STYLE_HASH}'; "
         "img-src 'self' data: blob:; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
         "form-action 'self'"
-    ),
+    )
+
+
+HEADERS = {
+    "Content-Security-Policy": content_security_policy(),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
