@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from saxaul.api.deps import (
@@ -26,6 +26,7 @@ from saxaul.api.deps import (
     RuntimeDep,
     require_operator,
 )
+from saxaul.api.path_params import UserId
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.auth import LoginIn, MeOut, TokenOut, TokenRequestIn
 from saxaul.domain.operators import Permission
@@ -91,15 +92,7 @@ async def get_me(participant: ParticipantDep) -> MeOut:
 def post_participant_token(
     operator: Annotated[OperatorAct, require_operator(Permission.PARTICIPANTS_TOKENS)],
     rt: RuntimeDep,
-    user_id: Annotated[
-        str,
-        Path(
-            min_length=1,
-            max_length=128,
-            description="The participant's pseudonymous id, as enrolled.",
-            examples=["u-000042"],
-        ),
-    ],
+    user_id: UserId,
     body: TokenRequestIn | None = None,
 ) -> TokenOut:
     """A token for a participant your app has already signed in its own way (operator key).

@@ -16,10 +16,11 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from saxaul.api.deps import ParticipantDep, RuntimeDep, require_operator
+from saxaul.api.path_params import UserId
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.erasure import EraseMeIn, ErasureOut, RetentionOut
 from saxaul.domain.operators import Permission
@@ -58,15 +59,7 @@ async def post_erase_me(rt: RuntimeDep, me: ParticipantDep, body: EraseMeIn) -> 
 def post_erase_participant(
     operator: Annotated[OperatorAct, require_operator(Permission.PARTICIPANTS_ERASE)],
     rt: RuntimeDep,
-    user_id: Annotated[
-        str,
-        Path(
-            min_length=1,
-            max_length=128,
-            description="The participant's pseudonymous id, as enrolled.",
-            examples=["u-000042"],
-        ),
-    ],
+    user_id: UserId,
 ) -> ErasureOut:
     """Delete every personal field of the participant; partners holding their trees are sent
     `participant.erased`. The ledger's totals do not change."""

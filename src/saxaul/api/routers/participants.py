@@ -16,13 +16,13 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Response, status
 
 from saxaul.api.deps import RuntimeDep, require_operator
+from saxaul.api.path_params import UserId
 from saxaul.api.problems import problem_responses
 from saxaul.api.schemas.operator import ParticipantRecordOut
 from saxaul.domain.operators import Permission
-from saxaul.ingest.columns import MAX_CHARS
 from saxaul.services.operator_audit import OperatorAct
 from saxaul.services.participant_record import participant_record
 from saxaul.services.participants import opt_out
@@ -30,17 +30,6 @@ from saxaul.services.participants import opt_out
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1/participants", tags=["participants"])
-
-UserId = Annotated[
-    str,
-    Path(
-        min_length=1,
-        max_length=MAX_CHARS["user_id"],
-        description="The participant's pseudonymous id, as enrolled.",
-        examples=["u-000042"],
-    ),
-]
-"""The participant named in the path (also what a refusal's audit entry names)."""
 
 
 @router.get(
