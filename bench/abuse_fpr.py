@@ -37,6 +37,8 @@ import polars as pl
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
 from saxaul.domain.clock import to_us
+from saxaul.domain.holds import Flag
+from saxaul.domain.paging import MAX_PAGE
 from saxaul.services import abuse, methodology
 from saxaul.services.abuse_detectors import actor_account, detect
 from saxaul.services.runtime import Runtime
@@ -116,7 +118,8 @@ def measure(users: int, days: int, seed: int, work: Path, log: Any) -> dict[str,
         day += dt.timedelta(days=1)
     _, nightly = abuse.list_flags(rt)
     abuse.scan(rt, start - dt.timedelta(days=1), end)
-    flags, total = abuse.list_flags(rt, limit=abuse.MAX_PAGE)
+    flags = _every_flag(rt)
+    total = len(flags)
     with rt.db.reading() as conn:
         moves = abuse_repo.moves(conn, start - dt.timedelta(days=1), end)
         awarded = abuse_repo.awarded(conn, start - dt.timedelta(days=1), end)
@@ -140,6 +143,16 @@ def measure(users: int, days: int, seed: int, work: Path, log: Any) -> dict[str,
         "human_timing_rate": len({f.user_id for f in human}) / participants,
         "human_timing_rules": dict(Counter(f.rule.id for f in human)),
     }
+
+
+def _every_flag(rt: Runtime) -> list[Flag]:
+    """Every flag, page after page."""
+    flags: list[Flag] = []
+    while True:
+        page, _ = abuse.list_flags(rt, limit=MAX_PAGE, after_id=flags[-1].id if flags else 0)
+        flags += page
+        if len(page) < MAX_PAGE:
+            return flags
 
 
 def main(argv: list[str] | None = None) -> None:
