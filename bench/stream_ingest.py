@@ -84,7 +84,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         stream_subject=f"{name}.>",
         stream_durable=f"{name}-ingest",
     )
-    target = StreamTarget.from_settings(settings)
+    target = StreamTarget.from_settings(settings, batch=args.batch)
     started = time.perf_counter()
     published = publish(target, f"{name}.pay", file_messages(events))
     publish_seconds = time.perf_counter() - started
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     live = bootstrap(Settings(database_url=stream_db))
     participants.import_participants(live, people)
     limits = StreamLimits(
-        batch_size=args.batch,
+        batch_size=target.batch,
         wait_seconds=settings.stream_fetch_wait_seconds,
         max_message_bytes=settings.stream_max_message_bytes,
     )

@@ -8,6 +8,7 @@ consumer of its own, so runs never see each other's messages.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -16,11 +17,14 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
+import nats
 import pytest
 import sqlalchemy as sa
+from nats.js.errors import NotFoundError
 
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
@@ -40,6 +44,24 @@ def nats_url() -> str:
     except OSError as exc:
         unavailable(f"nats-server not reachable at {NATS_URL}: {exc.__class__.__name__}")
     return NATS_URL
+
+
+@pytest.fixture
+def stream_name(nats_url: str) -> Iterator[str]:
+    """A stream name of this test's own, its stream deleted afterwards."""
+    name = f"t{uuid.uuid4().hex[:10]}"
+    yield name
+
+    async def delete() -> None:
+        nc = await nats.connect(nats_url)
+        try:
+            await nc.jetstream().delete_stream(name)
+        except NotFoundError:
+            pass
+        finally:
+            await nc.close()
+
+    asyncio.run(delete())
 
 
 def _env(nats_url: str, database_url: str, name: str) -> dict[str, str]:
@@ -117,7 +139,7 @@ def _saxaul(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 @pytest.mark.slow
 def test_killed_consumer_restarted_gives_file_import_totals(
-    nats_url: str, database_url: str, tmp_path: Path
+    nats_url: str, stream_name: str, database_url: str, tmp_path: Path
 ) -> None:
     clean_db = f"sqlite:///{tmp_path / 'clean.db'}"
     people, path = _events_file(tmp_path, clean_db)
@@ -126,7 +148,7 @@ def test_killed_consumer_restarted_gives_file_import_totals(
     imports.import_events(clean, path)
     clean.db.dispose()
 
-    name = f"t{uuid.uuid4().hex[:10]}"
+    name = stream_name
     env = _env(nats_url, database_url, name)
     live = bootstrap(Settings(database_url=database_url))
     participants.import_participants(live, people)

@@ -40,6 +40,9 @@ class StreamTarget:
     stream: str
     subject: str
     durable: str
+    batch: int
+    """The most messages one fetch asks for: the consumer's ``max_ack_pending`` is at least
+    this, or a fetch would stop at JetStream's default of 1,000 unacknowledged and wait."""
     ack_wait_seconds: float
     duplicate_window_seconds: float
 
@@ -51,6 +54,7 @@ class StreamTarget:
         stream: str | None = None,
         subject: str | None = None,
         durable: str | None = None,
+        batch: int | None = None,
     ) -> StreamTarget:
         """The settings, with what the command line overrides."""
         return cls(
@@ -58,6 +62,7 @@ class StreamTarget:
             stream=stream or settings.stream_name,
             subject=subject or settings.stream_subject,
             durable=durable or settings.stream_durable,
+            batch=batch or settings.stream_batch,
             ack_wait_seconds=settings.stream_ack_wait_seconds,
             duplicate_window_seconds=settings.stream_duplicate_window_seconds,
         )
@@ -92,21 +97,22 @@ class JetStreamSource:
     @classmethod
     @contextmanager
     def open(cls, target: StreamTarget) -> Iterator[JetStreamSource]:
-        """Connect, create the stream and the consumer if absent, and close on leaving."""
+        """Connect, create the stream and the consumer if absent (or update the consumer's
+        ``ack_wait`` and ``max_ack_pending`` if present), and close on leaving."""
         loop = asyncio.new_event_loop()
         try:
-            nc, _js = loop.run_until_complete(_connect(target))
+            nc, js = loop.run_until_complete(_connect(target))
             config = ConsumerConfig(
                 durable_name=target.durable,
                 ack_policy=AckPolicy.EXPLICIT,
                 deliver_policy=DeliverPolicy.ALL,
                 ack_wait=target.ack_wait_seconds,
+                max_ack_pending=target.batch,
                 filter_subject=target.subject,
             )
+            loop.run_until_complete(js.add_consumer(target.stream, config))
             sub = loop.run_until_complete(
-                _js.pull_subscribe(
-                    target.subject, durable=target.durable, stream=target.stream, config=config
-                )
+                js.pull_subscribe_bind(durable=target.durable, stream=target.stream)
             )
             try:
                 yield cls(loop, nc, sub)

@@ -100,9 +100,11 @@ def ingest_stream(
 ) -> None:
     """Consume events from NATS JetStream: each batch imported in one transaction, then acked."""
     settings = Settings()
-    target = StreamTarget.from_settings(settings, stream=stream, subject=subject, durable=durable)
+    target = StreamTarget.from_settings(
+        settings, stream=stream, subject=subject, durable=durable, batch=batch
+    )
     limits = StreamLimits(
-        batch_size=batch or settings.stream_batch,
+        batch_size=target.batch,
         wait_seconds=settings.stream_fetch_wait_seconds,
         max_message_bytes=settings.stream_max_message_bytes,
     )
