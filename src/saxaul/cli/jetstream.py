@@ -125,7 +125,7 @@ class JetStreamSource:
         """Up to ``size`` messages; the ones held are those ``ack`` acknowledges."""
         try:
             self._held = self._loop.run_until_complete(self._sub.fetch(size, wait_seconds))
-        except FetchTimeout:
+        except (TimeoutError, FetchTimeout):  # nats-py raises either when none came
             self._held = []
         return [msg.data for msg in self._held]
 
