@@ -58,6 +58,57 @@ class Settings(BaseSettings):
     http_max_bytes: int = Field(
         default=64 * 1024 * 1024, ge=1024, description="Largest HTTP bulk request body accepted."
     )
+    stream_url: str = Field(
+        default="nats://127.0.0.1:4222",
+        description="The NATS server whose JetStream `saxaul ingest stream` consumes and "
+        "`saxaul events publish` publishes to.",
+    )
+    stream_name: str = Field(
+        default="SAXAUL_EVENTS",
+        description="The JetStream stream of live events; created (file storage) when absent.",
+    )
+    stream_subject: str = Field(
+        default="events.>",
+        description="Subjects the stream holds and the consumer reads (`events.>`: every "
+        "subject under `events.`).",
+    )
+    stream_durable: str = Field(
+        default="saxaul-ingest",
+        description="The durable pull consumer's name: its position survives restarts.",
+    )
+    stream_batch: int = Field(
+        default=1_000,
+        ge=1,
+        le=100_000,
+        description="Messages per fetch, imported in one transaction and then acknowledged: the "
+        "consumer's back-pressure (at most this many held at once).",
+    )
+    stream_fetch_wait_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How long one fetch waits for a full batch before importing what came.",
+    )
+    stream_ack_wait_seconds: float = Field(
+        default=60.0,
+        ge=1,
+        description="A delivered message not acknowledged within this is delivered again "
+        "(JetStream `ack_wait`, its default 30 s); keep it well above one batch's import time. "
+        "A killed consumer's batch comes back after it.",
+    )
+    stream_max_message_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="A larger message is quarantined unread (`malformed_row`); a valid event "
+        "is under 5 KiB (its text fields are bounded; attributes to 4096 characters).",
+    )
+    stream_duplicate_window_seconds: float = Field(
+        default=120.0,
+        ge=1,
+        description="JetStream's own deduplication window for the `Nats-Msg-Id` header when "
+        "the stream is created (JetStream's default: 2 minutes); the import deduplicates by "
+        "(source, event_id) forever in any case.",
+    )
     http_max_json_bytes: int = Field(
         default=8 * 1024 * 1024,
         ge=1024,

@@ -36,6 +36,7 @@ from saxaul.cli.render_reversals import print_reversals
 from saxaul.cli.scenarios import scenarios_app
 from saxaul.cli.simulate_pilot import run_pilot
 from saxaul.cli.statements import statement_app
+from saxaul.cli.streams import events_app, ingest_app
 from saxaul.cli.trees import trees_app
 from saxaul.cli.webhooks import webhooks_app
 from saxaul.config import Settings
@@ -89,6 +90,8 @@ app.add_typer(trees_app, name="trees")
 app.add_typer(archive_app, name="archive")
 app.add_typer(abuse_app, name="abuse")
 app.add_typer(retention_app, name="retention")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(events_app, name="events")
 participants_app.command("erase")(participants_erase)
 
 console = Console()

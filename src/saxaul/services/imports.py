@@ -19,7 +19,7 @@ import hashlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import TypeVar
 from saxaul.domain.clock import to_us
 from saxaul.domain.events import Rejection
 from saxaul.ingest.events import EventChunk, file_sha256, iter_event_chunks, parse_event_body
+from saxaul.ingest.messages import parse_event_messages
 from saxaul.ingest.sniff import count_rows, detect_kind
 from saxaul.scoring.table import BehaviourTable
 from saxaul.services.credit_budget import CreditBudget
@@ -211,16 +212,43 @@ def import_event_body(
         refusal=rt.programme.refusal if scope is None else scope.refusal,
         max_rows=max_rows,
     )
-    digest = hashlib.sha256(body).hexdigest()
     kind = "http" if scope is None else scope.kind
+    budget = None if scope is None else scope.budget
+    return _import_one_chunk(rt, table, kind, body, chunk, budget)
+
+
+def import_event_messages(
+    rt: Runtime, messages: Sequence[bytes], *, max_message_bytes: int
+) -> ImportSummary:
+    """Import one batch of stream messages (one event each) exactly once, in one transaction.
+
+    Like a bulk request: the batch's identity is its body's hash and each event is
+    deduplicated by (source, event_id), so a batch delivered again changes nothing; a message
+    that is not JSON or is too large is quarantined with the reason (``ingest.messages``).
+    """
+    table = BehaviourTable.from_packs(rt.packs, dict(rt.choices))
+    body, chunk = parse_event_messages(
+        messages,
+        known_behaviours=table.behaviour_ids,
+        refusal=rt.programme.refusal,
+        max_message_bytes=max_message_bytes,
+    )
+    return _import_one_chunk(rt, table, "stream", body, chunk, None)
+
+
+def _import_one_chunk(
+    rt: Runtime,
+    table: BehaviourTable,
+    kind: str,
+    body: bytes,
+    chunk: EventChunk,
+    budget: CreditBudget | None,
+) -> ImportSummary:
+    """Import a body read as one chunk, named ``kind:<hash>`` by its content."""
+    digest = hashlib.sha256(body).hexdigest()
     summary = ImportSummary(name=f"{kind}:{digest[:12]}")
     return _import(
-        rt,
-        table,
-        summary,
-        (kind, digest, summary.name),
-        lambda _skip: [chunk],
-        budget=None if scope is None else scope.budget,
+        rt, table, summary, (kind, digest, summary.name), lambda _skip: [chunk], budget=budget
     )
 
 

@@ -1,0 +1,176 @@
+"""Live events from NATS JetStream, exactly once: a consumer SIGKILLed mid-way and restarted
+leaves the same totals as one file import of the same events.
+
+Needs the real nats-server (``SAXAUL_TEST_NATS_URL``, default 127.0.0.1:4222); skips with the
+reason when it is absent, except under ``CI=true``. Each test uses a stream, subject and
+consumer of its own, so runs never see each other's messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import nats
+import pytest
+import sqlalchemy as sa
+from nats.js.errors import NotFoundError
+
+from saxaul.bootstrap import bootstrap
+from saxaul.config import Settings
+from saxaul.services import imports, methodology, participants
+from saxaul.sim.scenario import write_scenario
+from tests.conftest import unavailable
+
+NATS_URL = os.environ.get("SAXAUL_TEST_NATS_URL", "nats://127.0.0.1:4222")
+BATCH = 200
+
+
+@pytest.fixture(scope="module")
+def nats_url() -> str:
+    parts = urlparse(NATS_URL)
+    try:
+        socket.create_connection((parts.hostname or "", parts.port or 4222), timeout=2).close()
+    except OSError as exc:
+        unavailable(f"nats-server not reachable at {NATS_URL}: {exc.__class__.__name__}")
+    return NATS_URL
+
+
+@pytest.fixture
+def stream_name(nats_url: str) -> Iterator[str]:
+    """A stream name of this test's own, its stream deleted afterwards."""
+    name = f"t{uuid.uuid4().hex[:10]}"
+    yield name
+
+    async def delete() -> None:
+        nc = await nats.connect(nats_url)
+        try:
+            await nc.jetstream().delete_stream(name)
+        except NotFoundError:
+            pass
+        finally:
+            await nc.close()
+
+    asyncio.run(delete())
+
+
+def _env(nats_url: str, database_url: str, name: str) -> dict[str, str]:
+    return os.environ | {
+        "SAXAUL_DATABASE_URL": database_url,
+        "SAXAUL_STREAM_URL": nats_url,
+        "SAXAUL_STREAM_NAME": name,
+        "SAXAUL_STREAM_SUBJECT": f"{name}.>",
+        "SAXAUL_STREAM_DURABLE": f"{name}-ingest",
+        "SAXAUL_STREAM_BATCH": str(BATCH),
+        "SAXAUL_STREAM_ACK_WAIT_SECONDS": "2",
+        "SAXAUL_STREAM_FETCH_WAIT_SECONDS": "0.2",
+    }
+
+
+def _events_file(tmp_path: Path, clean_db: str) -> tuple[Path, Path]:
+    """Participants and an NDJSON events file with exact re-sends, conflicting re-sends,
+    lines that are not JSON and rows that break the rules."""
+    clean = bootstrap(Settings(database_url=clean_db))
+    try:
+        scored = methodology.scored_behaviours(clean)
+    finally:
+        clean.db.dispose()
+    files = write_scenario(
+        tmp_path / "data", users=300, events=4_000, days=1, seed=5, fmt="ndjson", behaviours=scored
+    )
+    people, events = files[0], files[1]
+    rows = events.read_bytes().splitlines()
+    conflicting = []
+    for line in rows[:50]:
+        row = json.loads(line)
+        row["quantity"] = "7"
+        conflicting.append(json.dumps(row).encode())
+    bad = [b"not json at all", b'{"event_id": "x1", "source": "app"}', b"[1, 2]"]
+    worse = [b"{broken", b'{"event_id": "x2", "source": "app", "user_id": "u"}', b"true"]
+    mixed = rows[:1500] + rows[100:300] + bad + rows[1500:] + conflicting + worse + rows[:100]
+    path = tmp_path / "stream.ndjson"
+    path.write_bytes(b"\n".join(mixed) + b"\n")
+    return people, path
+
+
+def _totals(url: str) -> dict[str, object]:
+    engine = sa.create_engine(url)
+    queries = {
+        "statuses": "SELECT status, COUNT(*) FROM events GROUP BY status ORDER BY status",
+        # grams, not rows: an award row gathers a user's energy per batch, so rows follow batching
+        "awards": "SELECT COALESCE(SUM(energy_g), 0), COALESCE(SUM(avoided_mg), 0) FROM awards",
+        "per_user": "SELECT user_id, SUM(energy_g) FROM awards GROUP BY user_id ORDER BY user_id",
+        "quarantine": "SELECT COUNT(*) FROM quarantine",
+    }
+    try:
+        with engine.connect() as conn:
+            return {k: [tuple(r) for r in conn.execute(sa.text(q))] for k, q in queries.items()}
+    finally:
+        engine.dispose()
+
+
+def _stored_events(url: str) -> int:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT COUNT(*) FROM events")).scalar() or 0)
+    finally:
+        engine.dispose()
+
+
+def _saxaul(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "saxaul", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.slow
+def test_killed_consumer_restarted_gives_file_import_totals(
+    nats_url: str, stream_name: str, database_url: str, tmp_path: Path
+) -> None:
+    clean_db = f"sqlite:///{tmp_path / 'clean.db'}"
+    people, path = _events_file(tmp_path, clean_db)
+    clean = bootstrap(Settings(database_url=clean_db))
+    participants.import_participants(clean, people)
+    imports.import_events(clean, path)
+    clean.db.dispose()
+
+    name = stream_name
+    env = _env(nats_url, database_url, name)
+    live = bootstrap(Settings(database_url=database_url))
+    participants.import_participants(live, people)
+    live.db.dispose()
+
+    publisher = _saxaul("events", "publish", str(path), "--subject", f"{name}.pay", env=env)
+    out, _ = publisher.communicate(timeout=120)
+    assert publisher.returncode == 0
+    assert json.loads(out)["published"] > 0
+
+    consumer = _saxaul("ingest", "stream", env=env)
+    deadline = time.monotonic() + 60
+    while _stored_events(database_url) < 1_000:
+        assert consumer.poll() is None, "the consumer stopped before it was killed"
+        assert time.monotonic() < deadline, "the consumer made no progress"
+        time.sleep(0.02)
+    consumer.send_signal(signal.SIGKILL)
+    consumer.wait()
+    assert _stored_events(database_url) < _stored_events(clean_db)
+
+    final = _saxaul("ingest", "stream", "--until-idle", "--json", env=env)
+    out, _ = final.communicate(timeout=180)
+    assert final.returncode == 0
+    assert json.loads(out)["lag"] == 0
+    assert _totals(database_url) == _totals(clean_db)
