@@ -18,7 +18,9 @@
    Foundation's orders, planting and survival evidence, a lost tree replanted and one reopened,
    the pipeline and sink, a signed certificate exported and verified, a business's green
    scenario from sandbox to live energy, webhook deliveries (``sim.partners_demo``), then a
-   morning of ordinary play, so balls are ripe; 11. serve the API with a fresh operator key, the
+   morning of ordinary play, so balls are ripe; 11. trust: the abuse detectors over every move
+   played (ordinary play raises no flag) and a player's signed personal carbon statement, written
+   and verified offline; 12. serve the API with a fresh operator key, the
    partner's live key, demo logins and a share link to the pilot's report page, simulated time
    running on, and sign-in links to the participant app (``/app/``) for players with ripe balls
    and friends (unless ``--no-serve``).
@@ -43,6 +45,7 @@ from saxaul.cli.render_game import demo_players, print_audit, print_play
 from saxaul.cli.render_partners import print_real_trees, print_season
 from saxaul.cli.render_pilot import monthly, print_headline, print_written
 from saxaul.cli.render_pilot import print_play as print_pilot
+from saxaul.cli.render_trust import print_trust
 from saxaul.config import Settings
 from saxaul.services import (
     api_keys,
@@ -192,6 +195,11 @@ def run_demo(
         f"{clock.now():%Y-%m-%d %H:%M} UTC (新的一天：能量球已成熟)"
     )
 
+    console.print(
+        Rule("11 · trust: abuse scan and a signed personal statement · 反作弊与个人碳账单")
+    )
+    print_trust(console, rt, scenario.start, clock.now(), players[0], DEMO_DIR)
+
     if not serve:
         rt.db.dispose()
         return
@@ -207,7 +215,7 @@ def run_demo(
     clock.run()
     base = f"http://{settings.host}:{settings.port}"
     link = report_links.create_link(rt, scenario.start, last_day, "en")
-    console.print(Rule(f"11 · serving {base} (Ctrl+C to stop)"))
+    console.print(Rule(f"12 · serving {base} (Ctrl+C to stop)"))
     console.print(f"operator key (shown once): {key}")
     console.print(
         f"try: curl -H 'Authorization: Bearer {key}' {base}/v1/summary   · API docs: {base}/docs"

@@ -173,7 +173,11 @@ MOVE_KINDS = (TransferKind.STEAL, TransferKind.WATER, TransferKind.COLLECT, Tran
 def moves(conn: UnitOfWork, since: dt.datetime, until: dt.datetime) -> pl.DataFrame:
     """Every steal, watering, collect and co-planting share in ``[since, until)``: ``kind,
     debit, credit, amount_g, at_us``; for takes from a ball, ``ripens_at_us`` and the ball's
-    ``owner``; for a share pooled into a tree, the tree's ``initiator`` (null otherwise)."""
+    ``owner``; for a share pooled into a tree, the tree's ``initiator`` (null otherwise).
+
+    Why the text columns come through ``COALESCE``: SQLite's Arrow driver types a column from
+    the first rows it reads, so a window opening with waterings (no ball owner) would type the
+    owner as an integer and fail on the first steal; ids are never empty, so ``""`` is null."""
     t = ledger_transfers.c
     rows = conn.execute(
         select(
@@ -183,8 +187,8 @@ def moves(conn: UnitOfWork, since: dt.datetime, until: dt.datetime) -> pl.DataFr
             t.amount_g,
             t.at_us,
             balls.c.ripens_at_us,
-            balls.c.owner,
-            trees.c.initiator,
+            func.coalesce(balls.c.owner, ""),
+            func.coalesce(trees.c.initiator, ""),
         )
         .select_from(
             ledger_transfers.outerjoin(
@@ -215,7 +219,7 @@ def moves(conn: UnitOfWork, since: dt.datetime, until: dt.datetime) -> pl.DataFr
             "initiator": pl.String,
         },
         orient="row",
-    )
+    ).with_columns(pl.col("owner", "initiator").replace("", None))
 
 
 def awarded(conn: UnitOfWork, since: dt.datetime, until: dt.datetime) -> dict[str, int]:
