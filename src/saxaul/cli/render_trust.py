@@ -39,5 +39,5 @@ def print_trust(
         f"{player}'s personal carbon statement · 个人碳账单: {escape(str(path))} "
         f"({len(data):,} bytes, {len(doc['awards'])} awards, {len(doc['history'])} transfers), "
         f"verified offline with key {verified.key_id}: {doc['totals']['energy_g']:,} g energy, "
-        f"as the ledger says (saxaul statement verify {escape(path.name)})"
+        f"as the ledger says (saxaul statement verify {escape(str(path))})"
     )
