@@ -20,21 +20,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from saxaul.bootstrap import bootstrap
-from saxaul.config import Settings
 from saxaul.domain.holds import FlagStatus
 from saxaul.domain.play import Collect, Steal, Water
-from saxaul.services import abuse, game, methodology
+from saxaul.services import abuse, game
 from saxaul.services.balls import mint_balls
 from saxaul.services.ledger_audit import audit
 from saxaul.services.runtime import Runtime
-from saxaul.sim.clock import DemoClock
-from saxaul.sim.pilot import write_pilot
-from saxaul.sim.pilot_play import play_pilot
-from saxaul.sim.pilot_scenario import load_scenario
 from saxaul.store import balls_repo, ledger_repo
 from tests.conftest import FakeClock
 from tests.game_world import befriend, enrol, rides
+from tests.pilot_world import USERS, played_pilot
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAY = dt.date(2026, 11, 5)
@@ -153,25 +148,11 @@ def test_a_ring_of_twenty_accounts_funnelling_to_one_is_flagged(
 def test_simulated_normal_players_are_not_flagged(tmp_path: Path) -> None:
     """A 400-participant pilot played through its 184 days: fewer than 0.1 % flagged (here:
     none), by the plausibility rules at scoring and by a scan over the whole season."""
-    scenario = load_scenario()
-    clock = DemoClock(dt.datetime.combine(scenario.start, dt.time(), tzinfo=dt.UTC))
-    rt = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'pilot.db'}"), clock=clock)
-    try:
-        files = write_pilot(
-            tmp_path / "files",
-            scenario,
-            users=400,
-            days=scenario.days,
-            start=None,
-            seed=3,
-            behaviours=methodology.scored_behaviours(rt),
-        )
-        log = play_pilot(rt, clock, scenario, files, seed=3)
-        assert log.participants == 400 and log.play.applied["steal"] > 0
-        start = dt.datetime.combine(scenario.start, dt.time(), tzinfo=dt.UTC)
-        abuse.scan(rt, start - dt.timedelta(days=1), clock.now() + dt.timedelta(days=1))
+    with played_pilot(tmp_path) as pilot:
+        rt, log = pilot.rt, pilot.log
+        assert log.participants == USERS and log.play.applied["steal"] > 0
+        start = dt.datetime.combine(pilot.scenario.start, dt.time(), tzinfo=dt.UTC)
+        abuse.scan(rt, start - dt.timedelta(days=1), pilot.clock.now() + dt.timedelta(days=1))
         _, flags = abuse.list_flags(rt)
         assert flags / log.participants < 0.001
         assert audit(rt).ok
-    finally:
-        rt.db.dispose()
