@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
-from saxaul.bootstrap import bootstrap
 from saxaul.cli import app
-from saxaul.config import Settings
 from saxaul.domain.operators import OperatorRole, Permission
 from saxaul.services.api_keys import authenticate
 from saxaul.services.operator_audit import OperatorAct
@@ -19,18 +14,6 @@ from saxaul.services.participant_record import participant_record
 from saxaul.services.runtime import Runtime
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def rt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
-    """The CLI's database, with participant p0000001 enrolled through ``saxaul import``."""
-    monkeypatch.setenv("SAXAUL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    people = tmp_path / "people.csv"
-    people.write_text("user_id,enrolled_at,consent\np0000001,2026-01-01T00:00:00+08:00,true\n")
-    assert runner.invoke(app, ["import", str(people)]).exit_code == 0
-    runtime = bootstrap(Settings())
-    yield runtime
-    runtime.db.dispose()
 
 
 def _secret(args: list[str]) -> str:

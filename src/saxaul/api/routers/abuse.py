@@ -24,11 +24,9 @@ from saxaul.domain.operators import Permission
 from saxaul.domain.paging import next_after_id
 from saxaul.services import abuse
 from saxaul.services.operator_audit import OperatorAct
+from saxaul.store.tables import INTEGER_MAX
 
 router = APIRouter(tags=["abuse review"])
-
-MAX_ID = 2**31 - 1
-"""Largest flag id (the column is a 4-byte integer on PostgreSQL)."""
 
 
 @router.get(
@@ -70,7 +68,7 @@ def get_flags(
 def post_decision(
     rt: RuntimeDep,
     operator: Annotated[OperatorAct, require_operator(Permission.ABUSE_REVIEW)],
-    flag_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The flag's id.")],
+    flag_id: Annotated[int, Path(ge=1, le=INTEGER_MAX, description="The flag's id.")],
     body: DecisionIn,
 ) -> FlagOut:
     """`release` gives the held energy back (to its ball while it can still be collected, else
