@@ -85,6 +85,9 @@ class SparkRunner:
             raise InputRejected(missing, code="spark_unavailable")
         from pyspark.sql import SparkSession
 
+        # PySpark starts Python workers with $PYSPARK_PYTHON (default: python3 on PATH, which
+        # may lack Saxaul and Polars); an operator's own choice is kept.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         self.partitions = partitions
         self.session: SparkSession = (
             SparkSession.builder.master(master)
@@ -94,8 +97,6 @@ class SparkRunner:
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.driver.host", "127.0.0.1")
-            .config("spark.pyspark.python", sys.executable)
-            .config("spark.pyspark.driver.python", sys.executable)
             .getOrCreate()
         )
         self.session.sparkContext.setLogLevel("ERROR")
