@@ -45,7 +45,10 @@ def world_events(seed: int = 7) -> pl.DataFrame:
         # bunch a behaviour's events on a few days, so daily caps are reached
         days = rng.integers(0, DAYS // 5, size=n) * 5
         seconds = rng.integers(0, 86_400, size=n)
-        at = [START + dt.timedelta(days=int(d), seconds=int(s)) for d, s in zip(days, seconds)]
+        at = [
+            START + dt.timedelta(days=int(d), seconds=int(s))
+            for d, s in zip(days, seconds, strict=True)
+        ]
         quantity = np.round(rng.uniform(low, high, size=n), 1)
         amount = np.where(rng.random(n) < 0.1, 50, rng.integers(100, 5_000, size=n))
         account = rng.integers(0, 3, size=n)
@@ -55,7 +58,7 @@ def world_events(seed: int = 7) -> pl.DataFrame:
             else json.dumps({"visited_at": (t - dt.timedelta(hours=2)).isoformat()})
             if behaviour == "hospital_appointment"
             else None
-            for a, t in zip(account, at)
+            for a, t in zip(account, at, strict=True)
         ]
         frames.append(
             pl.DataFrame(
