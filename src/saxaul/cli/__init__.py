@@ -1,5 +1,5 @@
-"""The ``saxaul`` command: serve, db, import(s), methodology, rescore, quarantine, energy, demo,
-bench.
+"""The ``saxaul`` command: serve, db, import(s), methodology, rescore, score, quarantine, energy,
+demo, bench.
 
 Every command builds the runtime with ``bootstrap`` and calls services; nothing here holds a
 rule. Long work shows a progress bar; ``--json`` prints machine-readable output instead.
@@ -34,6 +34,7 @@ from saxaul.cli.privacy import participants_erase, retention_app
 from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
 from saxaul.cli.render_reversals import print_reversals
 from saxaul.cli.scenarios import scenarios_app
+from saxaul.cli.scoring import score as score_command
 from saxaul.cli.simulate_pilot import run_pilot
 from saxaul.cli.statements import statement_app
 from saxaul.cli.streams import events_app, ingest_app
@@ -93,6 +94,7 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(events_app, name="events")
 participants_app.command("erase")(participants_erase)
+app.command("score")(score_command)
 
 console = Console()
 err = Console(stderr=True)

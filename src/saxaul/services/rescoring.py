@@ -3,7 +3,8 @@
 Why a preview and not an edit: awards are history. Applying a new version is a new set of
 compensating entries in the energy ledger, never an edit; before anyone decides, the operator
 sees, per behaviour, what is credited now, what the current method gives when every stored event
-is scored in one pass (cap order = event time), and what the candidate gives in the same pass.
+is scored in one pass (cap order = event time), and what the candidate gives in the same pass
+(``saxaul.scoring.restate``, the rule shared with the Spark restatement).
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import polars as pl
-
 from saxaul.domain.methodology import Pack
-from saxaul.scoring.kernel import empty_prior, score
+from saxaul.scoring.restate import restate
 from saxaul.scoring.table import BehaviourTable
 from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
@@ -51,34 +50,16 @@ def rescore_preview(
         consent = repo.all_consent(bulk)
     if events.height == 0:
         return []
-    stored = events.group_by("behaviour").agg(
-        pl.len().alias("events"), pl.col("credited_mg").sum().alias("stored_mg")
-    )
-    now = _credited_by_behaviour(events, consent, current, "current_mg")
-    new = _credited_by_behaviour(events, consent, candidate, "candidate_mg")
-    joined = stored.join(now, on="behaviour", how="left").join(new, on="behaviour", how="left")
+    joined = restate(events, consent, current, candidate)
     refs = {b.id: p.ref for p in candidate_packs for b in p.behaviours}
     return [
         RescoreLine(
             behaviour=row["behaviour"],
             pack_ref=refs.get(row["behaviour"], "?"),
             events=int(row["events"]),
-            stored_mg=int(row["stored_mg"] or 0),
-            current_mg=int(row["current_mg"] or 0),
-            candidate_mg=int(row["candidate_mg"] or 0),
+            stored_mg=int(row["stored_mg"]),
+            current_mg=int(row["current_mg"]),
+            candidate_mg=int(row["candidate_mg"]),
         )
-        for row in joined.sort("behaviour").iter_rows(named=True)
+        for row in joined.iter_rows(named=True)
     ]
-
-
-def _credited_by_behaviour(
-    events: pl.DataFrame, consent: pl.DataFrame, table: BehaviourTable, name: str
-) -> pl.DataFrame:
-    known = events.filter(pl.col("behaviour").is_in(sorted(table.behaviour_ids)))
-    result = score(known, consent, empty_prior(), table)
-    return (
-        known.select("row", "behaviour")
-        .join(result.events.select("row", "credited_mg"), on="row")
-        .group_by("behaviour")
-        .agg(pl.col("credited_mg").sum().alias(name))
-    )
