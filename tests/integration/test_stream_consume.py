@@ -6,10 +6,9 @@ whose import keeps failing is set aside as a dead letter without holding the oth
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 from saxaul.services import stream_ingest
 from saxaul.services.runtime import Runtime
 from saxaul.services.stream_ingest import StreamLimits, StreamMessage, consume
+from tests.integration.fake_stream import FakeStream, stored
 from tests.integration.totals import snapshot
 
 LIMITS = StreamLimits(batch_size=3, wait_seconds=0.01, max_message_bytes=2048, max_deliver=3)
@@ -32,54 +32,6 @@ def _event(n: int) -> bytes:
             "occurred_at": "2026-03-01T08:15:00+08:00",
         }
     ).encode()
-
-
-def _stored(rt: Runtime) -> tuple[int, int]:
-    with rt.db.engine.connect() as conn:
-        events = conn.execute(sa.text("SELECT COUNT(*) FROM events")).scalar()
-        refused = conn.execute(sa.text("SELECT COUNT(*) FROM quarantine")).scalar()
-    return int(events or 0), int(refused or 0)
-
-
-@dataclass
-class FakeStream:
-    """Messages in order, numbered from 1 as a stream does; a fetch hands out the next ones,
-    unacked ones come back once the queue is empty, their delivery count one higher (as
-    JetStream redelivers after ``ack_wait``)."""
-
-    rt: Runtime
-    waiting: list[StreamMessage]
-    held: list[StreamMessage] = field(default_factory=list)
-    acked: list[bytes] = field(default_factory=list)
-    terminated: list[bytes] = field(default_factory=list)
-    stored_at_ack: list[tuple[int, int]] = field(default_factory=list)
-    stream: str = "events"
-
-    @classmethod
-    def of(cls, rt: Runtime, messages: list[bytes]) -> FakeStream:
-        return cls(rt, [StreamMessage(data, n) for n, data in enumerate(messages, start=1)])
-
-    def fetch(self, size: int, wait_seconds: float) -> Sequence[StreamMessage]:
-        self.waiting.extend(
-            dataclasses.replace(message, deliveries=message.deliveries + 1) for message in self.held
-        )
-        self.held, self.waiting = self.waiting[:size], self.waiting[size:]
-        return list(self.held)
-
-    def ack(self, messages: Sequence[StreamMessage]) -> None:
-        self.stored_at_ack.append(_stored(self.rt))
-        self._answer(messages, self.acked)
-
-    def terminate(self, messages: Sequence[StreamMessage]) -> None:
-        self._answer(messages, self.terminated)
-
-    def _answer(self, messages: Sequence[StreamMessage], into: list[bytes]) -> None:
-        for message in messages:
-            self.held.remove(message)
-            into.append(message.data)
-
-    def lag(self) -> int:
-        return len(self.waiting) + len(self.held)
 
 
 def test_a_batch_is_acked_only_after_its_commit(runtime: Runtime) -> None:
@@ -109,7 +61,7 @@ def test_a_failed_import_leaves_the_batch_unacked(
     monkeypatch.undo()
     stats = consume(runtime, stream, LIMITS, until_idle=True)
     assert stats.new_events == 5
-    assert _stored(runtime) == (5, 0)
+    assert stored(runtime) == (5, 0)
 
 
 def test_a_message_whose_import_keeps_failing_becomes_a_dead_letter(
