@@ -28,9 +28,18 @@ import pytest
 import sqlalchemy as sa
 from nats.js.errors import NotFoundError
 
-from saxaul.bootstrap import bootstrap
+from saxaul.bootstrap import bootstrap, stream_limits
+from saxaul.cli.jetstream import JetStreamSource, StreamTarget, publish
 from saxaul.config import Settings
-from saxaul.services import imports, methodology, participants
+from saxaul.services import imports, methodology, participants, stream_ingest
+from saxaul.services.imports import import_event_messages
+from saxaul.services.runtime import Runtime
+from saxaul.services.stream_ingest import (
+    FileMessage,
+    StreamMessage,
+    consume,
+    stream_quarantine,
+)
 from saxaul.sim.scenario import write_scenario
 from saxaul.store.job_lock import ADVISORY_CLASSES
 from tests.conftest import unavailable
@@ -264,3 +273,85 @@ def test_serve_consumes_the_stream_once_and_stops_without_loss(
     assert not _stream_lock_held(database_url)
 
     _drained_to_file_totals(env, database_url, clean_db)
+
+
+def _target(nats_url: str, name: str) -> StreamTarget:
+    return StreamTarget.from_settings(
+        Settings(
+            stream_url=nats_url,
+            stream_name=name,
+            stream_subject=f"{name}.>",
+            stream_durable=f"{name}-ingest",
+            stream_batch=10,
+            stream_ack_wait_seconds=1,
+        )
+    )
+
+
+def _ride(n: int) -> bytes:
+    return json.dumps(
+        {
+            "event_id": f"r{n}",
+            "source": "wallet",
+            "user_id": "p0000001",
+            "behaviour": "metro_ride",
+            "occurred_at": "2026-03-01T08:15:00+08:00",
+        }
+    ).encode()
+
+
+def _quarantine(url: str) -> list[tuple[object, ...]]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT line, code FROM quarantine ORDER BY line"))
+            return [tuple(row) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def test_a_batch_redelivered_after_its_commit_is_quarantined_once(
+    nats_url: str, stream_name: str, runtime: Runtime
+) -> None:
+    """Committed, never acked (the consumer died between the two), delivered again by
+    JetStream after its ack wait and fetched in smaller batches (other content hashes, so
+    other imports): the bad messages keep one quarantine row each."""
+    target = _target(nats_url, stream_name)
+    messages = [_ride(1), b"not json", _ride(2), b"[1, 2]"]
+    publish(target, f"{stream_name}.pay", (FileMessage(data, None) for data in messages))
+    limits = stream_limits(Settings(stream_fetch_wait_seconds=0.2), batch=2)
+    quarantine_id = stream_quarantine(runtime, stream_name)
+    with JetStreamSource.open(target) as source:
+        first = source.fetch(10, 1.0)
+        assert [m.deliveries for m in first] == [1, 1, 1, 1]
+        import_event_messages(
+            runtime, first, quarantine_id=quarantine_id, max_message_bytes=65536
+        )  # and no ack
+    with JetStreamSource.open(target) as source:  # fetching 2 at a time: other batches
+        stats = consume(runtime, source, limits, until_idle=True)
+    assert stats.batches == 2
+    assert stats.new_events == 0 and stats.rejected == 0
+    assert _quarantine(runtime.db.url) == [(2, "malformed_row"), (4, "malformed_row")]
+
+
+def test_a_message_whose_import_keeps_failing_is_dead_lettered_and_terminated(
+    nats_url: str, stream_name: str, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = _target(nats_url, stream_name)
+    poison = _ride(2)
+    publish(target, f"{stream_name}.pay", (FileMessage(_ride(n), None) for n in range(1, 5)))
+    real = stream_ingest.import_event_messages
+
+    def fault(rt: Runtime, messages: list[StreamMessage], **kwargs: int) -> object:
+        if any(message.data == poison for message in messages):
+            raise RuntimeError("injected fault")
+        return real(rt, messages, **kwargs)
+
+    monkeypatch.setattr(stream_ingest, "import_event_messages", fault)
+    limits = stream_limits(Settings(stream_fetch_wait_seconds=0.2, stream_max_deliver=2))
+    with JetStreamSource.open(target) as source:
+        stats = consume(runtime, source, limits, until_idle=True)
+        assert source.lag() == 0  # terminated: JetStream will not deliver it again
+    assert stats.new_events == 3
+    assert stats.dead_letters == 1
+    assert _quarantine(runtime.db.url) == [(2, "dead_letter")]
