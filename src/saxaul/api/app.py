@@ -180,6 +180,7 @@ def create_app(
         finally:
             for thread in threads:
                 thread.stop()
+            consumers.clear()
             if runtime is None:
                 rt.db.dispose()
 
