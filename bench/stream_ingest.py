@@ -25,11 +25,11 @@ from typing import Any
 import nats
 import sqlalchemy as sa
 
-from saxaul.bootstrap import bootstrap
+from saxaul.bootstrap import bootstrap, stream_limits
 from saxaul.cli.jetstream import JetStreamSource, StreamTarget, publish
 from saxaul.config import Settings
 from saxaul.services import imports, methodology, participants
-from saxaul.services.stream_ingest import StreamLimits, consume, file_messages
+from saxaul.services.stream_ingest import consume, file_messages
 from saxaul.sim.scenario import write_scenario
 
 TOTALS = (
@@ -91,11 +91,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
     live = bootstrap(Settings(database_url=stream_db))
     participants.import_participants(live, people)
-    limits = StreamLimits(
-        batch_size=target.batch,
-        wait_seconds=settings.stream_fetch_wait_seconds,
-        max_message_bytes=settings.stream_max_message_bytes,
-    )
+    limits = stream_limits(settings, batch=target.batch)
     try:
         with JetStreamSource.open(target) as source:
             started = time.perf_counter()

@@ -24,6 +24,7 @@ from saxaul.services.methodology import active_programme, register_packs
 from saxaul.services.projects import seed_catalogue
 from saxaul.services.runtime import Runtime, SystemClock
 from saxaul.services.schema import migrate
+from saxaul.services.stream_ingest import StreamLimits
 from saxaul.store.engine import is_sqlite
 
 
@@ -72,3 +73,15 @@ def server_workers(settings: Settings) -> int:
     if is_sqlite(settings.database_url):
         return 1
     return os.cpu_count() or 1
+
+
+def stream_limits(settings: Settings, *, batch: int | None = None) -> StreamLimits:
+    """How much a stream consumer fetches and waits, and how often a message may fail, from
+    ``SAXAUL_STREAM_*`` (``batch`` overrides ``stream_batch``): one reading for ``saxaul
+    ingest stream`` and the server's consumer."""
+    return StreamLimits(
+        batch_size=batch or settings.stream_batch,
+        wait_seconds=settings.stream_fetch_wait_seconds,
+        max_message_bytes=settings.stream_max_message_bytes,
+        max_deliver=settings.stream_max_deliver,
+    )

@@ -109,6 +109,29 @@ class Settings(BaseSettings):
         "the stream is created (JetStream's default: 2 minutes); the import deduplicates by "
         "(source, event_id) forever in any case.",
     )
+    stream_max_deliver: int = Field(
+        default=5,
+        ge=1,
+        le=1_000,
+        description="A message whose import itself fails (not a bad row: the transaction "
+        "raises) on this many deliveries is quarantined `dead_letter` with the error and "
+        "terminated, so it stops holding the stream up; until then it is delivered again "
+        "after `stream_ack_wait_seconds`.",
+    )
+    serve_stream: bool = Field(
+        default=False,
+        description="Whether `saxaul serve` consumes the stream too (`stream_*` settings), in "
+        "the one server process per database that holds the stream lock; the others stand by "
+        "and one takes over when it stops.",
+    )
+    stream_retry_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="How long the server's stream consumer waits before trying again after a "
+        "failure (NATS or the database out of reach), and between two checks of the stream "
+        "lock while another server process holds it.",
+    )
     http_max_json_bytes: int = Field(
         default=8 * 1024 * 1024,
         ge=1024,

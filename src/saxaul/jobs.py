@@ -16,6 +16,10 @@ import its balls show up, and how long an expired ball's grams wait before they 
 The webhook dispatcher (``WebhookDispatcher``) runs beside them on its own, shorter cadence
 (``SAXAUL_WEBHOOKS_INTERVAL_S``, 2 s): partners expect events within seconds.
 
+With ``SAXAUL_SERVE_STREAM`` on, the stream consumer (``StreamConsumer``) runs beside them too:
+``services.stream_ingest.consume`` on a source the caller opens (the API knows no messaging
+client; ``saxaul serve`` hands it the JetStream one), in one process per database.
+
 Example: ``scheduler = Scheduler(rt, interval_s=300); scheduler.start()`` in the app's lifespan,
 ``scheduler.stop()`` when it ends; a test calls ``scheduler.tick()`` with a fake clock.
 """
@@ -25,11 +29,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from saxaul.services.balls import JobResult, expire_balls, mint_balls
 from saxaul.services.orders import OrdersCreated, create_orders
 from saxaul.services.projects import allocate_waiting
 from saxaul.services.runtime import Runtime
+from saxaul.services.stream_ingest import BatchSource, StreamLimits, StreamStats, consume
 from saxaul.services.webhooks import DeliveryStats, DispatchResult, dispatch_until_idle
 from saxaul.store.job_lock import JobLock, job_lock
 
@@ -161,3 +167,68 @@ class WebhookDispatcher(Repeating):
                 done.retrying,
                 done.failed,
             )
+
+
+SourceOpener = Callable[[], AbstractContextManager[BatchSource]]
+"""Connects to the stream and yields its durable consumer, closed on leaving."""
+
+
+class StreamConsumer(Repeating):
+    """Consumes the stream on a background thread while this process holds the stream lock.
+
+    Why one consumer per database, not one per server process: every import takes the ingest
+    lock, so a second consumer's batches would only wait for the first's, and the durable
+    consumer lets at most one batch be unacknowledged at a time (its ``max_ack_pending`` is
+    the batch size), so a second fetcher would get nothing while the first holds a batch. The
+    others stand by, checking the lock every ``retry_s`` seconds, and one takes over when the
+    holder stops or dies. Two consumers at once (a manual ``saxaul ingest stream`` beside the
+    server) would still be correct: the stream shares the messages and the import is
+    idempotent.
+
+    ``stop`` lets the batch being imported commit and be acknowledged, then closes the
+    connection: nothing is lost or repeated; a process killed mid-batch rolls it back and
+    the stream delivers it again after its ack wait.
+    """
+
+    name = "saxaul-stream"
+
+    def __init__(
+        self, rt: Runtime, open_source: SourceOpener, limits: StreamLimits, retry_s: float
+    ) -> None:
+        super().__init__(retry_s)
+        self._rt = rt
+        self._open_source = open_source
+        self._limits = limits
+        self._lock: JobLock = job_lock(rt.db, "stream")
+        self._consumed = False
+        self.totals = StreamStats()
+
+    @property
+    def stats(self) -> StreamStats | None:
+        """What this process's consumer has done, or ``None`` if it has only stood by (its
+        metrics would be zeros beside the holder's)."""
+        return self.totals if self._consumed else None
+
+    def tick(self) -> StreamStats | None:
+        """Consume until ``stop`` if this process holds the lock; ``None`` if another does."""
+        if not self._lock.acquire():
+            return None
+        self._consumed = True
+        with self._open_source() as source:
+            logger.info("stream consumer: consuming %s", source.stream)
+            return consume(
+                self._rt, source, self._limits, stats=self.totals, stopping=self.stopping
+            )
+
+    def stopping(self) -> bool:
+        """Whether ``stop`` was called (the loop checks between two batches)."""
+        return self._stopping.is_set()
+
+    def stop(self) -> None:
+        """Let the batch in hand commit and be acknowledged, stop, and give up the lock."""
+        super().stop()
+        self._lock.release()
+
+    def _log(self, done: object) -> None:
+        if done is None:
+            logger.debug("stream consumer: another server holds the stream lock")

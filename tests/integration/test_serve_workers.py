@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from saxaul.store.job_lock import ADVISORY_CLASS
+from saxaul.store.job_lock import ADVISORY_CLASSES
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,7 @@ def _lock_holders(engine: sa.Engine, schema: str) -> int:
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
                 " AND classid = :cls AND objid = (hashtext(:schema)::bigint & 4294967295)"
             ),
-            {"cls": ADVISORY_CLASS, "schema": schema},
+            {"cls": ADVISORY_CLASSES["jobs"], "schema": schema},
         ).scalar_one()
     return held
 

@@ -1,23 +1,25 @@
 """The stream consumer's loop against a stand-in for the stream, on SQLite and PostgreSQL: a
 batch is acknowledged only once its import has committed, a failed import acknowledges
-nothing, unreadable messages are quarantined and acknowledged, and a batch delivered again
-changes nothing."""
+nothing, unreadable messages are quarantined and acknowledged, a batch delivered again
+changes nothing (its quarantined messages included, however it is regrouped), and a message
+whose import keeps failing is set aside as a dead letter without holding the others up."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
 
 from saxaul.services import stream_ingest
 from saxaul.services.runtime import Runtime
-from saxaul.services.stream_ingest import StreamLimits, consume
+from saxaul.services.stream_ingest import StreamLimits, StreamMessage, consume
+from tests.integration.fake_stream import FakeStream, stored
 from tests.integration.totals import snapshot
 
-LIMITS = StreamLimits(batch_size=3, wait_seconds=0.01, max_message_bytes=2048)
+LIMITS = StreamLimits(batch_size=3, wait_seconds=0.01, max_message_bytes=2048, max_deliver=3)
 
 
 def _event(n: int) -> bytes:
@@ -32,40 +34,8 @@ def _event(n: int) -> bytes:
     ).encode()
 
 
-def _stored(rt: Runtime) -> tuple[int, int]:
-    with rt.db.engine.connect() as conn:
-        events = conn.execute(sa.text("SELECT COUNT(*) FROM events")).scalar()
-        refused = conn.execute(sa.text("SELECT COUNT(*) FROM quarantine")).scalar()
-    return int(events or 0), int(refused or 0)
-
-
-@dataclass
-class FakeStream:
-    """Messages in order; a fetch hands out the next ones, unacked ones come back once the
-    queue is empty (as JetStream redelivers after ``ack_wait``)."""
-
-    rt: Runtime
-    waiting: list[bytes]
-    held: list[bytes] = field(default_factory=list)
-    acked: list[bytes] = field(default_factory=list)
-    stored_at_ack: list[tuple[int, int]] = field(default_factory=list)
-
-    def fetch(self, size: int, wait_seconds: float) -> Sequence[bytes]:
-        self.waiting.extend(self.held)
-        self.held, self.waiting = self.waiting[:size], self.waiting[size:]
-        return list(self.held)
-
-    def ack(self) -> None:
-        self.stored_at_ack.append(_stored(self.rt))
-        self.acked.extend(self.held)
-        self.held = []
-
-    def lag(self) -> int:
-        return len(self.waiting) + len(self.held)
-
-
 def test_a_batch_is_acked_only_after_its_commit(runtime: Runtime) -> None:
-    stream = FakeStream(runtime, [_event(n) for n in range(7)])
+    stream = FakeStream.of(runtime, [_event(n) for n in range(7)])
     stats = consume(runtime, stream, LIMITS, until_idle=True)
     assert stats.batches == 3
     assert stats.new_events == 7
@@ -77,27 +47,84 @@ def test_a_batch_is_acked_only_after_its_commit(runtime: Runtime) -> None:
 def test_a_failed_import_leaves_the_batch_unacked(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stream = FakeStream(runtime, [_event(n) for n in range(5)])
+    stream = FakeStream.of(runtime, [_event(n) for n in range(5)])
 
     def failing(*args: object, **kwargs: object) -> object:
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(stream_ingest, "import_event_messages", failing)
-    with pytest.raises(RuntimeError):
-        consume(runtime, stream, LIMITS, until_idle=True)
-    assert stream.acked == []
+    fetched = []
+    stats = consume(runtime, stream, LIMITS, stopping=lambda: fetched.append(1) or len(fetched) > 2)
+    assert stats.messages == 0
+    assert stream.acked == [] and stream.terminated == []
     assert stream.lag() == 5
     monkeypatch.undo()
     stats = consume(runtime, stream, LIMITS, until_idle=True)
     assert stats.new_events == 5
-    assert _stored(runtime) == (5, 0)
+    assert stored(runtime) == (5, 0)
+
+
+def test_a_message_whose_import_keeps_failing_becomes_a_dead_letter(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poison = _event(2)
+    real = stream_ingest.import_event_messages
+
+    def fault(rt: Runtime, messages: Sequence[StreamMessage], **kwargs: int) -> object:
+        if any(message.data == poison for message in messages):
+            raise RuntimeError("the import broke on this one")
+        return real(rt, messages, **kwargs)
+
+    monkeypatch.setattr(stream_ingest, "import_event_messages", fault)
+    stream = FakeStream.of(runtime, [_event(n) for n in range(6)])
+    stats = consume(runtime, stream, LIMITS, until_idle=True)
+    # the others went through at once; the poison came back until its 3rd delivery
+    assert sorted(stream.acked) == sorted(_event(n) for n in range(6) if n != 2)
+    assert stream.terminated == [poison]
+    assert stats.dead_letters == 1
+    assert stats.new_events == 5
+    with runtime.db.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT code, line, location, reason, raw FROM quarantine"))
+        [(code, line, location, reason, raw)] = list(rows)
+    assert (code, line, location, raw) == ("dead_letter", 3, "sequence", poison.decode())
+    assert reason == "the import failed on delivery 3: RuntimeError: the import broke on this one"
+
+
+@dataclass
+class LosingFirstAck(FakeStream):
+    """The first acknowledgement never reaches the stream (the consumer died between its
+    commit and its ack): that batch comes back, behind the rest, so grouped otherwise."""
+
+    lost: bool = False
+
+    def ack(self, messages: Sequence[StreamMessage]) -> None:
+        if self.lost:
+            super().ack(messages)
+        self.lost = True
+
+
+def test_a_batch_redelivered_after_its_commit_quarantines_nothing_twice(
+    runtime: Runtime,
+) -> None:
+    messages = [_event(1), b"not json", _event(2), b"[1, 2]", _event(3)]
+    stream = LosingFirstAck(runtime, [])
+    stream.waiting = FakeStream.of(runtime, messages).waiting
+    stats = consume(runtime, stream, LIMITS, until_idle=True)
+    assert stats.batches == 3  # [1, 2, 3], [4, 5, 1'], [2', 3'] (' redelivered)
+    assert sorted(stream.acked) == sorted(messages)
+    assert stats.new_events == 3
+    assert stats.rejected == 2
+    assert stats.duplicates == 3  # e1 and e2 again, and "not json" already quarantined
+    with runtime.db.engine.connect() as conn:
+        kept = conn.execute(sa.text("SELECT line, code FROM quarantine ORDER BY line")).all()
+    assert [tuple(row) for row in kept] == [(2, "malformed_row"), (4, "malformed_row")]
 
 
 def test_unreadable_messages_are_quarantined_and_acked(runtime: Runtime) -> None:
     pretty = json.dumps(json.loads(_event(9)), indent=2).encode()
     oversized = b'{"event_id": "big", "pad": "' + b"x" * 4096 + b'"}'
     messages = [_event(1), b"not json", oversized, pretty, b'{"event_id": "x"}']
-    stream = FakeStream(runtime, list(messages))
+    stream = FakeStream.of(runtime, list(messages))
     stats = consume(runtime, stream, LIMITS, until_idle=True)
     assert stream.acked == messages
     assert stats.new_events == 2  # e1, and e9 though pretty-printed over several lines
@@ -110,9 +137,10 @@ def test_unreadable_messages_are_quarantined_and_acked(runtime: Runtime) -> None
 
 def test_a_batch_delivered_again_changes_nothing(runtime: Runtime) -> None:
     messages = [_event(n) for n in range(4)] + [b"not json"]
-    consume(runtime, FakeStream(runtime, list(messages)), LIMITS, until_idle=True)
+    consume(runtime, FakeStream.of(runtime, list(messages)), LIMITS, until_idle=True)
     once = snapshot(runtime.db.engine)
-    again = consume(runtime, FakeStream(runtime, list(messages)), LIMITS, until_idle=True)
+    again = consume(runtime, FakeStream.of(runtime, list(messages)), LIMITS, until_idle=True)
     assert again.new_events == 0
-    assert again.duplicates == 4
+    assert again.duplicates == 5  # the 4 events and "not json", quarantined once already
+    assert again.rejected == 0
     assert snapshot(runtime.db.engine) == once

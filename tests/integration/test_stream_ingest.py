@@ -1,5 +1,6 @@
-"""Live events from NATS JetStream, exactly once: a consumer SIGKILLed mid-way and restarted
-leaves the same totals as one file import of the same events.
+"""Live events from NATS JetStream, exactly once: a consumer SIGKILLed mid-way and restarted,
+or ``saxaul serve`` consuming with two workers and stopped mid-way, leaves the same totals as
+one file import of the same events.
 
 Needs the real nats-server (``SAXAUL_TEST_NATS_URL``, default 127.0.0.1:4222); skips with the
 reason when it is absent, except under ``CI=true``. Each test uses a stream, subject and
@@ -9,6 +10,7 @@ consumer of its own, so runs never see each other's messages.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
 import signal
@@ -26,10 +28,20 @@ import pytest
 import sqlalchemy as sa
 from nats.js.errors import NotFoundError
 
-from saxaul.bootstrap import bootstrap
+from saxaul.bootstrap import bootstrap, stream_limits
+from saxaul.cli.jetstream import JetStreamSource, StreamTarget, publish
 from saxaul.config import Settings
-from saxaul.services import imports, methodology, participants
+from saxaul.services import imports, methodology, participants, stream_ingest
+from saxaul.services.imports import import_event_messages
+from saxaul.services.runtime import Runtime
+from saxaul.services.stream_ingest import (
+    FileMessage,
+    StreamMessage,
+    consume,
+    stream_quarantine,
+)
 from saxaul.sim.scenario import write_scenario
+from saxaul.store.job_lock import ADVISORY_CLASSES
 from tests.conftest import unavailable
 
 NATS_URL = os.environ.get("SAXAUL_TEST_NATS_URL", "nats://127.0.0.1:4222")
@@ -137,10 +149,11 @@ def _saxaul(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-@pytest.mark.slow
-def test_killed_consumer_restarted_gives_file_import_totals(
-    nats_url: str, stream_name: str, database_url: str, tmp_path: Path
-) -> None:
+def _published(
+    nats_url: str, name: str, database_url: str, tmp_path: Path
+) -> tuple[dict[str, str], str]:
+    """The events file imported into a clean SQLite store (whose URL is returned), its
+    participants into ``database_url``, its rows published on the stream; the environment."""
     clean_db = f"sqlite:///{tmp_path / 'clean.db'}"
     people, path = _events_file(tmp_path, clean_db)
     clean = bootstrap(Settings(database_url=clean_db))
@@ -148,7 +161,6 @@ def test_killed_consumer_restarted_gives_file_import_totals(
     imports.import_events(clean, path)
     clean.db.dispose()
 
-    name = stream_name
     env = _env(nats_url, database_url, name)
     live = bootstrap(Settings(database_url=database_url))
     participants.import_participants(live, people)
@@ -158,6 +170,22 @@ def test_killed_consumer_restarted_gives_file_import_totals(
     out, _ = publisher.communicate(timeout=120)
     assert publisher.returncode == 0
     assert json.loads(out)["published"] > 0
+    return env, clean_db
+
+
+def _drained_to_file_totals(env: dict[str, str], database_url: str, clean_db: str) -> None:
+    final = _saxaul("ingest", "stream", "--until-idle", "--json", env=env)
+    out, _ = final.communicate(timeout=180)
+    assert final.returncode == 0
+    assert json.loads(out)["lag"] == 0
+    assert _totals(database_url) == _totals(clean_db)
+
+
+@pytest.mark.slow
+def test_killed_consumer_restarted_gives_file_import_totals(
+    nats_url: str, stream_name: str, database_url: str, tmp_path: Path
+) -> None:
+    env, clean_db = _published(nats_url, stream_name, database_url, tmp_path)
 
     consumer = _saxaul("ingest", "stream", env=env)
     deadline = time.monotonic() + 60
@@ -169,8 +197,161 @@ def test_killed_consumer_restarted_gives_file_import_totals(
     consumer.wait()
     assert _stored_events(database_url) < _stored_events(clean_db)
 
-    final = _saxaul("ingest", "stream", "--until-idle", "--json", env=env)
-    out, _ = final.communicate(timeout=180)
-    assert final.returncode == 0
-    assert json.loads(out)["lag"] == 0
-    assert _totals(database_url) == _totals(clean_db)
+    _drained_to_file_totals(env, database_url, clean_db)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _stream_lock_held(database_url: str) -> bool:
+    """Whether a server process holds the database's stream lock (``store.job_lock``)."""
+    if database_url.startswith("sqlite"):
+        fd = os.open(f"{database_url.removeprefix('sqlite:///')}.stream-lock", os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return bool(
+                conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                        " AND classid = :cls AND objid = (hashtext(current_schema())::bigint"
+                        " & 4294967295)"
+                    ),
+                    {"cls": ADVISORY_CLASSES["stream"]},
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_serve_consumes_the_stream_once_and_stops_without_loss(
+    nats_url: str, stream_name: str, database_url: str, tmp_path: Path
+) -> None:
+    """Two server processes, one consumer (the stream lock's holder); stopped mid-stream
+    (SIGTERM), then drained by ``saxaul ingest stream``: the file import's totals, quarantine
+    included, so the server lost and repeated nothing."""
+    env, clean_db = _published(nats_url, stream_name, database_url, tmp_path)
+    env |= {
+        "SAXAUL_SERVE_STREAM": "true",
+        "SAXAUL_PORT": str(_free_port()),
+        "SAXAUL_JOBS": "false",
+        "SAXAUL_WEBHOOKS_INTERVAL_S": "0",
+    }
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "saxaul", "serve", "--workers", "2"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while _stored_events(database_url) < 1_000:
+                assert server.poll() is None, "the server stopped"
+                assert time.monotonic() < deadline, "the server consumed nothing"
+                time.sleep(0.02)
+            assert _stream_lock_held(database_url)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    served = log_path.read_text()
+    assert server.returncode == 0, served
+    assert "Traceback" not in served
+    assert not _stream_lock_held(database_url)
+
+    _drained_to_file_totals(env, database_url, clean_db)
+
+
+def _target(nats_url: str, name: str) -> StreamTarget:
+    return StreamTarget.from_settings(
+        Settings(
+            stream_url=nats_url,
+            stream_name=name,
+            stream_subject=f"{name}.>",
+            stream_durable=f"{name}-ingest",
+            stream_batch=10,
+            stream_ack_wait_seconds=1,
+        )
+    )
+
+
+def _ride(n: int) -> bytes:
+    return json.dumps(
+        {
+            "event_id": f"r{n}",
+            "source": "wallet",
+            "user_id": "p0000001",
+            "behaviour": "metro_ride",
+            "occurred_at": "2026-03-01T08:15:00+08:00",
+        }
+    ).encode()
+
+
+def _quarantine(url: str) -> list[tuple[object, ...]]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT line, code FROM quarantine ORDER BY line"))
+            return [tuple(row) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def test_a_batch_redelivered_after_its_commit_is_quarantined_once(
+    nats_url: str, stream_name: str, runtime: Runtime
+) -> None:
+    """Committed, never acked (the consumer died between the two), delivered again by
+    JetStream after its ack wait and fetched in smaller batches (other content hashes, so
+    other imports): the bad messages keep one quarantine row each."""
+    target = _target(nats_url, stream_name)
+    messages = [_ride(1), b"not json", _ride(2), b"[1, 2]"]
+    publish(target, f"{stream_name}.pay", (FileMessage(data, None) for data in messages))
+    limits = stream_limits(Settings(stream_fetch_wait_seconds=0.2), batch=2)
+    quarantine_id = stream_quarantine(runtime, stream_name)
+    with JetStreamSource.open(target) as source:
+        first = source.fetch(10, 1.0)
+        assert [m.deliveries for m in first] == [1, 1, 1, 1]
+        import_event_messages(
+            runtime, first, quarantine_id=quarantine_id, max_message_bytes=65536
+        )  # and no ack
+    with JetStreamSource.open(target) as source:  # fetching 2 at a time: other batches
+        stats = consume(runtime, source, limits, until_idle=True)
+    assert stats.batches == 2
+    assert stats.new_events == 0 and stats.rejected == 0
+    assert _quarantine(runtime.db.url) == [(2, "malformed_row"), (4, "malformed_row")]
+
+
+def test_a_message_whose_import_keeps_failing_is_dead_lettered_and_terminated(
+    nats_url: str, stream_name: str, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = _target(nats_url, stream_name)
+    poison = _ride(2)
+    publish(target, f"{stream_name}.pay", (FileMessage(_ride(n), None) for n in range(1, 5)))
+    real = stream_ingest.import_event_messages
+
+    def fault(rt: Runtime, messages: list[StreamMessage], **kwargs: int) -> object:
+        if any(message.data == poison for message in messages):
+            raise RuntimeError("injected fault")
+        return real(rt, messages, **kwargs)
+
+    monkeypatch.setattr(stream_ingest, "import_event_messages", fault)
+    limits = stream_limits(Settings(stream_fetch_wait_seconds=0.2, stream_max_deliver=2))
+    with JetStreamSource.open(target) as source:
+        stats = consume(runtime, source, limits, until_idle=True)
+        assert source.lag() == 0  # terminated: JetStream will not deliver it again
+    assert stats.new_events == 3
+    assert stats.dead_letters == 1
+    assert _quarantine(runtime.db.url) == [(2, "dead_letter")]

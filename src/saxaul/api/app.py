@@ -23,7 +23,7 @@ from saxaul.api.api_docs import add_docs
 from saxaul.api.deps import document_permissions
 from saxaul.api.guard import RequestGuard
 from saxaul.api.links import apply_links
-from saxaul.api.metrics import EventCounters, MoveBatches, WebhookDeliveries
+from saxaul.api.metrics import EventCounters, MoveBatches, StreamConsumption, WebhookDeliveries
 from saxaul.api.pages import mount_pages
 from saxaul.api.problems import Problem, install_problem_handlers, problem_responses
 from saxaul.api.rate_limits import RateLimits
@@ -53,12 +53,13 @@ from saxaul.api.routers import (
     webhooks,
 )
 from saxaul.api.schemas.game import rules_keywords
-from saxaul.bootstrap import bootstrap, energy_rules
+from saxaul.bootstrap import bootstrap, energy_rules, stream_limits
 from saxaul.config import Settings
 from saxaul.domain.game_rules import EnergyRules
-from saxaul.jobs import Repeating, Scheduler, WebhookDispatcher
+from saxaul.jobs import Repeating, Scheduler, SourceOpener, StreamConsumer, WebhookDispatcher
 from saxaul.services.group_commit import BatchStats
 from saxaul.services.runtime import Runtime
+from saxaul.services.stream_ingest import StreamStats
 from saxaul.services.webhooks import DeliveryStats
 
 DESCRIPTION = """\
@@ -131,7 +132,12 @@ class SaxaulAPI(FastAPI):
         return document
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    stream_source: SourceOpener | None = None,
+) -> FastAPI:
     """The Saxaul API; ``runtime`` skips ``bootstrap`` (its owner then disposes of it).
 
     The scheduled jobs (``saxaul.jobs``) run while the app serves when ``settings.jobs`` is on,
@@ -139,11 +145,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     its own runtime: a runtime passed in belongs to a caller that decides when balls are minted
     and events delivered (a test, or the demo playing on simulated days). The document
     declares the game rules of that runtime, or else those ``bootstrap`` plays by.
+
+    ``stream_source`` opens a stream's durable consumer: given one, the app consumes it while
+    it serves (``jobs.StreamConsumer``), its work on ``/metrics``. Why passed in: the API
+    imports no messaging client; ``saxaul serve`` passes the JetStream one when
+    ``settings.serve_stream`` is on (``cli.serving``).
     """
     settings = settings or Settings()
     owns_jobs = settings.jobs and runtime is None
     owns_webhooks = settings.webhooks_interval_s > 0 and runtime is None
     webhook_stats = DeliveryStats()
+    consumers: list[StreamConsumer] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -154,6 +166,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             threads.append(Scheduler(rt, settings.jobs_interval_s))
         if owns_webhooks:
             threads.append(WebhookDispatcher(rt, settings.webhooks_interval_s, webhook_stats))
+        if stream_source is not None:
+            consumers.append(
+                StreamConsumer(
+                    rt, stream_source, stream_limits(settings), settings.stream_retry_seconds
+                )
+            )
+            threads.extend(consumers)
         for thread in threads:
             thread.start()
         try:
@@ -161,6 +180,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         finally:
             for thread in threads:
                 thread.stop()
+            consumers.clear()
             if runtime is None:
                 rt.db.dispose()
 
@@ -179,6 +199,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.event_counters = EventCounters.create()
     app.state.event_counters.registry.register(MoveBatches(lambda: _move_stats(app)))
     app.state.event_counters.registry.register(WebhookDeliveries(webhook_stats))
+    app.state.event_counters.registry.register(StreamConsumption(lambda: _stream_stats(consumers)))
     install_problem_handlers(app)
     app.add_middleware(RequestGuard)
     # The game's routes first: Starlette tries routes in order, and move requests are the
@@ -226,3 +247,8 @@ def _move_stats(app: FastAPI) -> BatchStats | None:
     """The group commit's counts once the lifespan has built the runtime."""
     runtime: Runtime | None = getattr(app.state, "runtime", None)
     return None if runtime is None else runtime.moves.stats
+
+
+def _stream_stats(consumers: list[StreamConsumer]) -> StreamStats | None:
+    """The stream consumer's counts, once the lifespan has started one that consumes."""
+    return consumers[0].stats if consumers else None

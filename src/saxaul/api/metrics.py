@@ -8,6 +8,8 @@ Example: after one request with 3 new events, 1 re-sent and 1 bad row, ``/metric
 ``saxaul_events_accepted_total 3.0``, ``saxaul_events_duplicate_total 1.0`` and
 ``saxaul_events_rejected_total 1.0``. The game's group commit is read as it is at each scrape
 (``saxaul_move_batches_total``, ``saxaul_move_requests_total``): their ratio is the mean batch.
+So is the stream consumer's work (``StreamConsumption``), in the server process that consumes
+and in ``saxaul ingest stream --metrics-port``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from prometheus_client.registry import Collector
 
 from saxaul.services.group_commit import BatchStats
 from saxaul.services.imports import ImportSummary
+from saxaul.services.stream_ingest import StreamStats
 from saxaul.services.webhooks import DeliveryStats
 
 
@@ -118,4 +121,45 @@ class WebhookDeliveries(Collector):
             "saxaul_webhook_deliveries_failed",
             "Webhook deliveries that finally failed (retries spent; the subscription is flagged).",
             value=total.failed,
+        )
+
+
+class StreamConsumption(Collector):
+    """What a stream consumer has done (``services.stream_ingest.StreamStats``), read at each
+    scrape; nothing while ``stats`` gives ``None`` (a server process standing by)."""
+
+    def __init__(self, stats: Callable[[], StreamStats | None]) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        """Messages and events by outcome, dead letters, lag and throughput."""
+        stats = self.stats()
+        if stats is None:
+            return
+        counters = (
+            ("saxaul_stream_messages", "Messages imported and acked.", stats.messages),
+            ("saxaul_stream_events_new", "New events from the stream.", stats.new_events),
+            (
+                "saxaul_stream_events_duplicate",
+                "Events already stored or messages already quarantined (redelivered or re-sent).",
+                stats.duplicates,
+            ),
+            ("saxaul_stream_events_rejected", "Messages quarantined.", stats.rejected),
+            (
+                "saxaul_stream_dead_letters",
+                "Messages whose import kept failing, quarantined dead_letter and terminated.",
+                stats.dead_letters,
+            ),
+        )
+        for name, documentation, value in counters:
+            yield CounterMetricFamily(name, documentation, value=value)
+        yield GaugeMetricFamily(
+            "saxaul_stream_lag_messages",
+            "Messages not yet acknowledged by the durable consumer.",
+            stats.lag,
+        )
+        yield GaugeMetricFamily(
+            "saxaul_stream_messages_per_second",
+            "Messages imported per second of import work, since start.",
+            stats.messages_per_second,
         )

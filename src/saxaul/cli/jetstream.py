@@ -5,14 +5,14 @@ Why here and not in ``services``: services know no framework or transport, so th
 place that speaks NATS. nats-py is asyncio; the commands are synchronous, so each adapter
 drives its own event loop, one call at a time.
 
-Example: ``with JetStreamSource.open(settings, durable="saxaul-ingest") as source:
+Example: ``with JetStreamSource.open(StreamTarget.from_settings(settings)) as source:
 consume(rt, source, limits)``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +26,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.errors import NotFoundError
 
 from saxaul.config import Settings
-from saxaul.services.stream_ingest import FileMessage
+from saxaul.services.stream_ingest import FileMessage, StreamMessage
 
 MSG_ID_HEADER = "Nats-Msg-Id"
 """JetStream drops a message whose id it has seen within the stream's duplicate window."""
@@ -88,17 +88,22 @@ async def _connect(target: StreamTarget) -> tuple[Client, JetStreamContext]:
 class JetStreamSource:
     """A durable pull consumer (explicit acks) as a ``BatchSource``."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, nc: Client, sub: Any) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, nc: Client, sub: Any, stream: str) -> None:
         self._loop = loop
         self._nc = nc
         self._sub = sub
-        self._held: list[Msg] = []
+        self._stream = stream
+        self._held: dict[int, Msg] = {}
 
     @classmethod
     @contextmanager
     def open(cls, target: StreamTarget) -> Iterator[JetStreamSource]:
         """Connect, create the stream and the consumer if absent (or update the consumer's
-        ``ack_wait`` and ``max_ack_pending`` if present), and close on leaving."""
+        ``ack_wait`` and ``max_ack_pending`` if present), and close on leaving.
+
+        No ``max_deliver`` on the consumer: the loop sets a failing message aside itself at
+        ``SAXAUL_STREAM_MAX_DELIVER`` (quarantined, then terminated); JetStream's own limit
+        would only stop delivering it, leaving no trace in the store."""
         loop = asyncio.new_event_loop()
         try:
             nc, js = loop.run_until_complete(_connect(target))
@@ -115,30 +120,49 @@ class JetStreamSource:
                 js.pull_subscribe_bind(durable=target.durable, stream=target.stream)
             )
             try:
-                yield cls(loop, nc, sub)
+                yield cls(loop, nc, sub, target.stream)
             finally:
                 loop.run_until_complete(nc.close())
         finally:
             loop.close()
 
-    def fetch(self, size: int, wait_seconds: float) -> list[bytes]:
-        """Up to ``size`` messages; the ones held are those ``ack`` acknowledges."""
+    @property
+    def stream(self) -> str:
+        """The stream's name."""
+        return self._stream
+
+    def fetch(self, size: int, wait_seconds: float) -> list[StreamMessage]:
+        """Up to ``size`` messages, with their stream sequence and delivery count; the ones
+        held are those ``ack`` and ``terminate`` can answer."""
         try:
-            self._held = self._loop.run_until_complete(self._sub.fetch(size, wait_seconds))
+            fetched = self._loop.run_until_complete(self._sub.fetch(size, wait_seconds))
         except (TimeoutError, FetchTimeout):  # nats-py raises either when none came
-            self._held = []
-        return [msg.data for msg in self._held]
+            fetched = []
+        messages = []
+        self._held = {}
+        for msg in fetched:
+            meta = msg.metadata
+            self._held[meta.sequence.stream] = msg
+            messages.append(StreamMessage(msg.data, meta.sequence.stream, meta.num_delivered))
+        return messages
 
-    def ack(self) -> None:
-        """Acknowledge the held messages and wait until the server has them all."""
+    def ack(self, messages: Sequence[StreamMessage]) -> None:
+        """Acknowledge these held messages and wait until the server has them all."""
+        self._answer(messages, Msg.ack)
 
-        async def ack_all() -> None:
-            for msg in self._held:
-                await msg.ack()
+    def terminate(self, messages: Sequence[StreamMessage]) -> None:
+        """Terminate these held messages (``AckTerm``: never delivered again)."""
+        self._answer(messages, Msg.term)
+
+    def _answer(
+        self, messages: Sequence[StreamMessage], how: Callable[[Msg], Awaitable[None]]
+    ) -> None:
+        async def answer_all() -> None:
+            for message in messages:
+                await how(self._held.pop(message.sequence))
             await self._nc.flush()
 
-        self._loop.run_until_complete(ack_all())
-        self._held = []
+        self._loop.run_until_complete(answer_all())
 
     def lag(self) -> int:
         """The consumer's ``num_pending`` (not yet delivered) plus ``num_ack_pending``."""

@@ -14,21 +14,40 @@ migrations and the pack registrations then run once, not raced by every worker. 
 jobs start in every worker's lifespan but run only in the one holding the database's jobs lock
 (``store.job_lock``): once per database, whatever the number of workers.
 
+With ``SAXAUL_SERVE_STREAM`` on, each worker's app is also given the JetStream consumer's
+opener (``served_app``), and the one worker holding the database's stream lock consumes the
+stream (``jobs.StreamConsumer``). Why here: the API imports no messaging client, and this is
+the command that chooses one.
+
 Example: ``serve(Settings(workers=2))`` → two processes on ``SAXAUL_HOST:SAXAUL_PORT``.
 """
 
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import TypedDict
 
 import uvicorn
+from fastapi import FastAPI
 
+from saxaul.api.app import create_app
 from saxaul.bootstrap import bootstrap, server_workers
+from saxaul.cli.jetstream import JetStreamSource, StreamTarget
 from saxaul.config import Settings
 
-APP_FACTORY = "saxaul.api.app:create_app"
-"""What each worker imports and calls (``create_app()`` reads ``SAXAUL_*``)."""
+APP_FACTORY = "saxaul.cli.serving:served_app"
+"""What each worker imports and calls (``served_app()`` reads ``SAXAUL_*``)."""
+
+
+def served_app() -> FastAPI:
+    """The app one worker serves: ``create_app`` from ``SAXAUL_*``, consuming the JetStream
+    stream the ``SAXAUL_STREAM_*`` settings name when ``SAXAUL_SERVE_STREAM`` is on."""
+    settings = Settings()
+    if not settings.serve_stream:
+        return create_app(settings)
+    target = StreamTarget.from_settings(settings)
+    return create_app(settings, stream_source=partial(JetStreamSource.open, target))
 
 
 def serve(settings: Settings) -> None:

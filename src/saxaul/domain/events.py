@@ -58,6 +58,10 @@ class RejectCode(StrEnum):
     """The (source, event_id) was accepted before with different fields."""
     KEY_COLLISION = "key_collision"
     """Another event's 64-bit dedupe key collided with this one (astronomically rare)."""
+    DEAD_LETTER = "dead_letter"
+    """A stream message whose import failed on every delivery up to the limit
+    (``SAXAUL_STREAM_MAX_DELIVER``), set aside so it stops holding the stream up; the reason
+    is the last error. The row itself may be valid: publish it again once the fault is fixed."""
 
 
 @dataclass(frozen=True, slots=True)

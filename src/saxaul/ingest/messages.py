@@ -44,6 +44,18 @@ class FileMessage:
     msg_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class StreamMessage:
+    """One message as a stream delivered it: its bytes, its place in the stream and how many
+    times it has been delivered. Why the sequence: it names the message for good, however a
+    redelivery regroups it into batches, so quarantining it twice can be refused by key; why
+    the delivery count: a message whose import keeps failing is set aside after so many."""
+
+    data: bytes
+    sequence: int
+    deliveries: int = 1
+
+
 def iter_file_messages(path: Path) -> Iterator[FileMessage]:
     """Each row of a CSV (as a JSON object of its non-empty cells) or NDJSON file (each
     non-blank line as it is, broken or not: the consumer quarantines what it cannot read)."""

@@ -23,6 +23,7 @@ scores every later chunk inside its transaction again, as above.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass
 
@@ -45,16 +46,35 @@ from saxaul.store.bulk import BulkConnection, UniqueViolation
 from saxaul.store.ingest_repo import Lease
 from saxaul.store.uow import bulk_transaction
 
+SEQUENCE = "sequence"
+"""The quarantine ``location`` of a stream message: its ``line`` is its stream sequence."""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageHome:
+    """Where a stream batch's refused messages are quarantined: under the stream's standing
+    import, each at its stream sequence (line n of the batch is ``sequences[n - 1]``).
+
+    Why not under the batch's own import: a batch is named by its content, and a batch
+    redelivered after its commit but before its acknowledgement may come back grouped
+    otherwise, so it would be a new import and its refused messages a second copy; keyed by
+    stream and sequence, a message already quarantined is refused by the table's key."""
+
+    import_id: int
+    sequences: tuple[int, ...]
+
 
 @dataclass(frozen=True, slots=True)
 class ChunkTarget:
     """Where a chunk goes: the import (and the run's lease on it), the row its end leaves
-    the cursor at, and the abuse rules its awards are checked against (``None``: none)."""
+    the cursor at, the abuse rules its awards are checked against (``None``: none) and, for a
+    stream batch, where its refused messages go (``None``: under the import, by line)."""
 
     lease: Lease
     rows_done: int
     now_us: int
     abuse: AbuseRules | None = None
+    home: MessageHome | None = None
 
     @property
     def import_id(self) -> int:
@@ -196,10 +216,22 @@ def _close_chunk(
     totals: dict[str, int],
     counts: dict[str, int],
 ) -> None:
-    """Quarantine the refused rows and move the cursor, inside the chunk's transaction."""
-    repo.quarantine_rows(
-        bulk, repo.quarantine_frame(target.import_id, rejected, chunk.location, target.now_us)
-    )
+    """Quarantine the refused rows and move the cursor, inside the chunk's transaction.
+
+    A stream message quarantined by an earlier delivery is counted a duplicate, not a
+    rejection: it was refused once, and this is the same message again."""
+    home = target.home
+    if home is None:
+        repo.quarantine_rows(
+            bulk, repo.quarantine_frame(target.import_id, rejected, chunk.location, target.now_us)
+        )
+    else:
+        keyed = [dataclasses.replace(r, line=home.sequences[r.line - 1]) for r in rejected]
+        kept = repo.quarantine_rows(
+            bulk, repo.quarantine_frame(home.import_id, keyed, SEQUENCE, target.now_us)
+        )
+        counts["rejected"] -= len(rejected) - kept
+        counts["duplicates"] += len(rejected) - kept
     for key, value in counts.items():
         totals[key] = totals.get(key, 0) + value
     if not repo.advance_import(bulk, target.lease, target.rows_done, totals):

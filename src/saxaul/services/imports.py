@@ -28,11 +28,17 @@ from typing import TypeVar
 from saxaul.domain.clock import to_us
 from saxaul.domain.events import Rejection
 from saxaul.ingest.events import EventChunk, file_sha256, iter_event_chunks, parse_event_body
-from saxaul.ingest.messages import parse_event_messages
+from saxaul.ingest.messages import StreamMessage, parse_event_messages
 from saxaul.ingest.sniff import count_rows, detect_kind
 from saxaul.scoring.table import BehaviourTable
 from saxaul.services.credit_budget import CreditBudget
-from saxaul.services.event_chunks import CarriedUsage, ChunkTarget, commit_chunk, numbered
+from saxaul.services.event_chunks import (
+    CarriedUsage,
+    ChunkTarget,
+    MessageHome,
+    commit_chunk,
+    numbered,
+)
 from saxaul.services.import_runs import renewed, run_import
 from saxaul.services.runtime import Runtime
 from saxaul.store.uow import ingest_lock_held
@@ -218,22 +224,25 @@ def import_event_body(
 
 
 def import_event_messages(
-    rt: Runtime, messages: Sequence[bytes], *, max_message_bytes: int
+    rt: Runtime, messages: Sequence[StreamMessage], *, quarantine_id: int, max_message_bytes: int
 ) -> ImportSummary:
     """Import one batch of stream messages (one event each) exactly once, in one transaction.
 
     Like a bulk request: the batch's identity is its body's hash and each event is
     deduplicated by (source, event_id), so a batch delivered again changes nothing; a message
-    that is not JSON or is too large is quarantined with the reason (``ingest.messages``).
+    that is not JSON or is too large is quarantined with the reason (``ingest.messages``),
+    under the stream's standing import ``quarantine_id`` at its stream sequence, so a message
+    delivered again, in whatever batch, is quarantined once (``event_chunks.MessageHome``).
     """
     table = BehaviourTable.from_packs(rt.packs, dict(rt.choices))
     body, chunk = parse_event_messages(
-        messages,
+        [message.data for message in messages],
         known_behaviours=table.behaviour_ids,
         refusal=rt.programme.refusal,
         max_message_bytes=max_message_bytes,
     )
-    return _import_one_chunk(rt, table, "stream", body, chunk, None)
+    home = MessageHome(quarantine_id, tuple(message.sequence for message in messages))
+    return _import_one_chunk(rt, table, "stream", body, chunk, None, home)
 
 
 def _import_one_chunk(
@@ -243,12 +252,19 @@ def _import_one_chunk(
     body: bytes,
     chunk: EventChunk,
     budget: CreditBudget | None,
+    home: MessageHome | None = None,
 ) -> ImportSummary:
     """Import a body read as one chunk, named ``kind:<hash>`` by its content."""
     digest = hashlib.sha256(body).hexdigest()
     summary = ImportSummary(name=f"{kind}:{digest[:12]}")
     return _import(
-        rt, table, summary, (kind, digest, summary.name), lambda _skip: [chunk], budget=budget
+        rt,
+        table,
+        summary,
+        (kind, digest, summary.name),
+        lambda _skip: [chunk],
+        budget=budget,
+        home=home,
     )
 
 
@@ -265,6 +281,7 @@ def _import(
     progress: Progress | None = None,
     claimed: Claimed | None = None,
     budget: CreditBudget | None = None,
+    home: MessageHome | None = None,
 ) -> ImportSummary:
     """Claim the import named by ``identity`` = (kind, sha256, name) (``import_runs``), commit
     each chunk ``chunks(skip_rows)`` yields, then mark the import done — or failed.
@@ -295,7 +312,9 @@ def _import(
         with contextlib.closing(scored):
             for item in scored:
                 lease = renewed(rt, lease)
-                target = ChunkTarget(lease, item.chunk.end_row, to_us(rt.clock.now()), rt.abuse)
+                target = ChunkTarget(
+                    lease, item.chunk.end_row, to_us(rt.clock.now()), rt.abuse, home
+                )
                 counts, rejected = commit_chunk(bulk, table, target, item, totals, carried, budget)
                 summary.add(counts)
                 sample_rejections(summary.rejections, rejected, item.chunk.location)

@@ -4,50 +4,83 @@ transaction, and only then acknowledge it.
 Why this order is enough: a consumer killed before its commit never acknowledged the batch,
 so the stream delivers it again, and the import deduplicates every event by (source,
 event_id) — the second delivery changes nothing; killed between commit and acknowledgement,
-the same holds. A message that is not JSON or too large is quarantined by the import with the
+the same holds, and a message the first delivery quarantined is not quarantined again: it is
+kept under the stream's standing import at its stream sequence (``stream_quarantine``), not
+under the batch. A message that is not JSON or too large is quarantined by the import with the
 reason and acknowledged with the rest, so it never blocks the stream. Back-pressure is the
 fetch size: at most ``batch_size`` messages are held at once, and the next fetch waits for
 this batch's commit.
+
+A batch whose import raises is imported again message by message, so one message that breaks
+the import itself does not hold the others back; a message that fails alone is left
+unacknowledged (the stream delivers it again after its ack wait) until its ``max_deliver``-th
+delivery, when it is quarantined ``dead_letter`` with the error and terminated: set aside,
+logged, and no longer in the stream's way.
 
 This module knows no messaging client: ``BatchSource`` is what it needs of one, and the
 NATS JetStream adapter lives beside the command that runs it (``cli.jetstream``).
 
 Example: ``consume(rt, source, StreamLimits(batch_size=1000, wait_seconds=1.0,
-max_message_bytes=65536), until_idle=True)`` → ``StreamStats(batches=40, messages=40_000,
-new_events=39_000, duplicates=700, rejected=300, lag=0, …)``.
+max_message_bytes=65536, max_deliver=5), until_idle=True)`` → ``StreamStats(batches=40,
+messages=40_000, new_events=39_000, duplicates=700, rejected=300, lag=0, …)``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from saxaul.ingest.messages import FileMessage, iter_file_messages
+from saxaul.domain.clock import to_us
+from saxaul.domain.events import RejectCode, Rejection
+from saxaul.ingest.messages import FileMessage, StreamMessage, iter_file_messages
+from saxaul.ingest.pieces import clip
+from saxaul.services.event_chunks import SEQUENCE
 from saxaul.services.imports import ImportSummary, import_event_messages
 from saxaul.services.runtime import Runtime
+from saxaul.store import ingest_repo as repo
+from saxaul.store.uow import bulk_transaction
 
 __all__ = [
     "BatchSource",
     "FileMessage",
     "StreamLimits",
+    "StreamMessage",
     "StreamStats",
     "consume",
+    "dead_letter",
     "file_messages",
+    "stream_quarantine",
 ]
+
+logger = logging.getLogger(__name__)
+
+STREAM_MESSAGES = "stream-messages"
+"""The kind of a stream's standing import, which holds the stream's quarantined messages."""
 
 
 class BatchSource(Protocol):
     """A durable consumer of a stream, as the loop uses it."""
 
-    def fetch(self, size: int, wait_seconds: float) -> Sequence[bytes]:
+    @property
+    def stream(self) -> str:
+        """The stream's name: with a message's sequence, what names the message for good."""
+        ...
+
+    def fetch(self, size: int, wait_seconds: float) -> Sequence[StreamMessage]:
         """Up to ``size`` messages, waiting at most ``wait_seconds``; empty when none came."""
         ...
 
-    def ack(self) -> None:
-        """Acknowledge every message of the last fetch (they will not be delivered again)."""
+    def ack(self, messages: Sequence[StreamMessage]) -> None:
+        """Acknowledge these messages of the last fetch (they will not be delivered again)."""
+        ...
+
+    def terminate(self, messages: Sequence[StreamMessage]) -> None:
+        """Tell the stream never to deliver these messages again (they are dead letters)."""
         ...
 
     def lag(self) -> int:
@@ -57,11 +90,13 @@ class BatchSource(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StreamLimits:
-    """How much one fetch may take and wait (``SAXAUL_STREAM_*`` settings)."""
+    """How much one fetch may take and wait, and how often a message may fail its import
+    (``SAXAUL_STREAM_*`` settings)."""
 
     batch_size: int
     wait_seconds: float
     max_message_bytes: int
+    max_deliver: int = 5
 
 
 @dataclass(slots=True)
@@ -73,6 +108,7 @@ class StreamStats:
     new_events: int = 0
     duplicates: int = 0
     rejected: int = 0
+    dead_letters: int = 0
     energy_g: int = 0
     lag: int = 0
     busy_seconds: float = 0.0
@@ -103,24 +139,148 @@ def consume(
     *,
     until_idle: bool = False,
     progress: Callable[[StreamStats], None] | None = None,
+    stats: StreamStats | None = None,
+    stopping: Callable[[], bool] | None = None,
 ) -> StreamStats:
-    """Import batch after batch; with ``until_idle``, return once the stream is drained (an
-    empty fetch and nothing unacknowledged), else run until interrupted."""
-    stats = StreamStats()
-    while True:
+    """Import batch after batch into ``stats`` (a fresh one by default); with
+    ``until_idle``, return once the stream is drained (an empty fetch and nothing
+    unacknowledged), else until ``stopping()`` is true between two batches: a batch being
+    imported is committed and acknowledged first, so stopping loses and repeats nothing."""
+    stats = StreamStats() if stats is None else stats
+    quarantine_id = stream_quarantine(rt, source.stream)
+    while not (stopping and stopping()):
         messages = source.fetch(limits.batch_size, limits.wait_seconds)
         if not messages:
             stats.lag = source.lag()
             if until_idle and stats.lag == 0:
-                return stats
+                break
             continue
         started = time.perf_counter()
-        summary = import_event_messages(rt, messages, max_message_bytes=limits.max_message_bytes)
-        source.ack()  # only after the commit: a crash before it means redelivery, not loss
-        stats.add(len(messages), summary, time.perf_counter() - started)
+        try:
+            summary = import_event_messages(
+                rt,
+                messages,
+                quarantine_id=quarantine_id,
+                max_message_bytes=limits.max_message_bytes,
+            )
+        except Exception as exc:
+            if len(messages) == 1:
+                _failed_alone(rt, source, messages[0], exc, quarantine_id, limits, stats)
+            else:
+                logger.exception(
+                    "a batch of %s messages failed its import; importing them one by one",
+                    len(messages),
+                )
+                _one_by_one(rt, source, messages, quarantine_id, limits, stats)
+        else:
+            source.ack(messages)  # only after the commit: a crash before it means redelivery
+            stats.add(len(messages), summary, time.perf_counter() - started)
         stats.lag = source.lag()
         if progress:
             progress(stats)
+    return stats
+
+
+def _one_by_one(
+    rt: Runtime,
+    source: BatchSource,
+    messages: Sequence[StreamMessage],
+    quarantine_id: int,
+    limits: StreamLimits,
+    stats: StreamStats,
+) -> None:
+    """Each message in a transaction of its own: the ones that import are acknowledged, a
+    failing one is left for redelivery, or on its ``max_deliver``-th delivery set aside."""
+    left: list[StreamMessage] = []
+    for message in messages:
+        started = time.perf_counter()
+        try:
+            summary = import_event_messages(
+                rt,
+                [message],
+                quarantine_id=quarantine_id,
+                max_message_bytes=limits.max_message_bytes,
+            )
+        except Exception as exc:
+            if not _failed_alone(rt, source, message, exc, quarantine_id, limits, stats):
+                left.append(message)
+            continue
+        source.ack([message])
+        stats.add(1, summary, time.perf_counter() - started)
+    if left:
+        logger.warning(
+            "stream %s: %s messages failed their import alone (sequences %s…); left for "
+            "redelivery after the ack wait",
+            source.stream,
+            len(left),
+            ", ".join(str(message.sequence) for message in left[:5]),
+        )
+
+
+def _failed_alone(
+    rt: Runtime,
+    source: BatchSource,
+    message: StreamMessage,
+    error: Exception,
+    quarantine_id: int,
+    limits: StreamLimits,
+    stats: StreamStats,
+) -> bool:
+    """Set ``message`` aside if this was its last delivery allowed (True), else leave it
+    unacknowledged for the stream to deliver again (False)."""
+    if message.deliveries < limits.max_deliver:
+        logger.warning(
+            "stream %s message %s failed its import on delivery %s of %s: %s",
+            source.stream,
+            message.sequence,
+            message.deliveries,
+            limits.max_deliver,
+            error,
+        )
+        return False
+    dead_letter(rt, quarantine_id, message, error)
+    source.terminate([message])
+    stats.dead_letters += 1
+    logger.error(
+        "stream %s message %s failed its import on delivery %s of %s: quarantined "
+        "dead_letter and terminated: %s",
+        source.stream,
+        message.sequence,
+        message.deliveries,
+        limits.max_deliver,
+        error,
+    )
+    return True
+
+
+def stream_quarantine(rt: Runtime, stream: str) -> int:
+    """The id of the standing import holding ``stream``'s quarantined messages (named
+    ``stream <name>``, each row's ``line`` the message's stream sequence), made on first use."""
+    digest = hashlib.sha256(f"stream:{stream}".encode()).hexdigest()
+    with rt.db.bulk() as bulk, bulk_transaction(bulk):
+        return repo.standing_import(
+            bulk, STREAM_MESSAGES, digest, f"stream {stream}", to_us(rt.clock.now())
+        )
+
+
+def dead_letter(
+    rt: Runtime, quarantine_id: int, message: StreamMessage, error: BaseException
+) -> bool:
+    """Quarantine ``message`` as ``dead_letter`` with ``error``; False if it was quarantined
+    before (by an earlier delivery), which is kept."""
+    rejection = Rejection(
+        message.sequence,
+        RejectCode.DEAD_LETTER,
+        clip(
+            f"the import failed on delivery {message.deliveries}: "
+            f"{error.__class__.__name__}: {error}"
+        ),
+        clip(message.data.decode("utf-8", errors="replace")),
+    )
+    now_us = to_us(rt.clock.now())
+    with rt.db.bulk() as bulk, bulk_transaction(bulk):
+        frame = repo.quarantine_frame(quarantine_id, [rejection], SEQUENCE, now_us)
+        return repo.quarantine_rows(bulk, frame) == 1
 
 
 def file_messages(path: Path) -> Iterator[FileMessage]:

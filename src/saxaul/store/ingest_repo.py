@@ -153,6 +153,26 @@ def register_import(
     return found
 
 
+def standing_import(
+    bulk: BulkConnection, kind: str, content_sha256: str, name: str, now_us: int
+) -> int:
+    """The id of an import that is never run but holds quarantine rows of a source that has no
+    file (a stream's messages, ``line`` their stream sequence); recorded done on first use."""
+    found = find_import(bulk, kind, content_sha256)
+    if found is not None:
+        return found.id
+    p = _params(bulk, 5)
+    bulk.execute(
+        "INSERT INTO imports (kind, content_sha256, name, status, rows_committed, counters, "
+        f"started_at_us, finished_at_us) VALUES ({p[0]}, {p[1]}, {p[2]}, 'done', 0, '{{}}', "
+        f"{p[3]}, {p[4]})",
+        [kind, content_sha256, name, now_us, now_us],
+    )
+    made = find_import(bulk, kind, content_sha256)
+    assert made is not None
+    return made.id
+
+
 def claim_import(bulk: BulkConnection, lease: Lease, rows_committed: int) -> None:
     """Make ``lease`` the import's owner, running again from ``rows_committed``."""
     p = _params(bulk, 4)

@@ -14,6 +14,9 @@ and the next scheduler to try takes over.
   releases it when the process exits. An in-memory database belongs to one process: its lock
   is always free.
 
+The same kind of lock, under another key, keeps the stream consumer of ``saxaul serve`` to
+one process per database (``job_lock(db, "stream")``, ``jobs.StreamConsumer``).
+
 Example: ``lock = job_lock(rt.db); if lock.acquire(): run the jobs``; ``lock.release()``.
 """
 
@@ -29,8 +32,10 @@ from sqlalchemy.exc import DBAPIError
 from saxaul.store.engine import bulk_uri, is_sqlite
 from saxaul.store.uow import Database
 
-ADVISORY_CLASS = 0x5A58
-"""First half of the advisory lock's key ("SX"); the second is a hash of the schema's name."""
+ADVISORY_CLASSES = {"jobs": 0x5A58, "stream": 0x5A59}
+"""First half of each advisory lock's key ("SX", "SY"); the second is a hash of the schema's
+name. One lock per purpose: the scheduled jobs and the stream consumer are held apart, often
+by different processes."""
 
 
 class JobLock(Protocol):
@@ -43,19 +48,21 @@ class JobLock(Protocol):
         """Give the lock up (nothing happens if it is not held)."""
 
 
-def job_lock(db: Database) -> JobLock:
-    """The lock of the database ``db`` opens."""
+def job_lock(db: Database, purpose: str = "jobs") -> JobLock:
+    """The lock of the database ``db`` opens for ``purpose`` (a key of ``ADVISORY_CLASSES``:
+    ``jobs``, the scheduled jobs; ``stream``, the server's stream consumer)."""
     if is_sqlite(db.url):
         path = bulk_uri(db.url)
-        return FileLock(None if path == ":memory:" else f"{path}.jobs-lock")
-    return AdvisoryLock(db.engine)
+        return FileLock(None if path == ":memory:" else f"{path}.{purpose}-lock")
+    return AdvisoryLock(db.engine, ADVISORY_CLASSES[purpose])
 
 
 class AdvisoryLock:
     """A PostgreSQL session advisory lock on a connection kept for as long as it is held."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cls: int = ADVISORY_CLASSES["jobs"]) -> None:
         self._engine = engine
+        self._cls = cls
         self._conn: Connection | None = None
 
     def acquire(self) -> bool:
@@ -70,7 +77,7 @@ class AdvisoryLock:
         try:
             held = conn.execute(
                 text("SELECT pg_try_advisory_lock(:cls, hashtext(current_schema()))"),
-                {"cls": ADVISORY_CLASS},
+                {"cls": self._cls},
             ).scalar()
         except DBAPIError:
             conn.invalidate()
@@ -89,7 +96,7 @@ class AdvisoryLock:
         try:
             self._conn.execute(
                 text("SELECT pg_advisory_unlock(:cls, hashtext(current_schema()))"),
-                {"cls": ADVISORY_CLASS},
+                {"cls": self._cls},
             )
             self._conn.close()
         except DBAPIError:

@@ -13,7 +13,10 @@ class QuarantinedRowOut(BaseModel):
     id: int = Field(description="Quarantine row id; pass the last one as `after_id` to page on.")
     import_id: int = Field(description="The import (file or HTTP request) the row came in.")
     import_name: str = Field(description="The import's name: a file name or `http:<hash>`.")
-    location: str = Field(description="How `line` counts: `line` (1-based) or `index` (0-based).")
+    location: str = Field(
+        description="How `line` counts: `line` (1-based), `index` (0-based), or `sequence` "
+        "(a stream message's sequence in its stream, named by the import `stream <name>`)."
+    )
     line: int = Field(description="Where the row was in its file or body.")
     code: str = Field(description="Stable snake_case reason code, e.g. `unknown_behaviour`.")
     field: str | None = Field(description="The column at fault, when one is.")
