@@ -61,14 +61,11 @@ def _scored_awards(out: Path) -> pl.DataFrame:
     return by_day.with_columns(pl.col("day").cast(pl.Int64)).sort(AWARD_KEY)
 
 
-def _score(rt: Runtime, archive: Path, out: Path, **options: object) -> ScoreSummary:
-    request = ScoreRequest(archive, None, None, out, "polars", store=rt.db.url)
-    request = ScoreRequest(**{**_fields(request), **options})  # type: ignore[arg-type]
-    return score_files(request, "", "")
-
-
-def _fields(request: ScoreRequest) -> dict[str, object]:
-    return {name: getattr(request, name) for name in ScoreRequest.__dataclass_fields__}
+def _score(rt: Runtime, archive: Path, out: Path, *, keys: bool = True) -> ScoreSummary:
+    """The archive scored with the Polars engine, its sealed columns opened with the store's
+    keys (``keys``) or with none."""
+    store = rt.db.url if keys else None
+    return score_files(ScoreRequest(archive, None, None, out, "polars", store=store), "", "")
 
 
 def _payment_free(rt: Runtime) -> list[str]:
@@ -91,7 +88,7 @@ def test_scoring_the_archive_gives_the_stores_awards_to_the_milligram(
     assert _scored_awards(tmp_path / "out").equals(stored)
     assert set(stored["behaviour"]) - set(_payment_free(runtime)), "some awards needed them"
     # without the store's keys the details are missing, and the rules that need them see so
-    keyless = _score(runtime, archive, tmp_path / "keyless", store=None)
+    keyless = _score(runtime, archive, tmp_path / "keyless", keys=False)
     assert keyless.sealed_unopened > 0
     assert keyless.credited_mg < summary.credited_mg
 

@@ -99,7 +99,7 @@ def unseal(
     ]
     struct = pl.Struct({name: types[name] for name in sealing.columns})
     opened = _scatter(joined.height, todo, plain, pl.String()).str.json_decode(struct)
-    unopened = joined[sealing.into].is_not_null().sum() - todo.height
+    unopened = int(joined[sealing.into].is_not_null().sum()) - todo.height
     return Unsealed(joined.with_columns(opened.struct.unnest()).select(list(types)), unopened)
 
 
