@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
+from saxaul.scoring_jobs.spark import SparkRunner, spark_missing
 from saxaul.services.runtime import Runtime
 
 os.environ.setdefault(
@@ -121,3 +122,14 @@ def runtime(database_url: str, clock: FakeClock) -> Iterator[Runtime]:
     rt = bootstrap(Settings(database_url=database_url, chunk_rows=1_000), clock=clock)
     yield rt
     rt.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[SparkRunner]:
+    """One local Spark (``local[2]``, 4 partitions) for every Spark test of the run."""
+    missing = spark_missing()
+    if missing is not None:
+        unavailable(missing)
+    runner = SparkRunner("local[2]", partitions=4)
+    yield runner
+    runner.stop()

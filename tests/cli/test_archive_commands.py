@@ -56,3 +56,26 @@ def test_report_refuses_a_directory_that_is_not_an_archive(tmp_path: Path) -> No
 
     assert result.exit_code == 2
     assert "invalid_archive" in result.output
+
+
+def test_score_rescoring_an_archive_opens_its_payments_with_the_configured_store(
+    tmp_path: Path,
+) -> None:
+    shipped = methodology.active_programme("", "")
+    scored = BehaviourTable.from_packs(shipped.packs, dict(shipped.choices)).behaviour_ids
+    files = write_scenario(tmp_path / "d", users=30, events=300, days=2, seed=6, behaviours=scored)
+    assert runner.invoke(app, ["import", *map(str, files)]).exit_code == 0
+    archive = tmp_path / "archive"
+    assert runner.invoke(app, ["archive", "export", "--out", str(archive)]).exit_code == 0
+
+    result = runner.invoke(
+        app, ["score", "--events", str(archive), "--out", str(tmp_path / "o"), "--json"]
+    )
+
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["sealed_unopened"] == 0 and summary["awards"] > 0
+    plain = runner.invoke(
+        app, ["score", "--events", str(archive / "events"), "--out", str(tmp_path / "p")]
+    )
+    assert plain.exit_code == 2 and "--participants" in plain.output

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 
+from saxaul.domain.errors import InputRejected
 from saxaul.services.archive import export_archive
 from saxaul.services.impact import impact_report
 from saxaul.services.runtime import Runtime
@@ -88,3 +90,18 @@ def test_re_export_replaces_only_the_months_it_writes(
     assert not list(archive.glob(".staging-*"))
     fresh = export_archive(runtime, tmp_path / "fresh")
     assert fresh["files"] == second["files"]
+
+
+def test_an_export_into_an_archive_of_another_format_is_refused(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """Months it would not write again would keep the old format under a new manifest."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "manifest.json").write_text(json.dumps({"format_version": 2}))
+
+    with pytest.raises(InputRejected, match="format 2, not 3") as refused:
+        export_archive(runtime, archive)
+
+    assert refused.value.code == "invalid_archive"
+    assert not (archive / "events").exists()

@@ -1,13 +1,13 @@
 """``saxaul score``: the Polars and Spark engines give the same outputs to the milligram.
 
-The Spark tests start one local Spark (``local[2]``, 4 partitions, no UI) shared by the module;
-they skip when pyspark or Java is absent, and fail so under ``CI=true``.
+The Spark tests share one local Spark (``local[2]``, 4 partitions, no UI: the ``spark``
+fixture of ``tests/conftest.py``); they skip when pyspark or Java is absent, and fail so under
+``CI=true``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -21,10 +21,9 @@ from saxaul.scoring.restate import restate
 from saxaul.scoring.table import BehaviourTable
 from saxaul.scoring_jobs.inputs import read_events, read_participants
 from saxaul.scoring_jobs.partition import OUTPUTS, RESTATEMENT, kernel_events
-from saxaul.scoring_jobs.spark import SparkRunner, spark_missing
+from saxaul.scoring_jobs.spark import SparkRunner
 from saxaul.services.file_scoring import ScoreRequest, restate_files, score_files
 from saxaul.services.methodology import active_programme, resolve_pack
-from tests.conftest import unavailable
 from tests.unit.scoring_files_world import world_events, write_world
 
 KEYS = {
@@ -56,16 +55,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return write_world(tmp_path_factory.mktemp("world"))
 
 
-@pytest.fixture(scope="module")
-def spark() -> Iterator[SparkRunner]:
-    missing = spark_missing()
-    if missing is not None:
-        unavailable(missing)
-    runner = SparkRunner("local[2]", partitions=4)
-    yield runner
-    runner.stop()
-
-
 def test_the_world_reaches_every_rule(world: tuple[Path, Path], tmp_path: Path) -> None:
     """The shared event set is worth comparing: caps, claims, consent and both zones bite."""
     events, participants = world
@@ -84,25 +73,24 @@ def test_the_world_reaches_every_rule(world: tuple[Path, Path], tmp_path: Path) 
     assert "uk_rail_km" in set(_output(tmp_path, "awards")["behaviour"])  # Europe/London
 
 
-def test_the_archive_layout_reads_like_plain_files(
+def test_an_archive_of_format_2_is_refused_by_name(
     world: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    events, participants = world
+    """Format 2 archived events without what scoring reads: the refusal says to re-export."""
+    _, participants = world
     archive = tmp_path / "archive"
-    frame = world_events().select(
-        pl.exclude("occurred_at"),
-        occurred_at_us=pl.col("occurred_at").dt.epoch("us"),
-        month=pl.col("occurred_at").dt.strftime("%Y-%m"),
-    )
-    for (month,), part in frame.partition_by("month", as_dict=True, include_key=False).items():
-        folder = archive / "events" / f"month={month}"
-        folder.mkdir(parents=True)
-        part.write_parquet(folder / "part-00000.parquet")
-    (archive / "manifest.json").write_text(json.dumps({"format_version": 2}))
-    score_files(ScoreRequest(events, participants, None, tmp_path / "a", "polars"), "", "")
-    score_files(ScoreRequest(archive, participants, None, tmp_path / "b", "polars"), "", "")
-    for name in OUTPUTS:
-        assert _output(tmp_path / "a", name).equals(_output(tmp_path / "b", name))
+    folder = archive / "events" / "month=2026-02"
+    folder.mkdir(parents=True)
+    world_events().drop("quantity").write_parquet(folder / "part-00000.parquet")
+    manifest = {"format_version": 2, "files": {}, "pipeline": {}}
+    (archive / "manifest.json").write_text(json.dumps(manifest))
+    request = ScoreRequest(archive, participants, None, tmp_path / "out", "polars")
+    with pytest.raises(InputRejected, match=r"format 2.*archive export") as refused:
+        score_files(request, "", "")
+    assert refused.value.code == "invalid_archive"
+    plain = ScoreRequest(folder, None, None, tmp_path / "out", "polars")
+    with pytest.raises(InputRejected, match="--participants"):
+        score_files(plain, "", "")
 
 
 def test_bad_inputs_are_refused_by_name(world: tuple[Path, Path], tmp_path: Path) -> None:
@@ -147,7 +135,9 @@ def test_the_command_scores_and_restates(world: tuple[Path, Path], tmp_path: Pat
         app, ["score", *common, "--out", str(tmp_path / "r"), "--restate", _candidate(tmp_path)]
     )
     assert restated.exit_code == 0, restated.output
-    walking = [line for line in json.loads(restated.stdout) if line["behaviour"] == "walking"]
+    answer = json.loads(restated.stdout)
+    assert answer["sealed_unopened"] == 0
+    walking = [line for line in answer["lines"] if line["behaviour"] == "walking"]
     assert walking and all(line["candidate_mg"] <= line["current_mg"] for line in walking)
     assert sum(line["current_mg"] - line["candidate_mg"] for line in walking) > 0
 
@@ -160,7 +150,7 @@ def test_restatement_by_month_adds_up_to_the_rescore_rule(
     candidate = _candidate(tmp_path)
     lines = restate_files(
         ScoreRequest(events, participants, None, tmp_path, "polars"), candidate, "", ""
-    )
+    ).lines
     assert lines.select(pl.col("month").n_unique()).item() >= 2
     shipped = active_programme("", "")
     pack = resolve_pack(candidate)
@@ -202,9 +192,9 @@ def test_spark_restates_exactly_as_polars(
     candidate = _candidate(tmp_path)
     local = restate_files(
         ScoreRequest(events, participants, None, tmp_path / "p", "polars"), candidate, "", ""
-    )
+    ).lines
     request = ScoreRequest(events, participants, None, tmp_path / "s", "spark", partitions=4)
-    on_spark = restate_files(request, candidate, "", "", runner=spark)
+    on_spark = restate_files(request, candidate, "", "", runner=spark).lines
     assert on_spark.equals(local)
     assert _output(tmp_path / "s", RESTATEMENT).equals(local)
 

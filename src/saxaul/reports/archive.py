@@ -4,12 +4,13 @@ Why: an archive of past months can be kept (and the report recomputed from it) w
 store that produced it; the report reads it with ``pl.scan_parquet`` and the streaming engine,
 through the same rules as the store (``reports.impact``), so both give the same document.
 
-Layout (``FORMAT_VERSION`` 2)::
+Layout (``FORMAT_VERSION`` 3)::
 
     DIR/manifest.json                                   format, zone, rows, sha256 per file,
                                                         the liability pipeline's snapshot
     DIR/awards/month=YYYY-MM/part-NNNNN.parquet         by the award's local day
-    DIR/events/month=YYYY-MM/part-NNNNN.parquet         by the event's local day
+    DIR/events/month=YYYY-MM/part-NNNNN.parquet         by the event's local day (payment
+                                                        details sealed)
     DIR/transfers/month=YYYY-MM/part-NNNNN.parquet      by the transfer's local month (zone)
     DIR/participants/part-NNNNN.parquet                 whole (demographics sealed)
     DIR/trees/part-NNNNN.parquet                        whole
@@ -21,10 +22,19 @@ key order, so memory holds one chunk and the same store writes the same bytes. R
 replaces the months it writes (staged beside them, then swapped in) and keeps the others; the
 manifest is written last.
 
-Why the participants' demographics are sealed (format 2): an archive is copied beyond any
-erasure's reach, so each participant's are encrypted with their own key, kept only in the
-store; erasing them deletes the key (``reports.personal_seal``). ``ArchiveInputs`` opens them
-with the store's keys; a participant without one reads as demographics unknown.
+Why the archive can be rescored (format 3): old event partitions of the store are archived and
+then dropped, so the archive is the only copy of those events; it keeps what the scoring kernel
+reads (``quantity``, the stored ``credited_mg``, the payment details) and the participants'
+consent (``consent_scopes``, ``consent_at_us``, ``withdrawn_at_us``), so ``saxaul score
+--events DIR`` restates years of events exactly. Format 2 archives (report columns only) are
+still read by the report; scoring refuses them (re-export from a store that holds the events).
+
+Why personal columns are sealed: an archive is copied beyond any erasure's reach, so each
+participant's demographics, and each event's payment details and free attributes, are encrypted
+with the participant's own key, kept only in the store; erasing them deletes the key
+(``reports.personal_seal``). ``ArchiveInputs`` opens them with the store's keys; without one
+they read as unknown. Retention already nulls the payment details of events older than
+``SAXAUL_RAW_EVENT_RETENTION_DAYS`` in the store, so most archived events have none to seal.
 
 Example: ``export(bulk, Path("var/archive"), before=Cutoff(739921, 1_766_000_000_000_000),
 zone="Asia/Shanghai", chunk_rows=500_000, pipeline=…)`` → the manifest as written.
@@ -44,11 +54,23 @@ import polars as pl
 
 from saxaul.domain.errors import InputRejected
 from saxaul.reports.impact import REPORTED_KINDS
-from saxaul.reports.personal_seal import PERSONAL, SEALED, seal, unseal
+from saxaul.reports.personal_seal import (
+    DEMOGRAPHICS,
+    KEY,
+    PAYMENT,
+    Sealing,
+    Unsealed,
+    seal,
+    unseal,
+)
 from saxaul.store.bulk import BulkConnection
 from saxaul.store.report_reads import INPUTS, InputName, Range, read, schema
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+READABLE = (2, 3)
+"""The formats the report reads: format 2 lacks only what rescoring needs."""
+RESCORABLE = 3
+"""The first format whose events can be scored again."""
 MANIFEST = "manifest.json"
 PARTITIONED: dict[InputName, str] = {"awards": "day", "events": "day", "transfers": "at_us"}
 """Append-only inputs, by the column whose local month partitions them."""
@@ -56,6 +78,8 @@ UNIX_EPOCH_ORDINAL = 719_163
 """``datetime.date(1970, 1, 1).toordinal()``: a day ordinal minus this is a Polars date."""
 KeyLookup = Callable[[pl.Series], pl.DataFrame]
 """The store's data keys (``user_id``, ``data_key`` as hex) of some user ids; absent: no key."""
+SEALED: dict[InputName, Sealing] = {"participants": DEMOGRAPHICS, "events": PAYMENT}
+"""The inputs with personal columns, archived only sealed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +102,7 @@ def export(
 ) -> dict[str, Any]:
     """Write every input to ``out`` (see the module) and return the new manifest."""
     out.mkdir(parents=True, exist_ok=True)
-    old = _read_manifest(out) if (out / MANIFEST).exists() else None
+    old = _read_manifest(out, (FORMAT_VERSION,)) if (out / MANIFEST).exists() else None
     files: dict[str, dict[str, Any]] = dict(old["files"]) if old else {}
     for name in INPUTS:
         column = PARTITIONED.get(name)
@@ -92,10 +116,11 @@ def export(
             chunk_rows,
             kinds=REPORTED_KINDS if name == "transfers" else (),
             ordered=True,
-            keyed=name == "participants",
+            archived=True,
         )
-        if name == "participants":
-            chunks = map(seal, chunks)
+        sealing = SEALED.get(name)
+        if sealing is not None:
+            chunks = (seal(chunk, sealing) for chunk in chunks)
         month = None if column is None else _month(column, zone)
         replaced, written = _write(out, name, chunks, month)
         files = {p: f for p, f in files.items() if not p.startswith(replaced)} | written
@@ -185,16 +210,22 @@ def _table_summary(name: InputName, files: dict[str, dict[str, Any]]) -> dict[st
     return summary
 
 
-def _read_manifest(root: Path) -> dict[str, Any]:
+def _read_manifest(root: Path, formats: Sequence[int] = READABLE) -> dict[str, Any]:
+    """The manifest at ``root``; refused if unreadable or of a format not in ``formats``
+    (exporting into an archive of another format would mix formats: months it does not write
+    again would keep the old one)."""
     try:
         manifest: dict[str, Any] = json.loads((root / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise InputRejected(
             f"no readable archive manifest in {root}", code="invalid_archive"
         ) from exc
-    if manifest.get("format_version") != FORMAT_VERSION:
+    found = manifest.get("format_version")
+    if found not in formats:
+        wanted = " or ".join(map(str, formats))
         raise InputRejected(
-            f"archive format {manifest.get('format_version')!r} is not {FORMAT_VERSION}",
+            f"archive {root} is format {found!r}, not {wanted}: export format "
+            f"{FORMAT_VERSION} into a new directory (saxaul archive export --out NEW)",
             code="invalid_archive",
         )
     return manifest
@@ -209,29 +240,34 @@ class ArchiveInputs:
     pipeline: dict[str, Any]
     keys: KeyLookup | None = None
     """Where the participants' data keys come from (the store); ``None``: nowhere, so every
-    participant's demographics read as unknown."""
+    participant's personal columns read as unknown."""
+    format_version: int = FORMAT_VERSION
 
     @classmethod
     def open(cls, root: Path, keys: KeyLookup | None = None) -> ArchiveInputs:
-        """The archive at ``root``, its demographics opened with ``keys``; refused if it has
-        no manifest of this format."""
+        """The archive at ``root``, its personal columns opened with ``keys``; refused if it
+        has no manifest of a readable format."""
         manifest = _read_manifest(root)
         files: dict[str, list[Path]] = {name: [] for name in INPUTS}
         for path in manifest["files"]:
             files[path.split("/")[0]].append(root / path)
-        return cls(root, files, manifest["pipeline"], keys)
+        return cls(root, files, manifest["pipeline"], keys, manifest["format_version"])
 
     def frames(
         self, name: InputName, where: Range | None, kinds: Sequence[str] = ()
     ) -> Iterator[pl.LazyFrame]:
         paths = self.files[name]
+        types = schema(name)
         if not paths:
-            yield pl.LazyFrame(schema=schema(name))
+            yield pl.LazyFrame(schema=types)
             return
         if name == "participants":
             yield from self._participants(paths, where)
             return
-        frame = pl.scan_parquet(list(paths), hive_partitioning=False, schema=schema(name))
+        # the report's columns only: a format 3 archive holds more (what rescoring reads)
+        frame = pl.scan_parquet(list(paths), hive_partitioning=False).select(
+            pl.col(n).cast(t) for n, t in types.items()
+        )
         if where is not None:
             frame = frame.filter(where.holds())
         if kinds:
@@ -242,16 +278,39 @@ class ArchiveInputs:
         """Each part file's participants with their demographics opened (one part in memory)."""
         types = schema("participants")
         for path in paths:
-            part = pl.read_parquet(path, hive_partitioning=False, schema=archived_schema())
-            keys = self.keys(part["user_id"]) if self.keys else _NO_KEYS
-            frame = unseal(part, keys, types).lazy()
+            part = pl.read_parquet(path, hive_partitioning=False)
+            frame = self._unseal(part, types, DEMOGRAPHICS).frame.lazy()
             yield frame if where is None else frame.filter(where.holds())
 
+    def payments(self) -> Unsealed:
+        """The events whose payment details were sealed: ``dedupe_key`` and the details opened
+        (null where no key opens them: erased, or no store), and how many did not open.
 
-def archived_schema() -> dict[str, pl.DataType]:
-    """The participants' columns as archived: ``PERSONAL`` replaced by ``SEALED``."""
-    kept = {n: t for n, t in schema("participants").items() if n not in PERSONAL}
-    return kept | {SEALED: pl.Binary()}
+        Only those rows are read into memory; retention leaves most archived events without
+        details."""
+        types = {"dedupe_key": pl.Int64(), "user_id": pl.String()} | {
+            n: t for n, t in schema("events", archived=True).items() if n in PAYMENT.columns
+        }
+        parts = []
+        unopened = 0
+        for path in self.files["events"]:
+            sealed = (
+                pl.scan_parquet(path, hive_partitioning=False)
+                .select("dedupe_key", "user_id", PAYMENT.into)
+                .filter(pl.col(PAYMENT.into).is_not_null())
+                .collect()
+            )
+            opened = self._unseal(sealed, types, PAYMENT)
+            parts.append(opened.frame)
+            unopened += opened.unopened
+        frame = pl.concat(parts) if parts else pl.DataFrame(schema=types)
+        return Unsealed(frame.drop("user_id"), unopened)
+
+    def _unseal(
+        self, part: pl.DataFrame, types: dict[str, pl.DataType], sealing: Sealing
+    ) -> Unsealed:
+        keys = self.keys(part["user_id"]) if self.keys and part.height else _NO_KEYS
+        return unseal(part, keys, types, sealing)
 
 
-_NO_KEYS = pl.DataFrame(schema={"user_id": pl.String, "data_key": pl.String})
+_NO_KEYS = pl.DataFrame(schema={"user_id": pl.String, KEY: pl.String})

@@ -7,6 +7,10 @@ archive's ``dedupe_key`` and ``occurred_at_us`` serve as ``row`` and the instant
 ``EVENT_COLUMNS``. Both engines read the same columns into the same wire shape (``WIRE``):
 the instant as integer microseconds, so no engine converts it through a session time zone.
 
+An archive's events hold their payment details sealed (column ``payment``, read by no engine):
+the caller opens them (``services.file_scoring``, with the store's keys) and hands them over
+as ``PAID`` rows, which both engines put in place of the missing columns (``with_paid``).
+
 Example: a directory with ``dedupe_key, user_id, behaviour, occurred_at (timestamp),
 quantity`` → wire columns ``row ← dedupe_key``, ``occurred_at_us ← occurred_at``, and
 ``amount_minor``, ``attributes``, ``credited_mg`` all null.
@@ -21,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from saxaul.domain.errors import InputRejected
+from saxaul.domain.participants import ConsentScope
 from saxaul.scoring.table import PARTICIPANTS_SCHEMA, USAGE_SCHEMA
 
 ARCHIVE_MANIFEST = "manifest.json"
@@ -54,6 +59,29 @@ INSTANT_SOURCE = "occurred_at"
 """The one source that is a timestamp, converted to microseconds on reading."""
 
 WIRE: dict[str, pl.DataType] = {c.name: c.dtype for c in EVENT_COLUMNS}
+
+PAID: dict[str, pl.DataType] = {
+    "row": pl.Int64(),
+    "amount_minor": pl.Int64(),
+    "attributes": pl.String(),
+}
+"""Payment details opened outside the engine, by event ``row``: they fill the events' own
+(absent, so null) columns."""
+PAID_SUFFIX = "__paid"
+
+
+def with_paid(wire: pl.DataFrame, paid: pl.DataFrame | None) -> pl.DataFrame:
+    """Wire-shaped events with ``paid``'s details where their own are null (the Polars
+    engine's join; ``spark`` does the same in Spark)."""
+    if paid is None or paid.is_empty():
+        return wire
+    joined = wire.join(paid, on="row", how="left", suffix=PAID_SUFFIX)
+    return joined.select(
+        pl.coalesce(name, f"{name}{PAID_SUFFIX}").alias(name)
+        if name in PAID and name != "row"
+        else pl.col(name)
+        for name in WIRE
+    )
 
 
 def event_sources(columns: Iterable[str]) -> dict[str, str | None]:
@@ -136,10 +164,15 @@ def _instant(frame: pl.DataFrame, name: str, required: bool) -> pl.Expr:
 
 def read_participants(path: Path) -> pl.DataFrame:
     """Participants holding the scoring scope: ``user_id``, ``consent_at``, ``withdrawn_at``
-    (each instant a timestamp or ``…_us`` microseconds), one row per user."""
+    (each instant a timestamp or ``…_us`` microseconds), one row per user; with a
+    ``consent_scopes`` column (an archive's participants), only rows whose scopes hold
+    ``scoring``, as the store scores."""
     frame = _read_frame(path, "participants")
     if "user_id" not in frame.columns:
         raise InputRejected("the participants have no column user_id", code="invalid_participants")
+    if "consent_scopes" in frame.columns:
+        scopes = pl.col("consent_scopes").str.split(";")
+        frame = frame.filter(scopes.list.contains(pl.lit(ConsentScope.SCORING.value)))
     participants = frame.select(
         pl.col("user_id").cast(pl.String),
         _instant(frame, "consent_at", True),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from saxaul.scoring_jobs.inputs import read_events, repeated_rows
+from saxaul.scoring_jobs.inputs import read_events, repeated_rows, with_paid
 from saxaul.scoring_jobs.partition import (
     OUTPUTS,
     RESTATEMENT,
@@ -24,9 +24,10 @@ from saxaul.scoring_jobs.partition import (
 )
 
 
-def _events(path: Path, behaviours: frozenset[str]) -> pl.DataFrame:
-    """Kernel-shaped events of the given behaviours; refused if a ``row`` repeats."""
-    wire = read_events(path)
+def _events(path: Path, behaviours: frozenset[str], paid: pl.DataFrame | None) -> pl.DataFrame:
+    """Kernel-shaped events of the given behaviours (with ``paid``'s details, ``PAID``);
+    refused if a ``row`` repeats."""
+    wire = with_paid(read_events(path), paid)
     repeated = wire.filter(pl.col("row").is_duplicated())["row"].unique().sort()
     if repeated.len():
         raise repeated_rows(repeated.head(3).to_list())
@@ -41,15 +42,17 @@ def write_output(out: Path, name: str, frame: pl.DataFrame) -> None:
     frame.write_parquet(folder / "part-00000.parquet", compression="zstd")
 
 
-def score_local(events: Path, job: ScoringJob, out: Path) -> None:
+def score_local(events: Path, job: ScoringJob, out: Path, paid: pl.DataFrame | None = None) -> None:
     """Score the events under ``events`` and write every output under ``out``."""
-    result = score_events(_events(events, job.table.behaviour_ids), job)
+    result = score_events(_events(events, job.table.behaviour_ids, paid), job)
     for name in OUTPUTS:
         write_output(out, name, getattr(result, name))
 
 
-def restate_local(events: Path, job: RestatementJob, out: Path) -> pl.DataFrame:
+def restate_local(
+    events: Path, job: RestatementJob, out: Path, paid: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Restate the events under ``events`` per (behaviour, month); written and returned."""
-    lines = restate_events(_events(events, job.candidate.behaviour_ids), job)
+    lines = restate_events(_events(events, job.candidate.behaviour_ids, paid), job)
     write_output(out, RESTATEMENT, lines)
     return lines

@@ -30,6 +30,8 @@ from saxaul.domain.errors import InputRejected
 from saxaul.scoring.restate import RESTATE_SCHEMA
 from saxaul.scoring_jobs.inputs import (
     INSTANT_SOURCE,
+    PAID,
+    PAID_SUFFIX,
     WIRE,
     event_sources,
     events_root,
@@ -43,6 +45,7 @@ from saxaul.scoring_jobs.partition import (
     STACKED,
     RestatementJob,
     ScoringJob,
+    arrow_schema,
     restate_partition,
     score_partition,
 )
@@ -113,9 +116,11 @@ class SparkRunner:
         """Stop the session (and its JVM's jobs)."""
         self.session.stop()
 
-    def _events(self, path: Path, behaviours: frozenset[str]) -> DataFrame:
-        """Wire-shaped events of ``behaviours``, hashed by user into ``partitions`` partitions;
-        refused if a ``row`` repeats."""
+    def _events(
+        self, path: Path, behaviours: frozenset[str], paid: pl.DataFrame | None
+    ) -> DataFrame:
+        """Wire-shaped events of ``behaviours`` (with ``paid``'s details, ``PAID``), hashed by
+        user into ``partitions`` partitions; refused if a ``row`` repeats."""
         from pyspark.sql import functions as sf
 
         frame = self.session.read.parquet(str(events_root(path)))
@@ -134,9 +139,35 @@ class SparkRunner:
         if repeated:
             raise repeated_rows(sorted(r["row"] for r in repeated))
         known = wire.filter(sf.col("behaviour").isin(sorted(behaviours)))
-        return known.repartition(self.partitions, "user_id")
+        return self._with_paid(known, paid).repartition(self.partitions, "user_id")
 
-    def score(self, events: Path, job: ScoringJob, out: Path) -> None:
+    def _with_paid(self, wire: DataFrame, paid: pl.DataFrame | None) -> DataFrame:
+        """``inputs.with_paid`` in Spark: the details were opened on the driver, and only
+        they (the rows that had any) are joined; executors never see a key."""
+        from pyspark.sql import functions as sf
+
+        if paid is None or paid.is_empty():
+            return wire
+        renamed = paid.select(
+            pl.col(n).cast(t).alias(n if n == "row" else f"{n}{PAID_SUFFIX}")
+            for n, t in PAID.items()
+        )
+        details = self.session.createDataFrame(
+            renamed.to_arrow().cast(arrow_schema(dict(renamed.schema)))
+        )
+        joined = wire.join(details, on="row", how="left")
+        return joined.select(
+            *(
+                sf.coalesce(sf.col(n), sf.col(f"{n}{PAID_SUFFIX}")).alias(n)
+                if n in PAID and n != "row"
+                else sf.col(n)
+                for n in WIRE
+            )
+        )
+
+    def score(
+        self, events: Path, job: ScoringJob, out: Path, paid: pl.DataFrame | None = None
+    ) -> None:
         """Score the events under ``events`` and write every output under ``out``."""
         from pyspark import StorageLevel
         from pyspark.sql import functions as sf
@@ -146,7 +177,7 @@ class SparkRunner:
         def task(batches: Any) -> Any:
             return score_partition(batches, shipped.value)
 
-        stacked = self._events(events, job.table.behaviour_ids).mapInArrow(task, ddl(STACKED))
+        stacked = self._events(events, job.table.behaviour_ids, paid).mapInArrow(task, ddl(STACKED))
         stacked = stacked.persist(StorageLevel.MEMORY_AND_DISK)
         try:
             for name, schema in OUTPUTS.items():
@@ -157,7 +188,9 @@ class SparkRunner:
             stacked.unpersist()
             shipped.unpersist()
 
-    def restate(self, events: Path, job: RestatementJob, out: Path) -> pl.DataFrame:
+    def restate(
+        self, events: Path, job: RestatementJob, out: Path, paid: pl.DataFrame | None = None
+    ) -> pl.DataFrame:
         """Restate the events under ``events`` per (behaviour, month); written and returned."""
         from pyspark.sql import functions as sf
 
@@ -167,7 +200,7 @@ class SparkRunner:
             return restate_partition(batches, shipped.value)
 
         keys = ["behaviour", "month"]
-        partial = self._events(events, job.candidate.behaviour_ids).mapInArrow(
+        partial = self._events(events, job.candidate.behaviour_ids, paid).mapInArrow(
             task, ddl(RESTATE_SCHEMA)
         )
         sums = [sf.sum(c).cast("bigint").alias(c) for c in RESTATE_SCHEMA if c not in keys]

@@ -3,9 +3,10 @@
 Why a service: the export reads the store in one snapshot (so the archive's tables add up) and
 takes the liability pipeline's present state with it, which the report shows and which has no
 history to archive (``services.impact.pipeline_snapshot``). First it gives every participant
-without one a data key, which seals their demographics in the archive (``reports.personal_seal``:
-erasure deletes the key, and every copy of the archive forgets them). The format is
-``reports.archive``'s; ``saxaul report --archive DIR`` reads it back.
+without one a data key, which seals their demographics and their events' payment details in
+the archive (``reports.personal_seal``: erasure deletes the key, and every copy of the archive
+forgets them). The format is ``reports.archive``'s; ``saxaul report --archive DIR`` reads it
+back, and ``saxaul score --events DIR`` rescores its events (``services.file_scoring``).
 
 Example: ``export_archive(rt, Path("var/archive"), dt.date(2026, 12, 1))`` → the manifest:
 awards, events and transfers before 1 December (local), participants and trees whole.

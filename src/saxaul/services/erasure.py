@@ -4,7 +4,8 @@ in one transaction, with the pseudonym kept for sums.
 What goes (``store.erasure_repo.erase``): demographics, the password hash, sessions, stored
 idempotency answers, covers, tree memberships, friendships (the social graph), statements
 imported from another instance, the archive data key (which makes every archived copy of their
-demographics unreadable: crypto-shredding, ``reports.personal_seal``), consent (scopes and
+demographics and events' payment details unreadable: crypto-shredding,
+``reports.personal_seal``), consent (scopes and
 time; the withdrawal is set to the erasure, so nothing of theirs is scored or reported again),
 quarantined rows that name them (redacted) and the payment details of their events.
 

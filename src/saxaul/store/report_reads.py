@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.engine import Dialect, make_url
 
 from saxaul.store.bulk import BulkConnection, polars_type
+from saxaul.store.erasure_repo import PAYMENT_COLUMNS
 from saxaul.store.tables import (
     awards,
     demographics,
@@ -94,9 +95,19 @@ _KEYS: dict[InputName, ColumnElement[Any]] = {
 }
 
 
-KEYED = (personal_keys.c.data_key,)
-"""What a ``keyed`` read of the participants adds: each one's archive data key (NULL: none, or
-erased), for the archive export to seal their demographics with (``reports.personal_seal``)."""
+ARCHIVED: dict[InputName, tuple[ColumnElement[Any], ...]] = {
+    "participants": (participants.c.consent_at_us, personal_keys.c.data_key),
+    "events": (
+        events.c.quantity,
+        events.c.credited_mg,
+        *(events.c[name] for name in PAYMENT_COLUMNS),
+        personal_keys.c.data_key,
+    ),
+}
+"""What an ``archived`` read adds to the report's columns: what rescoring the events needs
+(consent, quantity, the stored credit, the payment details) and each participant's archive data
+key (NULL: none, or erased), which the export seals the personal columns with
+(``reports.personal_seal``) and then drops."""
 
 _DIALECTS: dict[str, Dialect] = {
     name: make_url(f"{name}://").get_dialect()() for name in ("sqlite", "postgresql")
@@ -119,10 +130,10 @@ class Range:
         )
 
 
-def schema(name: InputName, *, keyed: bool = False) -> dict[str, pl.DataType]:
+def schema(name: InputName, *, archived: bool = False) -> dict[str, pl.DataType]:
     """The Polars types of an input's columns (from the table definitions: SQLite's driver
     guesses a type per batch, and a batch of NULLs has none)."""
-    columns = (*_COLUMNS[name], *(KEYED if keyed else ()))
+    columns = _columns(name, archived)
     return {c.name: polars_type(c.type)() for c in columns}
 
 
@@ -134,17 +145,17 @@ def read(
     *,
     kinds: Sequence[str] = (),
     ordered: bool = False,
-    keyed: bool = False,
+    archived: bool = False,
 ) -> Iterator[pl.DataFrame]:
     """The rows of input ``name`` within ``where`` as frames of at most ``chunk_rows`` rows
     (``None``: one frame). ``kinds`` limits the transfers to those kinds; ``ordered`` sorts by
-    the input's key, so that an export of the same rows writes the same bytes; ``keyed`` (the
-    participants only) adds each one's data key (``KEYED``).
+    the input's key, so that an export of the same rows writes the same bytes; ``archived`` adds
+    the columns only the archive keeps (``ARCHIVED``).
 
     At least one frame is yielded, empty if no row matches, so a caller always has the schema.
     """
-    sql = _compile(bulk, _query(name, where, kinds, ordered, keyed))
-    types = schema(name, keyed=keyed)
+    sql = _compile(bulk, _query(name, where, kinds, ordered, archived))
+    types = schema(name, archived=archived)
     empty = True
     for batch in bulk.batches(sql, chunk_rows):
         frame = pl.from_arrow(batch)
@@ -155,21 +166,30 @@ def read(
         yield pl.DataFrame(schema=types)
 
 
+def _columns(name: InputName, archived: bool) -> tuple[ColumnElement[Any], ...]:
+    return (*_COLUMNS[name], *(ARCHIVED.get(name, ()) if archived else ()))
+
+
 def _query(
-    name: InputName, where: Range | None, kinds: Sequence[str], ordered: bool, keyed: bool
+    name: InputName, where: Range | None, kinds: Sequence[str], ordered: bool, archived: bool
 ) -> Select[Any]:
-    query = select(*_COLUMNS[name], *(KEYED if keyed else ()))
+    query = select(*_columns(name, archived))
     if name == "participants":
         joined = participants.outerjoin(
             demographics, demographics.c.user_id == participants.c.user_id
         )
-        if keyed:
+        if archived:
             joined = joined.outerjoin(
                 personal_keys,
                 (personal_keys.c.user_id == participants.c.user_id)
                 & participants.c.erased_at_us.is_(None),
             )
         query = query.select_from(joined)
+    elif name == "events" and archived:
+        # erasure deletes the key and nulls the payment details: either way nothing is sealed
+        query = query.select_from(
+            events.outerjoin(personal_keys, personal_keys.c.user_id == events.c.user_id)
+        )
     columns = {c.name: c for c in _COLUMNS[name]}
     if where is not None:
         column = columns[where.column]

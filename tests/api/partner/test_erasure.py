@@ -138,6 +138,13 @@ def _archive_text(rt: Runtime, root: Path) -> tuple[str, pl.DataFrame]:
     return raw, people
 
 
+def _archived_merchants(rt: Runtime, root: Path) -> list[str | None]:
+    """The merchant categories of the archived events whose payment details were sealed."""
+    with rt.db.bulk(lookups=True) as bulk:
+        keys = ArchiveInputs.open(root, lambda ids: personal_keys_repo.keys_of(bulk, ids))
+        return list(keys.payments().frame["merchant_category"])
+
+
 @BOTH_STORES
 def test_after_erasure_no_personal_value_is_readable_anywhere_and_the_ledger_is_unchanged(
     rt: Runtime, client: TestClient, ngo_a: Caller, clock: FakeClock, tmp_path: Path
@@ -163,8 +170,9 @@ def test_after_erasure_no_personal_value_is_readable_anywhere_and_the_ledger_is_
     archive = tmp_path / "archive"
     export_archive(rt, archive)
     raw, people = _archive_text(rt, archive)
-    assert PROVINCE not in raw, "the archive holds demographics only sealed"
+    assert [s for s in (PROVINCE, MERCHANT, MEMO) if s in raw] == [], "held only sealed"
     assert people.filter(pl.col("user_id") == "u1")["province"].to_list() == [PROVINCE]
+    assert _archived_merchants(rt, archive) == [MERCHANT, MERCHANT]
     before = _ledger(rt)
     secrets = (PROVINCE, MERCHANT, MEMO, password_hash)
     assert all(s in _every_text(rt) for s in secrets), "the world holds what erasure must remove"
@@ -177,6 +185,7 @@ def test_after_erasure_no_personal_value_is_readable_anywhere_and_the_ledger_is_
     assert [s for s in secrets if s in stored] == []
     raw, people = _archive_text(rt, archive)
     assert PROVINCE not in raw
+    assert _archived_merchants(rt, archive) == [None, None], "u1's payments no longer open"
     u1 = people.filter(pl.col("user_id") == "u1").select("gender", "birth_year", "province")
     assert u1.row(0) == (None, None, None), "every archived copy is unreadable for u1"
     u2 = people.filter(pl.col("user_id") == "u2").select("gender", "province")
