@@ -33,6 +33,8 @@ from sqlalchemy import BigInteger, Column, MetaData, Table, Text, bindparam, tex
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.errors import Conflict
+from saxaul.store.driver import Sql
+from saxaul.store.report_reads import InputName
 from saxaul.store.uow import UnitOfWork, WriteUnitOfWork
 
 postgres_metadata = MetaData()
@@ -81,7 +83,7 @@ class Spec:
 
     table: str
     column: str
-    archived_as: str
+    archived_as: InputName
 
 
 SPECS = (
@@ -92,6 +94,7 @@ SPECS = (
 REPLACED_CONSTRAINTS = frozenset({"uq_ledger_transfers_id"})
 """Unique constraints of ``store.tables`` that the partitioned schema keeps in an identity
 table instead (``ledger_transfer_ids``)."""
+PARTITIONS_LOCK_ID = 0x5A58_0002  # "SX" + 2: held while a partition is made
 _PARTITION_NAME = re.compile(r"^(events|awards|ledger_transfers)_(default|p\d{6})$")
 
 
@@ -157,10 +160,25 @@ def partitions(conn: UnitOfWork) -> list[Partition]:
         ).all()
         for name, size in children:
             rows = conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
-            suffix = name.removeprefix(f"{spec.table}_")
-            month = None if suffix == "default" else dt.date(int(suffix[1:5]), int(suffix[5:]), 1)
-            found.append(Partition(spec.table, name, month, int(rows), int(size)))
+            found.append(Partition(spec.table, name, _month_of(spec, name), int(rows), int(size)))
     return found
+
+
+def months(conn: UnitOfWork, spec: Spec) -> set[dt.date]:
+    """The months ``spec`` has a partition of (no counting: a catalogue read)."""
+    names = conn.execute(
+        text(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = CAST(:parent AS regclass)"
+        ),
+        {"parent": spec.table},
+    ).scalars()
+    return {month for name in names if (month := _month_of(spec, name)) is not None}
+
+
+def _month_of(spec: Spec, name: str) -> dt.date | None:
+    suffix = name.removeprefix(f"{spec.table}_")
+    return None if suffix == "default" else dt.date(int(suffix[1:5]), int(suffix[5:]), 1)
 
 
 def earliest_default_month(conn: UnitOfWork, spec: Spec, zone: ZoneInfo) -> dt.date | None:
@@ -183,6 +201,7 @@ def create_month(conn: WriteUnitOfWork, spec: Spec, month: dt.date, zone: ZoneIn
     meanwhile, so no insert can slip a row of the month into it before the attach.
     """
     name = partition_name(spec, month)
+    conn.execute(text(f"SELECT pg_advisory_xact_lock({PARTITIONS_LOCK_ID})"))
     if conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is not None:
         return False
     low, high = bounds(spec, month, zone)
@@ -269,3 +288,22 @@ def openings(conn: UnitOfWork, account_ids: Collection[str] | None = None) -> di
             return {}
         query = query.where(o.account_id.in_(sorted(account_ids)))
     return {row[0]: int(row[1]) for row in conn.execute(query)}
+
+
+def with_openings(sql: Sql, tag: str) -> Sql:
+    """``sql`` (rows of tag, account, grams) plus, on PostgreSQL, a row ``(tag, account,
+    opening)`` for each account of one more list parameter that archived transfers left an
+    opening balance; on SQLite the parameter is taken and nothing is added (no archive drops
+    transfers there)."""
+    return Sql(
+        f"{sql.postgresql} UNION ALL SELECT '{tag}', account_id, balance_g FROM ledger_openings "
+        "WHERE account_id = ANY(CAST(%b AS TEXT[]))",
+        f"{sql.sqlite} UNION ALL SELECT '{tag}', value, 0 FROM json_each(?) WHERE 0",
+    )
+
+
+def award_ids(sqlite: bool) -> str:
+    """The table holding every award id ever handed out: ``awards`` on SQLite, its identity
+    table on PostgreSQL, which keeps those of archived partitions too (so the next id never
+    reuses one)."""
+    return "awards" if sqlite else award_keys.name
