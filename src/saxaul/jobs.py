@@ -47,8 +47,8 @@ JOBS: tuple[tuple[str, Callable[[Runtime], JobDone]], ...] = (
     ("orders", create_orders),
 )
 """Run in this order on every tick: the coming months' partitions exist before anything is
-written (PostgreSQL, ``SAXAUL_PARTITION_MONTHS_AHEAD``; nothing on SQLite); a ball minted late and already past expiry expires at once;
-owed trees are batched into planting orders (``services.orders``), one awaiting order per
+written (PostgreSQL, ``SAXAUL_PARTITION_MONTHS_AHEAD``; nothing on SQLite); a ball minted late
+and already past expiry expires at once; owed trees are batched into planting orders (``services.orders``), one awaiting order per
 project at a time, so a tick every few minutes never floods a partner with orders."""
 
 Ran = dict[str, JobDone]
