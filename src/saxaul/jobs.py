@@ -49,7 +49,8 @@ JOBS: tuple[tuple[str, Callable[[Runtime], JobDone]], ...] = (
 """Run in this order on every tick: the coming months' partitions exist before anything is
 written (PostgreSQL, ``SAXAUL_PARTITION_MONTHS_AHEAD``; nothing on SQLite); a ball minted late
 and already past expiry expires at once; owed trees are batched into planting orders
-(``services.orders``), one awaiting order per project at a time, so a tick every few minutes never floods a partner with orders."""
+(``services.orders``), one awaiting order per project at a time, so a tick every few minutes
+never floods a partner with orders."""
 
 Ran = dict[str, JobDone]
 """What a tick did: each job's result, and with the tree waiting list on, ``"allocate"``:
