@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from saxaul.domain.errors import InputRejected
 from saxaul.reports.archive import verified_month_rows
 from saxaul.reports.impact import REPORTED_KINDS
 from saxaul.services.archive import export_archive
@@ -65,6 +66,12 @@ def archive_partitions(rt: Runtime, out: Path, before: dt.date) -> Archived:
     such month's partition whose archived files verify (see the module)."""
     zone = ZoneInfo(rt.rules.timezone)
     cutoff = before.replace(day=1)
+    this_month = rt.clock.now().astimezone(zone).date().replace(day=1)
+    if cutoff > this_month:
+        raise InputRejected(
+            f"only closed months are archived: --before {before} reaches past {this_month}",
+            code="month_not_closed",
+        )
     months = {spec: _months_before(rt, spec, cutoff, zone) for spec in partitions.SPECS}
     if not any(months.values()):
         return Archived(cutoff, {})
