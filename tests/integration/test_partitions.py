@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,6 +137,34 @@ def test_identities_stay_global_across_partitions(pg_runtime: Runtime) -> None:
     ):
         with pytest.raises(sa.exc.IntegrityError), pg_runtime.db.engine.begin() as conn:
             conn.exec_driver_sql(sql)
+
+
+def test_two_sessions_racing_one_key_into_two_months_store_it_once(pg_runtime: Runtime) -> None:
+    """The identity table's key is taken inside the inserting transaction: a second session
+    inserting the same transfer id (another month) waits for the first and then fails."""
+    transfer = (
+        "INSERT INTO ledger_transfers (id, debit_account, credit_account, amount_g, kind, at_us, "
+        "reference) VALUES ('race', 'issuance', 'user:u', 5, 'award', {at}, 'r')"
+    )
+    outcome: list[str] = []
+
+    def second() -> None:
+        try:
+            with pg_runtime.db.engine.begin() as conn:
+                conn.exec_driver_sql(transfer.format(at=1_790_000_000_000_000))
+            outcome.append("stored")
+        except sa.exc.IntegrityError:
+            outcome.append("refused")
+
+    with pg_runtime.db.engine.begin() as conn:
+        conn.exec_driver_sql(transfer.format(at=1_780_000_000_000_000))
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=1)
+        assert racer.is_alive(), "the second session waits on the first's uncommitted key"
+    racer.join()
+    assert outcome == ["refused"]
+    assert _count(pg_runtime, "SELECT count(*) FROM ledger_transfers WHERE id = 'race'") == 1
 
 
 def test_closed_months_are_archived_dropped_and_the_ledger_stays_exact(
