@@ -58,6 +58,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         report_min_cell=settings.report_min_cell,
         report_epsilon=settings.report_epsilon,
         raw_event_retention_days=settings.raw_event_retention_days,
+        partition_months_ahead=settings.partition_months_ahead,
         webhooks=settings.webhook_policy(),
     )
     register_packs(rt)

@@ -313,6 +313,15 @@ class Settings(BaseSettings):
         "database does, whichever holds the jobs lock); false when cron or another scheduler "
         "runs `saxaul energy mint` and `saxaul energy expire`.",
     )
+    partition_months_ahead: int = Field(
+        default=3,
+        ge=1,
+        le=24,
+        description="PostgreSQL: months of partitions of events, awards and ledger transfers "
+        "the scheduled jobs (and `saxaul partitions ensure`) keep made ahead of the current "
+        "one, so a new month's rows land in their own partition, not the default one "
+        "(docs/partitioning.md).",
+    )
     jobs_interval_s: int = Field(
         default=300,
         ge=1,

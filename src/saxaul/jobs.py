@@ -33,6 +33,7 @@ from contextlib import AbstractContextManager
 
 from saxaul.services.balls import JobResult, expire_balls, mint_balls
 from saxaul.services.orders import OrdersCreated, create_orders
+from saxaul.services.partitions import ensure_partitions
 from saxaul.services.projects import allocate_waiting
 from saxaul.services.runtime import Runtime
 from saxaul.services.stream_ingest import BatchSource, StreamLimits, StreamStats, consume
@@ -41,17 +42,21 @@ from saxaul.store.job_lock import JobLock, job_lock
 
 logger = logging.getLogger(__name__)
 
-JobDone = JobResult | OrdersCreated | int
-"""What one job did: balls minted or expired, orders made, or waiting trees placed."""
+JobDone = JobResult | OrdersCreated | int | list[str]
+"""What one job did: balls minted or expired, orders made, waiting trees placed, or the
+partitions made."""
 
 JOBS: tuple[tuple[str, Callable[[Runtime], JobDone]], ...] = (
+    ("partitions", ensure_partitions),
     ("mint", mint_balls),
     ("expire", expire_balls),
     ("orders", create_orders),
 )
-"""Run in this order on every tick: a ball minted late and already past expiry expires at once;
-owed trees are batched into planting orders (``services.orders``), one awaiting order per
-project at a time, so a tick every few minutes never floods a partner with orders."""
+"""Run in this order on every tick: the coming months' partitions exist before anything is
+written (PostgreSQL, ``SAXAUL_PARTITION_MONTHS_AHEAD``; nothing on SQLite); a ball minted late
+and already past expiry expires at once; owed trees are batched into planting orders
+(``services.orders``), one awaiting order per project at a time, so a tick every few minutes
+never floods a partner with orders."""
 
 Ran = dict[str, JobDone]
 """What a tick did: each job's result, and with the tree waiting list on, ``"allocate"``:
@@ -135,6 +140,8 @@ def _said(item: tuple[str, JobDone]) -> str:
         return f"{name} {result.balls} balls / {result.grams} g"
     if isinstance(result, OrdersCreated):
         return f"{name} {result.orders} orders of {result.trees} trees"
+    if isinstance(result, list):
+        return f"{name} {len(result)} made"
     return f"{name} {result} waiting trees"
 
 

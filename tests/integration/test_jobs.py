@@ -66,15 +66,18 @@ def test_the_jobs_mint_new_awards_and_expire_balls_as_the_clock_moves(
     rides(runtime, "u2", 1, DAY)
     try:
         first = scheduler.tick()
+        assert first is not None
+        made = first.pop("partitions")
+        assert made if not runtime.db.one_writer else made == [], "PostgreSQL makes months"
         assert first == {"mint": JobResult(2, 4 * RIDE_G), "expire": JobResult(0, 0)} | NO_ORDERS
         assert _balls(runtime) == 2
 
         lifetime = runtime.rules.ripening_delay + runtime.rules.expiry_after_ripe
         clock.advance(seconds=lifetime.total_seconds() - 3600)
-        assert scheduler.tick() == {"mint": JobResult(0, 0), "expire": JobResult(0, 0)} | NO_ORDERS
+        assert _later(scheduler) == {"mint": JobResult(0, 0), "expire": JobResult(0, 0)} | NO_ORDERS
         clock.advance(hours=1)
         assert (
-            scheduler.tick()
+            _later(scheduler)
             == {"mint": JobResult(0, 0), "expire": JobResult(2, 4 * RIDE_G)} | NO_ORDERS
         )
     finally:
@@ -101,3 +104,11 @@ def test_the_served_app_runs_the_jobs_unless_told_not_to(tmp_path: Path) -> None
         assert _balls(rt) == 1, "the first tick runs as the server starts"
     assert not _scheduler_threads(), "the scheduler stops with the server"
     rt.db.dispose()
+
+
+def _later(scheduler: Scheduler) -> dict[str, object]:
+    """A tick's results but the partitions it made (a later tick may reach a new month)."""
+    ran = scheduler.tick()
+    assert ran is not None
+    ran.pop("partitions")
+    return dict(ran)

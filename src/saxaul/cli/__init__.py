@@ -29,6 +29,7 @@ from saxaul.cli.common import runtime as _runtime
 from saxaul.cli.impact import ImpactLang, ReportFormat, write_impact
 from saxaul.cli.operators import apikey_app, audit_app
 from saxaul.cli.orders import orders_app
+from saxaul.cli.partitions import partitions_app
 from saxaul.cli.partners import partners_app
 from saxaul.cli.privacy import participants_erase, retention_app
 from saxaul.cli.render import import_progress, print_import, print_packs, print_summary
@@ -89,6 +90,7 @@ app.add_typer(statement_app, name="statement")
 app.add_typer(orders_app, name="orders")
 app.add_typer(trees_app, name="trees")
 app.add_typer(archive_app, name="archive")
+app.add_typer(partitions_app, name="partitions")
 app.add_typer(abuse_app, name="abuse")
 app.add_typer(retention_app, name="retention")
 app.add_typer(ingest_app, name="ingest")

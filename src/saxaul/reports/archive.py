@@ -314,3 +314,18 @@ class ArchiveInputs:
 
 
 _NO_KEYS = pl.DataFrame(schema={"user_id": pl.String, KEY: pl.String})
+
+
+def verified_month_rows(root: Path, name: InputName, month: str) -> int:
+    """Rows the archive in ``root`` holds of ``name``'s month ``YYYY-MM``, once every one of
+    its part files is read back and matches the manifest's sha256 (what a partition may be
+    dropped on the strength of); a missing or changed file is refused."""
+    prefix = f"{name}/month={month}/"
+    files = {p: f for p, f in _read_manifest(root)["files"].items() if p.startswith(prefix)}
+    for path, entry in files.items():
+        if not (root / path).is_file() or _sha256(root / path) != entry["sha256"]:
+            raise InputRejected(
+                f"archive file {root / path} is missing or differs from its manifest",
+                code="invalid_archive",
+            )
+    return sum(int(f["rows"]) for f in files.values())

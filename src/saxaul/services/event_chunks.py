@@ -250,10 +250,10 @@ def _split_against_store(
         pl.col("event_id") == pl.col("s_event_id")
     )
     same_payload = pl.col("payload_hash") == pl.col("s_payload_hash")
-    duplicates = matched.filter(same_id & same_payload).height
-    refused = [
-        _refusal(row) for row in matched.filter(~(same_id & same_payload)).iter_rows(named=True)
-    ]
+    # an archived event is known by its key alone: sent again, it is a duplicate
+    known = pl.col("s_source").is_null() | (same_id & same_payload)
+    duplicates = matched.filter(known).height
+    refused = [_refusal(row) for row in matched.filter(~known).iter_rows(named=True)]
     fresh = events.join(stored.select("dedupe_key"), on="dedupe_key", how="anti")
     return fresh, refused, duplicates
 

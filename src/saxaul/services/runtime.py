@@ -69,6 +69,9 @@ class Runtime:
     raw_event_retention_days: int = 180
     """Days an event keeps its payment details, a quarantined row is kept
     (``SAXAUL_RAW_EVENT_RETENTION_DAYS``, ``services.retention``)."""
+    partition_months_ahead: int = 3
+    """PostgreSQL: months of partitions made ahead of the current one
+    (``SAXAUL_PARTITION_MONTHS_AHEAD``, ``services.partitions``)."""
     report_epsilon: float | None = None
     """The impact report's differential-privacy budget (``SAXAUL_REPORT_EPSILON``); ``None``:
     exact counts."""

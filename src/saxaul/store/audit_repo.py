@@ -9,19 +9,24 @@ from __future__ import annotations
 from sqlalchemy import func, select, union_all
 
 from saxaul.domain.ledger import Account, AccountKind
+from saxaul.store import partitions
 from saxaul.store.tables import balls, ledger_accounts, ledger_transfers
 from saxaul.store.uow import UnitOfWork
 
 
 def derived_balances(conn: UnitOfWork) -> dict[str, int]:
-    """Every account's balance as the sum of its transfers (credits minus debits)."""
+    """Every account's balance as the sum of its transfers (credits minus debits), starting
+    from the opening balance archived transfer partitions left it (``store.partitions``)."""
     t = ledger_transfers.c
     moves = union_all(
         select(t.debit_account.label("account"), (-t.amount_g).label("g")),
         select(t.credit_account.label("account"), t.amount_g.label("g")),
     ).subquery()
     rows = conn.execute(select(moves.c.account, func.sum(moves.c.g)).group_by(moves.c.account))
-    return {row[0]: int(row[1]) for row in rows}
+    balances = partitions.openings(conn)
+    for account, grams in rows:
+        balances[account] = balances.get(account, 0) + int(grams)
+    return balances
 
 
 def accounts_with_cache(conn: UnitOfWork) -> list[tuple[Account, int | None]]:

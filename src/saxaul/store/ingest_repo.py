@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from saxaul.domain.events import Rejection
 from saxaul.domain.participants import ConsentScope
-from saxaul.store import tables
+from saxaul.store import partitions, tables
 from saxaul.store.bulk import BulkConnection
 from saxaul.store.uow import UnitOfWork
 
@@ -280,11 +280,20 @@ def cap_usage_of(bulk: BulkConnection, groups: pl.DataFrame) -> pl.DataFrame:
 
 
 def existing_events(bulk: BulkConnection, keys: pl.Series) -> pl.DataFrame:
-    """Stored events sharing a dedupe key with the chunk: (dedupe_key, source, event_id, …)."""
+    """Stored events sharing a dedupe key with the chunk: (dedupe_key, source, event_id, …);
+    an event whose partition was archived comes with ``source`` NULL."""
     bulk.stage("stage_keys", pl.DataFrame({"dedupe_key": keys}))
+    if bulk.sqlite:
+        return bulk.query(
+            "SELECT e.dedupe_key, e.source, e.event_id, e.payload_hash FROM events e "
+            "JOIN stage_keys k ON k.dedupe_key = e.dedupe_key"
+        )
+    # partitioned: the key of an archived event is still known, its row is not (NULL source)
     return bulk.query(
-        "SELECT e.dedupe_key, e.source, e.event_id, e.payload_hash FROM events e "
-        "JOIN stage_keys k ON k.dedupe_key = e.dedupe_key"
+        "SELECT i.dedupe_key, e.source, e.event_id, e.payload_hash "
+        f"FROM {partitions.event_keys.name} i "
+        "JOIN stage_keys k ON k.dedupe_key = i.dedupe_key "
+        "LEFT JOIN events e ON e.dedupe_key = i.dedupe_key AND e.day = i.day"
     )
 
 
@@ -309,7 +318,8 @@ def insert_events(bulk: BulkConnection, events: pl.DataFrame) -> None:
 
 def next_award_id(bulk: BulkConnection) -> int:
     """The first free award id (safe: the caller holds the ingest lock)."""
-    return int(bulk.scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM awards"))
+    ids = partitions.award_ids(bulk.sqlite)
+    return int(bulk.scalar(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {ids}"))
 
 
 def insert_awards(bulk: BulkConnection, awards: pl.DataFrame) -> None:

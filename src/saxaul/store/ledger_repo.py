@@ -22,7 +22,7 @@ from sqlalchemy import func, literal, select
 from saxaul.domain import accounts
 from saxaul.domain.clock import from_us, to_us
 from saxaul.domain.ledger import Account, AccountKind, Transfer, TransferKind
-from saxaul.store import driver, setwise
+from saxaul.store import driver, partitions, setwise
 from saxaul.store.conflicts import insert_on_conflict
 from saxaul.store.driver import Read, Sql
 from saxaul.store.tables import ledger_accounts, ledger_transfers, participants
@@ -131,7 +131,8 @@ def _facts_sql() -> Sql:
     )
 
 
-_FACTS = _facts_sql()
+_FACTS = partitions.with_openings(_facts_sql(), "credit")
+"""Debts are sums of all transfers: those archived count through their opening balances."""
 
 
 DayFacts = tuple[Counter[str], Counter[str], dict[str, int]]
@@ -158,7 +159,7 @@ def day_facts_read(
     players = sorted(accounts.participant_account_id(user) for user in counted)
     debts = sorted(accounts.debt_account_id(user) for user in debtors)
     at_us = 0 if since is None else to_us(since)
-    return Read(_FACTS, (players, at_us, players, at_us, debts, debts), _day_facts)
+    return Read(_FACTS, (players, at_us, players, at_us, debts, debts, debts), _day_facts)
 
 
 def _day_facts(found: driver.Rows) -> DayFacts:
