@@ -226,22 +226,24 @@ def import_event_body(
 def import_event_messages(
     rt: Runtime, messages: Sequence[StreamMessage], *, quarantine_id: int, max_message_bytes: int
 ) -> ImportSummary:
-    """Import one batch of stream messages (one event each) exactly once, in one transaction.
+    """Import one batch of stream messages (NDJSON, one event a line) exactly once, in one
+    transaction.
 
     Like a bulk request: the batch's identity is its body's hash and each event is
-    deduplicated by (source, event_id), so a batch delivered again changes nothing; a message
-    that is not JSON or is too large is quarantined with the reason (``ingest.messages``),
-    under the stream's standing import ``quarantine_id`` at its stream sequence, so a message
-    delivered again, in whatever batch, is quarantined once (``event_chunks.MessageHome``).
+    deduplicated by (source, event_id), so a batch delivered again changes nothing; a line
+    that is not JSON, or a message too large, is quarantined with the reason
+    (``ingest.messages``) under the stream's standing import ``quarantine_id``, keyed by its
+    message's stream sequence and its index in the message, so a line delivered again, in
+    whatever batch, is quarantined once (``event_chunks.MessageHome``).
     """
     table = BehaviourTable.from_packs(rt.packs, dict(rt.choices))
-    body, chunk = parse_event_messages(
-        [message.data for message in messages],
+    body, chunk, lines = parse_event_messages(
+        messages,
         known_behaviours=table.behaviour_ids,
         refusal=rt.programme.refusal,
         max_message_bytes=max_message_bytes,
     )
-    home = MessageHome(quarantine_id, tuple(message.sequence for message in messages))
+    home = MessageHome(quarantine_id, lines)
     return _import_one_chunk(rt, table, "stream", body, chunk, None, home)
 
 
