@@ -188,6 +188,8 @@ def consume(
         stats.lag = source.lag()
         if progress:
             progress(stats)
+        if until_idle and stats.lag == 0:
+            break  # drained: an empty fetch would only wait out ``wait_seconds`` to say so
     return stats
 
 
