@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
+from saxaul.ingest.messages import message_key
 from saxaul.services import stream_ingest
 from saxaul.services.runtime import Runtime
 from saxaul.services.stream_ingest import StreamLimits, StreamMessage, consume
@@ -86,7 +87,12 @@ def test_a_message_whose_import_keeps_failing_becomes_a_dead_letter(
     with runtime.db.engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT code, line, location, reason, raw FROM quarantine"))
         [(code, line, location, reason, raw)] = list(rows)
-    assert (code, line, location, raw) == ("dead_letter", 3, "sequence", poison.decode())
+    assert (code, line, location, raw) == (
+        "dead_letter",
+        message_key(3),
+        "stream_message",
+        poison.decode(),
+    )
     assert reason == "the import failed on delivery 3: RuntimeError: the import broke on this one"
 
 
@@ -117,7 +123,10 @@ def test_a_batch_redelivered_after_its_commit_quarantines_nothing_twice(
     assert stats.duplicates == 3  # e1 and e2 again, and "not json" already quarantined
     with runtime.db.engine.connect() as conn:
         kept = conn.execute(sa.text("SELECT line, code FROM quarantine ORDER BY line")).all()
-    assert [tuple(row) for row in kept] == [(2, "malformed_row"), (4, "malformed_row")]
+    assert [tuple(row) for row in kept] == [
+        (message_key(2), "malformed_row"),
+        (message_key(4), "malformed_row"),
+    ]
 
 
 def test_unreadable_messages_are_quarantined_and_acked(runtime: Runtime) -> None:
@@ -144,3 +153,33 @@ def test_a_batch_delivered_again_changes_nothing(runtime: Runtime) -> None:
     assert again.duplicates == 5  # the 4 events and "not json", quarantined once already
     assert again.rejected == 0
     assert snapshot(runtime.db.engine) == once
+
+
+def test_multi_event_messages_redelivered_regrouped_quarantine_each_bad_line_once(
+    runtime: Runtime,
+) -> None:
+    """Messages of several events: acked only with all their events committed; a bad line is
+    kept at its message's sequence and its index, once, though the first batch's ack is lost
+    and its messages come back in other batches."""
+    packs = [
+        b"\n".join([_event(1), b"not json", _event(2)]),
+        _event(3),
+        b"\n".join([_event(4), _event(5), b"[1, 2]", _event(6)]),
+        b"\n".join([b"{broken", _event(7)]),
+        _event(1),  # an event of the first message, re-sent alone
+    ]
+    stream = LosingFirstAck(runtime, [])
+    stream.waiting = FakeStream.of(runtime, packs).waiting
+    stats = consume(runtime, stream, LIMITS, until_idle=True)
+    assert sorted(stream.acked) == sorted(packs)
+    assert stats.messages == 8  # the first batch of 3 came back
+    assert stats.new_events == 7
+    assert stats.rejected == 3
+    with runtime.db.engine.connect() as conn:
+        kept = conn.execute(sa.text("SELECT line, location FROM quarantine ORDER BY line")).all()
+    assert [tuple(row) for row in kept] == [
+        (message_key(1, 1), "stream_message"),
+        (message_key(3, 2), "stream_message"),
+        (message_key(4, 0), "stream_message"),
+    ]
+    assert stored(runtime) == (7, 3)

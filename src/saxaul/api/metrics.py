@@ -138,13 +138,14 @@ class StreamConsumption(Collector):
             return
         counters = (
             ("saxaul_stream_messages", "Messages imported and acked.", stats.messages),
+            ("saxaul_stream_events", "Events (message lines) read, good or bad.", stats.events),
             ("saxaul_stream_events_new", "New events from the stream.", stats.new_events),
             (
                 "saxaul_stream_events_duplicate",
-                "Events already stored or messages already quarantined (redelivered or re-sent).",
+                "Events already stored or lines already quarantined (redelivered or re-sent).",
                 stats.duplicates,
             ),
-            ("saxaul_stream_events_rejected", "Messages quarantined.", stats.rejected),
+            ("saxaul_stream_events_rejected", "Lines or messages quarantined.", stats.rejected),
             (
                 "saxaul_stream_dead_letters",
                 "Messages whose import kept failing, quarantined dead_letter and terminated.",
@@ -162,4 +163,9 @@ class StreamConsumption(Collector):
             "saxaul_stream_messages_per_second",
             "Messages imported per second of import work, since start.",
             stats.messages_per_second,
+        )
+        yield GaugeMetricFamily(
+            "saxaul_stream_events_per_second",
+            "Events (message lines) read per second of import work, since start.",
+            stats.events_per_second,
         )

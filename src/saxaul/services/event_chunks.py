@@ -34,6 +34,7 @@ from saxaul.domain.events import INELIGIBLE, EventStatus, RejectCode, Rejection
 from saxaul.domain.scenarios import budget_left_mg
 from saxaul.domain.units import MG_PER_G
 from saxaul.ingest.events import EventChunk
+from saxaul.ingest.messages import MessageLines
 from saxaul.scoring.kernel import cap_groups, score
 from saxaul.scoring.rules import rule_columns
 from saxaul.scoring.table import BehaviourTable
@@ -46,22 +47,23 @@ from saxaul.store.bulk import BulkConnection, UniqueViolation
 from saxaul.store.ingest_repo import Lease
 from saxaul.store.uow import bulk_transaction
 
-SEQUENCE = "sequence"
-"""The quarantine ``location`` of a stream message: its ``line`` is its stream sequence."""
+STREAM_MESSAGE = "stream_message"
+"""The quarantine ``location`` of a stream message's line: its ``line`` is the message's stream
+sequence × 65,536 + the line's index in the message (``ingest.messages.message_key``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class MessageHome:
-    """Where a stream batch's refused messages are quarantined: under the stream's standing
-    import, each at its stream sequence (line n of the batch is ``sequences[n - 1]``).
+    """Where a stream batch's refused lines are quarantined: under the stream's standing
+    import, each keyed by its message's stream sequence and its index in the message.
 
     Why not under the batch's own import: a batch is named by its content, and a batch
     redelivered after its commit but before its acknowledgement may come back grouped
-    otherwise, so it would be a new import and its refused messages a second copy; keyed by
-    stream and sequence, a message already quarantined is refused by the table's key."""
+    otherwise, so it would be a new import and its refused lines a second copy; keyed by
+    stream, sequence and index, a line already quarantined is refused by the table's key."""
 
     import_id: int
-    sequences: tuple[int, ...]
+    lines: MessageLines
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,17 +220,17 @@ def _close_chunk(
 ) -> None:
     """Quarantine the refused rows and move the cursor, inside the chunk's transaction.
 
-    A stream message quarantined by an earlier delivery is counted a duplicate, not a
-    rejection: it was refused once, and this is the same message again."""
+    A stream message's line quarantined by an earlier delivery is counted a duplicate, not a
+    rejection: it was refused once, and this is the same line again."""
     home = target.home
     if home is None:
         repo.quarantine_rows(
             bulk, repo.quarantine_frame(target.import_id, rejected, chunk.location, target.now_us)
         )
     else:
-        keyed = [dataclasses.replace(r, line=home.sequences[r.line - 1]) for r in rejected]
+        keyed = [dataclasses.replace(r, line=home.lines.key(r.line)) for r in rejected]
         kept = repo.quarantine_rows(
-            bulk, repo.quarantine_frame(home.import_id, keyed, SEQUENCE, target.now_us)
+            bulk, repo.quarantine_frame(home.import_id, keyed, STREAM_MESSAGE, target.now_us)
         )
         counts["rejected"] -= len(rejected) - kept
         counts["duplicates"] += len(rejected) - kept

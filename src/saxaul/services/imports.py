@@ -36,6 +36,7 @@ from saxaul.services.event_chunks import (
     CarriedUsage,
     ChunkTarget,
     MessageHome,
+    Scored,
     commit_chunk,
     numbered,
 )
@@ -226,22 +227,24 @@ def import_event_body(
 def import_event_messages(
     rt: Runtime, messages: Sequence[StreamMessage], *, quarantine_id: int, max_message_bytes: int
 ) -> ImportSummary:
-    """Import one batch of stream messages (one event each) exactly once, in one transaction.
+    """Import one batch of stream messages (NDJSON, one event a line) exactly once, in one
+    transaction.
 
     Like a bulk request: the batch's identity is its body's hash and each event is
-    deduplicated by (source, event_id), so a batch delivered again changes nothing; a message
-    that is not JSON or is too large is quarantined with the reason (``ingest.messages``),
-    under the stream's standing import ``quarantine_id`` at its stream sequence, so a message
-    delivered again, in whatever batch, is quarantined once (``event_chunks.MessageHome``).
+    deduplicated by (source, event_id), so a batch delivered again changes nothing; a line
+    that is not JSON, or a message too large, is quarantined with the reason
+    (``ingest.messages``) under the stream's standing import ``quarantine_id``, keyed by its
+    message's stream sequence and its index in the message, so a line delivered again, in
+    whatever batch, is quarantined once (``event_chunks.MessageHome``).
     """
     table = BehaviourTable.from_packs(rt.packs, dict(rt.choices))
-    body, chunk = parse_event_messages(
-        [message.data for message in messages],
+    body, chunk, lines = parse_event_messages(
+        messages,
         known_behaviours=table.behaviour_ids,
         refusal=rt.programme.refusal,
         max_message_bytes=max_message_bytes,
     )
-    home = MessageHome(quarantine_id, tuple(message.sequence for message in messages))
+    home = MessageHome(quarantine_id, lines)
     return _import_one_chunk(rt, table, "stream", body, chunk, None, home)
 
 
@@ -254,7 +257,11 @@ def _import_one_chunk(
     budget: CreditBudget | None,
     home: MessageHome | None = None,
 ) -> ImportSummary:
-    """Import a body read as one chunk, named ``kind:<hash>`` by its content."""
+    """Import a body read as one chunk, named ``kind:<hash>`` by its content.
+
+    Not pipelined: with one chunk there is nothing to overlap, and a stage's thread, its
+    hand-offs and the score-ahead's second connection were most of a small body's fixed cost;
+    the chunk is scored inside its transaction."""
     digest = hashlib.sha256(body).hexdigest()
     summary = ImportSummary(name=f"{kind}:{digest[:12]}")
     return _import(
@@ -265,6 +272,7 @@ def _import_one_chunk(
         lambda _skip: [chunk],
         budget=budget,
         home=home,
+        pipelined=False,
     )
 
 
@@ -282,18 +290,21 @@ def _import(
     claimed: Claimed | None = None,
     budget: CreditBudget | None = None,
     home: MessageHome | None = None,
+    *,
+    pipelined: bool = True,
 ) -> ImportSummary:
     """Claim the import named by ``identity`` = (kind, sha256, name) (``import_runs``), commit
     each chunk ``chunks(skip_rows)`` yields, then mark the import done — or failed.
 
-    With a ``budget`` no chunk is scored ahead: each is scored inside its transaction, where
-    what the budget has left is read under the ingest lock."""
+    With a ``budget``, or not ``pipelined``, no chunk is scored ahead: each is scored inside
+    its transaction (where what a budget has left is read under the ingest lock); not
+    ``pipelined``, chunks are also read in this thread, one after the other."""
     started = time.perf_counter()
     with (
         rt.db.bulk() as bulk,
         ingest_lock_held(bulk),
         run_import(rt, bulk, *identity) as run,
-        rt.db.bulk(lookups=True) as reader,
+        rt.db.bulk(lookups=True) if pipelined else contextlib.nullcontext() as reader,
     ):
         summary.import_id = run.import_id
         summary.run = run.message
@@ -302,13 +313,17 @@ def _import(
             claimed(run.message, run.from_row)
         totals = dict(run.counters)  # cumulative over runs: a re-run adds only duplicates
         lease = run.lease
-        carried = None if budget else CarriedUsage(table, bulk.foreign_commits())
-        validated = staged(chunks(run.from_row), _same, name="read-ahead")
-        scored = staged(
-            validated,
-            numbered if carried is None else partial(carried.score_ahead, reader),
-            name="score-ahead",
-        )
+        carried = None if budget or reader is None else CarriedUsage(table, bulk.foreign_commits())
+        scored: Generator[Scored, None, None]
+        if reader is None:
+            scored = (numbered(chunk) for chunk in chunks(run.from_row))
+        else:
+            validated = staged(chunks(run.from_row), _same, name="read-ahead")
+            scored = staged(
+                validated,
+                numbered if carried is None else partial(carried.score_ahead, reader),
+                name="score-ahead",
+            )
         with contextlib.closing(scored):
             for item in scored:
                 lease = renewed(rt, lease)

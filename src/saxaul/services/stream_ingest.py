@@ -4,12 +4,14 @@ transaction, and only then acknowledge it.
 Why this order is enough: a consumer killed before its commit never acknowledged the batch,
 so the stream delivers it again, and the import deduplicates every event by (source,
 event_id) — the second delivery changes nothing; killed between commit and acknowledgement,
-the same holds, and a message the first delivery quarantined is not quarantined again: it is
-kept under the stream's standing import at its stream sequence (``stream_quarantine``), not
-under the batch. A message that is not JSON or too large is quarantined by the import with the
-reason and acknowledged with the rest, so it never blocks the stream. Back-pressure is the
-fetch size: at most ``batch_size`` messages are held at once, and the next fetch waits for
-this batch's commit.
+the same holds, and a line the first delivery quarantined is not quarantined again: it is
+kept under the stream's standing import at its message's stream sequence and its index in the
+message (``stream_quarantine``), not under the batch. A message carries one event or many
+(NDJSON, ``ingest.messages``), all committed before the message is acknowledged; a line that
+is not JSON, or a message too large, is quarantined by the import with the reason and
+acknowledged with the rest, so it never blocks the stream. Back-pressure is the fetch size:
+at most ``batch_size`` messages are held at once, and the next fetch waits for this batch's
+commit.
 
 A batch whose import raises is imported again message by message, so one message that breaks
 the import itself does not hold the others back; a message that fails alone is left
@@ -22,7 +24,7 @@ NATS JetStream adapter lives beside the command that runs it (``cli.jetstream``)
 
 Example: ``consume(rt, source, StreamLimits(batch_size=1000, wait_seconds=1.0,
 max_message_bytes=65536, max_deliver=5), until_idle=True)`` → ``StreamStats(batches=40,
-messages=40_000, new_events=39_000, duplicates=700, rejected=300, lag=0, …)``.
+messages=400, events=40_000, new_events=39_000, duplicates=700, rejected=300, lag=0, …)``.
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ from typing import Protocol
 
 from saxaul.domain.clock import to_us
 from saxaul.domain.events import RejectCode, Rejection
-from saxaul.ingest.messages import FileMessage, StreamMessage, iter_file_messages
+from saxaul.ingest.messages import FileMessage, StreamMessage, iter_file_messages, message_key
 from saxaul.ingest.pieces import clip
-from saxaul.services.event_chunks import SEQUENCE
+from saxaul.services.event_chunks import STREAM_MESSAGE
 from saxaul.services.imports import ImportSummary, import_event_messages
 from saxaul.services.runtime import Runtime
 from saxaul.store import ingest_repo as repo
@@ -105,6 +107,8 @@ class StreamStats:
 
     batches: int = 0
     messages: int = 0
+    events: int = 0
+    """Lines read from the messages (events, good or bad): a message may carry many."""
     new_events: int = 0
     duplicates: int = 0
     rejected: int = 0
@@ -120,10 +124,16 @@ class StreamStats:
         """Throughput while there was work."""
         return self.messages / self.busy_seconds if self.busy_seconds else 0.0
 
+    @property
+    def events_per_second(self) -> float:
+        """Throughput in events (lines) while there was work."""
+        return self.events / self.busy_seconds if self.busy_seconds else 0.0
+
     def add(self, messages: int, summary: ImportSummary, seconds: float) -> None:
         """Count one committed batch."""
         self.batches += 1
         self.messages += messages
+        self.events += summary.rows_read
         self.new_events += summary.new_events
         self.duplicates += summary.duplicates
         self.rejected += summary.rejected
@@ -178,6 +188,8 @@ def consume(
         stats.lag = source.lag()
         if progress:
             progress(stats)
+        if until_idle and stats.lag == 0:
+            break  # drained: an empty fetch would only wait out ``wait_seconds`` to say so
     return stats
 
 
@@ -255,7 +267,8 @@ def _failed_alone(
 
 def stream_quarantine(rt: Runtime, stream: str) -> int:
     """The id of the standing import holding ``stream``'s quarantined messages (named
-    ``stream <name>``, each row's ``line`` the message's stream sequence), made on first use."""
+    ``stream <name>``, each row's ``line`` its message's stream sequence and its index in the
+    message, ``ingest.messages.message_key``), made on first use."""
     digest = hashlib.sha256(f"stream:{stream}".encode()).hexdigest()
     with rt.db.bulk() as bulk, bulk_transaction(bulk):
         return repo.standing_import(
@@ -269,7 +282,7 @@ def dead_letter(
     """Quarantine ``message`` as ``dead_letter`` with ``error``; False if it was quarantined
     before (by an earlier delivery), which is kept."""
     rejection = Rejection(
-        message.sequence,
+        message_key(message.sequence),
         RejectCode.DEAD_LETTER,
         clip(
             f"the import failed on delivery {message.deliveries}: "
@@ -279,10 +292,13 @@ def dead_letter(
     )
     now_us = to_us(rt.clock.now())
     with rt.db.bulk() as bulk, bulk_transaction(bulk):
-        frame = repo.quarantine_frame(quarantine_id, [rejection], SEQUENCE, now_us)
+        frame = repo.quarantine_frame(quarantine_id, [rejection], STREAM_MESSAGE, now_us)
         return repo.quarantine_rows(bulk, frame) == 1
 
 
-def file_messages(path: Path) -> Iterator[FileMessage]:
-    """The rows of a CSV or NDJSON events file, one message each (``saxaul events publish``)."""
-    return iter_file_messages(path)
+def file_messages(
+    path: Path, *, per_message: int = 1, max_message_bytes: int | None = None
+) -> Iterator[FileMessage]:
+    """The rows of a CSV or NDJSON events file, ``per_message`` to a message and each message
+    within ``max_message_bytes`` (``saxaul events publish``)."""
+    return iter_file_messages(path, per_message=per_message, max_message_bytes=max_message_bytes)

@@ -157,7 +157,7 @@ def standing_import(
     bulk: BulkConnection, kind: str, content_sha256: str, name: str, now_us: int
 ) -> int:
     """The id of an import that is never run but holds quarantine rows of a source that has no
-    file (a stream's messages, ``line`` their stream sequence); recorded done on first use."""
+    file (a stream's messages, ``line`` from their stream sequence); recorded done on first use."""
     found = find_import(bulk, kind, content_sha256)
     if found is not None:
         return found.id

@@ -14,8 +14,9 @@ class QuarantinedRowOut(BaseModel):
     import_id: int = Field(description="The import (file or HTTP request) the row came in.")
     import_name: str = Field(description="The import's name: a file name or `http:<hash>`.")
     location: str = Field(
-        description="How `line` counts: `line` (1-based), `index` (0-based), or `sequence` "
-        "(a stream message's sequence in its stream, named by the import `stream <name>`)."
+        description="How `line` counts: `line` (1-based), `index` (0-based), `stream_message` "
+        "(a stream message's sequence × 65,536 + the line's 0-based index in the message, under "
+        "the import `stream <name>`) or `sequence` (older stream rows: the sequence alone)."
     )
     line: int = Field(description="Where the row was in its file or body.")
     code: str = Field(description="Stable snake_case reason code, e.g. `unknown_behaviour`.")
