@@ -61,6 +61,9 @@ def test_demo_plays_the_pilot_writes_its_report_and_shows_the_season_and_real_tr
         "delivered to see-foundation's receiver",
         "order.created",
         "tree.lost 2",
+        "12 · beyond one machine",
+        "rescored out of the store by the scoring kernel",
+        "equal in every month to the milligram",
     ):
         assert line in out, line
     assert "budget 0/" not in out  # the business's scenario is in force on the wave's days

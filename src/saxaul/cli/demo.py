@@ -20,10 +20,12 @@
    scenario from sandbox to live energy, webhook deliveries (``sim.partners_demo``), then a
    morning of ordinary play, so balls are ripe; 11. trust: the abuse detectors over every move
    played (ordinary play raises no flag) and a player's signed personal carbon statement, written
-   and verified offline; 12. serve the API with a fresh operator key, the
-   partner's live key, demo logins and a share link to the pilot's report page, simulated time
-   running on, and sign-in links to the participant app (``/app/``) for players with ripe balls
-   and friends (unless ``--no-serve``).
+   and verified offline; 12. beyond one machine: the store archived (Parquet, format 3) and its
+   events rescored from the archive alone by the scoring kernel, equal to the store's credit
+   month by month; 13. serve the API with a
+   fresh operator key, the partner's live key, demo logins and a share link to the pilot's
+   report page, simulated time running on, and sign-in links to the participant app
+   (``/app/``) for players with ripe balls and friends (unless ``--no-serve``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from saxaul.cli.render_game import demo_players, print_audit, print_play
 from saxaul.cli.render_partners import print_real_trees, print_season
 from saxaul.cli.render_pilot import monthly, print_headline, print_written
 from saxaul.cli.render_pilot import print_play as print_pilot
+from saxaul.cli.render_scale import print_scale
 from saxaul.cli.render_trust import print_trust
 from saxaul.config import Settings
 from saxaul.services import (
@@ -200,6 +203,9 @@ def run_demo(
     )
     print_trust(console, rt, scenario.start, clock.now(), players[0], DEMO_DIR)
 
+    console.print(Rule("12 · beyond one machine: the archive rescored out of the store · 超越单机"))
+    print_scale(console, rt, settings, DEMO_DIR)
+
     if not serve:
         rt.db.dispose()
         return
@@ -215,7 +221,7 @@ def run_demo(
     clock.run()
     base = f"http://{settings.host}:{settings.port}"
     link = report_links.create_link(rt, scenario.start, last_day, "en")
-    console.print(Rule(f"12 · serving {base} (Ctrl+C to stop)"))
+    console.print(Rule(f"13 · serving {base} (Ctrl+C to stop)"))
     console.print(f"operator key (shown once): {key}")
     console.print(
         f"try: curl -H 'Authorization: Bearer {key}' {base}/v1/summary   · API docs: {base}/docs"
