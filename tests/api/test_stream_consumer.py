@@ -4,7 +4,6 @@ its work on ``/metrics``, and it stops cleanly with the app (every batch it took
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 
@@ -15,20 +14,9 @@ from saxaul.config import Settings
 from saxaul.services.runtime import Runtime
 from saxaul.store.job_lock import job_lock
 from tests.integration.fake_stream import FakeStream, stored
+from tests.stream_rides import ride
 
 from .conftest import BOTH_STORES
-
-
-def _event(n: int) -> bytes:
-    return json.dumps(
-        {
-            "event_id": f"s{n}",
-            "source": "wallet",
-            "user_id": "p0000001",
-            "behaviour": "metro_ride",
-            "occurred_at": "2026-03-01T08:15:00+08:00",
-        }
-    ).encode()
 
 
 def _until(done: Callable[[], bool], what: str) -> None:
@@ -48,7 +36,7 @@ def _serving(settings: Settings) -> Settings:
 def test_the_server_consumes_the_stream_and_counts_it_on_metrics(
     settings: Settings, rt: Runtime, auth: dict[str, str]
 ) -> None:
-    messages = [_event(n) for n in range(7)] + [b"not json"]
+    messages = [ride(n, "s") for n in range(7)] + [b"not json"]
     stream = FakeStream.of(rt, messages)
     app = create_app(_serving(settings), runtime=rt, stream_source=stream.opened)
     with TestClient(app) as client:
@@ -67,7 +55,7 @@ def test_the_server_consumes_the_stream_and_counts_it_on_metrics(
 def test_only_the_holder_of_the_stream_lock_consumes(
     settings: Settings, rt: Runtime, auth: dict[str, str]
 ) -> None:
-    stream = FakeStream.of(rt, [_event(n) for n in range(4)])
+    stream = FakeStream.of(rt, [ride(n, "s") for n in range(4)])
     other_server = job_lock(rt.db, "stream")
     assert other_server.acquire()
     app = create_app(_serving(settings), runtime=rt, stream_source=stream.opened)
@@ -87,7 +75,7 @@ def test_only_the_holder_of_the_stream_lock_consumes(
 def test_stopping_the_server_mid_stream_acks_every_batch_it_committed(
     settings: Settings, rt: Runtime
 ) -> None:
-    stream = FakeStream.of(rt, [_event(n) for n in range(300)])
+    stream = FakeStream.of(rt, [ride(n, "s") for n in range(300)])
     app = create_app(_serving(settings), runtime=rt, stream_source=stream.opened)
     with TestClient(app):
         _until(lambda: len(stream.acked) >= 6, "the server consumed nothing")

@@ -19,28 +19,17 @@ from saxaul.services.runtime import Runtime
 from saxaul.services.stream_ingest import StreamLimits, StreamMessage, consume
 from tests.integration.fake_stream import FakeStream, stored
 from tests.integration.totals import snapshot
+from tests.stream_rides import ride
 
 LIMITS = StreamLimits(batch_size=3, wait_seconds=0.01, max_message_bytes=2048, max_deliver=3)
 
 
-def _event(n: int) -> bytes:
-    return json.dumps(
-        {
-            "event_id": f"e{n}",
-            "source": "wallet",
-            "user_id": "p0000001",
-            "behaviour": "metro_ride",
-            "occurred_at": "2026-03-01T08:15:00+08:00",
-        }
-    ).encode()
-
-
 def test_a_batch_is_acked_only_after_its_commit(runtime: Runtime) -> None:
-    stream = FakeStream.of(runtime, [_event(n) for n in range(7)])
+    stream = FakeStream.of(runtime, [ride(n) for n in range(7)])
     stats = consume(runtime, stream, LIMITS, until_idle=True)
     assert stats.batches == 3
     assert stats.new_events == 7
-    assert stream.acked == [_event(n) for n in range(7)]
+    assert stream.acked == [ride(n) for n in range(7)]
     # at each ack the store already held the batch being acknowledged
     assert [events for events, _ in stream.stored_at_ack] == [3, 6, 7]
 
@@ -48,7 +37,7 @@ def test_a_batch_is_acked_only_after_its_commit(runtime: Runtime) -> None:
 def test_a_failed_import_leaves_the_batch_unacked(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stream = FakeStream.of(runtime, [_event(n) for n in range(5)])
+    stream = FakeStream.of(runtime, [ride(n) for n in range(5)])
 
     def failing(*args: object, **kwargs: object) -> object:
         raise RuntimeError("the database went away")
@@ -68,7 +57,7 @@ def test_a_failed_import_leaves_the_batch_unacked(
 def test_a_message_whose_import_keeps_failing_becomes_a_dead_letter(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    poison = _event(2)
+    poison = ride(2)
     real = stream_ingest.import_event_messages
 
     def fault(rt: Runtime, messages: Sequence[StreamMessage], **kwargs: int) -> object:
@@ -77,10 +66,10 @@ def test_a_message_whose_import_keeps_failing_becomes_a_dead_letter(
         return real(rt, messages, **kwargs)
 
     monkeypatch.setattr(stream_ingest, "import_event_messages", fault)
-    stream = FakeStream.of(runtime, [_event(n) for n in range(6)])
+    stream = FakeStream.of(runtime, [ride(n) for n in range(6)])
     stats = consume(runtime, stream, LIMITS, until_idle=True)
     # the others went through at once; the poison came back until its 3rd delivery
-    assert sorted(stream.acked) == sorted(_event(n) for n in range(6) if n != 2)
+    assert sorted(stream.acked) == sorted(ride(n) for n in range(6) if n != 2)
     assert stream.terminated == [poison]
     assert stats.dead_letters == 1
     assert stats.new_events == 5
@@ -112,7 +101,7 @@ class LosingFirstAck(FakeStream):
 def test_a_batch_redelivered_after_its_commit_quarantines_nothing_twice(
     runtime: Runtime,
 ) -> None:
-    messages = [_event(1), b"not json", _event(2), b"[1, 2]", _event(3)]
+    messages = [ride(1), b"not json", ride(2), b"[1, 2]", ride(3)]
     stream = LosingFirstAck(runtime, [])
     stream.waiting = FakeStream.of(runtime, messages).waiting
     stats = consume(runtime, stream, LIMITS, until_idle=True)
@@ -130,9 +119,9 @@ def test_a_batch_redelivered_after_its_commit_quarantines_nothing_twice(
 
 
 def test_unreadable_messages_are_quarantined_and_acked(runtime: Runtime) -> None:
-    pretty = json.dumps(json.loads(_event(9)), indent=2).encode()
+    pretty = json.dumps(json.loads(ride(9)), indent=2).encode()
     oversized = b'{"event_id": "big", "pad": "' + b"x" * 4096 + b'"}'
-    messages = [_event(1), b"not json", oversized, pretty, b'{"event_id": "x"}']
+    messages = [ride(1), b"not json", oversized, pretty, b'{"event_id": "x"}']
     stream = FakeStream.of(runtime, list(messages))
     stats = consume(runtime, stream, LIMITS, until_idle=True)
     assert stream.acked == messages
@@ -145,7 +134,7 @@ def test_unreadable_messages_are_quarantined_and_acked(runtime: Runtime) -> None
 
 
 def test_a_batch_delivered_again_changes_nothing(runtime: Runtime) -> None:
-    messages = [_event(n) for n in range(4)] + [b"not json"]
+    messages = [ride(n) for n in range(4)] + [b"not json"]
     consume(runtime, FakeStream.of(runtime, list(messages)), LIMITS, until_idle=True)
     once = snapshot(runtime.db.engine)
     again = consume(runtime, FakeStream.of(runtime, list(messages)), LIMITS, until_idle=True)
@@ -162,11 +151,11 @@ def test_multi_event_messages_redelivered_regrouped_quarantine_each_bad_line_onc
     kept at its message's sequence and its index, once, though the first batch's ack is lost
     and its messages come back in other batches."""
     packs = [
-        b"\n".join([_event(1), b"not json", _event(2)]),
-        _event(3),
-        b"\n".join([_event(4), _event(5), b"[1, 2]", _event(6)]),
-        b"\n".join([b"{broken", _event(7)]),
-        _event(1),  # an event of the first message, re-sent alone
+        b"\n".join([ride(1), b"not json", ride(2)]),
+        ride(3),
+        b"\n".join([ride(4), ride(5), b"[1, 2]", ride(6)]),
+        b"\n".join([b"{broken", ride(7)]),
+        ride(1),  # an event of the first message, re-sent alone
     ]
     stream = LosingFirstAck(runtime, [])
     stream.waiting = FakeStream.of(runtime, packs).waiting

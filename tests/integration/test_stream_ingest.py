@@ -44,6 +44,7 @@ from saxaul.services.stream_ingest import (
 from saxaul.sim.scenario import write_scenario
 from saxaul.store.job_lock import ADVISORY_CLASSES
 from tests.conftest import unavailable
+from tests.stream_rides import ride
 
 NATS_URL = os.environ.get("SAXAUL_TEST_NATS_URL", "nats://127.0.0.1:4222")
 BATCH = 20
@@ -304,18 +305,6 @@ def _target(nats_url: str, name: str) -> StreamTarget:
     )
 
 
-def _ride(n: int) -> bytes:
-    return json.dumps(
-        {
-            "event_id": f"r{n}",
-            "source": "wallet",
-            "user_id": "p0000001",
-            "behaviour": "metro_ride",
-            "occurred_at": "2026-03-01T08:15:00+08:00",
-        }
-    ).encode()
-
-
 def _quarantine(url: str) -> list[tuple[object, ...]]:
     engine = sa.create_engine(url)
     try:
@@ -334,7 +323,12 @@ def test_a_batch_redelivered_after_its_commit_is_quarantined_once(
     other imports): the bad lines keep one quarantine row each, at their message's sequence
     and their index in it."""
     target = _target(nats_url, stream_name)
-    messages = [_ride(1), b"not json", b"\n".join([_ride(2), b"[1, 2]", _ride(3)]), _ride(4)]
+    messages = [
+        ride(1, "r"),
+        b"not json",
+        b"\n".join([ride(2, "r"), b"[1, 2]", ride(3, "r")]),
+        ride(4, "r"),
+    ]
     publish(target, f"{stream_name}.pay", (FileMessage(data, None) for data in messages))
     limits = stream_limits(Settings(stream_fetch_wait_seconds=0.2), batch=2)
     quarantine_id = stream_quarantine(runtime, stream_name)
@@ -358,8 +352,8 @@ def test_a_message_whose_import_keeps_failing_is_dead_lettered_and_terminated(
     nats_url: str, stream_name: str, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = _target(nats_url, stream_name)
-    poison = _ride(2)
-    publish(target, f"{stream_name}.pay", (FileMessage(_ride(n), None) for n in range(1, 5)))
+    poison = ride(2, "r")
+    publish(target, f"{stream_name}.pay", (FileMessage(ride(n, "r"), None) for n in range(1, 5)))
     real = stream_ingest.import_event_messages
 
     def fault(rt: Runtime, messages: list[StreamMessage], **kwargs: int) -> object:

@@ -17,18 +17,7 @@ from saxaul.ingest.messages import (
     pack_messages,
     parse_event_messages,
 )
-
-
-def _event(n: int) -> bytes:
-    return json.dumps(
-        {
-            "event_id": f"e{n}",
-            "source": "wallet",
-            "user_id": "p0000001",
-            "behaviour": "metro_ride",
-            "occurred_at": "2026-03-01T08:15:00+08:00",
-        }
-    ).encode()
+from tests.stream_rides import ride
 
 
 def _parse(messages: list[StreamMessage], max_bytes: int = 4096) -> tuple[list[str], list[int]]:
@@ -39,26 +28,26 @@ def _parse(messages: list[StreamMessage], max_bytes: int = 4096) -> tuple[list[s
 
 
 def test_a_message_carries_many_events_and_a_bad_line_is_named_by_sequence_and_index() -> None:
-    packed = b"\n".join([_event(1), b"not json", _event(2), b"[1, 2]"]) + b"\r\n"
-    accepted, keys = _parse([StreamMessage(_event(0), 7), StreamMessage(packed, 9)])
+    packed = b"\n".join([ride(1), b"not json", ride(2), b"[1, 2]"]) + b"\r\n"
+    accepted, keys = _parse([StreamMessage(ride(0), 7), StreamMessage(packed, 9)])
     assert accepted == ["e0", "e1", "e2"]
     assert keys == [message_key(9, 1), message_key(9, 3)]
     assert message_key(9, 1) == 9 * 65_536 + 1
 
 
 def test_single_event_messages_keep_working_pretty_printed_or_not() -> None:
-    pretty = json.dumps(json.loads(_event(3)), indent=2).encode()
+    pretty = json.dumps(json.loads(ride(3)), indent=2).encode()
     accepted, keys = _parse(
-        [StreamMessage(_event(1), 1), StreamMessage(b"{broken", 2), StreamMessage(pretty, 3)]
+        [StreamMessage(ride(1), 1), StreamMessage(b"{broken", 2), StreamMessage(pretty, 3)]
     )
     assert accepted == ["e1", "e3"]
     assert keys == [message_key(2)]
 
 
 def test_a_message_too_large_is_refused_whole_and_the_lines_after_it_keep_their_keys() -> None:
-    big = b"\n".join([_event(n) for n in range(20)])
+    big = b"\n".join([ride(n) for n in range(20)])
     accepted, keys = _parse(
-        [StreamMessage(big, 4), StreamMessage(_event(30) + b"\nnope", 5)], max_bytes=1024
+        [StreamMessage(big, 4), StreamMessage(ride(30) + b"\nnope", 5)], max_bytes=1024
     )
     assert accepted == ["e30"]
     assert keys == [message_key(4), message_key(5, 1)]
@@ -77,7 +66,7 @@ def test_a_message_of_more_lines_than_a_key_can_index_is_refused_whole() -> None
 def test_rows_are_packed_within_the_count_and_the_size_and_named_by_content(
     tmp_path: Path,
 ) -> None:
-    rows = [_event(n) for n in range(7)]
+    rows = [ride(n) for n in range(7)]
     packed = list(pack_messages(rows, 3))
     assert [m.data.count(b"\n") + 1 for m in packed] == [3, 3, 1]
     assert b"\n".join(m.data for m in packed) == b"\n".join(rows)
