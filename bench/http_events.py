@@ -41,13 +41,13 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
+from bench.day_of_events import imported_day
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
 from saxaul.loadtest.server import serve
 from saxaul.loadtest.world import BenchFailed
-from saxaul.services import api_keys, imports, methodology, participants
+from saxaul.services import api_keys, imports, participants
 from saxaul.services.runtime import Runtime
-from saxaul.sim.scenario import write_scenario
 
 NDJSON = "application/x-ndjson"
 TOTALS = "SELECT (SELECT COUNT(*) FROM events), (SELECT COALESCE(SUM(energy_g), 0) FROM awards)"
@@ -125,24 +125,12 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     """The three ways over the same events; their rates and whether their totals agree."""
     with scratch_store(args.database_url, work, "file") as url:
         rt = bootstrap(Settings(database_url=url))
-        files = write_scenario(
-            work / "data",
-            users=args.users,
-            events=args.events,
-            days=1,
-            seed=11,
-            fmt="ndjson",
-            behaviours=methodology.scored_behaviours(rt),
-        )
-        people, events = files[0], files[1]
-        participants.import_participants(rt, people)
-        began = time.perf_counter()
-        imports.import_events(rt, events)
-        file_s = time.perf_counter() - began
+        day = imported_day(rt, work / "data", users=args.users, events=args.events)
+        people, file_s = day.people, day.import_seconds
         expected = totals(rt)
         rt.db.dispose()
     log(f"file: {expected[0]:,} events in {file_s:.2f} s")
-    cut = bodies(events, args.body_rows)
+    cut = bodies(day.events, args.body_rows)
 
     with scratch_store(args.database_url, work, "service") as url:
         rt = enrolled(url, people)

@@ -27,12 +27,12 @@ from typing import Any
 import nats
 import sqlalchemy as sa
 
+from bench.day_of_events import imported_day
 from saxaul.bootstrap import bootstrap, stream_limits
 from saxaul.cli.jetstream import JetStreamSource, StreamTarget, publish
 from saxaul.config import Settings
-from saxaul.services import imports, methodology, participants
+from saxaul.services import participants
 from saxaul.services.stream_ingest import consume, file_messages
-from saxaul.sim.scenario import write_scenario
 
 TOTALS = (
     "SELECT (SELECT COUNT(*) FROM events), (SELECT COALESCE(SUM(energy_g), 0) FROM awards), "
@@ -63,20 +63,8 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     file_db = f"sqlite:///{work / 'file.db'}"
     stream_db = f"sqlite:///{work / 'stream.db'}"
     base = bootstrap(Settings(database_url=file_db))
-    files = write_scenario(
-        work / "data",
-        users=args.users,
-        events=args.events,
-        days=1,
-        seed=11,
-        fmt="ndjson",
-        behaviours=methodology.scored_behaviours(base),
-    )
-    people, events = files[0], files[1]
-    participants.import_participants(base, people)
-    started = time.perf_counter()
-    imports.import_events(base, events)
-    file_seconds = time.perf_counter() - started
+    day = imported_day(base, work / "data", users=args.users, events=args.events)
+    people, events, file_seconds = day.people, day.events, day.import_seconds
     base.db.dispose()
 
     name = f"bench{uuid.uuid4().hex[:8]}"
