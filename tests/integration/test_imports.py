@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import polars as pl
+import pytest
 import sqlalchemy as sa
 
 from saxaul.services import import_runs, imports, methodology, participants, quarantine
@@ -140,6 +141,47 @@ def test_resending_an_id_with_other_fields_is_a_conflict(runtime: Runtime, tmp_p
     with runtime.db.engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT quantity FROM events WHERE event_id = 'm0'"))
         assert stored.scalar_one() == 1.0
+
+
+# Each row of a stored event's key is judged against what is stored, as if it came in its own
+# chunk: a re-send equal to the stored event is a duplicate, any other is refused, whatever the
+# chunk's earlier rows hold. A key not stored keeps the in-chunk rule: the first row wins.
+P, P2, P3 = {"quantity": 1}, {"quantity": 2}, {"quantity": 3}
+EXISTS, IN_BATCH = "exists_with_different_payload", "duplicate_in_batch"
+CONFLICT_CASES = {
+    "conflicting then exact": (True, [P2, P], (0, 1, 1), [(1, EXISTS)]),
+    "exact then conflicting": (True, [P, P2], (0, 1, 1), [(2, EXISTS)]),
+    "two conflicting": (True, [P2, P3], (0, 0, 2), [(1, EXISTS), (2, EXISTS)]),
+    "one conflicting twice": (True, [P2, P2], (0, 0, 2), [(1, EXISTS), (2, EXISTS)]),
+    "not stored: first wins": (False, [P, P2], (1, 0, 1), [(2, IN_BATCH)]),
+    "not stored: exact repeat": (False, [P, P], (1, 1, 0), []),
+}
+
+
+@pytest.mark.parametrize("path", ["file", "body"])
+@pytest.mark.parametrize("case", list(CONFLICT_CASES))
+def test_a_stored_events_resends_in_one_chunk_are_each_judged_against_the_store(
+    runtime: Runtime, tmp_path: Path, case: str, path: str
+) -> None:
+    stored, payloads, counters, refused = CONFLICT_CASES[case]
+    _enrol(runtime, tmp_path, "p0000001")
+    if stored:
+        imports.import_events(runtime, _ndjson(tmp_path / "first.ndjson", _rides(0, 1)))
+    rows = [r | payload for payload in payloads for r in _rides(0, 1)]
+    sent = _ndjson(tmp_path / "again.ndjson", rows)
+    if path == "file":
+        summary = imports.import_events(runtime, sent)
+    else:
+        summary = imports.import_event_body(
+            runtime, sent.read_bytes(), "application/x-ndjson", max_rows=10
+        )
+
+    assert (summary.new_events, summary.duplicates, summary.rejected) == counters
+    quarantined, _ = quarantine.list_quarantine(runtime, import_id=summary.import_id)
+    assert sorted((r.line, r.code) for r in quarantined) == refused
+    with runtime.db.engine.connect() as conn:
+        kept = conn.execute(sa.text("SELECT quantity FROM events WHERE event_id = 'm0'"))
+        assert kept.scalar_one() == 1.0
 
 
 def test_a_done_participants_import_lists_every_row_committed(

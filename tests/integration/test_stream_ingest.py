@@ -113,11 +113,11 @@ def _events_file(tmp_path: Path, clean_db: str) -> tuple[Path, Path]:
         conflicting.append(json.dumps(row).encode())
     bad = [b"not json at all", b'{"event_id": "x1", "source": "app"}', b"[1, 2]"]
     worse = [b"{broken", b'{"event_id": "x2", "source": "app", "user_id": "u"}', b"true"]
-    # the last exact re-sends are of events no conflicting row names: a batch holding both a
-    # conflicting row and, after it, an exact re-send of the same event quarantines the
-    # re-send too (in-chunk conflicts are settled before the store is read), which a file
-    # import read as one chunk does not, so the quarantines would differ by batching alone
-    mixed = rows[:1500] + rows[100:300] + bad + rows[1500:] + conflicting + worse + rows[50:150]
+    # the last exact re-sends include the events the conflicting rows name: a batch holding a
+    # conflicting row and, after it, an exact re-send of the same stored event refuses the
+    # first and counts the second a duplicate (each row of a stored event is judged against
+    # it), as the file import read as one chunk does, so batching changes no quarantine
+    mixed = rows[:1500] + rows[100:300] + bad + rows[1500:] + conflicting + worse + rows[:100]
     path = tmp_path / "stream.ndjson"
     path.write_bytes(b"\n".join(mixed) + b"\n")
     return people, path

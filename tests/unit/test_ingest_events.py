@@ -171,6 +171,11 @@ def test_in_chunk_duplicates_are_dropped_or_rejected() -> None:
     )
     assert "already appears at index 0" in conflict.reason
     assert chunk.rows_read == chunk.accepted.height + len(chunk.rejected) + 1
+    # the later rows stay at hand: a stored event's rows are judged against the store instead
+    assert chunk.repeats.select("line", "event_id", "exact").rows() == [
+        (2, "e1", True),
+        (3, "e1", False),
+    ]
 
 
 # --- hashing --------------------------------------------------------------------------------

@@ -207,32 +207,44 @@ _GENERIC: dict[Problem, str] = {
 }
 
 
+EXACT = "exact"
+"""Column of ``split_duplicates``' later rows: True when the row repeats its key's first
+occurrence exactly (same payload and carried columns)."""
+
+
 def split_duplicates(
     frame: pl.DataFrame, key: str, payload: str, *, carry: Sequence[str] = ()
-) -> tuple[pl.DataFrame, int, list[dict[str, object]]]:
-    """First occurrence of each key, how many exact repeats were dropped, and the later rows
-    whose ``payload`` (or a ``carry`` column) differs — each with ``first_line`` and
-    ``first_<carry>`` of the occurrence it clashes with.
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """First occurrence of each key, and every later row of a repeated key, unjudged: each
+    with ``first_line`` and ``first_<carry>`` of the occurrence it repeats, and ``EXACT``.
 
-    Example: keys [a, a, a] with payloads [1, 1, 2] → keep row 0, 1 dropped, row 2 clashes.
+    Why the later rows come back whole, exact repeats too: what they are depends on more than
+    the chunk. A participant is judged by the chunk alone (exact repeats dropped, others
+    refused), but a stored event's re-sends are judged by the store, each row on its own.
+
+    Example: keys [a, a, a] with payloads [1, 1, 2] → keep row 0; later rows 1 (exact) and 2.
     """
     keys = frame.get_column(key)
     if keys.n_unique() == keys.len():
-        return frame, 0, []
+        return frame, _beside_first(frame.clear(), frame.clear(), key, payload, carry)
     first = keys.is_first_distinct()
-    later = frame.filter(~first)
-    originals = frame.filter(first).select(
+    originals = frame.filter(first)
+    return originals, _beside_first(frame.filter(~first), originals, key, payload, carry)
+
+
+def _beside_first(
+    later: pl.DataFrame, originals: pl.DataFrame, key: str, payload: str, carry: Sequence[str]
+) -> pl.DataFrame:
+    """``later`` with its key's first occurrence's line and carried columns, and ``EXACT``."""
+    earlier = originals.select(
         key,
         pl.col(LINE).alias("first_line"),
         pl.col(payload).alias("first_payload"),
         *(pl.col(c).alias(f"first_{c}") for c in carry),
     )
-    later = later.join(originals, on=key, how="left", maintain_order="left")
-    same = pl.all_horizontal(
+    exact = pl.all_horizontal(
         pl.col(payload) == pl.col("first_payload"),
         *(pl.col(c) == pl.col(f"first_{c}") for c in carry),
     )
-    judged = later.with_columns(same.alias("__same"))
-    repeats = int(judged.get_column("__same").sum())
-    conflicts = judged.filter(~pl.col("__same")).drop("__same").to_dicts()
-    return frame.filter(first), repeats, conflicts
+    joined = later.join(earlier, on=key, how="left", maintain_order="left")
+    return joined.with_columns(exact.alias(EXACT)).drop("first_payload")

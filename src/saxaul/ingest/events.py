@@ -11,7 +11,8 @@ is finite in [0, 1e9]; ``amount_minor`` a whole number ≥ 0; ``currency`` three
 Identity: ``dedupe_key`` = xxhash64(``source`` ␟ ``event_id``) and ``payload_hash`` =
 xxhash64 of every content field rendered in a fixed, versioned text form. In one chunk a
 repeat with the same payload is dropped and counted; with another payload it is rejected
-``duplicate_in_batch``. Example CSV::
+``duplicate_in_batch``. That verdict is the chunk's alone: an event stored already has each of
+its rows judged against the stored one instead, in ``services.event_chunks``. Example CSV::
 
     event_id,source,user_id,behaviour,occurred_at
     e1,app,u1,metro_ride,2026-03-01T08:15:00+08:00     line 2 → accepted
@@ -32,6 +33,7 @@ import polars_hash as plh
 from saxaul.domain.events import RejectCode, Rejection
 from saxaul.ingest.attributes import attributes_check
 from saxaul.ingest.checks import (
+    EXACT,
     Describer,
     FieldCheck,
     Problem,
@@ -64,6 +66,7 @@ from saxaul.ingest.formats import file_sha256, iter_raw_chunks, raw_chunk_from_b
 from saxaul.ingest.pieces import RawChunk
 
 __all__ = [
+    "IDENTITY",
     "EventChunk",
     "dedupe_key",
     "file_sha256",
@@ -80,6 +83,10 @@ NULL_TEXT = "\x00"
 PAYLOAD_VERSION = "saxaul.event.v1"
 """First hashed field: a change to the rendering below must change this version."""
 
+IDENTITY = (LINE, "source", "event_id", "dedupe_key", "payload_hash")
+"""What a row is judged by, beside another row or the store: where it is, which event, its
+content."""
+
 Refusal = Callable[[str], str]
 """An unknown behaviour id → why it is refused and what to send instead (``Programme.refusal``)."""
 
@@ -95,6 +102,11 @@ class EventChunk:
     """Data rows in this chunk: accepted + rejected + duplicates_in_chunk."""
     duplicates_in_chunk: int
     """Exact repeats (same key, same payload) dropped inside this chunk."""
+    repeats: pl.DataFrame
+    """Every later row of a key repeated in this chunk: ``IDENTITY`` and ``EXACT``. The
+    chunk's own verdict on them (exact: counted above; otherwise: rejected beside its first
+    occurrence) holds only while the key is not stored: a stored key's rows are each judged
+    against the stored event (``services.event_chunks``)."""
     location: Location
     """``"line"``: 1-based physical line (CSV header = 1, NDJSON); ``"index"``: 0-based."""
     start_row: int
@@ -171,15 +183,16 @@ def validate_events(
     ]
     keys = (dedupe_key().alias("dedupe_key"), payload_hash().alias("payload_hash"))
     good, rejected = run_checks(raw, checks, _describer(refusal), derive=keys)
-    kept, dropped, conflicts = split_duplicates(
-        good, "dedupe_key", "payload_hash", carry=("source", "event_id")
+    kept, later = split_duplicates(good, "dedupe_key", "payload_hash", carry=("source", "event_id"))
+    rejected.extend(
+        _conflict(raw, row) for row in later.filter(~pl.col(EXACT)).iter_rows(named=True)
     )
-    rejected.extend(_conflict(raw, row) for row in conflicts)
     return EventChunk(
         accepted=kept.select(EVENT_SCHEMA.names()).cast(EVENT_SCHEMA),
         rejected=sorted([*raw.malformed, *rejected], key=lambda r: r.line),
         rows_read=frame.height + len(raw.malformed),
-        duplicates_in_chunk=dropped,
+        duplicates_in_chunk=int(later.get_column(EXACT).sum()),
+        repeats=later.select(*(pl.col(c).cast(EVENT_SCHEMA[c]) for c in IDENTITY), EXACT),
         location=raw.location,
         start_row=raw.start_row,
         end_row=raw.end_row,

@@ -25,6 +25,7 @@ import polars as pl
 from saxaul.domain.events import RejectCode, Rejection
 from saxaul.domain.participants import ConsentScope
 from saxaul.ingest.checks import (
+    EXACT,
     FieldCheck,
     Problem,
     code,
@@ -120,14 +121,16 @@ def validate_participants(raw: RawChunk) -> ParticipantChunk:
     content = [c.name for c in checks]
     fingerprint = pl.struct(content).hash().alias("__content")
     good, rejected = run_checks(raw, checks, _describe, derive=(fingerprint,))
-    kept, dropped, conflicts = split_duplicates(good, "user_id", "__content")
-    rejected.extend(_conflict(raw, row) for row in conflicts)
+    kept, later = split_duplicates(good, "user_id", "__content")
+    rejected.extend(
+        _conflict(raw, row) for row in later.filter(~pl.col(EXACT)).iter_rows(named=True)
+    )
     accepted = kept.select(LINE, *content).rename({"consent": "consent_scopes"})
     return ParticipantChunk(
         accepted=accepted.cast(PARTICIPANT_SCHEMA),
         rejected=sorted([*raw.malformed, *rejected], key=lambda r: r.line),
         rows_read=frame.height + len(raw.malformed),
-        duplicates_in_chunk=dropped,
+        duplicates_in_chunk=int(later.get_column(EXACT).sum()),
         location=raw.location,
         start_row=raw.start_row,
         end_row=raw.end_row,

@@ -33,7 +33,9 @@ from saxaul.domain.abuse_rules import AbuseRules
 from saxaul.domain.events import INELIGIBLE, EventStatus, RejectCode, Rejection
 from saxaul.domain.scenarios import budget_left_mg
 from saxaul.domain.units import MG_PER_G
-from saxaul.ingest.events import EventChunk
+from saxaul.ingest.checks import EXACT
+from saxaul.ingest.columns import LINE
+from saxaul.ingest.events import IDENTITY, EventChunk
 from saxaul.ingest.messages import MessageLines
 from saxaul.scoring.kernel import cap_groups, score
 from saxaul.scoring.rules import rule_columns
@@ -201,11 +203,10 @@ def commit_chunk(
     if carried is not None:
         carried.stop()
     with bulk_transaction(bulk):
-        fresh, refused, duplicates = _split_against_store(bulk, events)
+        fresh, rejected, duplicates = _split_against_store(bulk, chunk, events)
         counts |= _write(bulk, table, target, fresh, budget)
-        counts["duplicates"] += duplicates
-        counts["rejected"] += len(refused)
-        rejected = [*chunk.rejected, *refused]
+        counts["duplicates"] = duplicates
+        counts["rejected"] = len(rejected)
         _close_chunk(bulk, target, chunk, rejected, totals, counts)
     return counts, rejected
 
@@ -241,23 +242,40 @@ def _close_chunk(
 
 
 def _split_against_store(
-    bulk: BulkConnection, events: pl.DataFrame
+    bulk: BulkConnection, chunk: EventChunk, events: pl.DataFrame
 ) -> tuple[pl.DataFrame, list[Rejection], int]:
-    """Separate new events from duplicates, conflicting re-sends and key collisions."""
+    """The chunk's new events, every row it refuses, and how many rows were duplicates.
+
+    The rule: a row whose key is stored is judged against the stored event alone, as if it
+    came in a chunk of its own: a duplicate when it is that event with the same payload (or
+    the event was archived: its key is all that is known), refused otherwise (another payload,
+    or a key collision). Whatever rows came before it in the chunk do not matter. A key not
+    stored keeps the chunk's verdict: first occurrence new, exact repeats duplicates, other
+    rows refused beside the first. Example: stored e1 (quantity 1), chunk [e1 quantity 2, e1
+    quantity 1] → the first is refused, the second is a duplicate.
+
+    One read covers every row: a repeated key's first occurrence is among ``events``.
+    """
     stored = repo.existing_events(bulk, events["dedupe_key"]).rename(
         {"source": "s_source", "event_id": "s_event_id", "payload_hash": "s_payload_hash"}
     )
-    matched = events.join(stored, on="dedupe_key", how="inner")
+    stored_keys = stored.select("dedupe_key")
+    rejudged = chunk.repeats.join(stored_keys, on="dedupe_key", how="semi")
+    rows = pl.concat([events.select(IDENTITY), rejudged.select(IDENTITY)])
+    matched = rows.join(stored, on="dedupe_key", how="inner")
     same_id = (pl.col("source") == pl.col("s_source")) & (
         pl.col("event_id") == pl.col("s_event_id")
     )
     same_payload = pl.col("payload_hash") == pl.col("s_payload_hash")
-    # an archived event is known by its key alone: sent again, it is a duplicate
     known = pl.col("s_source").is_null() | (same_id & same_payload)
-    duplicates = matched.filter(known).height
     refused = [_refusal(row) for row in matched.filter(~known).iter_rows(named=True)]
-    fresh = events.join(stored.select("dedupe_key"), on="dedupe_key", how="anti")
-    return fresh, refused, duplicates
+    lines = set(rejudged.get_column(LINE))
+    rejected = sorted(
+        [*(r for r in chunk.rejected if r.line not in lines), *refused], key=lambda r: r.line
+    )
+    in_chunk = chunk.duplicates_in_chunk - int(rejudged.get_column(EXACT).sum())
+    fresh = events.join(stored_keys, on="dedupe_key", how="anti")
+    return fresh, rejected, in_chunk + matched.filter(known).height
 
 
 def _refusal(row: dict[str, object]) -> Rejection:
