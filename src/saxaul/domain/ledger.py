@@ -327,17 +327,22 @@ def check_invariants(balances: Balances, accounts: Mapping[str, Account]) -> lis
     ``check_invariants(Balances({"user:u1": -3, "issuance": 3}), accounts)`` →
     ``["account user:u1 (participant) is at -3 g but must not go negative"]``.
     """
-    problems: list[str] = []
-    total_g = sum(balances.values())
-    if total_g != 0:
-        problems.append(f"balances sum to {total_g} g, not 0")
-    for account_id, balance_g in balances.items():
-        account = accounts.get(account_id)
-        if account is None:
-            problems.append(f"account {account_id} holds {balance_g} g but is not open")
-        elif account.must_not_go_negative and balance_g < 0:
-            problems.append(
-                f"account {account_id} ({account.kind}) is at {balance_g} g "
-                "but must not go negative"
-            )
-    return problems
+    problems = [total_problem(sum(balances.values()))]
+    problems += [account_problem(a, accounts.get(a), g) for a, g in balances.items()]
+    return [problem for problem in problems if problem is not None]
+
+
+def total_problem(total_g: int) -> str | None:
+    """What is wrong with the sum of every balance, or ``None``: it must be 0."""
+    return None if total_g == 0 else f"balances sum to {total_g} g, not 0"
+
+
+def account_problem(account_id: str, account: Account | None, balance_g: int) -> str | None:
+    """What is wrong with one account's balance, or ``None``: a balance on an account that is
+    not open, or a never-negative account below 0. Checked account by account, so an audit can
+    stream millions of accounts instead of holding them."""
+    if account is None:
+        return f"account {account_id} holds {balance_g} g but is not open"
+    if account.must_not_go_negative and balance_g < 0:
+        return f"account {account_id} ({account.kind}) is at {balance_g} g but must not go negative"
+    return None
