@@ -62,12 +62,13 @@ def participant_years(conn: sa.Connection, as_of_us: int | None) -> tuple[int, f
         raise SystemExit("the store holds no events: play a scenario into it first")
     count, spent = conn.execute(
         sa.text(
+            # in seconds: microseconds summed over millions of people pass 64 bits
             "SELECT COUNT(*), SUM(CASE WHEN enrolled_at_us < :end "
-            "THEN :end - enrolled_at_us ELSE 0 END) FROM participants"
+            "THEN (:end - enrolled_at_us) / 1000000.0 ELSE 0 END) FROM participants"
         ),
         {"end": as_of_us},
     ).one()
-    return int(count), float(spent or 0) / YEAR_US, int(as_of_us)
+    return int(count), float(spent or 0) * 1_000_000 / YEAR_US, int(as_of_us)
 
 
 def weigh(url: str, as_of: dt.date | None) -> dict[str, Any]:
