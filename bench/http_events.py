@@ -26,15 +26,13 @@ after. Prints one JSON object; progress on stderr.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +42,7 @@ import sqlalchemy as sa
 from bench.day_of_events import imported_day
 from saxaul.bootstrap import bootstrap
 from saxaul.config import Settings
+from saxaul.loadtest.scratch import scratch_database
 from saxaul.loadtest.server import serve
 from saxaul.loadtest.world import BenchFailed
 from saxaul.services import api_keys, imports, participants
@@ -58,22 +57,9 @@ def log(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-@contextlib.contextmanager
-def scratch_store(base_url: str | None, work: Path, name: str) -> Iterator[str]:
+def scratch_store(base_url: str | None, work: Path, name: str) -> AbstractContextManager[str]:
     """A fresh store for one way: a SQLite file in ``work``, or a schema in ``base_url``."""
-    if base_url is None:
-        yield f"sqlite:///{work / f'{name}.db'}"
-        return
-    schema = f"bench_{name}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base_url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{base_url}{'&' if '?' in base_url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    return scratch_database("sqlite" if base_url is None else "postgresql", work, base_url, name)
 
 
 def enrolled(url: str, people: Path) -> Runtime:
